@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job on the shipped sample data, with no key and no network:
+# ingest data/ → split into sentences → what is stored. Uses its own database file.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export LLMOPS_DB="${LLMOPS_DB:-.llmops/demo.db}"
+llmops() { node bin/llmops.js "$@"; }
+
+echo "== ingest data/ → $LLMOPS_DB" >&2
+llmops ingest data/
+echo "== split" >&2
+llmops split

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { InputError, LlmopsError } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
+import { register as registerIngest } from './commands/ingest.js';
+import { register as registerSplit } from './commands/split.js';
+import { VERSION } from './version.js';
+
+// Only commander and the command definitions load here; each command imports its stage
+// when it runs, so `llmops --help` stays fast.
+
+const MAX_PROBLEM_LINES = 20;
+
+export function buildProgram(): Command {
+  const program = new Command('llmops')
+    .description('The life of text in an LLM application: ingest, split, and more.')
+    .version(VERSION, '-V, --version')
+    .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db)')
+    .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
+    .option('--config <file>', 'config file (default llmops.yaml if present)')
+    .option('--json', 'print NDJSON on stdout even on a terminal')
+    .option('-q, --quiet', 'only errors on stderr')
+    .option('-v, --verbose', 'more detail on stderr')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 done, 2 usage/config/input error (nothing written), 3 partial (some items failed), 1 other failure.
+Output: data on stdout (NDJSON when piped or with --json, a summary on a terminal); logs on stderr.`,
+    );
+  registerIngest(program);
+  registerSplit(program);
+  return program;
+}
+
+function loadDotEnv(): void {
+  // Values already in the environment win over .env, as with dotenv.
+  if (existsSync('.env')) process.loadEnvFile('.env');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  // A reader that goes away (`llmops … | head`) is not an error: stop quietly.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const program = buildProgram();
+  try {
+    loadDotEnv();
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    return report(err);
+  }
+}
+
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+    return 2; // commander already printed the message
+  }
+  if (err instanceof InputError) {
+    for (const p of err.problems.slice(0, MAX_PROBLEM_LINES)) process.stderr.write(`${redactText(p)}\n`);
+    if (err.problems.length > MAX_PROBLEM_LINES) process.stderr.write(`… and ${err.problems.length - MAX_PROBLEM_LINES} more\n`);
+  }
+  if (err instanceof LlmopsError) {
+    process.stderr.write(`llmops: ${redactText(err.message)}\n`);
+    return err.exitCode;
+  }
+  const e = err as NodeJS.ErrnoException;
+  process.stderr.write(`llmops: ${redactText(e?.message ?? String(err))}\n`);
+  if (process.env.LLMOPS_DEBUG && e?.stack) process.stderr.write(`${redactText(e.stack)}\n`);
+  return 1;
+}
+
+main(process.argv).then((code) => {
+  process.exitCode = code;
+});

@@ -1,0 +1,38 @@
+/**
+ * One error tree. `src/cli/main.ts` is the only place that turns these into a message and an
+ * exit code; everything else throws.
+ */
+export class LlmopsError extends Error {
+  readonly exitCode: number = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flag, bad config, bad input: exit 2, and nothing was written. */
+export class UsageError extends LlmopsError {
+  override readonly exitCode = 2;
+}
+
+/** Bad records in the input: exit 2 like a usage error, but carries every problem found. */
+export class InputError extends UsageError {
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** Some items failed (and were reported), the rest were stored: exit 3. */
+export class PartialFailure extends LlmopsError {
+  override readonly exitCode = 3;
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

@@ -1,0 +1,51 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+const RECORD_FILE = /\.(json|jsonl|ndjson)$/i;
+
+/**
+ * Turns the command-line inputs into the files to read, in a stable order: a directory gives
+ * its .json/.jsonl/.ndjson files (recursively, sorted), `-` is stdin. Every path is checked
+ * before anything is read, so a typo fails fast with nothing written.
+ */
+export function expandInputs(inputs: string[]): string[] {
+  const files: string[] = [];
+  let stdin = false;
+  for (const input of inputs) {
+    if (input === '-') {
+      if (stdin) throw new UsageError('ingest: stdin (-) given more than once');
+      stdin = true;
+      files.push('-');
+      continue;
+    }
+    let st;
+    try {
+      st = statSync(input);
+    } catch {
+      throw new UsageError(`ingest: no such file or directory: ${input}`);
+    }
+    if (st.isDirectory()) {
+      const found = walk(input);
+      if (found.length === 0) throw new UsageError(`ingest: ${input}: no .json, .jsonl or .ndjson files in this directory`);
+      files.push(...found);
+    } else files.push(input);
+  }
+  return files;
+}
+
+function walk(dir: string): string[] {
+  const out: string[] = [];
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  for (const e of entries) {
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else if (e.isFile() && RECORD_FILE.test(e.name)) out.push(p);
+  }
+  return out;
+}
+
+export function totalBytes(files: string[]): number {
+  return files.reduce((sum, f) => (f === '-' ? sum : sum + statSync(f).size), 0);
+}

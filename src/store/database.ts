@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { CompiledQuery } from 'kysely';
+import { LlmopsError, UsageError, errorMessage } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
+import type { DatabaseTarget } from './database-url.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './types.js';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export type Db = {
+  db: Kysely<Database>;
+  engine: Engine;
+  display: string;
+  close(): Promise<void>;
+};
+
+/**
+ * SQLite transactions start IMMEDIATE: the write lock is taken up front, so two workers
+ * claiming work never both read and then fail to upgrade to a writer (SQLITE_BUSY mid-way).
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(private readonly cfg: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(cfg);
+  }
+  override createDriver() {
+    return new ImmediateSqliteDriver(this.cfg);
+  }
+}
+
+async function openSqlite(path: string): Promise<Kysely<Database>> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let sqlite;
+  try {
+    sqlite = new BetterSqlite3(path);
+  } catch (err) {
+    throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+  }
+  sqlite.pragma('busy_timeout = 15000');
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
+  sqlite.pragma('foreign_keys = ON');
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+}
+
+let pgTypesConfigured = false;
+
+async function openPostgres(url: string): Promise<Kysely<Database>> {
+  const pg = await import('pg');
+  const { Pool, types } = pg.default;
+  if (!pgTypesConfigured) {
+    // Hand timestamps back as ISO strings and counts as numbers, as SQLite does.
+    types.setTypeParser(1184, (v: string) => new Date(v).toISOString()); // timestamptz
+    types.setTypeParser(20, (v: string) => Number(v)); // int8 (count(*))
+    pgTypesConfigured = true;
+  }
+  const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+  pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openDatabase(target: DatabaseTarget): Promise<Db> {
+  const db = target.engine === 'sqlite' ? await openSqlite(target.path) : await openPostgres(target.url);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.destroy().catch(() => {});
+    if (err instanceof LlmopsError) throw err;
+    throw new LlmopsError(`cannot open database ${target.display}: ${redactText(errorMessage(err))}`, { cause: err });
+  }
+  return { db, engine: target.engine, display: target.display, close: () => db.destroy() };
+}
+
+export async function migrate(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'llmops_migrations',
+    migrationLockTableName: 'llmops_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new LlmopsError(`migration ${failed ?? ''} failed: ${errorMessage(error)}`.replace('  ', ' '), { cause: error });
+  }
+}

@@ -1,0 +1,104 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, Document, DocumentsTable, NewDocument, UpsertCounts } from './types.js';
+import { readJson, writeJson } from './json-column.js';
+
+// Rows per multi-row INSERT: 12 columns × 500 stays far below SQLite's 32,766 bound parameters.
+const INSERT_ROWS = 500;
+
+export function toDocument(row: Selectable<DocumentsTable>): Document {
+  return { ...row, metadata: readJson(row.metadata) };
+}
+
+function toRow(doc: NewDocument, now: string) {
+  return { ...doc, metadata: writeJson(doc.metadata), updated_at: now };
+}
+
+/**
+ * Inserts new documents, replaces changed ones (same id, other content) and leaves identical
+ * ones alone. A changed document loses its sentences and split mark, so `split` redoes it.
+ */
+export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[]): Promise<UpsertCounts> {
+  const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
+  if (docs.length === 0) return counts;
+  // Within one batch the last record with an id wins; the earlier ones count as unchanged.
+  const byId = new Map<string, NewDocument>();
+  for (const d of docs) {
+    if (byId.has(d.id)) counts.unchanged++;
+    byId.set(d.id, d);
+  }
+  const ids = [...byId.keys()];
+  const existing = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS * 2) {
+    const rows = await db
+      .selectFrom('documents')
+      .select(['id', 'content_hash'])
+      .where('id', 'in', ids.slice(i, i + INSERT_ROWS * 2))
+      .execute();
+    for (const r of rows) existing.set(r.id, r.content_hash);
+  }
+  const now = new Date().toISOString();
+  const fresh: NewDocument[] = [];
+  const changed: NewDocument[] = [];
+  for (const d of byId.values()) {
+    const hash = existing.get(d.id);
+    if (hash === undefined) fresh.push(d);
+    else if (hash !== d.content_hash) changed.push(d);
+    else counts.unchanged++;
+  }
+  for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
+    await db
+      .insertInto('documents')
+      .values(fresh.slice(i, i + INSERT_ROWS).map((d) => toRow(d, now)))
+      // Another writer may have inserted the same id since we looked: identical by construction.
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+  counts.inserted = fresh.length;
+  for (const d of changed) {
+    const { id, created_at: _created, ...rest } = toRow(d, now);
+    await db.updateTable('documents').set(rest).where('id', '=', id).execute();
+  }
+  if (changed.length > 0) {
+    const changedIds = changed.map((d) => d.id);
+    await db.deleteFrom('sentences').where('document_id', 'in', changedIds).execute();
+    await db.deleteFrom('document_splits').where('document_id', 'in', changedIds).execute();
+  }
+  counts.updated = changed.length;
+  return counts;
+}
+
+export async function getDocument(db: Kysely<Database>, id: string): Promise<Document | undefined> {
+  const row = await db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst();
+  return row && toDocument(row);
+}
+
+export async function getDocumentByLink(db: Kysely<Database>, link: string): Promise<Document | undefined> {
+  const row = await db.selectFrom('documents').selectAll().where('link', '=', link).orderBy('id').executeTakeFirst();
+  return row && toDocument(row);
+}
+
+export type ListDocumentsOptions = { afterId?: string; limit: number; category?: string };
+
+/** Documents in id order, from after `afterId`: keyset pagination that stays fast on big tables. */
+export async function listDocuments(db: Kysely<Database>, opts: ListDocumentsOptions): Promise<Document[]> {
+  let q = db.selectFrom('documents').selectAll().orderBy('id').limit(opts.limit);
+  if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
+  if (opts.category !== undefined) q = q.where('category', '=', opts.category);
+  return (await q.execute()).map(toDocument);
+}
+
+export async function countDocuments(db: Kysely<Database>, opts: { category?: string } = {}): Promise<number> {
+  let q = db.selectFrom('documents').select((eb) => eb.fn.countAll<number>().as('n'));
+  if (opts.category !== undefined) q = q.where('category', '=', opts.category);
+  const row = await q.executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function deleteDocuments(db: Kysely<Database>, ids: string[]): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const res = await db.deleteFrom('documents').where('id', 'in', ids.slice(i, i + INSERT_ROWS)).executeTakeFirst();
+    deleted += Number(res.numDeletedRows);
+  }
+  return deleted;
+}

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001-initial.js';
+
+/** Append-only: the key orders the migrations; landed entries are frozen. */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': m0001,
+};

@@ -1,0 +1,103 @@
+import type { Kysely } from 'kysely';
+import type { Database, Sentence } from './types.js';
+
+// 6 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
+const INSERT_ROWS = 1000;
+
+export type PendingDocument = { id: string; content: string };
+
+/**
+ * Claims up to `limit` documents that have not been split, in id order after `afterId`.
+ * Call inside a transaction: on PostgreSQL the rows are locked and other workers skip them;
+ * on SQLite the transaction is IMMEDIATE, so workers take turns.
+ */
+export async function claimUnsplitDocuments(
+  db: Kysely<Database>,
+  opts: { afterId?: string; limit: number; engine: 'sqlite' | 'postgres' },
+): Promise<{ documents: PendingDocument[]; cursor?: string }> {
+  let q = db
+    .selectFrom('documents as d')
+    .select(['d.id', 'd.content'])
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('document_splits as s').select('s.document_id').whereRef('s.document_id', '=', 'd.id'))))
+    .orderBy('d.id')
+    .limit(opts.limit);
+  if (opts.afterId !== undefined) q = q.where('d.id', '>', opts.afterId);
+  if (opts.engine !== 'postgres') {
+    const documents = await q.execute();
+    return { documents, cursor: documents.at(-1)?.id };
+  }
+  const locked = await q.forUpdate('d').skipLocked().execute();
+  const cursor = locked.at(-1)?.id;
+  if (locked.length === 0) return { documents: locked };
+  // A row we locked may have been split by a worker that committed (and released it) after our
+  // statement took its snapshot; this second statement sees that commit. Drop those.
+  const done = await db
+    .selectFrom('document_splits')
+    .select('document_id')
+    .where('document_id', 'in', locked.map((d) => d.id))
+    .execute();
+  const doneIds = new Set(done.map((r) => r.document_id));
+  return { documents: locked.filter((d) => !doneIds.has(d.id)), cursor };
+}
+
+/**
+ * Stores the sentences of split documents and marks them split, idempotently: ids are
+ * deterministic, so a document split twice (a lost race) leaves the same rows once.
+ */
+export async function saveSplits(
+  db: Kysely<Database>,
+  splits: { documentId: string; sentences: Sentence[] }[],
+  splitterVersion: number,
+): Promise<void> {
+  const rows = splits.flatMap((s) =>
+    s.sentences.map((x) => ({
+      id: x.id,
+      document_id: x.document_id,
+      idx: x.index,
+      text: x.text,
+      start_offset: x.start,
+      end_offset: x.end,
+    })),
+  );
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    await db
+      .insertInto('sentences')
+      .values(rows.slice(i, i + INSERT_ROWS))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+  const now = new Date().toISOString();
+  for (let i = 0; i < splits.length; i += INSERT_ROWS) {
+    await db
+      .insertInto('document_splits')
+      .values(
+        splits.slice(i, i + INSERT_ROWS).map((s) => ({
+          document_id: s.documentId,
+          splitter_version: splitterVersion,
+          sentence_count: s.sentences.length,
+          split_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('document_id').doNothing())
+      .execute();
+  }
+}
+
+export async function countUnsplitDocuments(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('documents as d')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('document_splits as s').select('s.document_id').whereRef('s.document_id', '=', 'd.id'))))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function countSentences(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('sentences').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function listSentences(db: Kysely<Database>, documentId: string): Promise<Sentence[]> {
+  const rows = await db.selectFrom('sentences').selectAll().where('document_id', '=', documentId).orderBy('idx').execute();
+  return rows.map((r) => ({ id: r.id, document_id: r.document_id, index: r.idx, text: r.text, start: r.start_offset, end: r.end_offset }));
+}

@@ -1,0 +1,88 @@
+import type { ColumnType } from 'kysely';
+
+/**
+ * Table types for kysely. Timestamps are ISO-8601 UTC strings on both engines (PostgreSQL
+ * stores timestamptz; its parser is set to hand back ISO strings), JSON columns are text in
+ * SQLite and jsonb in PostgreSQL and are (de)serialised by the repositories.
+ */
+export interface DocumentsTable {
+  id: string;
+  source: string;
+  external_id: string | null;
+  category: string;
+  link: string | null;
+  author: string | null;
+  title: string | null;
+  content: string;
+  metadata: ColumnType<unknown, string, string>;
+  content_hash: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SentencesTable {
+  id: string;
+  document_id: string;
+  idx: number;
+  text: string;
+  start_offset: number;
+  end_offset: number;
+}
+
+/** One row per split document, so a document that yields no sentence is not split again. */
+export interface DocumentSplitsTable {
+  document_id: string;
+  splitter_version: number;
+  sentence_count: number;
+  split_at: string;
+}
+
+export interface RunsTable {
+  id: string;
+  command: string;
+  args: ColumnType<unknown, string, string>;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  counts: ColumnType<unknown, string, string>;
+  error: string | null;
+  pid: number;
+  host: string;
+}
+
+export interface Database {
+  documents: DocumentsTable;
+  sentences: SentencesTable;
+  document_splits: DocumentSplitsTable;
+  runs: RunsTable;
+}
+
+/** A document as the stages see it. */
+export type Document = {
+  id: string;
+  source: string;
+  external_id: string | null;
+  category: string;
+  link: string | null;
+  author: string | null;
+  title: string | null;
+  content: string;
+  metadata: Record<string, unknown>;
+  content_hash: string;
+  created_at: string;
+  updated_at?: string;
+};
+
+export type NewDocument = Omit<Document, 'updated_at'>;
+
+export type UpsertCounts = { inserted: number; updated: number; unchanged: number };
+
+export type Sentence = {
+  id: string;
+  document_id: string;
+  index: number;
+  text: string;
+  start: number;
+  end: number;
+};
+
