@@ -67,7 +67,7 @@ const isLineBreak = (c: number) => (FLAGS[c] & (NEWLINE | PARA)) !== 0;
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const isAsciiLower = (c: number) => c >= 0x61 && c <= 0x7a;
 const isAsciiUpper = (c: number) => c >= 0x41 && c <= 0x5a;
-const isHiragana = (c: number) => c >= 0x3040 && c <= 0x309f;
+const isAsciiAlnum = (c: number) => isDigit(c) || isAsciiLower(c) || isAsciiUpper(c);
 /** Han, kana and Hangul: a Latin terminator directly followed by these still ends a sentence. */
 const isCjk = (c: number) =>
   (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
@@ -106,6 +106,11 @@ function classAt(s: string, i: number): StartClass {
   return testAt(DIGIT_AT, s, i) ? DIGIT : OTHER;
 }
 
+function startsWord(s: string, i: number): boolean {
+  const c = classAt(s, i);
+  return c !== OTHER && c !== EOS;
+}
+
 // Token shapes examined before a period.
 const ACRONYM = /^(?:\p{L}{1,2}\.)+\p{L}{1,2}$/u; // U.S, Ph.D, a.m, EE.UU
 const SINGLE_LETTER = /^\p{L}$/u; // initials: "J. R. R. Tolkien"
@@ -126,6 +131,10 @@ function usesOrdinalDots(locale: string | undefined): boolean {
 // ---------------------------------------------------------------------------------------------
 // Scanner
 
+/** Shape of a physical line, judged from its first non-blank characters. */
+const LineKind = { Blank: 0, Prose: 1, List: 2, Block: 3, Fence: 4 } as const;
+type LineKind = (typeof LineKind)[keyof typeof LineKind];
+
 class Scanner {
   private readonly out: SentenceSpan[] = [];
   private readonly n: number;
@@ -143,11 +152,13 @@ class Scanner {
   private widthEnd = -1;
   private width = 0;
 
-  constructor(
-    private readonly s: string,
-    private readonly ordinalDots: boolean,
-  ) {
+  private readonly s: string;
+  private readonly ordinalDots: boolean;
+
+  constructor(s: string, ordinalDots: boolean) {
+    this.s = s;
     this.n = s.length;
+    this.ordinalDots = ordinalDots;
   }
 
   run(): SentenceSpan[] {
@@ -211,8 +222,9 @@ class Scanner {
       } else if (f & CLOSER) closers = true;
       else break;
     }
-    // French spacing puts a (narrow) space before the closing guillemet: «Arrête. » Puis...
-    if (j + 1 < n && isHSpace(s.charCodeAt(j)) && s.charCodeAt(j + 1) === 0xbb && (j + 2 === n || isWs(s.charCodeAt(j + 2)))) {
+    // French spacing puts a (narrow) space before the closing guillemet: « Arrête. » Puis...
+    // (» directly followed by a word is a German-style opening quote instead.)
+    if (j + 1 < n && isHSpace(s.charCodeAt(j)) && s.charCodeAt(j + 1) === 0xbb && !startsWord(s, j + 2)) {
       j += 2;
       closers = true;
     }
@@ -223,9 +235,11 @@ class Scanner {
     return j;
   }
 
-  /** 。！？ etc. end a sentence without a following space, except 「…？」と (quote + particle). */
+  /** 。！？ etc. end a sentence without a following space, except 「…？」と言った (quote + と/って). */
   private strongRunEnds(j: number, closers: boolean): boolean {
-    return !(closers && j < this.n && isHiragana(this.s.charCodeAt(j)));
+    if (!closers || j >= this.n) return true;
+    const c = this.s.charCodeAt(j);
+    return !(c === 0x3068 || (c === 0x3063 && this.s.charCodeAt(j + 1) === 0x3066));
   }
 
   private latinRunEnds(i: number, j: number, questionOrBang: boolean, ellipsis: boolean, closers: boolean): boolean {
@@ -449,9 +463,6 @@ class Scanner {
   }
 }
 
-const LineKind = { Blank: 0, Prose: 1, List: 2, Block: 3, Fence: 4 } as const;
-type LineKind = (typeof LineKind)[keyof typeof LineKind];
-
 const LINE_END_FUNCTION_WORDS = new Set(
   'the a an and or but of to in on at by for with from as is are was were be that this than then'.split(' '),
 );
@@ -460,27 +471,21 @@ const LINE_END_FUNCTION_WORDS = new Set(
 
 const BULLETS = new Set([0x2d, 0x2a, 0x2b, 0x2022, 0x2023, 0x25e6, 0x25aa, 0x25cf, 0x00b7, 0x2013]); // - * + • ‣ ◦ ▪ ● · –
 
+const LIST_LABEL = /^(?:\d{1,3}|[a-zA-Z]|[ivx]{1,4})$/;
+
 /** "- item", "* item", "• item", "1. item", "2) item", "a) item", "b. item", "(3) item", "iv. item". */
 function isListMarkerAt(s: string, q: number): boolean {
   const c = s.charCodeAt(q);
   if (BULLETS.has(c)) return isHSpace(s.charCodeAt(q + 1));
-  let p = q;
   const paren = c === 0x28;
-  if (paren) p++;
-  const labelStart = p;
-  while (p < s.length && p - labelStart < 4 && (isDigit(s.charCodeAt(p)) || isAsciiLower(s.charCodeAt(p)))) p++;
-  let label = p - labelStart;
-  if (label === 0) {
-    // Capital letters only as "A)" / "(A)": "A. Smith" at a line start is an initial.
-    if (!isAsciiUpper(s.charCodeAt(p))) return false;
-    p++;
-    label = 1;
-    if (s.charCodeAt(p) !== 0x29) return false;
-  }
-  const labelText = s.slice(labelStart, p);
-  if (!/^(?:\d{1,3}|[a-zA-Z]|[ivx]{1,4})$/.test(labelText)) return false;
+  const labelStart = paren ? q + 1 : q;
+  let p = labelStart;
+  while (p - labelStart < 4 && isAsciiAlnum(s.charCodeAt(p))) p++;
+  if (p === labelStart || !LIST_LABEL.test(s.slice(labelStart, p))) return false;
   const close = s.charCodeAt(p);
-  if (paren ? close !== 0x29 : close !== 0x2e && close !== 0x29) return false;
+  // "A. Smith" at a line start is an initial, so capital labels need a bracket: "A)", "(B)".
+  const bracketOnly = paren || isAsciiUpper(s.charCodeAt(labelStart));
+  if (close !== 0x29 && (bracketOnly || close !== 0x2e)) return false;
   return isHSpace(s.charCodeAt(p + 1));
 }
 
