@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on the shipped sample data, with no key and no network:
-# ingest data/ → split into sentences → what is stored. Uses its own database file.
+# ingest data/ → split into sentences → sentiment per sentence (offline model). Own database file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LLMOPS_DB="${LLMOPS_DB:-.llmops/demo.db}"
@@ -10,3 +10,5 @@ echo "== ingest data/ → $LLMOPS_DB" >&2
 llmops ingest data/
 echo "== split" >&2
 llmops split
+echo "== analyse (offline sentiment: no key, no network)" >&2
+llmops analyse

@@ -4,6 +4,7 @@ import { InputError, LlmopsError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerSplit } from './commands/split.js';
+import { register as registerAnalyse } from './commands/analyse.js';
 import { VERSION } from './version.js';
 
 // Only commander and the command definitions load here; each command imports its stage
@@ -13,7 +14,7 @@ const MAX_PROBLEM_LINES = 20;
 
 export function buildProgram(): Command {
   const program = new Command('llmops')
-    .description('The life of text in an LLM application: ingest, split, and more.')
+    .description('The life of text in an LLM application: ingest, split, analyse, and more.')
     .version(VERSION, '-V, --version')
     .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db)')
     .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
@@ -31,6 +32,7 @@ Output: data on stdout (NDJSON when piped or with --json, a summary on a termina
     );
   registerIngest(program);
   registerSplit(program);
+  registerAnalyse(program);
   return program;
 }
 

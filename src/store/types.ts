@@ -50,11 +50,77 @@ export interface RunsTable {
   host: string;
 }
 
+export interface LlmCallsTable {
+  id: string;
+  trace_id: string;
+  provider: string;
+  model: string;
+  task: string | null;
+  system: string | null;
+  messages: ColumnType<unknown, string, string>;
+  parameters: ColumnType<unknown, string, string>;
+  response: string | null;
+  raw: ColumnType<unknown, string | null, string | null>;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  finish_reason: string | null;
+  status: string;
+  error: string | null;
+  repaired_from: string | null;
+  created_at: string;
+}
+
+export interface LlmCacheTable {
+  key: string;
+  provider: string;
+  model: string;
+  response: string;
+  input_tokens: number;
+  output_tokens: number;
+  finish_reason: string;
+  llm_call_id: string | null;
+  created_at: string;
+}
+
+export interface ResultsTable {
+  id: string;
+  sentence_id: string;
+  task: string;
+  task_version: number;
+  status: string;
+  label: string | null;
+  confidence: number | null;
+  value: ColumnType<unknown, string | null, string | null>;
+  error: string | null;
+  provider: string;
+  model: string;
+  trace_id: string;
+  llm_call_id: string | null;
+  cached: number;
+  created_at: string;
+}
+
+/** A lease on one work item: who holds it and until when (see store/work-claims.ts). */
+export interface WorkClaimsTable {
+  item_id: string;
+  queue: string;
+  worker: string;
+  pid: number;
+  host: string;
+  expires_at: string;
+}
+
 export interface Database {
   documents: DocumentsTable;
   sentences: SentencesTable;
   document_splits: DocumentSplitsTable;
   runs: RunsTable;
+  llm_calls: LlmCallsTable;
+  llm_cache: LlmCacheTable;
+  results: ResultsTable;
+  work_claims: WorkClaimsTable;
 }
 
 /** A document as the stages see it. */

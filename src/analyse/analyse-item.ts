@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { UsageError, errorMessage } from '../core/errors.js';
+import type { LlmClient } from '../llm/client.js';
+import type { Task } from '../llm/tasks/define-task.js';
+import { runTask } from '../llm/tasks/run-task.js';
+
+export type ItemOutcome = {
+  status: 'ok' | 'failed';
+  value: Record<string, unknown> | null;
+  error: string | null;
+  provider: string;
+  model: string;
+  traceId: string;
+  llmCallId: string | null;
+  cached: boolean;
+  tokens: { input: number; output: number };
+  costUsd: number;
+};
+
+/** A W3C/OTel-style trace id (32 hex): the same id in results, the call log and Langfuse. */
+export function newTraceId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+/** Errors no retry will fix for any item: stop the run instead of failing every item. */
+export function isFatalProviderError(err: unknown): boolean {
+  const status = (err as { status?: number })?.status;
+  return status === 401 || status === 403 || status === 404;
+}
+
+/** Runs the task on one text; a failure is an outcome, not an exception (unless fatal). */
+export async function analyseItem(
+  client: LlmClient,
+  task: Task<{ text: string }, Record<string, unknown>>,
+  text: string,
+  redact: (s: string) => string,
+  signal?: AbortSignal,
+): Promise<ItemOutcome> {
+  const traceId = newTraceId();
+  try {
+    const out = await runTask(client, task, { text }, { traceId, signal });
+    return {
+      status: 'ok',
+      value: out.value,
+      error: null,
+      provider: out.result.provider,
+      model: out.result.model,
+      traceId,
+      llmCallId: out.result.callId,
+      cached: out.result.cached,
+      tokens: out.tokens,
+      costUsd: out.costUsd,
+    };
+  } catch (err) {
+    if (isFatalProviderError(err)) {
+      const status = (err as { status: number }).status;
+      const hint = status === 404 ? 'check the model name and base URL' : 'check the API key';
+      throw new UsageError(`analyse: provider rejected the request (${status}): ${redact(errorMessage(err)).split('\n')[0]} — ${hint}`);
+    }
+    return {
+      status: 'failed',
+      value: null,
+      error: redact(errorMessage(err)).split('\n')[0]!.slice(0, 500),
+      provider: client.provider,
+      model: client.model,
+      traceId,
+      llmCallId: null,
+      cached: false,
+      tokens: { input: 0, output: 0 },
+      costUsd: 0,
+    };
+  }
+}

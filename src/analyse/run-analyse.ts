@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import pLimit from 'p-limit';
+import type { Db } from '../store/database.js';
+import {
+  claimSentences,
+  countPendingSentences,
+  queueName,
+  releaseClaims,
+  releaseStaleClaims,
+  renewClaims,
+  saveResults,
+  type ClaimedSentence,
+  type ResultRow,
+} from '../store/results-repo.js';
+import type { LlmClient } from '../llm/client.js';
+import type { Task } from '../llm/tasks/define-task.js';
+import { analyseItem, type ItemOutcome } from './analyse-item.js';
+import { addOutcome, emptySummary, type AnalyseSummary } from './summary.js';
+
+export type AnalyseOptions = {
+  task: Task<{ text: string }, Record<string, unknown>>;
+  concurrency: number;
+  limit?: number;
+  signal?: AbortSignal;
+  redact: (s: string) => string;
+  onResult?: (sentence: ClaimedSentence, outcome: ItemOutcome) => Promise<void> | void;
+};
+
+const LEASE_MS = 10 * 60_000;
+const FLUSH_ROWS = 200;
+const FLUSH_MS = 500;
+
+/**
+ * Gives every sentence without a result for this task and version one, keeping up to
+ * `concurrency` calls in flight. Claims are leased (several workers share the work), results
+ * are written in small batches, and an interrupted run releases what it had not finished.
+ */
+export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions): Promise<AnalyseSummary> {
+  const summary = emptySummary();
+  const started = performance.now();
+  const worker = randomUUID();
+  const { task } = opts;
+  await releaseStaleClaims(db.db, queueName(task.name, task.version));
+
+  const limit = pLimit(opts.concurrency);
+  const inflight = new Set<Promise<void>>();
+  let buffer: ResultRow[] = [];
+  let lastFlush = performance.now();
+  let fatal: unknown;
+  let claimedTotal = 0;
+  let cursor: string | undefined;
+  let exhausted = false;
+
+  const flush = async () => {
+    const rows = buffer;
+    buffer = [];
+    lastFlush = performance.now();
+    await saveResults(db.db, rows, worker);
+  };
+  const renewal = setInterval(() => void renewClaims(db.db, worker, LEASE_MS).catch(() => {}), LEASE_MS / 3);
+  renewal.unref();
+
+  const processOne = async (s: ClaimedSentence) => {
+    if (opts.signal?.aborted || fatal) return;
+    let outcome: ItemOutcome;
+    try {
+      outcome = await analyseItem(client, task, s.text, opts.redact, opts.signal);
+    } catch (err) {
+      fatal ??= err;
+      return;
+    }
+    if (opts.signal?.aborted && outcome.status === 'failed') return; // cut short, not failed
+    addOutcome(summary, outcome);
+    buffer.push({
+      id: `${s.id}:${task.name}:v${task.version}`,
+      sentence_id: s.id,
+      task: task.name,
+      task_version: task.version,
+      status: outcome.status,
+      label: typeof outcome.value?.label === 'string' ? outcome.value.label : null,
+      confidence: typeof outcome.value?.confidence === 'number' ? outcome.value.confidence : null,
+      value: outcome.value,
+      error: outcome.error,
+      provider: outcome.provider,
+      model: outcome.model,
+      trace_id: outcome.traceId,
+      llm_call_id: outcome.llmCallId,
+      cached: outcome.cached,
+      created_at: new Date().toISOString(),
+    });
+    await opts.onResult?.(s, outcome);
+    if (buffer.length >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) await flush();
+  };
+
+  try {
+    while (!opts.signal?.aborted && !fatal) {
+      const queued = limit.activeCount + limit.pendingCount;
+      if (exhausted || queued >= opts.concurrency * 2) {
+        if (inflight.size === 0) break;
+        await Promise.race(inflight);
+        continue;
+      }
+      const want = Math.min(Math.max(opts.concurrency, 16), opts.limit === undefined ? Infinity : opts.limit - claimedTotal);
+      if (want <= 0) {
+        exhausted = true;
+        continue;
+      }
+      const { claimed, cursor: next } = await claimSentences(db.db, { task: task.name, version: task.version, worker, limit: want, leaseMs: LEASE_MS, afterId: cursor });
+      if (next === undefined) {
+        exhausted = true;
+        continue;
+      }
+      cursor = next;
+      claimedTotal += claimed.length;
+      for (const s of claimed) {
+        const p: Promise<void> = limit(() => processOne(s)).finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+    }
+    await Promise.all(inflight);
+    await flush();
+  } finally {
+    clearInterval(renewal);
+    // Whatever was claimed but not finished (interrupted, fatal error) goes back to the pool.
+    await releaseClaims(db.db, worker).catch(() => {});
+  }
+  if (fatal) throw fatal;
+  summary.interrupted = Boolean(opts.signal?.aborted);
+  summary.elapsed_s = (performance.now() - started) / 1000;
+  return summary;
+}
+
+export function pendingSentences(db: Db, task: Task<unknown, unknown>): Promise<number> {
+  return countPendingSentences(db.db, task.name, task.version);
+}

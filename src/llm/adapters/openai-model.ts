@@ -1,0 +1,50 @@
+import type OpenAI from 'openai';
+import type { ChatModel, ChatRequest } from '../types.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+
+export type OpenAIModelOptions = {
+  /** `openai`, or `ollama` for Ollama's OpenAI-compatible endpoint. */
+  provider: 'openai' | 'ollama';
+  model: string;
+  apiKey: string;
+  baseURL?: string;
+  timeoutMs?: number;
+  /** Network retries with backoff, jitter and retry-after: the SDK's own. */
+  maxRetries?: number;
+  maxTokens?: number;
+  /** Ask for a JSON object when the request has an output schema (JSON mode). */
+  jsonMode?: boolean;
+};
+
+/** OpenAI Chat Completions (and Ollama at `${OLLAMA_HOST}/v1`) through the official SDK. */
+export async function createOpenAIModel(opts: OpenAIModelOptions): Promise<ChatModel> {
+  const { default: OpenAISdk } = await import('openai');
+  const sdk: OpenAI = new OpenAISdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4 });
+  return {
+    provider: opts.provider,
+    model: opts.model,
+    async generate(req: ChatRequest, signal?: AbortSignal) {
+      const started = performance.now();
+      const maxTokens = req.maxTokens ?? opts.maxTokens;
+      const completion = await sdk.chat.completions.create(
+        {
+          model: opts.model,
+          messages: [...(req.system ? [{ role: 'system' as const, content: req.system }] : []), ...req.messages],
+          ...(req.temperature !== undefined ? { temperature: req.temperature } : {}),
+          // OpenAI renamed the limit; Ollama's compatible API still reads max_tokens.
+          ...(maxTokens !== undefined ? (opts.provider === 'openai' ? { max_completion_tokens: maxTokens } : { max_tokens: maxTokens }) : {}),
+          ...(req.outputSchema && opts.jsonMode !== false ? { response_format: { type: 'json_object' as const } } : {}),
+        },
+        { signal },
+      );
+      const choice = completion.choices[0];
+      return {
+        text: choice?.message?.content ?? '',
+        usage: { inputTokens: completion.usage?.prompt_tokens ?? 0, outputTokens: completion.usage?.completion_tokens ?? 0 },
+        finishReason: mapOpenAIFinishReason(choice?.finish_reason),
+        latencyMs: performance.now() - started,
+        raw: { id: completion.id, model: completion.model, finish_reason: choice?.finish_reason, usage: completion.usage },
+      };
+    },
+  };
+}

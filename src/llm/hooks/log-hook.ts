@@ -1,0 +1,34 @@
+import type { Logger } from '../../core/logger.js';
+import type { Hook } from '../types.js';
+
+const PREVIEW = 80;
+
+function preview(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > PREVIEW ? `${flat.slice(0, PREVIEW - 1)}…` : flat;
+}
+
+/**
+ * Prompt preview, tokens and latency on stderr. With -v every call; otherwise only failed
+ * calls (progress bars and summaries already tell the rest); nothing with -q.
+ */
+export function createLogHook(logger: Logger): Hook {
+  return {
+    name: 'log',
+    before(call) {
+      const last = call.request.messages.at(-1)?.content ?? '';
+      logger.debug(`→ ${call.provider}/${call.model} trace=${call.traceId} "${call.redact(preview(last))}"`);
+    },
+    after(call) {
+      if (call.error) {
+        logger.warn(`✗ ${call.provider}/${call.model} trace=${call.traceId}: ${call.redact(call.error.message)}`);
+        return;
+      }
+      const r = call.result!;
+      const repaired = call.repairedFrom !== undefined ? ' (repaired)' : '';
+      logger.debug(
+        `← ${call.provider}/${call.model} trace=${call.traceId} ${r.usage.inputTokens}+${r.usage.outputTokens} tokens ${Math.round(r.latencyMs)} ms $${r.costUsd.toFixed(6)}${repaired} "${call.redact(preview(r.text))}"`,
+      );
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Hook, LlmCall } from '../types.js';
+
+/** Where the store hook writes: the llm_calls table, or a MongoDB collection. */
+export interface CallLogSink {
+  write(row: CallLogRow): Promise<void>;
+  close?(): Promise<void>;
+}
+
+export type CallLogRow = {
+  id: string;
+  trace_id: string;
+  provider: string;
+  model: string;
+  task: string | null;
+  system: string | null;
+  messages: { role: string; content: string }[];
+  parameters: Record<string, unknown>;
+  response: string | null;
+  raw: unknown;
+  input_tokens: number;
+  output_tokens: number;
+  cost_usd: number;
+  latency_ms: number;
+  finish_reason: string | null;
+  status: 'ok' | 'error';
+  error: string | null;
+  repaired_from: string | null;
+  created_at: string;
+};
+
+export function callLogRow(call: LlmCall): CallLogRow {
+  const r = call.result;
+  const redact = call.redact;
+  return {
+    id: call.id,
+    trace_id: call.traceId,
+    provider: call.provider,
+    model: call.model,
+    task: call.request.tags?.task ?? null,
+    system: call.request.system ? redact(call.request.system) : null,
+    messages: call.request.messages.map((m) => ({ role: m.role, content: redact(m.content) })),
+    parameters: call.parameters,
+    response: r ? redact(r.text) : null,
+    raw: r?.raw === undefined ? null : JSON.parse(redact(JSON.stringify(r.raw))),
+    input_tokens: r?.usage.inputTokens ?? 0,
+    output_tokens: r?.usage.outputTokens ?? 0,
+    cost_usd: r?.costUsd ?? 0,
+    latency_ms: r?.latencyMs ?? 0,
+    finish_reason: r?.finishReason ?? null,
+    status: call.error ? 'error' : 'ok',
+    error: call.error ? redact(call.error.message) : null,
+    repaired_from: call.repairedFrom !== undefined ? redact(call.repairedFrom) : null,
+    created_at: call.startedAt,
+  };
+}
+
+/** Every call, successful or not, into the call log; results link to it by id. */
+export function createStoreHook(sink: CallLogSink): Hook {
+  return {
+    name: 'store',
+    async after(call) {
+      await sink.write(callLogRow(call));
+      call.stored = true;
+    },
+    async shutdown() {
+      await sink.close?.();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { packageRoot } from '../../core/package-root.js';
+import { formatIssues } from '../../config/format-issues.js';
+import { profilesFileSchema, type Profile, type ProfilesFile, type Provider } from './profiles-schema.js';
+import { BUILTIN_HOOKS } from '../hooks/builtin-hooks.js';
+
+export type ResolvedEnv = {
+  file: string;
+  /** The file as the user named it, for error messages. */
+  shown: string;
+  env: string;
+  profileName: string;
+  profile: Profile;
+  hookset: { name: string; before: string[]; after: string[] };
+  redactPatterns: string[];
+  baseDir: string;
+};
+
+/** Where profiles come from: --profiles, LLMOPS_PROFILES, ./profiles/profiles.toml, else the shipped file. */
+export function locateProfiles(explicit?: string, cwd = process.cwd()): { file: string; shown: string } {
+  const named = explicit ?? process.env.LLMOPS_PROFILES;
+  if (named) {
+    const file = resolve(cwd, named);
+    if (!existsSync(file)) throw new UsageError(`--profiles: no such file: ${named}`);
+    return { file, shown: named };
+  }
+  const local = resolve(cwd, 'profiles/profiles.toml');
+  if (existsSync(local)) return { file: local, shown: 'profiles/profiles.toml' };
+  const shipped = join(packageRoot(), 'profiles', 'profiles.toml');
+  return { file: shipped, shown: shipped };
+}
+
+export async function readProfilesFile(file: string, shown: string): Promise<ProfilesFile> {
+  const { parse, TomlError } = await import('smol-toml');
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if (err instanceof TomlError) throw new UsageError(`${shown}:${err.line}:${err.column}: invalid TOML: ${err.message.split('\n')[0]}`);
+    throw err;
+  }
+  const parsed = profilesFileSchema.safeParse(data);
+  if (!parsed.success) throw new UsageError(formatIssues(shown, parsed.error.issues).join('\n'));
+  return parsed.data;
+}
+
+export const API_KEY_ENV: Record<Provider, string | null> = {
+  anthropic: 'ANTHROPIC_API_KEY',
+  openai: 'OPENAI_API_KEY',
+  ollama: null,
+  local: null,
+};
+
+/**
+ * Picks the env (--env, LLMOPS_ENV, else the file's default_env) and checks everything a run
+ * needs before any work starts: the profile and hookset exist, every hook resolves, the
+ * provider's API key is set. Every problem is one line naming the file and the key.
+ */
+export async function resolveEnv(opts: { profiles?: string; env?: string; cwd?: string }): Promise<ResolvedEnv> {
+  const { file, shown } = locateProfiles(opts.profiles, opts.cwd);
+  const data = await readProfilesFile(file, shown);
+  const env = opts.env ?? process.env.LLMOPS_ENV ?? data.default_env;
+  const envEntry = data.envs[env];
+  if (!envEntry) {
+    const which = opts.env ? '--env' : process.env.LLMOPS_ENV ? 'LLMOPS_ENV' : `${shown}: default_env`;
+    throw new UsageError(`${which}: no env "${env}" in ${shown} (have: ${Object.keys(data.envs).join(', ')})`);
+  }
+  const profile = data.profiles[envEntry.profile];
+  if (!profile) throw new UsageError(`${shown}: envs.${env}.profile: no profile "${envEntry.profile}" in [profiles]`);
+  const hookset = data.hooksets[envEntry.hookset];
+  if (!hookset) throw new UsageError(`${shown}: envs.${env}.hookset: no hookset "${envEntry.hookset}" in [hooksets]`);
+  const baseDir = dirname(file);
+
+  for (const phase of ['before', 'after'] as const) {
+    hookset[phase].forEach((spec, i) => checkHookSpec(spec, `${shown}: hooksets.${envEntry.hookset}.${phase}[${i}]`, baseDir));
+  }
+  const keyVar = API_KEY_ENV[profile.provider];
+  if (keyVar && !process.env[keyVar]) {
+    throw new UsageError(`${shown}: profiles.${envEntry.profile}.provider: ${profile.provider} needs ${keyVar}, which is not set (or pick another env: --env offline)`);
+  }
+  if (profile.provider === 'local') {
+    const { LOCAL_MODELS } = await import('../adapters/local-model.js');
+    if (!(LOCAL_MODELS as readonly string[]).includes(profile.model)) {
+      throw new UsageError(`${shown}: profiles.${envEntry.profile}.model: the local provider has no model "${profile.model}" (have: ${LOCAL_MODELS.join(', ')})`);
+    }
+  }
+  const usesLangfuse = [...hookset.before, ...hookset.after].includes('langfuse');
+  if (usesLangfuse) {
+    for (const v of ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY']) {
+      if (!process.env[v]) throw new UsageError(`${shown}: hooksets.${envEntry.hookset}: the langfuse hook needs ${v}, which is not set`);
+    }
+  }
+  return {
+    file,
+    shown,
+    env,
+    profileName: envEntry.profile,
+    profile,
+    hookset: { name: envEntry.hookset, before: hookset.before, after: hookset.after },
+    redactPatterns: data.redact?.patterns ?? [],
+    baseDir,
+  };
+}
+
+/** A hook is a built-in name or `path/to/module.js#export` (relative to the profiles file). */
+function checkHookSpec(spec: string, where: string, baseDir: string): void {
+  if (BUILTIN_HOOKS.includes(spec)) return;
+  if (!spec.includes('/') && !spec.includes('#') && !spec.endsWith('.js')) {
+    throw new UsageError(`${where}: unknown hook "${spec}" (built-in: ${BUILTIN_HOOKS.join(', ')}; or a module path like ./hooks/my-hook.js#fn)`);
+  }
+  const path = spec.split('#')[0]!;
+  const full = isAbsolute(path) ? path : resolve(baseDir, path);
+  if (!existsSync(full)) throw new UsageError(`${where}: hook module not found: ${path} (looked in ${full})`);
+}

@@ -1,0 +1,275 @@
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import { startFakeOpenAI } from '../fakes/openai-server.js';
+import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
+
+const CANARY = 'sk-ant-canary-7f3a9c1e5b2d4680';
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+/** `n` documents of 4 sentences each, ingested and split into a fresh database. */
+async function prepared(engine: 'sqlite' | 'postgres', n: number) {
+  const fresh = await freshDatabase(engine);
+  const lines = Array.from({ length: n }, (_, i) =>
+    JSON.stringify({ id: `d${i}`, text: `Doc ${i} is great. Doc ${i} is terrible! Doc ${i} is on Tuesday. Is doc ${i} good?` }),
+  );
+  const file = join(dir.path, `c-${Math.random().toString(36).slice(2)}.jsonl`);
+  writeFileSync(file, lines.join('\n'));
+  expect((await runCli(['--db', fresh.url, 'ingest', file])).code).toBe(0);
+  expect((await runCli(['--db', fresh.url, 'split'])).code).toBe(0);
+  const db = await openDatabase(parseDatabaseUrl(fresh.url));
+  return {
+    url: fresh.url,
+    db,
+    cleanup: async () => {
+      await db.close();
+      await fresh.cleanup();
+    },
+  };
+}
+
+async function resultsState(db: Db) {
+  const sentences = await db.db.selectFrom('sentences').select('id').execute();
+  const results = await db.db.selectFrom('results').selectAll().execute();
+  const calls = await db.db.selectFrom('llm_calls').selectAll().execute();
+  const perSentence = new Map<string, number>();
+  for (const r of results) perSentence.set(r.sentence_id, (perSentence.get(r.sentence_id) ?? 0) + 1);
+  return { sentences: sentences.length, results, calls, perSentence, everyOnce: sentences.every((s) => perSentence.get(s.id) === 1) };
+}
+
+describe('llmops analyse, offline (no key, no network)', () => {
+  it('gives every sentence one result from the local classifier, linked to its call', async () => {
+    const p = await prepared('sqlite', 5);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ command: 'analyse', model: 'local/llmops-lexicon-v1', done: 20, failed: 0 });
+      const s = await resultsState(p.db);
+      expect(s.everyOnce).toBe(true);
+      const bySentence = new Map((await p.db.db.selectFrom('sentences').select(['id', 'text']).execute()).map((x) => [x.id, x.text]));
+      const label = (text: string) => s.results.find((x) => bySentence.get(x.sentence_id) === text)?.label;
+      expect(label('Doc 0 is great.')).toBe('positive');
+      expect(label('Doc 0 is terrible!')).toBe('negative');
+      expect(label('Doc 0 is on Tuesday.')).toBe('neutral');
+      for (const x of s.results) {
+        expect(x).toMatchObject({ status: 'ok', provider: 'local', model: 'llmops-lexicon-v1', task: 'sentiment', task_version: 1 });
+        expect(x.trace_id).toMatch(/^[0-9a-f]{32}$/);
+        if (!x.cached) expect(s.calls.find((c) => c.id === x.llm_call_id)?.trace_id).toBe(x.trace_id);
+      }
+      const again = await runCli(['--db', p.url, 'analyse']);
+      expect(ndjson(again.stdout)[0]).toMatchObject({ done: 0, note: 'nothing new to analyse' });
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('--text prints one result; --in - --out - streams without a store', async () => {
+    const d = tempDir();
+    const one = await runCli(['analyse', '--text', 'The food was absolutely wonderful.'], { cwd: d.path });
+    expect(one.code).toBe(0);
+    expect(ndjson(one.stdout)[0]).toMatchObject({ label: 'positive', provider: 'local', status: 'ok' });
+    const input = ['{"id":"a","text":"I hate waiting in line."}', '{"id":"b","text":"The meeting is at noon."}'].join('\n');
+    const s = await runCli(['analyse', '--in', '-', '--out', '-'], { input, cwd: d.path });
+    expect(s.code).toBe(0);
+    expect(ndjson(s.stdout).map((x) => [x.id, x.label])).toEqual([
+      ['a', 'negative'],
+      ['b', 'neutral'],
+    ]);
+    d.remove();
+  });
+});
+
+describe('llmops analyse through the provider SDKs (local fake servers)', () => {
+  let anthropic: FakeLlmServer;
+  let openai: FakeLlmServer;
+  let ollama: FakeLlmServer;
+  beforeAll(async () => {
+    anthropic = await startFakeAnthropic({ apiKey: CANARY });
+    openai = await startFakeOpenAI({ apiKey: 'sk-openai-canary-1234567890' });
+    ollama = await startFakeOpenAI({ requireKey: false });
+  });
+  afterAll(async () => {
+    await anthropic?.close();
+    await openai?.close();
+    await ollama?.close();
+  });
+  const anthropicEnv = () => ({ ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: anthropic.url });
+
+  it('Anthropic: retries 429 (retry-after) and 500, repairs prose-wrapped JSON, re-asks malformed answers; no key leaks', async () => {
+    const p = await prepared('sqlite', 3);
+    try {
+      anthropic.enqueue(
+        { kind: 'status', status: 429, retryAfterSeconds: 1 },
+        { kind: 'status', status: 500 },
+        { kind: 'text', text: 'Sure thing! ```json\n{"label": "Positive", "confidence": 0.9,}\n```' },
+        { kind: 'text', text: 'I cannot decide.' },
+      );
+      const before = anthropic.requests.length;
+      const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '1', '--no-cache', '-v'], { env: anthropicEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ model: 'anthropic/claude-haiku-4-5', done: 12, failed: 0 });
+      // 12 sentences + 2 network retries + 1 re-ask.
+      expect(anthropic.requests.length - before).toBe(15);
+      const s = await resultsState(p.db);
+      expect(s.everyOnce).toBe(true);
+      expect(s.calls.filter((c) => c.repaired_from !== null)).toHaveLength(1);
+      expect(s.calls.reduce((n, c) => n + c.input_tokens, 0)).toBeGreaterThan(0);
+      expect(s.calls.every((c) => c.cost_usd > 0)).toBe(true);
+      const dump = JSON.stringify(await p.db.db.selectFrom('llm_calls').selectAll().execute()) + JSON.stringify(await p.db.db.selectFrom('runs').selectAll().execute());
+      expect(dump + r.stdout + r.stderr).not.toContain(CANARY);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('OpenAI and Ollama (OpenAI-compatible) envs answer through the openai SDK', async () => {
+    const p = await prepared('sqlite', 1);
+    try {
+      const o = await runCli(['--db', p.url, 'analyse', '--env', 'openai', '--limit', '2'], { env: { OPENAI_API_KEY: 'sk-openai-canary-1234567890', OPENAI_BASE_URL: openai.url } });
+      expect(o.code, o.stderr).toBe(0);
+      expect(ndjson(o.stdout)[0]).toMatchObject({ model: 'openai/gpt-4o-mini', done: 2 });
+      const last = openai.requests.at(-1)!;
+      expect(last.path).toBe('/v1/chat/completions');
+      expect(last.body.response_format).toEqual({ type: 'json_object' });
+      const ollamaHost = ollama.url.replace(/\/v1$/, '');
+      const l = await runCli(['--db', p.url, 'analyse', '--env', 'ollama'], { env: { OLLAMA_HOST: ollamaHost } });
+      expect(l.code, l.stderr).toBe(0);
+      expect(ndjson(l.stdout)[0]).toMatchObject({ model: 'ollama/llama3.2', done: 2 });
+      expect(ollama.requests.at(-1)!.body.model).toBe('llama3.2');
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('a sentence that still fails after retries is recorded with its reason, exit 3, and the next run retries it', async () => {
+    const p = await prepared('sqlite', 1);
+    const profiles = join(dir.path, 'few-retries.toml');
+    writeFileSync(
+      profiles,
+      `default_env = "a"\n[envs.a]\nprofile = "p"\nhookset = "h"\n[profiles.p]\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\nparameters = { max_retries = 1, timeout_s = 5 }\n[hooksets.h]\nbefore = []\nafter = ["guard", "store"]\n`,
+    );
+    try {
+      anthropic.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 503 });
+      const r = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--concurrency', '1', '--no-cache'], { env: anthropicEnv() });
+      expect(r.code).toBe(3);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ done: 3, failed: 1 });
+      const failed = (await resultsState(p.db)).results.filter((x) => x.status === 'failed');
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.error).toMatch(/503|Service Unavailable|overloaded|api_error/i);
+      const again = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--no-cache'], { env: anthropicEnv() });
+      expect(again.code).toBe(0);
+      expect(ndjson(again.stdout)[0]).toMatchObject({ done: 1, failed: 0 });
+      const s = await resultsState(p.db);
+      expect(s.everyOnce).toBe(true);
+      expect(s.results.every((x) => x.status === 'ok')).toBe(true);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('a rejected API key stops the run with a clear error (exit 2), not one failure per sentence', async () => {
+    const p = await prepared('sqlite', 2);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic'], { env: { ANTHROPIC_API_KEY: 'sk-ant-wrong-key-000000', ANTHROPIC_BASE_URL: anthropic.url } });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/provider rejected the request \(401\)/);
+      expect(r.stderr).not.toContain('sk-ant-wrong-key-000000');
+      expect((await resultsState(p.db)).results).toHaveLength(0);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('identical requests come from the cache; --no-cache asks again', async () => {
+    const d = tempDir();
+    const env = { ...anthropicEnv(), LLMOPS_DB: join(d.path, 'c.db') };
+    const n0 = anthropic.requests.length;
+    const a = await runCli(['analyse', '--env', 'anthropic', '--text', 'What a lovely day.'], { env, cwd: d.path });
+    const b = await runCli(['analyse', '--env', 'anthropic', '--text', 'What a lovely day.'], { env, cwd: d.path });
+    expect(ndjson(a.stdout)[0].cached).toBe(false);
+    expect(ndjson(b.stdout)[0]).toMatchObject({ cached: true, label: ndjson(a.stdout)[0].label });
+    expect(anthropic.requests.length - n0).toBe(1);
+    await runCli(['analyse', '--env', 'anthropic', '--no-cache', '--text', 'What a lovely day.'], { env, cwd: d.path });
+    expect(anthropic.requests.length - n0).toBe(2);
+    d.remove();
+  });
+
+  it('--rpm spaces the calls evenly', async () => {
+    const p = await prepared('sqlite', 1);
+    try {
+      const arrivals: number[] = [];
+      anthropic.setResponder(() => {
+        arrivals.push(performance.now());
+        return '{"label":"neutral","confidence":0.5}';
+      });
+      const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--rpm', '600', '--concurrency', '4', '--no-cache'], { env: anthropicEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(arrivals).toHaveLength(4);
+      for (let i = 1; i < arrivals.length; i++) expect(arrivals[i]! - arrivals[i - 1]!).toBeGreaterThanOrEqual(80); // 600/min = one per 100 ms
+    } finally {
+      const { defaultResponder } = await import('../fakes/fake-llm-server.js');
+      anthropic.setResponder(defaultResponder);
+      await p.cleanup();
+    }
+  });
+
+  for (const engine of ENGINES) {
+    describe.skipIf(engineMissing(engine))(engine, () => {
+      it('kill -9 in the middle, then a rerun: every sentence has exactly one result', async () => {
+        const p = await prepared(engine, 60);
+        anthropic.setLatency(30);
+        try {
+          const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], {
+            env: { ...process.env, ...anthropicEnv() },
+            stdio: 'ignore',
+          });
+          for (let i = 0; i < 500; i++) {
+            const n = (await p.db.db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+            if (Number(n) >= 30) break;
+            await sleep(10);
+          }
+          child.kill('SIGKILL');
+          await new Promise((r) => child.on('close', r));
+          const mid = await resultsState(p.db);
+          expect(mid.results.length).toBeGreaterThan(0);
+          expect(mid.results.length).toBeLessThan(240);
+          const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '8', '--no-cache'], { env: anthropicEnv() });
+          expect(r.code, r.stderr).toBe(0);
+          const after = await resultsState(p.db);
+          expect(after.results).toHaveLength(240);
+          expect(after.everyOnce).toBe(true);
+        } finally {
+          anthropic.setLatency(0);
+          await p.cleanup();
+        }
+      });
+
+      it('three workers at once: each sentence analysed and called exactly once', async () => {
+        const p = await prepared(engine, 50);
+        anthropic.setLatency(10);
+        try {
+          const runs = await Promise.all(
+            [1, 2, 3].map(() => runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], { env: anthropicEnv() })),
+          );
+          for (const r of runs) expect(r.code, r.stderr).toBe(0);
+          expect(runs.reduce((n, r) => n + ndjson(r.stdout)[0].done, 0)).toBe(200);
+          const s = await resultsState(p.db);
+          expect(s.results).toHaveLength(200);
+          expect(s.everyOnce).toBe(true);
+          expect(s.calls).toHaveLength(200);
+        } finally {
+          anthropic.setLatency(0);
+          await p.cleanup();
+        }
+      });
+    });
+  }
+});
