@@ -5,6 +5,11 @@ import { redactText } from '../core/redact.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerSplit } from './commands/split.js';
 import { register as registerAnalyse } from './commands/analyse.js';
+import { register as registerCrawl } from './commands/crawl.js';
+import { register as registerFeaturize } from './commands/featurize.js';
+import { register as registerInspect } from './commands/inspect.js';
+import { register as registerMonitor } from './commands/monitor.js';
+import { register as registerDedup } from './commands/dedup.js';
 import { VERSION } from './version.js';
 
 // Only commander and the command definitions load here; each command imports its stage
@@ -33,6 +38,11 @@ Output: data on stdout (NDJSON when piped or with --json, a summary on a termina
   registerIngest(program);
   registerSplit(program);
   registerAnalyse(program);
+  registerCrawl(program);
+  registerFeaturize(program);
+  registerMonitor(program);
+  registerDedup(program);
+  registerInspect(program);
   return program;
 }
 

@@ -80,7 +80,7 @@ async function createHook(spec: string, where: string, env: ResolvedEnv, deps: C
     }
     case 'langfuse': {
       const { createLangfuseHook } = await import('./hooks/langfuse-hook.js');
-      return createLangfuseHook({ environment: env.env });
+      return createLangfuseHook({ environment: env.env, logger: deps.logger });
     }
     default:
       return loadUserHook(spec, where, env, deps);
