@@ -6,7 +6,7 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { versio
 // One ESM entry for the CLI; every subcommand's stage code is reached through dynamic
 // import() and lands in its own chunk, so `llmops --help` loads only commander.
 export default defineConfig({
-  entry: { 'cli/main': 'src/cli/main.ts' },
+  entry: { 'cli/main': 'src/cli/main.ts', index: 'src/index.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -55,6 +55,7 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
     const rows = buffer;
     buffer = [];
     lastFlush = performance.now();
+    await client.flush(); // the calls these results link to are logged first
     await saveResults(db.db, rows, worker);
   };
   const renewal = setInterval(() => void renewClaims(db.db, worker, LEASE_MS).catch(() => {}), LEASE_MS / 3);

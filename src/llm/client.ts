@@ -19,6 +19,8 @@ export interface LlmClient {
   readonly provider: string;
   readonly model: string;
   generate(req: ChatRequest, signal?: AbortSignal): Promise<ClientResult>;
+  /** Writes out what hooks buffer (the call log); call before storing records that link to calls. */
+  flush(): Promise<void>;
   /** Flushes hooks (Langfuse) before the process exits. */
   shutdown(): Promise<void>;
 }
@@ -112,7 +114,17 @@ export function createLlmClient(opts: ClientOptions): LlmClient {
       }
       return { ...result, callId: call.stored ? call.id : null, cached: false, provider: model.provider, model: model.model };
     },
+    async flush() {
+      for (const hook of new Set([...hooks.before, ...hooks.after])) {
+        try {
+          await hook.flush?.();
+        } catch (err) {
+          logger.warn(`hook ${hook.name} (flush) failed: ${opts.redact(errorMessage(err))}`);
+        }
+      }
+    },
     async shutdown() {
+      await this.flush();
       for (const hook of new Set([...hooks.before, ...hooks.after])) {
         try {
           await hook.shutdown?.();

@@ -67,6 +67,8 @@ export type Hook = {
   name: string;
   before?(call: LlmCall): Promise<void> | void;
   after?(call: LlmCall): Promise<void> | void;
+  /** Write out what the hook buffers (the call log), so records that point at it can follow. */
+  flush?(): Promise<void> | void;
   /** Flush buffered work before the process exits (Langfuse). */
   shutdown?(): Promise<void> | void;
 };

@@ -4,19 +4,46 @@ import type { CachedAnswer, ResponseCache } from '../llm/client.js';
 import type { Database } from './types.js';
 import { writeJson } from './json-column.js';
 
+const FLUSH_ROWS = 100;
+const FLUSH_MS = 250;
+
+/**
+ * The call log in the llm_calls table, written in small batches: one INSERT per call cost more
+ * CPU than the call itself at high concurrency. Callers flush before storing anything that
+ * links to a call (analyse does, before each batch of results), so a crash never leaves a
+ * result pointing at a call that was not logged.
+ */
 export function sqlCallLogSink(db: Kysely<Database>): CallLogSink {
+  let buffer: CallLogRow[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    const rows = buffer;
+    buffer = [];
+    if (rows.length > 0) {
+      writing = writing.then(() =>
+        db
+          .insertInto('llm_calls')
+          .values(rows.map((row) => ({ ...row, messages: writeJson(row.messages), parameters: writeJson(row.parameters), raw: row.raw === null ? null : writeJson(row.raw) })))
+          .execute()
+          .then(() => undefined),
+      );
+    }
+    await writing;
+  };
   return {
     async write(row: CallLogRow) {
-      await db
-        .insertInto('llm_calls')
-        .values({
-          ...row,
-          messages: writeJson(row.messages),
-          parameters: writeJson(row.parameters),
-          raw: row.raw === null ? null : writeJson(row.raw),
-        })
-        .execute();
+      buffer.push(row);
+      if (buffer.length >= FLUSH_ROWS) await flush();
+      else if (!timer) {
+        timer = setTimeout(() => void flush().catch(() => {}), FLUSH_MS);
+        timer.unref();
+      }
     },
+    flush,
+    close: flush,
   };
 }
 

@@ -16,6 +16,7 @@ export function createLogHook(logger: Logger): Hook {
   return {
     name: 'log',
     before(call) {
+      if (logger.verbosity !== 'verbose') return; // build nothing that would not be printed
       const last = call.request.messages.at(-1)?.content ?? '';
       logger.debug(`→ ${call.provider}/${call.model} trace=${call.traceId} "${call.redact(preview(last))}"`);
     },
@@ -24,6 +25,7 @@ export function createLogHook(logger: Logger): Hook {
         logger.warn(`✗ ${call.provider}/${call.model} trace=${call.traceId}: ${call.redact(call.error.message)}`);
         return;
       }
+      if (logger.verbosity !== 'verbose') return;
       const r = call.result!;
       const repaired = call.repairedFrom !== undefined ? ' (repaired)' : '';
       logger.debug(

@@ -3,6 +3,7 @@ import type { Hook, LlmCall } from '../types.js';
 /** Where the store hook writes: the llm_calls table, or a MongoDB collection. */
 export interface CallLogSink {
   write(row: CallLogRow): Promise<void>;
+  flush?(): Promise<void>;
   close?(): Promise<void>;
 }
 
@@ -62,7 +63,11 @@ export function createStoreHook(sink: CallLogSink): Hook {
       await sink.write(callLogRow(call));
       call.stored = true;
     },
+    async flush() {
+      await sink.flush?.();
+    },
     async shutdown() {
+      await sink.flush?.();
       await sink.close?.();
     },
   };
