@@ -57,6 +57,11 @@ Examples:
         return;
       }
 
+      if (ctx.warehouseUrl) {
+        // Sentences reference their document in the SQL database; a MongoDB warehouse would
+        // first have to be mirrored there, which split does not do (yet).
+        throw new UsageError('split: reads documents from the --db database; with a MongoDB --warehouse, use split --in/--out on exported documents');
+      }
       const { runSplit, pendingDocuments, watchLoop } = await import('../../split/run-split.js');
       const { countSentences } = await import('../../store/sentences-repo.js');
       const { countDocuments } = await import('../../store/documents-repo.js');
