@@ -175,6 +175,51 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
     }
   });
 
+  it('a dropped connection and a response slower than the timeout are retried by the SDK', async () => {
+    const p = await prepared('sqlite', 1);
+    const profiles = join(dir.path, 'short-timeout.toml');
+    writeFileSync(
+      profiles,
+      `default_env = "a"\n[envs.a]\nprofile = "p"\nhookset = "h"\n[profiles.p]\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\nparameters = { max_retries = 2, timeout_s = 1 }\n[hooksets.h]\nbefore = []\nafter = ["guard", "store"]\n`,
+    );
+    try {
+      anthropic.enqueue({ kind: 'drop' }, { kind: 'delay', ms: 2500 });
+      const before = anthropic.requests.length;
+      const r = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--concurrency', '1', '--no-cache'], { env: anthropicEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ done: 4, failed: 0 });
+      expect(anthropic.requests.length - before).toBeGreaterThanOrEqual(5); // 4 answers + the dropped one (+ the slow one)
+      expect((await resultsState(p.db)).everyOnce).toBe(true);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('with the traced hookset every call reaches Langfuse under the trace id stored with its result', async () => {
+    const { startFakeLangfuse } = await import('../fakes/langfuse-otel-server.js');
+    const langfuse = await startFakeLangfuse({ publicKey: 'pk-lf-test-1234', secretKey: 'sk-lf-test-5678' });
+    const p = await prepared('sqlite', 1);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse', '--env', 'production', '--no-cache'], {
+        env: { ...anthropicEnv(), LANGFUSE_PUBLIC_KEY: 'pk-lf-test-1234', LANGFUSE_SECRET_KEY: 'sk-lf-test-5678', LANGFUSE_BASE_URL: langfuse.url },
+      });
+      expect(r.code, r.stderr).toBe(0);
+      const s = await resultsState(p.db);
+      const generations = langfuse.spans().filter((x) => x.attributes['langfuse.observation.type'] === 'generation');
+      expect(generations).toHaveLength(4);
+      expect(new Set(generations.map((g) => g.traceId))).toEqual(new Set(s.results.map((x) => x.trace_id)));
+      for (const g of generations) {
+        expect(g.attributes['langfuse.observation.model.name']).toBe('claude-haiku-4-5');
+        expect(String(g.attributes['langfuse.observation.output'])).toMatch(/label/);
+        expect(String(g.attributes['langfuse.observation.usage_details'])).toMatch(/input/);
+      }
+      expect(JSON.stringify(langfuse.spans())).not.toContain(CANARY);
+    } finally {
+      await langfuse.close();
+      await p.cleanup();
+    }
+  });
+
   it('a rejected API key stops the run with a clear error (exit 2), not one failure per sentence', async () => {
     const p = await prepared('sqlite', 2);
     try {
