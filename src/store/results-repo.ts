@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './types.js';
 import { readJson, writeJson } from './json-column.js';
 
@@ -14,6 +14,17 @@ import { readJson, writeJson } from './json-column.js';
 export type ClaimedSentence = { id: string; text: string; document_id: string; index: number };
 
 export const queueName = (task: string, version: number) => `results:${task}:v${version}`;
+
+/** The successful result of sentence `s` for this task and version (a failed one does not count). */
+function okResultOf(eb: ExpressionBuilder<Database & { s: Database['sentences'] }, 's'>, task: string, version: number) {
+  return eb
+    .selectFrom('results as r')
+    .select('r.id')
+    .whereRef('r.sentence_id', '=', 's.id')
+    .where('r.task', '=', task)
+    .where('r.task_version', '=', version)
+    .where('r.status', '=', 'ok');
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -48,19 +59,7 @@ export async function claimSentences(
     let q = trx
       .selectFrom('sentences as s')
       .select(['s.id', 's.text', 's.document_id', 's.idx'])
-      .where((eb) =>
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('results as r')
-              .select('r.id')
-              .whereRef('r.sentence_id', '=', 's.id')
-              .where('r.task', '=', opts.task)
-              .where('r.task_version', '=', opts.version)
-              .where('r.status', '=', 'ok'),
-          ),
-        ),
-      )
+      .where((eb) => eb.not(eb.exists(okResultOf(eb, opts.task, opts.version))))
       .where((eb) => eb.not(eb.exists(eb.selectFrom('work_claims as c').select('c.item_id').whereRef('c.item_id', '=', 's.id').where('c.queue', '=', queue))))
       .orderBy('s.id')
       .limit(opts.limit);
@@ -158,19 +157,7 @@ export async function countPendingSentences(db: Kysely<Database>, task: string, 
   const row = await db
     .selectFrom('sentences as s')
     .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('results as r')
-            .select('r.id')
-            .whereRef('r.sentence_id', '=', 's.id')
-            .where('r.task', '=', task)
-            .where('r.task_version', '=', version)
-            .where('r.status', '=', 'ok'),
-        ),
-      ),
-    )
+    .where((eb) => eb.not(eb.exists(okResultOf(eb, task, version))))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
