@@ -75,8 +75,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
     await migrate(db);
   } catch (err) {
     await db.destroy().catch(() => {});
-    if (err instanceof LlmopsError) throw err;
-    throw new LlmopsError(`cannot open database ${target.display}: ${redactText(errorMessage(err))}`, { cause: err });
+    const cause = (err as { cause?: unknown }).cause ?? err;
+    throw new LlmopsError(`cannot open database ${target.display}: ${redactText(errorMessage(cause))}`, { cause: err });
   }
   return { db, engine: target.engine, display: target.display, close: () => db.destroy() };
 }

@@ -198,6 +198,12 @@ describe('llmops ingest, input errors', () => {
     d.remove();
   });
 
+  it('an unreachable database is named with its password masked', async () => {
+    const r = await runCli(['--db', 'postgres://u:secretpw99@127.0.0.1:1/x', 'ingest', 'data/']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('llmops: cannot open database postgres://u:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n');
+  });
+
   it('an unknown option exits 2', async () => {
     const r = await runCli(['ingest', '--no-such-flag', 'x']);
     expect(r.code).toBe(2);
