@@ -71,6 +71,29 @@ describe('llmops analyse, offline (no key, no network)', () => {
     }
   });
 
+  it('--watch analyses sentences as they arrive and stops cleanly on SIGINT', async () => {
+    const p = await prepared('sqlite', 1);
+    try {
+      const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--watch', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (b) => (stdout += b));
+      const results = async () => Number((await p.db.db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      for (let i = 0; i < 400 && (await results()) < 4; i++) await sleep(25);
+      expect(await results()).toBe(4);
+      const more = join(dir.path, 'watch-more.jsonl');
+      writeFileSync(more, JSON.stringify({ id: 'late', text: 'A late arrival. It is wonderful.' }));
+      expect((await runCli(['--db', p.url, 'ingest', more])).code).toBe(0);
+      expect((await runCli(['--db', p.url, 'split'])).code).toBe(0);
+      for (let i = 0; i < 400 && (await results()) < 6; i++) await sleep(25);
+      expect(await results()).toBe(6);
+      child.kill('SIGINT');
+      expect(await new Promise((r) => child.on('close', r))).toBe(0);
+      expect(ndjson(stdout).map((x) => x.done)).toEqual([4, 2]);
+    } finally {
+      await p.cleanup();
+    }
+  });
+
   it('--text prints one result; --in - --out - streams without a store', async () => {
     const d = tempDir();
     const one = await runCli(['analyse', '--text', 'The food was absolutely wonderful.'], { cwd: d.path });
