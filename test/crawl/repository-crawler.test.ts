@@ -1,0 +1,85 @@
+import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crawlRepository, DEFAULT_IGNORE } from '../../src/crawl/repository-crawler.js';
+import type { CrawlTarget } from '../../src/crawl/crawl-types.js';
+import { tempDir } from '../helpers/databases.js';
+import { createGitRepository } from './git-fixture.js';
+
+const dir = tempDir('llmops-repo-test-');
+const clones = join(dir.path, 'tmp');
+let repo: string;
+const savedTmp = process.env.TMPDIR;
+
+beforeAll(() => {
+  repo = createGitRepository(dir.path);
+  mkdirSync(clones);
+  // Clones go here, so the test can see that none is left behind.
+  process.env.TMPDIR = clones;
+});
+afterAll(() => {
+  process.env.TMPDIR = savedTmp;
+  dir.remove();
+});
+
+const target = (): CrawlTarget => ({ link: pathToFileURL(repo).href, input: repo, domain: 'local', localPath: repo, author: 'Ada' });
+const options = (over = {}) => ({
+  timeoutMs: 20_000,
+  maxRepoBytes: 50 * 1024 * 1024,
+  maxFileBytes: 256 * 1024,
+  maxTotalBytes: 20 * 1024 * 1024,
+  ignore: [...DEFAULT_IGNORE, '*.csv'],
+  ...over,
+});
+
+describe('crawlRepository', () => {
+  it('keeps the path and text of each source file and skips ignored, binary and oversized ones', async () => {
+    const page = await crawlRepository(target(), 'local', options());
+    expect(page.category).toBe('repositories');
+    expect(page.title).toBe(`${dir.path.split('/').at(-1)}/sample-repo`);
+    expect(page.author).toBe('Ada');
+    const files = (page.metadata.files as { path: string }[]).map((f) => f.path);
+    expect(files).toEqual(['README.md', 'src/config.yaml', 'src/pipeline.py']);
+    expect(page.content).toContain('--- src/pipeline.py ---\ndef run(batch):');
+    expect(page.metadata.skipped).toEqual(
+      expect.arrayContaining([
+        { path: 'data/blob.txt', reason: 'binary' },
+        { path: 'data/huge.txt', reason: 'larger than 262144 bytes' },
+      ]),
+    );
+    for (const ignored of ['package-lock.json', 'node_modules', 'dist/bundle.js', 'logo.png', 'weights.dat', 'skip-me.csv', 'link-outside']) {
+      expect(page.content).not.toContain(ignored);
+    }
+    expect(readdirSync(clones)).toEqual([]);
+  });
+
+  it('runs no hook, even one configured in the environment', async () => {
+    const hooks = join(dir.path, 'hooks');
+    const marker = join(dir.path, 'HOOK_RAN');
+    mkdirSync(hooks, { recursive: true });
+    writeFileSync(join(hooks, 'post-checkout'), `#!/bin/sh\ntouch ${marker}\n`);
+    chmodSync(join(hooks, 'post-checkout'), 0o755);
+    const env = { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.hooksPath', GIT_CONFIG_VALUE_0: hooks };
+    Object.assign(process.env, env);
+    try {
+      await crawlRepository(target(), 'local', options());
+    } finally {
+      for (const k of Object.keys(env)) delete process.env[k];
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('stops a clone that grows past the size cap and removes it', async () => {
+    await expect(crawlRepository(target(), 'local', options({ maxRepoBytes: 10_000 }))).rejects.toThrow(/^repository larger than 10 KB/);
+    expect(readdirSync(clones)).toEqual([]);
+  });
+
+  it('reports a link that is not a repository', async () => {
+    const notRepo = join(dir.path, 'plain');
+    mkdirSync(notRepo);
+    const t: CrawlTarget = { link: pathToFileURL(notRepo).href, input: notRepo, domain: 'local', localPath: notRepo };
+    await expect(crawlRepository(t, 'local', options())).rejects.toThrow(/^git clone failed: /);
+    expect(readdirSync(clones)).toEqual([]);
+  });
+});
