@@ -10,7 +10,7 @@ import { register as registerFeaturize } from './commands/featurize.js';
 import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
-import { VERSION } from './version.js';
+import { VERSION } from '../core/version.js';
 
 // Only commander and the command definitions load here; each command imports its stage
 // when it runs, so `llmops --help` stays fast.

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { VERSION } from '../cli/version.js';
+import { VERSION } from '../core/version.js';
 import { DEFAULT_CHROMIUM } from './browser-crawler.js';
 import { loadCrawlConfig, type CrawlConfig } from './crawl-config.js';
 import type { CrawlTarget } from './crawl-types.js';
