@@ -46,12 +46,55 @@ function optionalString(rec: Record<string, unknown>, field: string): string | n
   throw new FieldProblem(`field "${field}" must be a string, got ${typeName(v)}`);
 }
 
+/**
+ * A line of `llmops inspect export` (marked `"llmops_export": 1`) is a stored document: it is
+ * restored as it was (id, source, metadata, created_at), ignoring the field mapping.
+ */
+function mapExportRecord(rec: Record<string, unknown>): Mapped {
+  const str = (k: string, nullable: boolean): string | null => {
+    const v = rec[k];
+    if (typeof v === 'string') return v;
+    if (nullable && (v === null || v === undefined)) return null;
+    throw new FieldProblem(`export record: field "${k}" must be a string${nullable ? ' or null' : ''}, got ${typeName(v)}`);
+  };
+  try {
+    const content = str('content', false)!;
+    if (content.trim() === '') return { ok: false, reason: 'export record: field "content" is empty' };
+    const metadata = rec.metadata ?? {};
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { ok: false, reason: `export record: field "metadata" must be an object, got ${typeName(metadata)}` };
+    const createdAt = str('created_at', false)!;
+    if (Number.isNaN(Date.parse(createdAt))) return { ok: false, reason: `export record: field "created_at" is not a timestamp: ${createdAt}` };
+    const contentHash = sha256Hex(content);
+    if (rec.content_hash !== undefined && rec.content_hash !== contentHash) return { ok: false, reason: 'export record: content_hash does not match content' };
+    return {
+      ok: true,
+      doc: {
+        id: str('id', false)!,
+        source: str('source', false)!,
+        external_id: str('external_id', true),
+        category: str('category', false)!,
+        link: str('link', true),
+        author: str('author', true),
+        title: str('title', true),
+        content,
+        metadata: metadata as Record<string, unknown>,
+        content_hash: contentHash,
+        created_at: createdAt,
+      },
+    };
+  } catch (err) {
+    if (err instanceof FieldProblem) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
 /** Turns one parsed JSON record into a document, or says exactly why it cannot. */
 export function mapRecord(value: unknown, mapping: FieldMapping, now: string): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `record must be a JSON object, got ${typeName(value)}` };
   }
   const rec = value as Record<string, unknown>;
+  if (rec.llmops_export === 1) return mapExportRecord(rec);
   try {
     const used = new Set<string>();
     const pick = (explicit: string | undefined, candidates: string[]): string | undefined => {

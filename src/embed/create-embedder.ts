@@ -1,0 +1,81 @@
+import { UsageError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Embedder } from './embedder.js';
+
+export const EMBEDDER_NAMES = ['auto', 'minilm', 'hashing', 'openai'] as const;
+export type EmbedderName = (typeof EMBEDDER_NAMES)[number];
+
+export type EmbedderChoice = {
+  name: string;
+  modelsDir?: string;
+  /** transformers.js model id for minilm (a local folder name under modelsDir). */
+  model?: string;
+  dimension?: number;
+  openaiBaseURL?: string;
+  logger?: Logger;
+};
+
+/**
+ * Builds the embedder asked for. `auto` is MiniLM when its weights load (from the local
+ * models folder, never the network) and the hashing embedder otherwise, saying so on stderr.
+ */
+export async function createEmbedder(choice: EmbedderChoice): Promise<Embedder> {
+  switch (choice.name) {
+    case 'hashing': {
+      const { createHashingEmbedder } = await import('./hashing-embedder.js');
+      return createHashingEmbedder({ dimension: choice.dimension });
+    }
+    case 'minilm': {
+      const { createTransformersEmbedder } = await import('./transformers-embedder.js');
+      return createTransformersEmbedder({ model: choice.model, modelsDir: choice.modelsDir, allowDownload: process.env.HF_HUB_OFFLINE !== '1' });
+    }
+    case 'openai': {
+      const { createOpenAIEmbedder } = await import('./openai-embedder.js');
+      return createOpenAIEmbedder({ model: choice.model, baseURL: choice.openaiBaseURL, dimensions: choice.dimension });
+    }
+    case 'auto': {
+      const { createTransformersEmbedder, defaultModelsDir } = await import('./transformers-embedder.js');
+      try {
+        return await createTransformersEmbedder({ model: choice.model, modelsDir: choice.modelsDir, allowDownload: false });
+      } catch (err) {
+        const dir = choice.modelsDir ?? defaultModelsDir();
+        const why = errorMessage(err).replace(/^embedder: /, '').replace(/ \(download it once.*$/, '');
+        choice.logger?.warn(
+          `embedder auto: FALLING BACK to the offline hashing embedder (lexical vectors, not semantic): MiniLM could not be loaded: ${why}. ` +
+            `To use MiniLM, put it under ${dir} or run once with --embedder minilm where the Hugging Face hub is reachable.`,
+        );
+        const { createHashingEmbedder } = await import('./hashing-embedder.js');
+        return createHashingEmbedder({ dimension: choice.dimension });
+      }
+    }
+    default:
+      throw new UsageError(`--embedder: unknown embedder "${choice.name}" (expected ${EMBEDDER_NAMES.join(', ')})`);
+  }
+}
+
+/**
+ * The embedder that wrote a collection, rebuilt from the id it recorded, so that queries are
+ * embedded the same way as the vectors (`inspect search` needs no --embedder).
+ */
+export async function embedderFromId(id: string, opts: { modelsDir?: string; openaiBaseURL?: string } = {}): Promise<Embedder> {
+  const colon = id.indexOf(':');
+  const kind = colon < 0 ? id : id.slice(0, colon);
+  const rest = colon < 0 ? '' : id.slice(colon + 1);
+  if (kind === 'hashing') {
+    const { createHashingEmbedder, parseHashingId } = await import('./hashing-embedder.js');
+    const settings = parseHashingId(rest);
+    const e = await createHashingEmbedder(settings);
+    if (e.id !== id) throw new UsageError(`collection embedder ${id}: this llmops makes ${e.id}; re-featurize with --recreate`);
+    return e;
+  }
+  if (kind === 'minilm') {
+    const { createTransformersEmbedder } = await import('./transformers-embedder.js');
+    return createTransformersEmbedder({ model: rest, modelsDir: opts.modelsDir, allowDownload: process.env.HF_HUB_OFFLINE !== '1' });
+  }
+  if (kind === 'openai') {
+    const m = /^(.*?)(?:-d(\d+))?$/.exec(rest)!;
+    const { createOpenAIEmbedder } = await import('./openai-embedder.js');
+    return createOpenAIEmbedder({ model: m[1], dimensions: m[2] ? Number(m[2]) : undefined, baseURL: opts.openaiBaseURL });
+  }
+  throw new UsageError(`collection embedder ${id}: unknown kind ${kind}`);
+}

@@ -1,0 +1,120 @@
+import type { FeaturizeDb } from './featurize-tables.js';
+
+export type ChunkRow = {
+  id: string;
+  collection: string;
+  document_id: string;
+  embedder: string;
+  category: string;
+  idx: number;
+  text: string;
+  token_count: number;
+};
+
+const ROWS = 400; // 10 columns × 400 rows per INSERT, far below SQLite's parameter limit
+
+/** The content hash each of these documents was featurized at for this embedder. */
+export async function featurizedHashes(db: FeaturizeDb, embedder: string, ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += 900) {
+    const rows = await db
+      .selectFrom('featurized_documents')
+      .select(['document_id', 'content_hash'])
+      .where('embedder', '=', embedder)
+      .where('document_id', 'in', ids.slice(i, i + 900))
+      .execute();
+    for (const r of rows) out.set(r.document_id, r.content_hash);
+  }
+  return out;
+}
+
+export async function chunkIdsOf(db: FeaturizeDb, collection: string, documentIds: string[]): Promise<string[]> {
+  if (documentIds.length === 0) return [];
+  const rows = await db.selectFrom('featurize_chunks').select('id').where('collection', '=', collection).where('document_id', 'in', documentIds).execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Replaces the chunks of these documents in one transaction and marks them featurized: the
+ * lexical index follows (triggers on SQLite, an expression index on PostgreSQL).
+ */
+export async function saveFeaturized(
+  db: FeaturizeDb,
+  docs: { documentId: string; contentHash: string; collection: string; embedder: string; chunks: ChunkRow[] }[],
+): Promise<void> {
+  if (docs.length === 0) return;
+  const now = new Date().toISOString();
+  await db.transaction().execute(async (trx) => {
+    const byCollection = new Map<string, string[]>();
+    for (const d of docs) byCollection.set(d.collection, [...(byCollection.get(d.collection) ?? []), d.documentId]);
+    for (const [collection, ids] of byCollection) {
+      for (let i = 0; i < ids.length; i += 900) {
+        await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).where('document_id', 'in', ids.slice(i, i + 900)).execute();
+      }
+    }
+    const rows = docs.flatMap((d) => d.chunks.map((c) => ({ ...c, created_at: now })));
+    for (let i = 0; i < rows.length; i += ROWS) {
+      await trx.insertInto('featurize_chunks').values(rows.slice(i, i + ROWS)).onConflict((oc) => oc.column('id').doNothing()).execute();
+    }
+    for (let i = 0; i < docs.length; i += ROWS) {
+      await trx
+        .insertInto('featurized_documents')
+        .values(
+          docs.slice(i, i + ROWS).map((d) => ({
+            document_id: d.documentId,
+            embedder: d.embedder,
+            collection: d.collection,
+            content_hash: d.contentHash,
+            chunk_count: d.chunks.length,
+            featurized_at: now,
+          })),
+        )
+        .onConflict((oc) =>
+          oc.columns(['document_id', 'embedder']).doUpdateSet((eb) => ({
+            collection: eb.ref('excluded.collection'),
+            content_hash: eb.ref('excluded.content_hash'),
+            chunk_count: eb.ref('excluded.chunk_count'),
+            featurized_at: eb.ref('excluded.featurized_at'),
+          })),
+        )
+        .execute();
+    }
+  });
+}
+
+export async function countFeaturized(db: FeaturizeDb, embedder: string): Promise<number> {
+  const r = await db.selectFrom('featurized_documents').select((eb) => eb.fn.countAll<number>().as('n')).where('embedder', '=', embedder).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+/** Forgets a collection's chunks and featurize marks (before it is rebuilt). */
+export async function forgetCollection(db: FeaturizeDb, collection: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).execute();
+    await trx.deleteFrom('featurized_documents').where('collection', '=', collection).execute();
+  });
+}
+
+export type TokenStats = { collection: string; embedder: string; chunks: number; min: number; max: number; mean: number; p95: number };
+
+/** Token counts per collection: min, max, mean and the 95th percentile (nearest rank). */
+export async function chunkTokenStats(db: FeaturizeDb, collection?: string): Promise<TokenStats[]> {
+  let q = db.selectFrom('featurize_chunks').select(['collection', 'embedder', 'token_count']).orderBy('collection').orderBy('token_count');
+  if (collection) q = q.where('collection', '=', collection);
+  const rows = await q.execute();
+  const groups = new Map<string, { embedder: string; counts: number[] }>();
+  for (const r of rows) {
+    const g = groups.get(r.collection) ?? { embedder: r.embedder, counts: [] };
+    g.counts.push(r.token_count);
+    groups.set(r.collection, g);
+  }
+  return [...groups].map(([c, g]) => {
+    const n = g.counts.length;
+    const sum = g.counts.reduce((s, x) => s + x, 0);
+    return { collection: c, embedder: g.embedder, chunks: n, min: g.counts[0]!, max: g.counts[n - 1]!, mean: sum / n, p95: g.counts[Math.max(0, Math.ceil(0.95 * n) - 1)]! };
+  });
+}
+
+export async function chunkTokenCounts(db: FeaturizeDb): Promise<{ collection: string; token_count: number }[]> {
+  return db.selectFrom('featurize_chunks').select(['collection', 'token_count']).execute();
+}

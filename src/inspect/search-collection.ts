@@ -1,0 +1,141 @@
+import { sql } from 'kysely';
+import { UsageError } from '../core/errors.js';
+import type { Embedder } from '../embed/embedder.js';
+import { STOPWORDS } from '../embed/stopwords.js';
+import type { FeaturizeDb } from '../featurize/featurize-tables.js';
+import type { PayloadFilter, VectorStore } from '../vector/vector-store.js';
+
+export type SearchMode = 'vector' | 'lexical' | 'hybrid';
+export const SEARCH_MODES: readonly SearchMode[] = ['vector', 'lexical', 'hybrid'];
+
+export type SearchHit = {
+  rank: number;
+  id: string;
+  document_id: string;
+  chunk_index: number;
+  score: number;
+  text: string;
+  lexical_rank?: number;
+  vector_rank?: number;
+};
+
+export type SearchOptions = {
+  db: FeaturizeDb;
+  engine: 'sqlite' | 'postgres';
+  vectors: VectorStore;
+  collection: string;
+  query: string;
+  k: number;
+  mode: SearchMode;
+  filter?: PayloadFilter;
+  /** The collection's embedder (embedderFromId); needed for vector and hybrid. */
+  embedder?: Embedder;
+  /** Reciprocal rank fusion: score = Σ weight / (rrfK + rank). */
+  rrfK?: number;
+  lexicalWeight?: number;
+  vectorWeight?: number;
+  /** How deep each side is read before fusing. */
+  depth?: number;
+};
+
+// Keys a lexical search can filter on: the columns of featurize_chunks.
+const LEXICAL_FILTER_COLUMNS: Record<string, 'document_id' | 'category' | 'idx'> = { document_id: 'document_id', category: 'category', chunk_index: 'idx' };
+
+/** Query words for the lexical index: letters and digits, no stopwords, each once. */
+export function queryTerms(query: string): string[] {
+  const terms = new Set<string>();
+  for (const m of query.toLowerCase().normalize('NFKC').matchAll(/[\p{L}\p{N}]+/gu)) if (!STOPWORDS.has(m[0])) terms.add(m[0]);
+  return [...terms].slice(0, 64);
+}
+
+/** BM25 over the chunks (SQLite FTS5; PostgreSQL full text ranks with ts_rank_cd instead). */
+export async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collection' | 'query' | 'k' | 'filter'>): Promise<SearchHit[]> {
+  const terms = queryTerms(opts.query);
+  if (terms.length === 0) return [];
+  const filters = Object.entries(opts.filter ?? {}).map(([key, value]) => {
+    const col = LEXICAL_FILTER_COLUMNS[key];
+    if (!col) throw new UsageError(`--filter ${key}: lexical search filters on ${Object.keys(LEXICAL_FILTER_COLUMNS).join(', ')} (vector search on any payload key)`);
+    return sql` and c.${sql.ref(col)} = ${value}`;
+  });
+  const where = sql.join(filters, sql``);
+  type Row = { id: string; document_id: string; idx: number; text: string; score: number };
+  let rows: Row[];
+  if (opts.engine === 'sqlite') {
+    const match = terms.map((t) => `"${t}"`).join(' OR ');
+    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.text, bm25(featurize_chunks_fts) as score
+      from featurize_chunks_fts join featurize_chunks c on c.seq = featurize_chunks_fts.rowid
+      where featurize_chunks_fts match ${match} and c.collection = ${opts.collection}${where}
+      order by score, c.id limit ${opts.k}`.execute(opts.db);
+    // FTS5's bm25() is negative (lower is better); flip it so higher is better everywhere.
+    rows = r.rows.map((x) => ({ ...x, score: -x.score }));
+  } else {
+    const tsq = terms.join(' | ');
+    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.text, ts_rank_cd(to_tsvector('english', c.text), q) as score
+      from featurize_chunks c, to_tsquery('english', ${tsq}) q
+      where to_tsvector('english', c.text) @@ q and c.collection = ${opts.collection}${where}
+      order by score desc, c.id limit ${opts.k}`.execute(opts.db);
+    rows = r.rows;
+  }
+  return rows.map((x, i) => ({ rank: i + 1, id: x.id, document_id: x.document_id, chunk_index: Number(x.idx), score: Number(x.score), text: x.text, lexical_rank: i + 1 }));
+}
+
+export async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collection' | 'query' | 'k' | 'filter' | 'embedder'>): Promise<SearchHit[]> {
+  if (!opts.embedder) throw new UsageError('vector search needs the collection embedder');
+  const [vector] = await opts.embedder.embedBatch([opts.query]);
+  const hits = await opts.vectors.search(opts.collection, { vector: vector!, embedder: opts.embedder.id, k: opts.k, filter: opts.filter });
+  return hits.map((h, i) => ({
+    rank: i + 1,
+    id: h.id,
+    document_id: String(h.payload.document_id ?? ''),
+    chunk_index: Number(h.payload.chunk_index ?? 0),
+    score: h.score,
+    text: String(h.payload.text ?? ''),
+    vector_rank: i + 1,
+  }));
+}
+
+/** Reciprocal rank fusion (Cormack et al. 2009): robust to the two scores' different scales. */
+export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, rrfK = 60): SearchHit[] {
+  const byId = new Map<string, SearchHit>();
+  for (const { hits, weight } of lists) {
+    for (const h of hits) {
+      const cur = byId.get(h.id) ?? { ...h, score: 0 };
+      cur.score += weight / (rrfK + h.rank);
+      if (h.lexical_rank !== undefined) cur.lexical_rank = h.lexical_rank;
+      if (h.vector_rank !== undefined) cur.vector_rank = h.vector_rank;
+      if (!cur.text) cur.text = h.text;
+      byId.set(h.id, cur);
+    }
+  }
+  return [...byId.values()]
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+    .slice(0, k)
+    .map((h, i) => ({ ...h, rank: i + 1 }));
+}
+
+/**
+ * Fusion weights. Semantic embedders (MiniLM, OpenAI) bring what BM25 misses, so both lists
+ * count the same (the textbook k = 60). Hashing vectors are a noisier copy of the lexical
+ * signal: on SciFact (bench/retrieval.ts) equal weights made hybrid worse than BM25 alone,
+ * so they only break ties near the top.
+ */
+export function fusionDefaults(embedderName: string | undefined): { rrfK: number; vectorWeight: number } {
+  return embedderName === 'hashing' ? { rrfK: 10, vectorWeight: 0.15 } : { rrfK: 60, vectorWeight: 1 };
+}
+
+/** The one search path: `inspect search` and bench/retrieval both call it. */
+export async function searchCollection(opts: SearchOptions): Promise<SearchHit[]> {
+  if (opts.mode === 'lexical') return lexicalSearch(opts);
+  if (opts.mode === 'vector') return vectorSearch(opts);
+  const depth = Math.max(opts.depth ?? 100, opts.k);
+  const [lex, vec] = await Promise.all([lexicalSearch({ ...opts, k: depth }), vectorSearch({ ...opts, k: depth })]);
+  const d = fusionDefaults(opts.embedder?.name);
+  return fuse(
+    [
+      { hits: lex, weight: opts.lexicalWeight ?? 1 },
+      { hits: vec, weight: opts.vectorWeight ?? d.vectorWeight },
+    ],
+    opts.k,
+    opts.rrfK ?? d.rrfK,
+  );
+}

@@ -1,0 +1,206 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { finishRun, startRun } from '../../src/store/runs-repo.js';
+import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';
+
+const dir = tempDir();
+afterAll(() => dir.remove());
+
+const CHROMIUM = '/usr/bin/chromium';
+const chromiumMissing = !existsSync(CHROMIUM);
+if (chromiumMissing) {
+  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI (apt-get install -y chromium) but ${CHROMIUM} is missing`);
+  console.warn(`[llmops tests] ${CHROMIUM} not found: the HTML report rendering test is SKIPPED (apt-get install -y chromium)`);
+}
+
+const docs = [
+  { id: 'a1', category: 'articles', title: 'Tuning BM25', text: 'BM25 ranks documents by term frequency and inverse document frequency. Saturation keeps one repeated word from dominating.', metadata: { lang: 'en', tags: ['search'] }, extra: 42 },
+  { id: 'a2', category: 'articles', title: 'Dense retrieval', text: 'Dense retrieval embeds queries and passages into vectors and compares them by cosine similarity.', url: 'https://example.com/dense' },
+  { id: 'p1', category: 'posts', author: 'kim', text: 'Hybrid search with reciprocal rank fusion beat both of its parts on our data!' },
+  { id: 'p2', category: 'posts', author: 'lee', text: 'Our cat knocked the coffee over the keyboard again this morning.' },
+];
+
+async function seedCallsAndCrawl(db: Db) {
+  const now = Date.now();
+  const call = (i: number, day: number) => ({
+    id: `call-${i}`,
+    trace_id: `t-${i}`,
+    provider: 'anthropic',
+    model: 'claude-test',
+    task: 'sentiment',
+    system: null,
+    messages: '[]',
+    parameters: '{}',
+    response: '{"label":"positive"}',
+    raw: null,
+    input_tokens: 100 + i,
+    output_tokens: 10,
+    cost_usd: 0.001 * (i + 1),
+    latency_ms: 200 + 10 * i,
+    finish_reason: 'stop',
+    status: 'ok',
+    error: null,
+    repaired_from: null,
+    created_at: new Date(now - day * 86_400_000).toISOString(),
+  });
+  await db.db.insertInto('llm_calls').values([call(0, 2), call(1, 1), call(2, 0), call(3, 0)]).execute();
+  const run = await startRun(db.db, 'crawl', ['crawl']);
+  await finishRun(db.db, run, { status: 'partial', counts: { domains: { 'example.com': { attempted: 3, succeeded: 2, failed: 1, skipped: 0, reasons: [] }, 'github.com': { attempted: 1, succeeded: 1, failed: 0, skipped: 0, reasons: [] } } } });
+}
+
+for (const engine of ENGINES) {
+  describe.skipIf(engineMissing(engine))(`llmops inspect (${engine})`, () => {
+    let url: string;
+    let cleanup: () => Promise<void>;
+    let db: Db;
+    let fake: FakeQdrant | undefined;
+    let env: Record<string, string | undefined>;
+    beforeAll(async () => {
+      ({ url, cleanup } = await freshDatabase(engine));
+      db = await openDatabase(parseDatabaseUrl(url));
+      // PostgreSQL keeps vectors in Qdrant: here the local fake of its REST API.
+      if (engine === 'postgres') fake = await startFakeQdrant();
+      env = { QDRANT_URL: fake?.url };
+      const file = join(dir.path, `docs-${engine}.jsonl`);
+      writeFileSync(file, docs.map((d) => JSON.stringify(d)).join('\n'));
+      expect((await runCli(['--db', url, 'ingest', file])).code).toBe(0);
+      expect((await runCli(['--db', url, 'split'])).code).toBe(0);
+      const f = await runCli(['--db', url, 'featurize', '--embedder', 'hashing'], { env });
+      expect(f.code, f.stderr).toBe(0);
+      await seedCallsAndCrawl(db);
+    });
+    afterAll(async () => {
+      await db?.close();
+      await fake?.close();
+      await cleanup?.();
+    });
+
+    it('search: lexical (BM25), vector and hybrid (rank fusion) find the right chunk; filters narrow it', async () => {
+      for (const mode of ['lexical', 'vector', 'hybrid']) {
+        const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency saturation', '--mode', mode, '--k', '2'], { env });
+        expect(r.code, r.stderr).toBe(0);
+        const hits = ndjson(r.stdout);
+        expect(hits[0]).toMatchObject({ rank: 1, chunk_index: 0 });
+        expect(hits[0].text).toMatch(/^Tuning BM25/);
+      }
+      const h = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5'], { env })).stdout);
+      expect(h[0]).toMatchObject({ lexical_rank: 1, vector_rank: 1 });
+      const docId = h[0].document_id;
+      const filtered = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'coffee keyboard', '--mode', 'vector', '--filter', `document_id=${docId}`], { env })).stdout);
+      expect(filtered.map((x) => x.document_id)).toEqual([docId]);
+      const bad = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'x', '--mode', 'semantic'], { env });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--mode: expected vector, lexical or hybrid/);
+      const missing = await runCli(['--db', url, 'inspect', 'search', 'embedded_nothing', '--query', 'x'], { env });
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/no collection named embedded_nothing/);
+    });
+
+    it('collections, stats, sample and chunks describe what featurize stored', async () => {
+      const stats = ndjson((await runCli(['--db', url, 'inspect', 'stats', 'embedded_articles'], { env })).stdout)[0];
+      expect(stats).toMatchObject({ embedder: 'hashing:v1-d1024-b0.5-c0.35', dimension: 1024, points: 2, documents: 2, token_limit: 512 });
+      const sample = ndjson((await runCli(['--db', url, 'inspect', 'sample', 'cleaned_posts', '--limit', '1'], { env })).stdout);
+      expect(sample).toHaveLength(1);
+      expect(sample[0]).toMatchObject({ category: 'posts' });
+      const chunks = ndjson((await runCli(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_posts'])).stdout);
+      expect(chunks).toEqual([expect.objectContaining({ collection: 'embedded_posts', chunks: 2, limit: 512, verdict: 'PASS' })]);
+    });
+
+    it('documents, sentences, results, calls (with totals) and runs list what the other stages left', async () => {
+      const d = ndjson((await runCli(['--db', url, 'inspect', 'documents', '--category', 'posts'])).stdout);
+      expect(d.map((x) => x.category)).toEqual(['posts', 'posts']);
+      const s = ndjson((await runCli(['--db', url, 'inspect', 'sentences', '--limit', '3'])).stdout);
+      expect(s).toHaveLength(3);
+      expect(s[0]).toHaveProperty('start');
+      expect((await runCli(['--db', url, 'inspect', 'results'])).code).toBe(0);
+      const calls = ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2'])).stdout);
+      expect(calls).toHaveLength(3);
+      expect(calls[2].totals).toEqual({ calls: 4, failed: 0, input_tokens: 406, output_tokens: 40, cost_usd: 0.01, latency_ms_mean: 215, latency_ms_p50: 210, latency_ms_p95: 230 });
+      const runs = ndjson((await runCli(['--db', url, 'inspect', 'runs', '--command', 'featurize'])).stdout);
+      expect(runs[0]).toMatchObject({ command: 'featurize', status: 'ok' });
+    });
+
+    it('export → ingest into an empty database restores every document exactly (ids, metadata, timestamps)', async () => {
+      const file = join(dir.path, `export-${engine}.jsonl`);
+      const r = await runCli(['--db', url, 'inspect', 'export', file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ documents: 4 });
+      const copy = await freshDatabase(engine);
+      try {
+        const i = await runCli(['--db', copy.url, 'ingest', file]);
+        expect(i.code, i.stderr).toBe(0);
+        expect(ndjson(i.stdout)[0]).toMatchObject({ inserted: 4 });
+        const again = await runCli(['--db', copy.url, 'ingest', file]);
+        expect(ndjson(again.stdout)[0]).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
+        const cols = ['id', 'source', 'external_id', 'category', 'link', 'author', 'title', 'content', 'metadata', 'content_hash', 'created_at'] as const;
+        const read = async (u: string) => {
+          const d = await openDatabase(parseDatabaseUrl(u));
+          try {
+            return (await d.db.selectFrom('documents').select(cols).orderBy('id').execute()).map((x) => ({ ...x, metadata: typeof x.metadata === 'string' ? JSON.parse(x.metadata) : x.metadata }));
+          } finally {
+            await d.close();
+          }
+        };
+        const original = await read(url);
+        expect(await read(copy.url)).toEqual(original);
+        expect(original.find((x) => x.external_id === 'a1')!.metadata).toEqual({ lang: 'en', tags: ['search'], extra: 42 });
+      } finally {
+        await copy.cleanup();
+      }
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      const broken = join(dir.path, `broken-${engine}.jsonl`);
+      writeFileSync(broken, `${lines[0]}\n${lines[1]!.replace('"metadata":{', '"metadata":[{').replace(/,"content_hash"/, '],"content_hash"')}\n`);
+      const bad = await runCli(['--db', url, 'ingest', broken]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/broken-\w+\.jsonl:2: export record: field "metadata" must be an object/);
+    });
+
+    it.skipIf(chromiumMissing)('report: one self-contained HTML page whose charts render in Chromium', async () => {
+      const out = join(dir.path, `report-${engine}.html`);
+      const r = await runCli(['--db', url, 'inspect', 'report', '--out', out], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const html = readFileSync(out, 'utf8');
+      expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=|https?:\/\/(?!www\.w3\.org)/); // nothing fetched
+      const { chromium } = await import('playwright-core');
+      const browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      });
+      try {
+        const page = await browser.newPage();
+        const requests: string[] = [];
+        page.on('request', (req) => requests.push(req.url()));
+        await page.goto(`file://${out}`);
+        expect(requests.filter((u) => !u.startsWith('file://'))).toEqual([]);
+        expect(await page.locator('h2').allTextContents()).toEqual([
+          'Documents per category',
+          'Documents per source',
+          'Sentiment distribution',
+          'Chunk tokens vs the embedder limit',
+          'LLM calls and cost over time',
+          'Crawl success per domain',
+        ]);
+        const bars = page.locator('#documents-by-category g.bar');
+        expect(await bars.count()).toBe(2);
+        expect(await bars.first().getAttribute('data-value')).toBe('2');
+        // rendered with a real size, not just present in the markup
+        const box = await page.locator('#documents-by-category rect').first().boundingBox();
+        expect(box!.width).toBeGreaterThan(10);
+        expect(await page.locator('#chunk-tokens svg').count()).toBe(2);
+        expect(await page.locator('#chunk-tokens line.limit').count()).toBe(2);
+        expect(await page.locator('#chunk-tokens').textContent()).toMatch(/PASS: all 2 chunks within 512 tokens/);
+        expect(await page.locator('#llm-calls rect.day').count()).toBe(3);
+        expect(await page.locator('#llm-calls').textContent()).toMatch(/4 calls, \$0\.0100 total/);
+        expect(await page.locator('#crawl-domains g.domain').evaluateAll((gs) => gs.map((g) => g.getAttribute('data-domain')))).toEqual(['example.com', 'github.com']);
+        expect(await page.locator('#sentiment .empty').textContent()).toBe('nothing yet');
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+}

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder } from '../../src/embed/create-embedder.js';
+import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
+import { createOpenAIEmbedder } from '../../src/embed/openai-embedder.js';
+import { createTransformersEmbedder } from '../../src/embed/transformers-embedder.js';
+import type { Embedder } from '../../src/embed/embedder.js';
+import { Logger } from '../../src/core/logger.js';
+import { tempDir } from '../helpers/databases.js';
+import { startFakeOpenAIEmbeddings } from '../fakes/openai-embeddings-server.js';
+import { writeTinyModel } from './tiny-model.js';
+
+const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
+const norm = (a: Float32Array) => Math.sqrt(cos(a, a));
+
+/** What every embedder promises, checked the same way for each. */
+async function behavesLikeAnEmbedder(e: Embedder, related: [string, string, string]) {
+  const [a, b, c] = await e.embedBatch(related);
+  expect(a).toHaveLength(e.dimension);
+  for (const v of [a!, b!, c!]) expect(norm(v)).toBeCloseTo(1, 4);
+  expect(cos(a!, b!)).toBeGreaterThan(cos(a!, c!)); // a and b share words, c does not
+  const [again] = await e.embedBatch([related[0]]);
+  expect(Array.from(again!)).toEqual(Array.from(a!).map((x) => expect.closeTo(x, 5)));
+  expect(e.countTokens(related[0])).toBeGreaterThan(0);
+  expect(await e.embedBatch([])).toEqual([]);
+}
+
+describe('hashing embedder', () => {
+  it('is deterministic, unit-length, and puts texts that share words close together', async () => {
+    const e = await createHashingEmbedder({ dimension: 256 });
+    expect(e).toMatchObject({ name: 'hashing', dimension: 256, maxTokens: 512, tokenizer: 'cl100k_base' });
+    expect(e.id).toBe('hashing:v1-d256-b0.5-c0.35');
+    await behavesLikeAnEmbedder(e, ['the battery life of this phone is great', 'great battery life on phones', 'a recipe for lemon cake']);
+    // morphology: plural and singular meet through stemming and character n-grams
+    const [x, y, z] = await e.embedBatch(['biomaterials', 'biomaterial', 'volcano']);
+    expect(cos(x!, y!)).toBeGreaterThan(0.8);
+    expect(cos(x!, z!)).toBeLessThan(0.3);
+    expect(e.countTokens('hello world')).toBe(2); // cl100k_base
+  });
+});
+
+describe('transformers.js embedder (tiny BERT model built by the test, loaded fully offline)', () => {
+  const dir = tempDir('llmops-tiny-model-');
+  beforeAll(() => writeTinyModel(dir.path, 'test/tiny-bert', { dim: 8, maxLength: 32 }));
+  afterAll(() => dir.remove());
+
+  it('loads from the local folder through the same code as MiniLM: mean-pooled unit vectors, its own tokenizer and limit', async () => {
+    const e = await createTransformersEmbedder({ model: 'test/tiny-bert', modelsDir: dir.path });
+    try {
+      expect(e).toMatchObject({ name: 'minilm', id: 'minilm:test/tiny-bert', dimension: 8, maxTokens: 32 });
+      await behavesLikeAnEmbedder(e, ['apple banana cherry', 'banana apple', 'river mountain fish']);
+      expect(e.countTokens('apple banana')).toBe(4); // [CLS] apple banana [SEP]
+      // longer than the model reads: truncated to maxTokens, not an error
+      const [long] = await e.embedBatch([Array(100).fill('apple dog').join(' ')]);
+      expect(norm(long!)).toBeCloseTo(1, 4);
+    } finally {
+      await e.close?.();
+    }
+  });
+
+  it('a missing model is a clear error, and --embedder auto falls back to hashing saying so on stderr', async () => {
+    await expect(createTransformersEmbedder({ model: 'nobody/missing', modelsDir: dir.path })).rejects.toThrow(/model nobody\/missing is not in .*download it once/);
+    const lines: string[] = [];
+    const logger = new Logger('normal', { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream);
+    const e = await createEmbedder({ name: 'auto', model: 'nobody/missing', modelsDir: dir.path, logger });
+    expect(e.name).toBe('hashing');
+    expect(lines.join('')).toMatch(/FALLING BACK to the offline hashing embedder/);
+    const m = await createEmbedder({ name: 'auto', model: 'test/tiny-bert', modelsDir: dir.path });
+    expect(m.id).toBe('minilm:test/tiny-bert');
+    await m.close?.();
+  });
+});
+
+describe('openai embedder (local fake of POST /v1/embeddings through the openai SDK)', () => {
+  it('embeds in batches, in order, with cl100k_base token counts; a bad key is a clear error', async () => {
+    const fake = await startFakeOpenAIEmbeddings({ apiKey: 'sk-emb' });
+    try {
+      const e = await createOpenAIEmbedder({ apiKey: 'sk-emb', baseURL: fake.url, dimensions: 64 });
+      expect(e).toMatchObject({ name: 'openai', id: 'openai:text-embedding-3-small-d64', dimension: 64, maxTokens: 8191 });
+      await behavesLikeAnEmbedder(e, ['vector search in sqlite', 'sqlite vector search engine', 'baking sourdough bread']);
+      const body = fake.requests.find((r) => r.path === '/v1/embeddings')!.body;
+      expect(body).toMatchObject({ model: 'text-embedding-3-small', encoding_format: 'float', dimensions: 64 });
+      const bad = await createOpenAIEmbedder({ apiKey: 'sk-wrong', baseURL: fake.url, maxRetries: 0 });
+      await expect(bad.embedBatch(['x'])).rejects.toThrow(/openai embeddings: 401 Incorrect API key/);
+      await expect(createOpenAIEmbedder({ apiKey: '', baseURL: fake.url })).rejects.toThrow(/OPENAI_API_KEY/);
+    } finally {
+      await fake.close();
+    }
+  });
+});
