@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the shipped sample data, with no key and no network:
-# ingest data/ → split into sentences → sentiment per sentence (offline model). Own database file.
+# ingest data/ → split into sentences → sentiment per sentence (offline model) → clean, chunk,
+# embed and index → what is stored, a search, and an HTML report. Own database file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LLMOPS_DB="${LLMOPS_DB:-.llmops/demo.db}"
@@ -12,3 +13,9 @@ echo "== split" >&2
 llmops split
 echo "== analyse (offline sentiment: no key, no network)" >&2
 llmops analyse
+echo "== featurize (clean, chunk, embed: MiniLM when its weights are here, else the offline hashing embedder)" >&2
+llmops featurize
+echo "== what is stored" >&2
+llmops inspect collections
+llmops inspect search embedded_articles --query "vector search latency" --mode hybrid --k 3
+llmops inspect report --out .llmops/demo-report.html
