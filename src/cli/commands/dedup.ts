@@ -1,4 +1,65 @@
 import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createContext } from '../context.js';
 
-// Not implemented yet: registers nothing, so `llmops --help` lists only working commands.
-export function register(_program: Command): void {}
+function toThreshold(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new InvalidArgumentError('expected a number in (0, 1]');
+  return n;
+}
+
+export function register(program: Command): void {
+  const dedup = program
+    .command('dedup')
+    .description('Drop exact and near duplicates from an NDJSON stream or the document store')
+    .option('--in <file|->', 'read NDJSON records (- for stdin); without it, --near works on stored documents')
+    .option('--out <file|->', 'write the records that pass (default: stdout)')
+    .option('--key <paths>', 'comma-separated dot paths that make a record the same, e.g. user.id,question')
+    .option('--field <path>', 'exact: the hash of this field is the key; --near: the text to compare')
+    .option('--id-field <path>', 'record id for near-duplicate clusters', 'id')
+    .option('--ledger <name>', 'remember seen keys in the database across runs (exact mode)')
+    .option('--near', 'near duplicates: MinHash + LSH over character shingles, confirmed by exact Jaccard')
+    .option('--threshold <x>', 'near: Jaccard similarity at or above which two texts are duplicates', toThreshold, 0.85)
+    .option('--category <name>', 'store mode: only documents of this category')
+    .option('--apply', 'store mode: delete the dropped documents (default: only report the clusters)')
+    .option('--report <file|->', 'near: write the clusters as NDJSON {kept, dropped:[{id, similarity}]} (stream mode default: stderr summary only)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  cat events.jsonl | llmops dedup --in - --out - --key user.id,question
+  llmops dedup --in traces.jsonl --field output --ledger traces > new.jsonl   seen keys kept in --db
+  cat docs.jsonl | llmops dedup --in - --near --field text --threshold 0.85 --report clusters.jsonl
+  llmops dedup --near --field content --category articles            report clusters among stored documents
+  llmops dedup --near --field content --apply                        …and delete the duplicates
+  llmops dedup ledger list | count | prune --older-than 30d | export`,
+    )
+    .action(async (flags, cmd: Command) => {
+      const ctx = await createContext(cmd.optsWithGlobals());
+      const { dedupCommand } = await import('../../dedup/dedup-command.js');
+      await dedupCommand(ctx, flags);
+    });
+  const ledger = dedup
+    .command('ledger')
+    .description('The ledger of seen keys (dedup --ledger) and scored items (monitor)')
+    .addHelpText('after', '\nExamples:\n  llmops dedup ledger list\n  llmops dedup ledger count --ledger traces\n  llmops dedup ledger prune --older-than 30d\n  llmops dedup ledger export --ledger traces > keys.jsonl');
+  for (const [name, desc] of [
+    ['list', 'each ledger (namespace) with its key counts'],
+    ['count', 'how many keys'],
+    ['prune', 'forget keys older than --older-than'],
+    ['export', 'every key as NDJSON'],
+  ] as const) {
+    const c = ledger
+      .command(name)
+      .description(desc)
+      .option('--ledger <name>', 'only this dedup ledger (or a full namespace like monitor:jsonl:support-bot)');
+    if (name === 'prune') c.requiredOption('--older-than <duration>', 'e.g. 30d, 12h');
+    c.action(async (_flags, sub: Command) => {
+      // `dedup` itself takes --ledger too, so read it wherever commander put it.
+      const all = sub.optsWithGlobals();
+      const ctx = await createContext(all);
+      const { ledgerCommand } = await import('../../dedup/dedup-command.js');
+      await ledgerCommand(ctx, name, { ledger: all.ledger, olderThan: all.olderThan });
+    });
+  }
+}

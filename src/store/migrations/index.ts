@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-llm.js';
 import * as m0003 from './0003-featurize.js';
+import * as m0004 from './0004-monitor.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-llm': m0002,
   '0003-featurize': m0003,
+  '0004-monitor': m0004,
 };

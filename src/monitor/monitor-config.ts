@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError, errorMessage } from '../core/errors.js';
+import { formatIssues } from '../config/format-issues.js';
+
+/**
+ * The monitor YAML. Strict (unknown keys are errors, they are usually typos) and every problem
+ * is reported at once as `file: path: message`.
+ */
+
+const duration = z.string().regex(/^\d+(ms|s|m|h|d|w)$/, 'a duration like 30m, 24h or 7d');
+
+const langfuseSource = z.strictObject({
+  type: z.literal('langfuse'),
+  name: z.string().optional(),
+  type_filter: z.string().optional(),
+  tags: z.array(z.string()).optional(),
+  user_id: z.string().optional(),
+  session_id: z.string().optional(),
+  environment: z.string().optional(),
+  /** Only observations that started within this window before now. */
+  since: duration.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  base_url: z.url().optional(),
+  page_size: z.number().int().min(1).max(1000).default(100),
+  max_fetch: z.number().int().positive().default(10_000),
+});
+
+const slackSource = z.strictObject({
+  type: z.literal('slack'),
+  channel: z.string().min(1),
+  /** Replies by this bot user id (or bot_id) are the outputs; the thread's first message is the input. */
+  bot_user: z.string().optional(),
+  since: duration.optional(),
+  base_url: z.url().optional(),
+  max_fetch: z.number().int().positive().default(2_000),
+});
+
+const jsonlSource = z.strictObject({
+  type: z.literal('jsonl'),
+  /** A file (relative to the config file) or `-` for stdin. */
+  path: z.string().min(1),
+});
+
+const llmCallsSource = z.strictObject({
+  type: z.literal('llm_calls'),
+  task: z.string().optional(),
+  since: duration.optional(),
+  status: z.enum(['ok', 'error', 'any']).default('ok'),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, jsonlSource, llmCallsSource]);
+
+const regexRule = z.strictObject({
+  /** Dot path of the field of the source item (or of the extracted item: input, output, context). */
+  from: z.string().min(1),
+  pattern: z.string().min(1),
+  flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').optional(),
+});
+
+export const extractorSchema = z
+  .strictObject({
+    /** Dot paths into the source item; `a.b.0.c`, and `-1` for the last element of an array. */
+    fields: z
+      .strictObject({
+        id: z.string().optional(),
+        input: z.string().optional(),
+        output: z.string().optional(),
+        context: z.string().optional(),
+        timestamp: z.string().optional(),
+        latency_ms: z.string().optional(),
+        trace_id: z.string().optional(),
+        metadata: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
+    /** Named groups of each pattern become prompt variables; groups named input, output or context set those. */
+    regex: z.array(regexRule).optional(),
+    /** `./extract.js#fn`: (sourceItem) => {id, input, output, context?, metadata?}. */
+    module: z.string().optional(),
+  })
+  .default({});
+
+export const samplingSchema = z
+  .strictObject({
+    strategy: z.enum(['all', 'random', 'most_recent', 'oldest']).default('all'),
+    n: z.number().int().positive().optional(),
+    seed: z.union([z.number().int(), z.string()]).default(1),
+    max_items: z.number().int().positive().optional(),
+    max_judge_cost_usd: z.number().positive().optional(),
+  })
+  .default({ strategy: 'all', seed: 1 })
+  .refine((s) => s.strategy !== 'random' || s.n !== undefined || s.max_items !== undefined, { message: 'random sampling needs n (how many items)', path: ['n'] });
+
+export const metricSchema = z.strictObject({
+  /** A registry name (json_valid, regex, rubric, …) — or any name with `module`. */
+  name: z.string().min(1),
+  /** The name scores are published under (default: name). Lets one metric run twice with other params. */
+  as: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : -').optional(),
+  version: z.union([z.number().int().nonnegative(), z.string().min(1)]).default(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** `./metrics/tone.js#metric` */
+  module: z.string().optional(),
+});
+
+const publishSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('sql') }),
+  z.strictObject({ type: z.literal('stdout') }),
+  z.strictObject({ type: z.literal('langfuse'), base_url: z.url().optional(), comment: z.boolean().default(true) }),
+]);
+
+export const monitorConfigSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
+  source: sourceSchema,
+  extractor: extractorSchema,
+  sampling: samplingSchema,
+  metrics: z.array(metricSchema).min(1, 'at least one metric'),
+  publish: z.array(publishSchema).default([{ type: 'stdout' }]),
+  /** The LLM-layer env for judge metrics (default: --env, LLMOPS_ENV, the profiles' default). */
+  env: z.string().optional(),
+  concurrency: z.number().int().positive().max(256).default(8),
+});
+
+export type MonitorConfig = z.infer<typeof monitorConfigSchema>;
+export type MetricConfig = z.infer<typeof metricSchema>;
+export type SourceConfig = z.infer<typeof sourceSchema>;
+export type ExtractorConfig = z.infer<typeof extractorSchema>;
+export type SamplingConfig = z.infer<typeof samplingSchema>;
+
+export type LoadedMonitor = { config: MonitorConfig; file: string; shown: string; baseDir: string };
+
+export async function loadMonitorConfig(path: string, cwd = process.cwd()): Promise<LoadedMonitor> {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${path}: cannot read the monitor config: ${errorMessage(err)}`);
+  }
+  const { parseDocument } = await import('yaml');
+  const doc = parseDocument(text, { prettyErrors: false });
+  if (doc.errors.length > 0) {
+    const lines = doc.errors.map((e) => `${path}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`);
+    throw new UsageError(lines.join('\n'));
+  }
+  const parsed = monitorConfigSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new UsageError(formatIssues(path, parsed.error.issues).join('\n'));
+  const config = parsed.data;
+  const problems: string[] = [];
+  config.metrics.forEach((m, i) => {
+    const shownName = m.as ?? m.name;
+    if (config.metrics.findIndex((o) => (o.as ?? o.name) === shownName) !== i) problems.push(`${path}: metrics.${i}.name: "${shownName}" appears twice (give one an "as:" name)`);
+  });
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  return { config, file, shown: path, baseDir: dirname(file) };
+}
+
+export const monitorLabel = (m: LoadedMonitor) => `${m.config.name} (${basename(m.shown)})`;

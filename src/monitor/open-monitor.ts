@@ -1,0 +1,107 @@
+import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import type { Logger } from '../core/logger.js';
+import type { NdjsonWriter } from '../core/ndjson-writer.js';
+import type { Db } from '../store/database.js';
+import type { LlmClient } from '../llm/client.js';
+import { createExtractor } from './extractors.js';
+import type { LoadedMonitor } from './monitor-config.js';
+import type { JudgeRuntime } from './metrics/judge-metrics.js';
+import { buildMetrics } from './metrics/registry.js';
+import type { Publisher } from './publish/publishers.js';
+import type { SourceItem, SourceProblem } from './types.js';
+
+export type MonitorDeps = {
+  db: Db;
+  logger: Logger;
+  /** --env / --profiles for judge metrics (the config's `env:` wins over neither: flags first). */
+  env?: string;
+  profiles?: string;
+  warehouseUrl?: string;
+  dryRun: boolean;
+  /** --out: scores as NDJSON as well. */
+  out?: NdjsonWriter;
+  outIsStdout?: boolean;
+};
+
+export type OpenedMonitor = Awaited<ReturnType<typeof openMonitor>>;
+
+/** Everything one monitor needs, checked before any work starts (config errors exit 2). */
+export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
+  const { config } = m;
+  let client: LlmClient | null = null;
+  let runtime: JudgeRuntime | undefined;
+  const judge = async (): Promise<JudgeRuntime> => {
+    if (runtime) return runtime;
+    const { resolveEnv } = await import('../llm/profiles/load-profiles.js');
+    const env = await resolveEnv({ profiles: deps.profiles, env: deps.env ?? config.env });
+    if (env.profile.provider !== 'local') {
+      const { createClientFromEnv } = await import('../llm/create-client.js');
+      client = await createClientFromEnv(env, { logger: deps.logger, db: deps.db, warehouseUrl: deps.warehouseUrl, cache: true });
+    }
+    const { newTraceId } = await import('./metrics/judge-metrics.js');
+    const { promptText } = await import('./prompts/prompt-source.js');
+    runtime = { env, client, traceId: newTraceId(), prompt: (ref) => promptText(ref, deps.logger) };
+    return runtime;
+  };
+  const extractor = await createExtractor(config.source, config.extractor, m.baseDir, m.shown);
+  const metrics = await buildMetrics(config.metrics, { judge, baseDir: m.baseDir }, m.shown);
+
+  const publishers: Publisher[] = [];
+  const { sqlPublisher, ndjsonPublisher, langfusePublisher } = await import('./publish/publishers.js');
+  if (!deps.dryRun) {
+    for (const p of config.publish) {
+      if (p.type === 'sql') publishers.push(sqlPublisher(deps.db));
+      else if (p.type === 'stdout') {
+        // `--out -` already prints every score on stdout: once is enough.
+        if (!(deps.out && deps.outIsStdout)) {
+          const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
+          publishers.push(ndjsonPublisher(createNdjsonWriter('-')));
+        }
+      } else publishers.push(await langfusePublisher({ baseUrl: p.base_url, comment: p.comment }));
+    }
+  }
+  if (deps.out) publishers.push(ndjsonPublisher(deps.out, 'out'));
+
+  const source = (): AsyncIterable<SourceItem | SourceProblem> => openSource(m, deps);
+  return {
+    monitor: m,
+    extractor,
+    metrics,
+    publishers,
+    source,
+    async close() {
+      for (const p of publishers) if (p.name !== 'out') await p.close().catch(() => {});
+      await (client as LlmClient | null)?.shutdown();
+    },
+  };
+}
+
+function openSource(m: LoadedMonitor, deps: MonitorDeps): AsyncIterable<SourceItem | SourceProblem> {
+  const s = m.config.source;
+  const since = 'since' in s && s.since ? parseDuration(s.since, `${m.shown}: source.since`) : undefined;
+  switch (s.type) {
+    case 'jsonl':
+      return (async function* () {
+        const { jsonlSource } = await import('./sources/jsonl-source.js');
+        yield* jsonlSource(s, m.baseDir);
+      })();
+    case 'llm_calls':
+      return (async function* () {
+        const { llmCallsSource } = await import('./sources/llm-calls-source.js');
+        yield* llmCallsSource(deps.db, s, since);
+      })();
+    case 'langfuse':
+      return (async function* () {
+        const { langfuseSource } = await import('./sources/langfuse-source.js');
+        yield* langfuseSource(s, since);
+      })();
+    case 'slack':
+      return (async function* () {
+        const { slackSource } = await import('./sources/slack-source.js');
+        yield* slackSource(s, since);
+      })();
+    default:
+      throw new UsageError(`${m.shown}: source.type: unsupported`);
+  }
+}

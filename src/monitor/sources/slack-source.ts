@@ -1,0 +1,71 @@
+import { UsageError } from '../../core/errors.js';
+import type { SourceConfig } from '../monitor-config.js';
+import type { SourceItem, SourceProblem } from '../types.js';
+
+type SlackSourceConfig = Extract<SourceConfig, { type: 'slack' }>;
+
+type SlackMessage = { ts?: string; thread_ts?: string; text?: string; user?: string; bot_id?: string; reply_count?: number; subtype?: string };
+
+/**
+ * A support bot's answers in one Slack channel: every thread's replies from the bot are items,
+ * with the thread's opening message as the question and the earlier replies as context.
+ * conversations.history + conversations.replies through @slack/web-api (SLACK_BOT_TOKEN), whose
+ * own retry handles 429 with retry-after.
+ */
+export async function* slackSource(cfg: SlackSourceConfig, sinceMs?: number): AsyncGenerator<SourceItem | SourceProblem> {
+  const token = process.env.SLACK_BOT_TOKEN;
+  if (!token) throw new UsageError('source slack: SLACK_BOT_TOKEN is not set');
+  const { WebClient } = await import('@slack/web-api');
+  const slackApiUrl = cfg.base_url ?? process.env.SLACK_API_URL;
+  const client = new WebClient(token, { ...(slackApiUrl ? { slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/` } : {}), retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 2000 } });
+  const oldest = sinceMs !== undefined ? String((Date.now() - sinceMs) / 1000) : undefined;
+  const isBot = (m: SlackMessage) => (cfg.bot_user ? m.user === cfg.bot_user || m.bot_id === cfg.bot_user : Boolean(m.bot_id));
+  let cursor: string | undefined;
+  let n = 0;
+  do {
+    const page = await client.conversations.history({ channel: cfg.channel, cursor, oldest, limit: 200 });
+    for (const parent of (page.messages ?? []) as SlackMessage[]) {
+      if (!parent.ts || !parent.reply_count || isBot(parent)) continue;
+      let replies: SlackMessage[];
+      try {
+        replies = await allReplies(client, cfg.channel, parent.ts);
+      } catch (err) {
+        yield { problem: `conversations.replies failed: ${(err as Error).message}`, where: `slack ${cfg.channel} ${parent.ts}` };
+        continue;
+      }
+      const earlier: string[] = [];
+      for (const r of replies) {
+        if (r.ts === parent.ts) continue;
+        if (isBot(r) && r.text) {
+          yield {
+            raw: {
+              id: `${cfg.channel}:${r.ts}`,
+              question: parent.text ?? '',
+              answer: r.text,
+              thread: earlier.join('\n'),
+              timestamp: new Date(Number(r.ts) * 1000).toISOString(),
+              channel: cfg.channel,
+              thread_ts: parent.ts,
+              user: parent.user,
+            },
+            where: `slack ${cfg.channel} ${r.ts}`,
+          };
+          if (++n >= cfg.max_fetch) return;
+        }
+        if (r.text) earlier.push(r.text);
+      }
+    }
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+}
+
+async function allReplies(client: import('@slack/web-api').WebClient, channel: string, ts: string): Promise<SlackMessage[]> {
+  const out: SlackMessage[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.conversations.replies({ channel, ts, cursor, limit: 200 });
+    out.push(...((page.messages ?? []) as SlackMessage[]));
+    cursor = page.response_metadata?.next_cursor || undefined;
+  } while (cursor);
+  return out;
+}

@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { UsageError, errorMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { Context } from '../../cli/context.js';
+import { invalidatePrompt } from '../prompts/prompt-source.js';
+import { verifySignature } from './verify-signature.js';
+
+export type WebhookOptions = {
+  secret: string;
+  maxBodyBytes: number;
+  toleranceS: number;
+  logger: Logger;
+  /** Called once per new delivery (not for retries of one already handled). */
+  onPromptVersion?: (event: { name: string; version?: number; labels?: string[]; action?: string }) => Promise<void>;
+};
+
+class TooLarge extends Error {}
+
+async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) throw new TooLarge();
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    n += chunk.length;
+    if (n > max) throw new TooLarge();
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The handler, apart from listening, so tests can serve it on an ephemeral port. */
+export function createWebhookServer(opts: WebhookOptions): Server {
+  // Langfuse retries deliveries: remember what was handled (bounded), answer retries 200 at once.
+  const handled = new Map<string, number>();
+  const reply = (res: ServerResponse, status: number, body: Record<string, unknown>) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  return createServer(async (req, res) => {
+    try {
+      if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' });
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, opts.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof TooLarge) {
+          res.setHeader('connection', 'close');
+          return reply(res, 413, { error: `body larger than ${opts.maxBodyBytes} bytes` });
+        }
+        throw err;
+      }
+      const sig = req.headers['x-langfuse-signature'];
+      const check = verifySignature(Array.isArray(sig) ? sig[0] : sig, raw, opts.secret, opts.toleranceS);
+      if (!check.ok) {
+        opts.logger.warn(`webhook: 401 (${check.reason})`);
+        return reply(res, 401, { error: check.reason });
+      }
+      let event: Record<string, any>;
+      try {
+        event = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return reply(res, 400, { error: 'body is not JSON' });
+      }
+      const deliveryId = String(event.id ?? req.headers['x-langfuse-delivery-id'] ?? createHash('sha256').update(raw).digest('hex'));
+      if (handled.has(deliveryId)) return reply(res, 200, { ok: true, duplicate: true });
+      const prompt = event.prompt ?? event.payload?.prompt ?? event.data?.prompt ?? event;
+      const name = typeof prompt?.name === 'string' ? prompt.name : undefined;
+      if (!name) return reply(res, 400, { error: 'no prompt name in the event' });
+      const dropped = invalidatePrompt(name);
+      handled.set(deliveryId, Date.now());
+      if (handled.size > 10_000) handled.delete(handled.keys().next().value!);
+      opts.logger.info(`webhook: prompt ${name} v${prompt.version ?? '?'} (${event.action ?? event.type ?? 'event'}): cache entries dropped ${dropped}`);
+      if (opts.onPromptVersion) {
+        await opts.onPromptVersion({ name, version: prompt.version, labels: prompt.labels, action: event.action ?? event.type }).catch((err) => opts.logger.warn(`webhook: notify failed: ${errorMessage(err)}`));
+      }
+      return reply(res, 200, { ok: true, invalidated: dropped });
+    } catch (err) {
+      opts.logger.error(`webhook: ${errorMessage(err)}`);
+      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+    }
+  });
+}
+
+export async function serveWebhook(ctx: Context, flags: { port: number; host: string; slackChannel?: string; maxBodyKb: number; tolerance: number }): Promise<void> {
+  const secret = process.env.LANGFUSE_WEBHOOK_SECRET;
+  if (!secret) throw new UsageError('monitor webhook: LANGFUSE_WEBHOOK_SECRET is not set');
+  let onPromptVersion: WebhookOptions['onPromptVersion'];
+  if (flags.slackChannel) {
+    const token = process.env.SLACK_BOT_TOKEN;
+    if (!token) throw new UsageError('monitor webhook: --slack-channel needs SLACK_BOT_TOKEN');
+    const { WebClient } = await import('@slack/web-api');
+    const url = process.env.SLACK_API_URL;
+    const slack = new WebClient(token, url ? { slackApiUrl: url.endsWith('/') ? url : `${url}/` } : {});
+    onPromptVersion = async (e) => {
+      await slack.chat.postMessage({ channel: flags.slackChannel!, text: `Langfuse prompt *${e.name}* ${e.action ?? 'changed'}: version ${e.version ?? '?'}${e.labels?.length ? ` (${e.labels.join(', ')})` : ''}` });
+    };
+  }
+  const server = createWebhookServer({ secret, maxBodyBytes: flags.maxBodyKb * 1024, toleranceS: flags.tolerance, logger: ctx.logger, onPromptVersion });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(flags.port, flags.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : flags.port;
+  ctx.logger.info(`webhook: listening on http://${flags.host}:${port}/ (Ctrl-C to stop)`);
+  process.stderr.write(`listening on http://${flags.host}:${port}/\n`);
+  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+
+const lines = (xs: object[]) => xs.map((x) => JSON.stringify(x)).join('\n') + '\n';
+
+describe('llmops dedup (CLI)', () => {
+  it('passes each record whose --key is new, in order', async () => {
+    const input = lines([
+      { id: 1, user: { id: 'u1' }, q: 'refund?' },
+      { id: 2, user: { id: 'u1' }, q: 'refund?' },
+      { id: 3, user: { id: 'u2' }, q: 'refund?' },
+      { id: 4, user: { id: 'u1' }, q: 'export?' },
+    ]);
+    const r = await runCli(['dedup', '--in', '-', '--out', '-', '--key', 'user.id,q'], { input });
+    expect(r.code).toBe(0);
+    expect(ndjson(r.stdout).map((x) => x.id)).toEqual([1, 3, 4]);
+    expect(r.stderr).toMatch(/dropped\s+1/);
+  });
+
+  it('bad input: file:line, exit 2; no key flag: usage error', async () => {
+    const r = await runCli(['dedup', '--in', '-', '--field', 'text'], { input: '{"text":"a"}\n{oops\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/<stdin>:2: /);
+    const u = await runCli(['dedup', '--in', '-'], { input: '' });
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/--key a,b .* or --field text/);
+  });
+
+  it('--near drops near copies and reports clusters', async () => {
+    const dir = tempDir();
+    try {
+      const base = 'Annual plans are refunded in full within 30 days of purchase; after that the refund is prorated for the unused whole months.';
+      const input = lines([
+        { id: 'a', text: base },
+        { id: 'b', text: base.replace('whole months', 'whole months!') },
+        { id: 'c', text: 'We accept Visa, Mastercard, American Express and PayPal for every plan.' },
+        { id: 'd', text: base.toUpperCase() },
+      ]);
+      const report = join(dir.path, 'clusters.jsonl');
+      const r = await runCli(['dedup', '--in', '-', '--near', '--field', 'text', '--report', report], { input });
+      expect(r.code).toBe(0);
+      expect(ndjson(r.stdout).map((x) => x.id)).toEqual(['a', 'c']);
+      const { readFileSync } = await import('node:fs');
+      const clusters = ndjson(readFileSync(report, 'utf8'));
+      expect(clusters).toEqual([{ kept: 'a', dropped: [{ id: 'b', similarity: expect.any(Number) }, { id: 'd', similarity: 1 }] }]);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('--near on stored documents reports clusters, and --apply deletes the duplicates', async () => {
+    const dir = tempDir();
+    try {
+      const db = ['--db', join(dir.path, 'd.db')];
+      const base = 'The mobile app is available for iOS 16 and later and Android 10 and later. Notes work offline; attachments need a connection.';
+      const docs = lines([
+        { id: 'd1', text: base },
+        { id: 'd2', text: `${base} ` + '' },
+        { id: 'd3', text: base.replace('attachments', 'Attachments') + ' Thanks' },
+        { id: 'd4', text: 'Students with a university email get half off the Pro plan for a year.' },
+      ]);
+      const ing = await runCli(['ingest', '-', '--source', 'faq', ...db], { input: docs });
+      expect(ing.code).toBe(0);
+      const report = await runCli(['dedup', '--near', ...db]);
+      expect(report.code).toBe(0);
+      const clusters = ndjson(report.stdout);
+      expect(clusters.length).toBe(1);
+      expect(clusters[0].dropped.length).toBe(2);
+      const applied = await runCli(['dedup', '--near', '--apply', ...db]);
+      expect(applied.stderr).toMatch(/deleted\s+2/);
+      const after = await runCli(['dedup', '--near', ...db]);
+      expect(ndjson(after.stdout)).toEqual([]);
+      expect(after.stderr).toMatch(/documents\s+2/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  for (const engine of ENGINES) {
+    it.skipIf(engineMissing(engine))(`--ledger remembers keys across runs; ledger list/count/prune/export (${engine})`, async () => {
+      const target = await freshDatabase(engine);
+      try {
+        const db = ['--db', target.url];
+        const r1 = await runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', ...db], { input: lines([{ text: 'a' }, { text: 'b' }, { text: 'a' }]) });
+        expect(ndjson(r1.stdout).map((x) => x.text)).toEqual(['a', 'b']);
+        const r2 = await runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', ...db], { input: lines([{ text: 'b' }, { text: 'c' }]) });
+        expect(ndjson(r2.stdout).map((x) => x.text)).toEqual(['c']);
+        const count = await runCli(['dedup', 'ledger', 'count', '--ledger', 'feed', '--json', ...db]);
+        expect(ndjson(count.stdout)[0]).toEqual({ ledger: 'dedup:feed', keys: 3 });
+        const list = ndjson((await runCli(['dedup', 'ledger', 'list', ...db])).stdout);
+        expect(list[0]).toMatchObject({ namespace: 'dedup:feed', keys: 3 });
+        const exported = ndjson((await runCli(['dedup', 'ledger', 'export', '--ledger', 'feed', ...db])).stdout);
+        expect(exported.length).toBe(3);
+        const pruneNone = ndjson((await runCli(['dedup', 'ledger', 'prune', '--older-than', '1d', '--json', ...db])).stdout)[0];
+        expect(pruneNone.pruned).toBe(0);
+        await new Promise((r) => setTimeout(r, 1100));
+        const pruned = ndjson((await runCli(['dedup', 'ledger', 'prune', '--older-than', '1s', '--json', ...db])).stdout)[0];
+        expect(pruned.pruned).toBe(3);
+      } finally {
+        await target.cleanup();
+      }
+    }, 30_000);
+  }
+});

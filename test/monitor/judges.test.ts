@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '../../src/core/logger.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { loadMonitorConfig } from '../../src/monitor/monitor-config.js';
+import { openMonitor } from '../../src/monitor/open-monitor.js';
+import { runMonitor } from '../../src/monitor/run-monitor.js';
+import { monitorDb } from '../../src/ledger/ledger-tables.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
+import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
+import { tempDir } from '../helpers/databases.js';
+
+const quiet = new Logger('quiet');
+let server: FakeLlmServer;
+let dir: { path: string; remove: () => void };
+let db: Db;
+const saved = { ...process.env };
+
+beforeAll(async () => {
+  server = await startFakeAnthropic();
+  // The judge sees the prompt: pass answers that mention the refund window, fail the rest.
+  server.setResponder(({ messages }) => {
+    const text = messages.at(-1)!.content;
+    const good = /30 days/.test(text.split(/answer:/i).at(-1)!);
+    return JSON.stringify({ score: good ? 0.9 : 0.2, pass: good, reason: good ? 'states the policy' : 'invents a policy' });
+  });
+  Object.assign(process.env, { ANTHROPIC_API_KEY: 'sk-ant-test-key', ANTHROPIC_BASE_URL: server.url });
+  dir = tempDir();
+  db = await openDatabase(parseDatabaseUrl(join(dir.path, 'db.sqlite')));
+  const ctx = 'Annual plans are refunded in full within 30 days of purchase.';
+  writeFileSync(
+    join(dir.path, 'traces.jsonl'),
+    [
+      { id: 'a', input: 'Refund?', output: 'Yes, within 30 days of purchase.', context: ctx },
+      { id: 'b', input: 'Refund?', output: 'Refunds are available for 90 days, no questions asked.', context: ctx },
+      { id: 'c', input: 'Refund?', output: 'Within 30 days you get it all back.', context: ctx },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
+});
+
+afterAll(async () => {
+  process.env = saved;
+  await db.close();
+  await server.close();
+  dir.remove();
+});
+
+async function run(yaml: string) {
+  const file = join(dir.path, `m-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, yaml);
+  const m = await loadMonitorConfig(file);
+  const o = await openMonitor(m, { db, logger: quiet, dryRun: false, env: 'anthropic' });
+  try {
+    return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet });
+  } finally {
+    await o.close();
+  }
+}
+
+describe('LLM judges through the LLM layer (fake Anthropic)', () => {
+  it('rubric and faithfulness judges return {score, pass, reason}, logged in llm_calls', async () => {
+    const r = await run(`name: judged
+source: { type: jsonl, path: traces.jsonl }
+metrics:
+  - { name: rubric, params: { rubric: "States the real refund policy." } }
+  - { name: faithfulness }
+publish: [{ type: sql }]
+concurrency: 2
+`);
+    expect(r.failed).toBe(0);
+    expect(r.metrics.find((m) => m.metric === 'rubric')).toMatchObject({ count: 3, pass_rate: 0.6667 });
+    const rows = await monitorDb(db.db).selectFrom('monitor_scores').selectAll().where('monitor', '=', 'judged').where('metric', '=', 'rubric').orderBy('item_id').execute();
+    expect(rows.map((x) => x.pass)).toEqual([1, 0, 1]);
+    expect(rows[1]!.comment).toBe('invents a policy');
+    expect(rows[0]!.scorer).toBe('anthropic/claude-haiku-4-5');
+    expect(r.judge_cost_usd).toBeGreaterThan(0);
+    const calls = await db.db.selectFrom('llm_calls').select(['task']).execute();
+    expect(calls.map((c) => c.task).sort()).toEqual([...Array(3).fill('judge_faithfulness'), ...Array(3).fill('judge_rubric')]);
+  });
+
+  it('the judge cost cap stops judging mid-run; the rest is left for the next run', async () => {
+    const yaml = `name: capped
+source: { type: jsonl, path: traces.jsonl }
+sampling: { strategy: oldest, max_judge_cost_usd: 0.0000001 }
+metrics: [{ name: rubric, params: { rubric: "Short." } }]
+publish: [{ type: sql }]
+concurrency: 1
+`;
+    const r = await run(yaml);
+    expect(r.scores).toBe(1);
+    expect(r.skipped_budget).toBe(2);
+    const next = await run(yaml);
+    expect(next.already_scored).toBe(1);
+    expect(next.scores).toBe(1);
+  });
+
+  it('a judge whose model keeps failing fails its items (recorded), others still score', async () => {
+    server.enqueue({ kind: 'status', status: 400 });
+    const r = await run(`name: failing
+source: { type: jsonl, path: traces.jsonl }
+metrics: [{ name: rubric, params: { rubric: "x" } }, { name: length }]
+publish: [{ type: sql }]
+concurrency: 1
+`);
+    expect(r.failed).toBe(1);
+    expect(r.failures[0]!.metric).toBe('rubric');
+    expect(r.metrics.find((m) => m.metric === 'length')!.count).toBe(3);
+  });
+});

@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Logger } from '../../src/core/logger.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { loadMonitorConfig } from '../../src/monitor/monitor-config.js';
+import { openMonitor } from '../../src/monitor/open-monitor.js';
+import { runMonitor } from '../../src/monitor/run-monitor.js';
+import { monitorDb } from '../../src/ledger/ledger-tables.js';
+import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import type { Publisher } from '../../src/monitor/publish/publishers.js';
+
+const quiet = new Logger('quiet');
+
+function traces(n: number) {
+  return Array.from({ length: n }, (_, i) => JSON.stringify({ id: `t${i}`, input: `question ${i}`, output: i % 5 === 0 ? '{"ok": true}' : `answer number ${i}`, latency_ms: 100 + i })).join('\n') + '\n';
+}
+
+function config(dir: string, version = 1) {
+  const file = join(dir, 'm.yaml');
+  writeFileSync(
+    file,
+    `name: t\nsource: { type: jsonl, path: traces.jsonl }\nmetrics:\n  - name: json_valid\n    version: ${version}\n  - name: latency\n    params: { max_ms: 120 }\npublish: [{ type: sql }]\n`,
+  );
+  return file;
+}
+
+async function run(db: Db, file: string, extra: Publisher[] = []) {
+  const m = await loadMonitorConfig(file);
+  const o = await openMonitor(m, { db, logger: quiet, dryRun: false });
+  try {
+    return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: [...o.publishers, ...extra], dryRun: false, logger: quiet, batchSize: 7 });
+  } finally {
+    await o.close();
+  }
+}
+
+for (const engine of ENGINES) {
+  describe.skipIf(engineMissing(engine))(`monitor ledger (${engine})`, () => {
+    it('a rerun scores nothing; a changed metric version re-scores only that metric', async () => {
+      const dir = tempDir();
+      const target = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        writeFileSync(join(dir.path, 'traces.jsonl'), traces(30));
+        const file = config(dir.path);
+        const first = await run(db, file);
+        expect(first.scores).toBe(60);
+        const again = await run(db, file);
+        expect(again.scores).toBe(0);
+        expect(again.already_scored).toBe(30);
+        writeFileSync(join(dir.path, 'traces.jsonl'), traces(35));
+        expect((await run(db, file)).scores).toBe(10);
+        config(dir.path, 2);
+        const bumped = await run(db, file);
+        expect(bumped.metrics.find((m) => m.metric === 'json_valid')!.count).toBe(35);
+        expect(bumped.metrics.find((m) => m.metric === 'latency')!.count).toBe(0);
+        const rows = await monitorDb(db.db).selectFrom('monitor_scores').select(['metric', 'metric_version']).execute();
+        expect(rows.length).toBe(35 * 2 + 35);
+      } finally {
+        await db.close();
+        await target.cleanup();
+        dir.remove();
+      }
+    });
+
+    it('two overlapping runs never score an item twice', async () => {
+      const dir = tempDir();
+      const target = await freshDatabase(engine);
+      const a = await openDatabase(parseDatabaseUrl(target.url));
+      const b = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        writeFileSync(join(dir.path, 'traces.jsonl'), traces(200));
+        const file = config(dir.path);
+        const [ra, rb] = await Promise.all([run(a, file), run(b, file)]);
+        expect(ra.scores + rb.scores).toBe(400);
+        const rows = await monitorDb(a.db).selectFrom('monitor_scores').select(['item_id', 'metric']).execute();
+        expect(rows.length).toBe(400);
+        expect(new Set(rows.map((r) => `${r.item_id}/${r.metric}`)).size).toBe(400);
+      } finally {
+        await a.close();
+        await b.close();
+        await target.cleanup();
+        dir.remove();
+      }
+    });
+
+    it('a failed publish leaves the items unscored, and the next run scores them', async () => {
+      const dir = tempDir();
+      const target = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        writeFileSync(join(dir.path, 'traces.jsonl'), traces(20));
+        const file = config(dir.path);
+        let calls = 0;
+        const flaky: Publisher = {
+          name: 'flaky',
+          async publish() {
+            if (++calls === 2) throw new Error('Langfuse 503');
+          },
+          async close() {},
+        };
+        const r = await run(db, file, [flaky]);
+        expect(r.failed).toBe(7); // the second batch of 7 items
+        const done = await monitorDb(db.db).selectFrom('monitor_ledger').select('item_id').where('status', '=', 'done').execute();
+        expect(new Set(done.map((d) => d.item_id)).size).toBe(13);
+        const failedRows = await monitorDb(db.db).selectFrom('monitor_items').selectAll().where('status', '=', 'failed').execute();
+        expect(failedRows.length).toBe(7);
+        expect(failedRows[0]!.error).toMatch(/publish failed: Langfuse 503/);
+        const next = await run(db, file);
+        expect(next.scored_items).toBe(7);
+      } finally {
+        await db.close();
+        await target.cleanup();
+        dir.remove();
+      }
+    });
+  });
+}
