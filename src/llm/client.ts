@@ -63,7 +63,8 @@ export function createLlmClient(opts: ClientOptions): LlmClient {
       const fn = hook[phase];
       if (!fn) continue;
       try {
-        await fn.call(hook, call);
+        const pending = fn.call(hook, call);
+        if (pending) await pending; // most hooks are synchronous: no microtask for them
       } catch (err) {
         logger.warn(`hook ${hook.name} (${phase}) failed: ${opts.redact(errorMessage(err))}`);
       }
