@@ -10,20 +10,11 @@ import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
 import { loadFeaturizeConfig } from '../src/featurize/featurize-config.js';
 import { prepareDocument } from '../src/featurize/run-featurize.js';
 import type { Document } from '../src/store/types.js';
+import { rng } from './rng.js';
 
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '8' } } });
 const mb = Number(values.mb);
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const r = rng(42);
 const WORDS = 'the model data search vector results revenue growth team users prompt latency cost customers market report product release quality performance index document sentence answer question pipeline evaluation retrieval chunk embedding token language'.split(' ');
 const pick = () => WORDS[Math.floor(r() * WORDS.length)]!;

@@ -14,18 +14,8 @@ import { deterministicId } from '../src/core/ids.js';
 import { openDatabase } from '../src/store/database.js';
 import { parseDatabaseUrl } from '../src/store/database-url.js';
 import { SqliteVectorStore } from '../src/vector/sqlite-vector-store.js';
+import { rng } from './rng.js';
 
-/** mulberry32, as bench/lib.mjs: the same vectors on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, queries: { type: 'string', default: '50' }, k: { type: 'string', default: '10' } } });
 const DIM = 384;

@@ -3,26 +3,10 @@ import { PartialFailure } from '../../core/errors.js';
 import { createContext, withRun, type Context } from '../context.js';
 import { toPositiveInt, toPositiveNumber } from '../options.js';
 import { printSummary } from '../print.js';
+import type { CrawlPlanFlags } from '../../crawl/crawl-plan.js';
 
-export type CrawlFlags = {
-  config?: string;
-  links?: string;
-  author?: string;
-  category?: string;
-  out?: string;
-  refresh?: boolean;
-  concurrency?: number;
-  perHost?: number;
-  timeout?: string;
-  maxMb?: number;
-  retries?: number;
-  ignoreRobots?: boolean;
-  allowLocal?: boolean;
-  chromium?: string;
-  browserDomain?: string[];
-  maxScrolls?: number;
-  userAgent?: string;
-};
+// The flags are the plan's input (a type-only import: nothing loads at start-up).
+type CrawlFlags = CrawlPlanFlags & { links?: string; out?: string };
 
 function toCount(v: string): number {
   const n = Number(v);
