@@ -19,7 +19,7 @@ const MAX_PROBLEM_LINES = 20;
 
 export function buildProgram(): Command {
   const program = new Command('llmops')
-    .description('The life of text in an LLM application: ingest, split, analyse, and more.')
+    .description('The life of text in an LLM application: bring documents in, split and analyse them, embed and search them, watch production traffic.')
     .version(VERSION, '-V, --version')
     .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db)')
     .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
