@@ -1,15 +1,7 @@
-import type { FeaturizeDb } from './featurize-tables.js';
+import type { FeaturizeChunksTable, FeaturizeDb } from './featurize-tables.js';
 
-export type ChunkRow = {
-  id: string;
-  collection: string;
-  document_id: string;
-  embedder: string;
-  category: string;
-  idx: number;
-  text: string;
-  token_count: number;
-};
+/** A chunk as written: the table's columns but the generated sequence and timestamp. */
+export type ChunkRow = Omit<FeaturizeChunksTable, 'seq' | 'created_at'>;
 
 const ROWS = 400; // 10 columns × 400 rows per INSERT, far below SQLite's parameter limit
 
