@@ -7,6 +7,9 @@ import type { PayloadFilter, VectorStore } from '../vector/vector-store.js';
 
 export type SearchMode = 'vector' | 'lexical' | 'hybrid';
 export const SEARCH_MODES: readonly SearchMode[] = ['vector', 'lexical', 'hybrid'];
+/** How hybrid mode merges its two lists: reciprocal ranks, or a weighted sum of normalised scores. */
+export type Fusion = 'rrf' | 'convex';
+export const FUSIONS: readonly Fusion[] = ['rrf', 'convex'];
 
 export type SearchHit = {
   rank: number;
@@ -30,10 +33,15 @@ export type SearchOptions = {
   filter?: PayloadFilter;
   /** The collection's embedder (embedderFromId); needed for vector and hybrid. */
   embedder?: Embedder;
+  /** Default per embedder (fusionDefaults). */
+  fusion?: Fusion;
   /** Reciprocal rank fusion: score = Σ weight / (rrfK + rank). */
   rrfK?: number;
+  /** Weights of the two lists, in either fusion. */
   lexicalWeight?: number;
   vectorWeight?: number;
+  /** Hybrid: how many top lexical hits' vectors expand the vector query (Rocchio); 0 for none. */
+  feedback?: number;
   /** How deep each side is read before fusing. */
   depth?: number;
 };
@@ -79,10 +87,17 @@ export async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 
   return rows.map((x, i) => ({ rank: i + 1, id: x.id, document_id: x.document_id, chunk_index: Number(x.idx), score: Number(x.score), text: x.text, lexical_rank: i + 1 }));
 }
 
-export async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collection' | 'query' | 'k' | 'filter' | 'embedder'>): Promise<SearchHit[]> {
+/** The query's vector; `feedback` (vectors of top hits) pulls it toward them (expandQuery). */
+async function queryVector(opts: Pick<SearchOptions, 'query' | 'embedder'>, feedback: ArrayLike<number>[] = []): Promise<Float32Array | number[]> {
   if (!opts.embedder) throw new UsageError('vector search needs the collection embedder');
   const [vector] = await opts.embedder.embedBatch([opts.query]);
-  const hits = await opts.vectors.search(opts.collection, { vector: vector!, embedder: opts.embedder.id, k: opts.k, filter: opts.filter });
+  return feedback.length > 0 ? expandQuery(vector!, feedback) : vector!;
+}
+
+export async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collection' | 'query' | 'k' | 'filter' | 'embedder'>, vector?: Float32Array | number[]): Promise<SearchHit[]> {
+  if (!opts.embedder) throw new UsageError('vector search needs the collection embedder');
+  vector ??= await queryVector(opts);
+  const hits = await opts.vectors.search(opts.collection, { vector, embedder: opts.embedder.id, k: opts.k, filter: opts.filter });
   return hits.map((h, i) => ({
     rank: i + 1,
     id: h.id,
@@ -114,13 +129,76 @@ export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, 
 }
 
 /**
- * Fusion weights. Semantic embedders (MiniLM, OpenAI) bring what BM25 misses, so both lists
- * count the same (the textbook k = 60). Hashing vectors are a noisier copy of the lexical
- * signal: on SciFact (bench/retrieval.ts) equal weights made hybrid worse than BM25 alone,
- * so they only break ties near the top.
+ * Convex combination of normalised scores (Bruch et al. 2023, "An Analysis of Fusion Functions
+ * for Hybrid Retrieval"): score = Σ weight · norm(score) / Σ weight. Each list is scaled to
+ * [0, 1] between its `floor` (a known lower bound — 0 for BM25 — else the list's lowest score)
+ * and its best score; a hit missing from a list scores 0 there. A list whose scores are all
+ * equal (one hit, say) scores 1 throughout.
  */
-export function fusionDefaults(embedderName: string | undefined): { rrfK: number; vectorWeight: number } {
-  return embedderName === 'hashing' ? { rrfK: 10, vectorWeight: 0.15 } : { rrfK: 60, vectorWeight: 1 };
+export function fuseScores(lists: { hits: SearchHit[]; weight: number; floor?: number }[], k: number): SearchHit[] {
+  const byId = new Map<string, SearchHit>();
+  const total = lists.reduce((s, l) => s + l.weight, 0) || 1;
+  for (const { hits, weight, floor } of lists) {
+    if (hits.length === 0) continue;
+    let hi = -Infinity;
+    let lo = floor ?? Infinity;
+    for (const h of hits) {
+      hi = Math.max(hi, h.score);
+      lo = Math.min(lo, h.score);
+    }
+    for (const h of hits) {
+      const cur = byId.get(h.id) ?? { ...h, score: 0 };
+      const norm = hi > lo ? (h.score - lo) / (hi - lo) : 1;
+      cur.score += (weight / total) * norm;
+      if (h.lexical_rank !== undefined) cur.lexical_rank = h.lexical_rank;
+      if (h.vector_rank !== undefined) cur.vector_rank = h.vector_rank;
+      if (!cur.text) cur.text = h.text;
+      byId.set(h.id, cur);
+    }
+  }
+  return [...byId.values()]
+    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
+    .slice(0, k)
+    .map((h, i) => ({ ...h, rank: i + 1 }));
+}
+
+/**
+ * Rocchio query expansion: the unit query plus `beta` times the mean of the unit feedback
+ * vectors, unit again. Pulls the query toward the words its best matches use.
+ */
+export function expandQuery(query: ArrayLike<number>, feedback: ArrayLike<number>[], beta = 1): Float32Array {
+  const unit = (v: ArrayLike<number>) => {
+    let s = 0;
+    for (let i = 0; i < v.length; i++) s += v[i]! * v[i]!;
+    return s > 0 ? 1 / Math.sqrt(s) : 0;
+  };
+  const out = new Float32Array(query.length);
+  const qn = unit(query);
+  for (let i = 0; i < out.length; i++) out[i] = query[i]! * qn;
+  const useful = feedback.filter((f) => f.length === query.length && unit(f) > 0);
+  for (const f of useful) {
+    const c = (beta / useful.length) * unit(f);
+    for (let i = 0; i < out.length; i++) out[i]! += f[i]! * c;
+  }
+  const n = unit(out);
+  for (let i = 0; i < out.length; i++) out[i]! *= n;
+  return out;
+}
+
+export type FusionSettings = { fusion: Fusion; rrfK: number; vectorWeight: number; feedback: number };
+
+/**
+ * Hybrid defaults per embedder. Semantic embedders (MiniLM, OpenAI) bring what BM25 misses, so
+ * both lists count the same in rank fusion (the textbook k = 60). Hashing vectors are a noisier
+ * copy of the lexical signal — fused as they are they made hybrid worse than BM25 alone on
+ * SciFact (bench/retrieval.ts) — so hybrid first expands the vector query with the vector of
+ * the best lexical hit (pseudo-relevance feedback: the words that document uses), then adds the
+ * two normalised scores with equal weights; score fusion beats RRF when one side is weaker.
+ */
+export function fusionDefaults(embedderName: string | undefined, fusion?: Fusion): FusionSettings {
+  if (embedderName !== 'hashing') return { fusion: fusion ?? 'rrf', rrfK: 60, vectorWeight: 1, feedback: 0 };
+  // Asked for rank fusion, hashing vectors only break ties near the top (k = 10, weight 0.15).
+  return (fusion ?? 'convex') === 'convex' ? { fusion: 'convex', rrfK: 60, vectorWeight: 1, feedback: 1 } : { fusion: 'rrf', rrfK: 10, vectorWeight: 0.15, feedback: 1 };
 }
 
 /** The one search path: `inspect search` and bench/retrieval both call it. */
@@ -128,14 +206,22 @@ export async function searchCollection(opts: SearchOptions): Promise<SearchHit[]
   if (opts.mode === 'lexical') return lexicalSearch(opts);
   if (opts.mode === 'vector') return vectorSearch(opts);
   const depth = Math.max(opts.depth ?? 100, opts.k);
-  const [lex, vec] = await Promise.all([lexicalSearch({ ...opts, k: depth }), vectorSearch({ ...opts, k: depth })]);
-  const d = fusionDefaults(opts.embedder?.name);
-  return fuse(
-    [
-      { hits: lex, weight: opts.lexicalWeight ?? 1 },
-      { hits: vec, weight: opts.vectorWeight ?? d.vectorWeight },
-    ],
-    opts.k,
-    opts.rrfK ?? d.rrfK,
-  );
+  const d = fusionDefaults(opts.embedder?.name, opts.fusion);
+  const feedback = opts.feedback ?? d.feedback;
+  let lex: SearchHit[];
+  let vec: SearchHit[];
+  if (feedback > 0) {
+    lex = await lexicalSearch({ ...opts, k: depth });
+    const top = await opts.vectors.get(opts.collection, lex.slice(0, feedback).map((h) => h.id), { withVector: true });
+    vec = await vectorSearch({ ...opts, k: depth }, await queryVector(opts, top.flatMap((p) => (p.vector ? [p.vector] : []))));
+  } else {
+    [lex, vec] = await Promise.all([lexicalSearch({ ...opts, k: depth }), vectorSearch({ ...opts, k: depth })]);
+  }
+  const lexicalWeight = opts.lexicalWeight ?? 1;
+  const vectorWeight = opts.vectorWeight ?? d.vectorWeight;
+  if (d.fusion === 'convex') {
+    // BM25 (and ts_rank_cd) is never below 0: a known floor, so a short lexical list keeps its scale.
+    return fuseScores([{ hits: lex, weight: lexicalWeight, floor: 0 }, { hits: vec, weight: vectorWeight }], opts.k);
+  }
+  return fuse([{ hits: lex, weight: lexicalWeight }, { hits: vec, weight: vectorWeight }], opts.k, opts.rrfK ?? d.rrfK);
 }
