@@ -80,7 +80,7 @@ for (const engine of ENGINES) {
       await cleanup?.();
     });
 
-    it('search: lexical (BM25), vector and hybrid (rank fusion) find the right chunk; filters narrow it', async () => {
+    it('search: lexical (BM25), vector and hybrid (fused) find the right chunk; filters narrow it', async () => {
       for (const mode of ['lexical', 'vector', 'hybrid']) {
         const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency saturation', '--mode', mode, '--k', '2'], { env });
         expect(r.code, r.stderr).toBe(0);
@@ -90,6 +90,13 @@ for (const engine of ENGINES) {
       }
       const h = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5'], { env })).stdout);
       expect(h[0]).toMatchObject({ lexical_rank: 1, vector_rank: 1 });
+      for (const fusion of [['--fusion', 'rrf'], ['--fusion', 'convex', '--feedback', '0']]) {
+        const r = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5', ...fusion], { env })).stdout);
+        expect(r[0], fusion.join(' ')).toMatchObject({ rank: 1, id: h[0].id, lexical_rank: 1, vector_rank: 1 });
+      }
+      const badFusion = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'x', '--fusion', 'max'], { env });
+      expect(badFusion.code).toBe(2);
+      expect(badFusion.stderr).toMatch(/--fusion: expected rrf or convex/);
       const docId = h[0].document_id;
       const filtered = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'coffee keyboard', '--mode', 'vector', '--filter', `document_id=${docId}`], { env })).stdout);
       expect(filtered.map((x) => x.document_id)).toEqual([docId]);

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createContext, type Context } from '../context.js';
-import { toPositiveInt } from '../options.js';
+import { toNonNegativeInt, toPositiveInt } from '../options.js';
 import { printSummary } from '../print.js';
 
 /**
@@ -132,18 +132,21 @@ Examples:
   inspect
     .command('search')
     .argument('<collection>', 'an embedded_<category> collection')
-    .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, rank fusion)')
+    .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, fused)')
     .requiredOption('--query <text>', 'what to look for')
     .option('--k <n>', 'how many hits (default 10)', toPositiveInt, 10)
     .option('--mode <mode>', 'vector, lexical or hybrid', 'hybrid')
+    .option('--fusion <how>', 'hybrid: rrf (reciprocal ranks) or convex (weighted sum of normalised scores); default convex for hashing collections, rrf otherwise')
+    .option('--feedback <n>', 'hybrid: expand the vector query with the vectors of the top n lexical hits; default 1 for hashing collections, 0 otherwise', toNonNegativeInt)
     .option('--filter <key=value>', 'payload filter, e.g. document_id=… or category=posts (repeatable)', collect)
     .option('--models-dir <dir>', 'where local models live (for minilm collections)')
-    .addHelpText('after', '\nExamples:\n  llmops inspect search embedded_articles --query "vector databases" --mode lexical\n  llmops inspect search embedded_posts --query "refund" --k 3 --filter category=posts')
-    .action(async (name: string, f: { query: string; k: number; mode: string; filter?: string[]; modelsDir?: string }, cmd: Command) =>
+    .addHelpText('after', '\nExamples:\n  llmops inspect search embedded_articles --query "vector databases" --mode lexical\n  llmops inspect search embedded_posts --query "refund" --k 3 --filter category=posts\n  llmops inspect search embedded_articles --query "gene therapy" --fusion rrf --feedback 0')
+    .action(async (name: string, f: { query: string; k: number; mode: string; fusion?: string; feedback?: number; filter?: string[]; modelsDir?: string }, cmd: Command) =>
       withStores(cmd, { vectors: true }, async (ctx, { db, vectors }) => {
         const { UsageError } = await import('../../core/errors.js');
-        const { SEARCH_MODES, searchCollection } = await import('../../inspect/search-collection.js');
+        const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../../inspect/search-collection.js');
         if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
+        if (f.fusion !== undefined && !FUSIONS.includes(f.fusion as never)) throw new UsageError(`--fusion: expected rrf or convex, got ${f.fusion}`);
         const { parseFilters } = await import('../../vector/vector-store.js');
         const filter = parseFilters(f.filter);
         const info = await vectors!.getCollection(name);
@@ -155,7 +158,7 @@ Examples:
           embedder = await embedderFromId(info.embedder, { modelsDir: f.modelsDir });
         }
         const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
-        const hits = await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', filter, embedder });
+        const hits = await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
         await embedder?.close?.();
         printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
       }),
