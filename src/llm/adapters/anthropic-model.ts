@@ -1,6 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatModel, ChatRequest } from '../types.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { undiciFetch } from './undici-fetch.js';
 
 export type AnthropicModelOptions = {
   model: string;
@@ -18,7 +19,7 @@ export type AnthropicModelOptions = {
  */
 export async function createAnthropicModel(opts: AnthropicModelOptions): Promise<ChatModel> {
   const { default: AnthropicSdk } = await import('@anthropic-ai/sdk');
-  const sdk: Anthropic = new AnthropicSdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4 });
+  const sdk: Anthropic = new AnthropicSdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4, fetch: undiciFetch });
   return {
     provider: 'anthropic',
     model: opts.model,

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatModel, ChatRequest } from '../types.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { undiciFetch } from './undici-fetch.js';
 
 export type OpenAIModelOptions = {
   /** `openai`, or `ollama` for Ollama's OpenAI-compatible endpoint. */
@@ -19,7 +20,7 @@ export type OpenAIModelOptions = {
 /** OpenAI Chat Completions (and Ollama at `${OLLAMA_HOST}/v1`) through the official SDK. */
 export async function createOpenAIModel(opts: OpenAIModelOptions): Promise<ChatModel> {
   const { default: OpenAISdk } = await import('openai');
-  const sdk: OpenAI = new OpenAISdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4 });
+  const sdk: OpenAI = new OpenAISdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4, fetch: undiciFetch });
   return {
     provider: opts.provider,
     model: opts.model,
