@@ -21,9 +21,9 @@ import {
  *
  * Consecutive turns with the same role are accepted, as the real API does (it merges them).
  */
-export async function startFakeAnthropic(opts: { apiKey?: string; latencyMs?: number } = {}): Promise<FakeLlmServer> {
+export async function startFakeAnthropic(opts: { apiKey?: string; latencyMs?: number; record?: boolean } = {}): Promise<FakeLlmServer> {
   const apiKey = opts.apiKey ?? 'sk-ant-test-key';
-  return startFakeServer({ handle: (req) => handle(req, apiKey), errorReply }, { latencyMs: opts.latencyMs });
+  return startFakeServer({ handle: (req) => handle(req, apiKey), errorReply }, { latencyMs: opts.latencyMs, record: opts.record });
 }
 
 const VERSIONS = new Set(['2023-01-01', '2023-06-01', '2026-10-21']);

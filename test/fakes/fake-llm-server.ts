@@ -56,7 +56,12 @@ export type Provider = {
   errorReply(status: number, retryAfterSeconds?: number): Reply;
 };
 
-export type FakeServerOptions = { latencyMs?: number; urlSuffix?: string };
+export type FakeServerOptions = {
+  latencyMs?: number;
+  urlSuffix?: string;
+  /** false: keep no request log (benchmarks: a log of thousands of requests makes the fake's own GC pauses part of the measured latency). */
+  record?: boolean;
+};
 
 export async function startFakeServer(provider: Provider, opts: FakeServerOptions = {}): Promise<FakeLlmServer> {
   const faults: Fault[] = [];
@@ -99,7 +104,7 @@ export async function startFakeServer(provider: Provider, opts: FakeServerOption
         jsonError = (err as Error).message;
       }
     }
-    requests.push({ path: url.pathname, headers: { ...req.headers }, body: json ?? (raw.length ? raw.toString('utf8') : undefined) });
+    if (opts.record !== false) requests.push({ path: url.pathname, headers: { ...req.headers }, body: json ?? (raw.length ? raw.toString('utf8') : undefined) });
 
     const fault = faults.shift();
     if (fault?.kind === 'drop') {
