@@ -28,7 +28,8 @@ export type AnalyseOptions = {
 
 const LEASE_MS = 10 * 60_000;
 const FLUSH_ROWS = 200;
-const FLUSH_MS = 500;
+// A crash loses at most this much finished work (its claims are released and redone).
+const FLUSH_MS = 1000;
 
 /**
  * Gives every sentence without a result for this task and version one, keeping up to
@@ -50,12 +51,19 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
   let cursor: string | undefined;
   let exhausted = false;
 
-  const flush = async () => {
+  // Writes run one after another, off the calls' path: a call's slot is free again as soon as
+  // its result is buffered, not after a batch of rows has been committed.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = () => {
     const rows = buffer;
     buffer = [];
     lastFlush = performance.now();
-    await client.flush(); // the calls these results link to are logged first
-    await saveResults(db.db, rows, worker);
+    writing = writing.then(async () => {
+      await client.flush(); // the calls these results link to are logged first
+      await saveResults(db.db, rows, worker);
+    });
+    writing.catch((err) => void (fatal ??= err));
+    return writing;
   };
   const renewal = setInterval(() => void renewClaims(db.db, worker, LEASE_MS).catch(() => {}), LEASE_MS / 3);
   renewal.unref();
@@ -89,7 +97,7 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
       created_at: new Date().toISOString(),
     });
     await opts.onResult?.(s, outcome);
-    if (buffer.length >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) await flush();
+    if (buffer.length >= FLUSH_ROWS || performance.now() - lastFlush > FLUSH_MS) void flush();
   };
 
   // Items queued or running. A finishing item wakes the loop through `wake`: O(1) per item,

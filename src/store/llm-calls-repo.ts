@@ -5,7 +5,7 @@ import type { Database } from './types.js';
 import { writeJson } from './json-column.js';
 
 const FLUSH_ROWS = 100;
-const FLUSH_MS = 250;
+const FLUSH_MS = 1000;
 
 /**
  * The call log in the llm_calls table, written in small batches: one INSERT per call cost more
