@@ -8,17 +8,16 @@ export function redactUrl(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@/\s]+)@/i, '$1:***@');
 }
 
-const SECRET_VALUE_PATTERNS: RegExp[] = [
-  /\bsk-[A-Za-z0-9_-]{8,}/g, // OpenAI and Anthropic style keys
-  /\bpk-lf-[A-Za-z0-9_-]{8,}/g, // Langfuse public keys
-  /\bxox[abprs]-[A-Za-z0-9-]{8,}/g, // Slack tokens
-  /\bgh[pousr]_[A-Za-z0-9]{16,}/g, // GitHub tokens
-];
+// One pass over the text: a URL password (group 1 keeps the part before it) or a known key shape
+// (OpenAI/Anthropic `sk-`, Langfuse `pk-lf-`, Slack `xox?-`, GitHub `gh?_`). Every stored call
+// goes through this several times, so it is a single regex rather than one per shape.
+const SECRETS = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]+@|\b(?:sk-[A-Za-z0-9_-]{8,}|pk-lf-[A-Za-z0-9_-]{8,}|xox[abprs]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{16,})/g;
+const mask = (_match: string, urlHead: string | undefined) => (urlHead === undefined ? '***' : `${urlHead}:***@`);
 
 /** Masks known secret shapes and URL passwords inside free text. */
 export function redactText(text: string, extra: RegExp[] = []): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@/\s]+)@/gi, '$1:***@');
-  for (const re of [...SECRET_VALUE_PATTERNS, ...extra]) out = out.replace(re, '***');
+  let out = text.replace(SECRETS, mask);
+  for (const re of extra) out = out.replace(re, '***');
   return out;
 }
 

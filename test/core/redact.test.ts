@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { redactArgs, redactText, redactUrl } from '../../src/core/redact.js';
+
+describe('redaction', () => {
+  it('masks every known key shape and URL password in free text, and nothing else', () => {
+    const text = [
+      'anthropic sk-ant-api03-abcdefghijklmnop, openai sk-proj-12345678_abc',
+      'langfuse pk-lf-1234567890abcdef slack xoxb-1234-5678-abcdefgh github ghp_abcdefghijklmnopqrstuvwxyz0123',
+      'db postgres://app:s3cret-pass@db.example.com:5432/x and HTTPS://User:Pw@Host/ and https://host/path',
+      'short sk-abc and a task-runner and a sketch-book stay',
+    ].join('\n');
+    const out = redactText(text);
+    for (const secret of ['sk-ant-api03-abcdefghijklmnop', 'sk-proj-12345678_abc', 'pk-lf-1234567890abcdef', 'xoxb-1234-5678-abcdefgh', 'ghp_abcdefghijklmnopqrstuvwxyz0123', 's3cret-pass', ':Pw@']) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('postgres://app:***@db.example.com:5432/x');
+    expect(out).toContain('HTTPS://User:***@Host/');
+    expect(out).toContain('https://host/path');
+    expect(out).toContain('short sk-abc and a task-runner and a sketch-book stay');
+  });
+
+  it('applies extra patterns after the built-in ones', () => {
+    expect(redactText('card 4111-1111 and sk-abcdefghij', [/\d{4}-\d{4}/g])).toBe('card *** and ***');
+  });
+
+  it('masks secret-looking options and URL passwords in arguments', () => {
+    expect(redactArgs(['--api-key', 'abc', '--token=xyz', '--db', 'postgres://u:p@h/db'])).toEqual(['--api-key', '***', '--token=***', '--db', 'postgres://u:***@h/db']);
+    expect(redactUrl('redis://:pw@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379');
+  });
+});
