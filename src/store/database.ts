@@ -49,6 +49,14 @@ async function openSqlite(path: string): Promise<Kysely<Database>> {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
   sqlite.pragma('foreign_keys = ON');
+  // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
+  // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
+  // extension exists, everything but vector search still works: see migrate().
+  try {
+    (await import('sqlite-vec')).load(sqlite);
+  } catch {
+    // the vector store reports it when it is needed
+  }
   return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
 }
 
@@ -81,7 +89,21 @@ export async function openDatabase(target: DatabaseTarget): Promise<Db> {
   return { db, engine: target.engine, display: target.display, close: () => db.destroy() };
 }
 
+/** True when every migration is recorded: the common case, answered with one query. */
+async function upToDate(db: Kysely<any>): Promise<boolean> {
+  try {
+    const rows = await db.selectFrom('llmops_migrations').select('name').execute();
+    const done = new Set(rows.map((r) => r.name as string));
+    return Object.keys(migrations).every((m) => done.has(m));
+  } catch {
+    return false; // a new database: no migration table yet
+  }
+}
+
 export async function migrate(db: Kysely<any>): Promise<void> {
+  // The migrator introspects every table first, which costs time on each start and fails on a
+  // vec0 table when sqlite-vec could not be loaded; it only runs when there is work for it.
+  if (await upToDate(db)) return;
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

@@ -13,8 +13,6 @@ import {
   type VectorStore,
 } from './vector-store.js';
 
-type MemoryMatrix = { version: number; dim: number; count: number; ids: string[]; matrix: Float32Array };
-
 type CollectionRow = { name: string; embedder: string | null; dimension: number | null };
 
 function isZero(v: ArrayLike<number>): boolean {
@@ -28,33 +26,33 @@ function blobOf(v: Float32Array | number[]): Buffer {
 }
 const bindable = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
+/** sqlite-vec answers a KNN query for at most this many neighbours. */
+const KNN_MAX = 4096;
+
+/** The vec0 table indexing a collection: `_` → `__`, `-` → `_d` keeps distinct names distinct. */
+export function indexTableName(collection: string): string {
+  return `vec_index_${collection.replace(/_/g, '__').replace(/-/g, '_d')}`;
+}
+
 /**
- * Vectors in the same SQLite file as everything else, through sqlite-vec: each point is a row
- * of `vector_points` (migration 0003) with its payload as JSON and its vector as a float32
- * BLOB; search is an exact scan in C with sqlite-vec's vec_distance_cosine, ordered with a
- * top-k sorter, filters applied on the payload in the same statement.
+ * Vectors in the same SQLite file as everything else, through sqlite-vec. Each point is a row
+ * of `vector_points` (migration 0003): its id, its payload as JSON and its vector as a float32
+ * BLOB, the record export and `get` read. Each collection with vectors also has a vec0 table
+ * (`vec_index_<name>`, rowid = the point's seq), written in the same transaction: the index a
+ * search reads, exact (brute force over sqlite-vec's chunked storage, cosine in C), a few times
+ * faster than scanning the points table row by row. A filtered search scans the points with
+ * vec_distance_cosine, the filter applied in the same statement.
  *
- * Not vec0 virtual tables: every other connection to the file (kysely's, in every command)
- * would then need the extension too, or fail on "no such module: vec0" when it introspects
- * the schema. This store uses its own better-sqlite3 connection with sqlite-vec loaded; WAL
- * lets it share the file with the kysely connection.
+ * Every connection to the file loads sqlite-vec (openDatabase does too): a vec0 table cannot
+ * be introspected without it. A collection made before the index existed gets one on first use.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite-vec' as const;
-  private readonly matrices = new Map<string, MemoryMatrix>();
-  private readonly searches = new Map<string, number>();
-  private constructor(
-    private readonly db: BetterSqlite3.Database,
-    private readonly memoryScanAfter: number,
-  ) {}
+  private readonly indexed = new Set<string>();
+  private constructor(private readonly db: BetterSqlite3.Database) {}
 
-  /**
-   * Opens the vector store in a SQLite file whose schema is already migrated (openDatabase).
-   * `memoryScanAfter`: from the n-th unfiltered search of a collection on, this process keeps
-   * its vectors in one Float32Array and scans that (exact, same ranking) until the file
-   * changes; one-shot commands never pay for loading it. Infinity: always SQL.
-   */
-  static async open(path: string, opts: { memoryScanAfter?: number } = {}): Promise<SqliteVectorStore> {
+  /** Opens the vector store in a SQLite file whose schema is already migrated (openDatabase). */
+  static async open(path: string): Promise<SqliteVectorStore> {
     const { default: Database } = await import('better-sqlite3');
     const sqliteVec = await import('sqlite-vec');
     const db = new Database(path);
@@ -69,7 +67,25 @@ export class SqliteVectorStore implements VectorStore {
     // A search reads every vector of the collection: map the file instead of copying pages.
     db.pragma('mmap_size = 4294967296');
     db.pragma('cache_size = -131072');
-    return new SqliteVectorStore(db, opts.memoryScanAfter ?? 2);
+    return new SqliteVectorStore(db);
+  }
+
+  /**
+   * The collection's vec0 index, created (and filled from its points) if it is missing: a
+   * collection written before the index existed, or one whose index was dropped by hand.
+   */
+  private ensureIndex(c: CollectionInfo): string {
+    const table = indexTableName(c.name);
+    if (this.indexed.has(c.name)) return table;
+    const exists = this.db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(table);
+    if (!exists) {
+      this.db.transaction(() => {
+        this.db.exec(`create virtual table if not exists ${table} using vec0(embedding float[${c.dimension}] distance_metric=cosine)`);
+        this.db.prepare(`insert into ${table}(rowid, embedding) select seq, embedding from vector_points where collection = ? and embedding is not null`).run(c.name);
+      })();
+    }
+    this.indexed.add(c.name);
+    return table;
   }
 
   private collection(name: string): CollectionInfo {
@@ -86,7 +102,12 @@ export class SqliteVectorStore implements VectorStore {
       return;
     }
     if ((spec.embedder === null) !== (spec.dimension === null)) throw new UsageError(`collection ${name}: embedder and dimension go together`);
-    this.db.prepare('insert into vector_collections (name, embedder, dimension, distance, created_at) values (?, ?, ?, ?, ?)').run(name, spec.embedder, spec.dimension, 'cosine', new Date().toISOString());
+    if (spec.dimension !== null && (!Number.isInteger(spec.dimension) || spec.dimension < 1)) throw new UsageError(`collection ${name}: dimension must be a positive integer`);
+    this.db.transaction(() => {
+      this.db.prepare('insert into vector_collections (name, embedder, dimension, distance, created_at) values (?, ?, ?, ?, ?)').run(name, spec.embedder, spec.dimension, 'cosine', new Date().toISOString());
+      if (spec.dimension !== null) this.db.exec(`create virtual table ${indexTableName(name)} using vec0(embedding float[${spec.dimension}] distance_metric=cosine)`);
+    })();
+    this.indexed.add(name);
   }
 
   async getCollection(name: string): Promise<CollectionInfo | undefined> {
@@ -103,8 +124,10 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   async dropCollection(name: string): Promise<void> {
-    this.matrices.delete(name);
+    checkCollectionName(name);
+    this.indexed.delete(name);
     this.db.transaction(() => {
+      this.db.exec(`drop table if exists ${indexTableName(name)}`);
       this.db.prepare('delete from vector_points where collection = ?').run(name);
       this.db.prepare('delete from vector_collections where name = ?').run(name);
     })();
@@ -119,23 +142,35 @@ export class SqliteVectorStore implements VectorStore {
         checkDimension(c, p.vector);
       }
     }
-    this.matrices.delete(name);
     const upsertPoint = this.db.prepare(
-      'insert into vector_points (collection, id, payload, embedding) values (?, ?, ?, ?) on conflict (collection, id) do update set payload = excluded.payload, embedding = excluded.embedding',
+      'insert into vector_points (collection, id, payload, embedding) values (?, ?, ?, ?) on conflict (collection, id) do update set payload = excluded.payload, embedding = excluded.embedding returning seq',
     );
+    const table = c.dimension === null ? undefined : this.ensureIndex(c);
+    const unindex = table && this.db.prepare(`delete from ${table} where rowid = ?`);
+    const index = table && this.db.prepare(`insert into ${table}(rowid, embedding) values (?, ?)`);
     this.db.transaction(() => {
-      // A zero vector (a text with no features) has no direction: stored as NULL, it is never
-      // a hit (vec_distance_cosine would call it a perfect match for every query).
-      for (const p of points) upsertPoint.run(name, p.id, JSON.stringify(p.payload), c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!));
+      for (const p of points) {
+        // A zero vector (a text with no features) has no direction: stored as NULL and left out
+        // of the index, it is never a hit (cosine would call it a perfect match for every query).
+        const blob = c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!);
+        const { seq } = upsertPoint.get(name, p.id, JSON.stringify(p.payload), blob) as { seq: number };
+        if (!unindex || !index) continue;
+        unindex.run(BigInt(seq));
+        if (blob) index.run(BigInt(seq), blob);
+      }
     })();
   }
 
   async delete(name: string, ids: string[]): Promise<void> {
-    this.collection(name);
-    this.matrices.delete(name);
-    const del = this.db.prepare('delete from vector_points where collection = ? and id = ?');
+    const c = this.collection(name);
+    const del = this.db.prepare('delete from vector_points where collection = ? and id = ? returning seq');
+    const table = c.dimension === null ? undefined : this.ensureIndex(c);
+    const unindex = table && this.db.prepare(`delete from ${table} where rowid = ?`);
     this.db.transaction(() => {
-      for (const id of ids) del.run(name, id);
+      for (const id of ids) {
+        const row = del.get(name, id) as { seq: number } | undefined;
+        if (row && unindex) unindex.run(BigInt(row.seq));
+      }
     })();
   }
 
@@ -184,10 +219,9 @@ export class SqliteVectorStore implements VectorStore {
     const c = this.collection(name);
     checkEmbedder(c, query.embedder, 'query');
     checkDimension(c, query.vector);
-    if (!query.filter) {
-      const m = this.memoryMatrix(name);
-      if (m) return this.scanMemory(name, m, query.vector, query.k);
-    }
+    if (query.k <= 0) return [];
+    if (isZero(query.vector)) return []; // no direction: nothing is nearer than anything else
+    if (!query.filter && query.k <= KNN_MAX) return this.searchIndex(c, query.vector, query.k);
     const f = this.filterSql(query.filter);
     const rows = this.db
       .prepare(
@@ -199,74 +233,16 @@ export class SqliteVectorStore implements VectorStore {
     return rows.map((r) => ({ id: r.id, score: 1 - r.distance, payload: JSON.parse(r.payload) }));
   }
 
-  private memoryMatrix(name: string): MemoryMatrix | undefined {
-    const n = (this.searches.get(name) ?? 0) + 1;
-    this.searches.set(name, n);
-    // data_version moves when another connection commits: then our copy may be stale.
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    const cached = this.matrices.get(name);
-    if (cached && cached.version === version) return cached;
-    this.matrices.delete(name);
-    if (n < this.memoryScanAfter) return undefined;
-    const c = this.collection(name);
-    const dim = c.dimension!;
-    const total = (this.db.prepare('select count(*) as n from vector_points where collection = ? and embedding is not null').get(name) as { n: number }).n;
-    const matrix = new Float32Array(total * dim);
-    const ids: string[] = new Array(total);
-    let i = 0;
-    for (const [id, emb] of this.db.prepare('select id, embedding from vector_points where collection = ? and embedding is not null order by id').raw().iterate(name) as Iterable<[string, Buffer]>) {
-      if (i >= total) break;
-      const v = new Float32Array(emb.buffer, emb.byteOffset, dim);
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += v[d]! * v[d]!;
-      const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let d = 0; d < dim; d++) matrix[i * dim + d] = v[d]! * inv; // unit rows: cosine is a dot product
-      ids[i++] = id;
-    }
-    const m: MemoryMatrix = { version, dim, count: i, ids, matrix };
-    this.matrices.set(name, m);
-    return m;
-  }
-
-  /** Exact top-k by cosine over the in-memory copy; ties broken by id, as the SQL path does. */
-  private scanMemory(name: string, m: MemoryMatrix, vector: Float32Array | number[], k: number): Hit[] {
-    const { dim, matrix } = m;
-    const q = Float32Array.from(vector);
-    let qs = 0;
-    for (let d = 0; d < dim; d++) qs += q[d]! * q[d]!;
-    const qinv = qs > 0 ? 1 / Math.sqrt(qs) : 0;
-    for (let d = 0; d < dim; d++) q[d]! *= qinv;
-    const topS = new Float64Array(k).fill(-Infinity);
-    const topI = new Int32Array(k).fill(-1);
-    for (let i = 0, o = 0; i < m.count; i++, o += dim) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      let d = 0;
-      for (; d + 3 < dim; d += 4) {
-        a0 += matrix[o + d]! * q[d]!;
-        a1 += matrix[o + d + 1]! * q[d + 1]!;
-        a2 += matrix[o + d + 2]! * q[d + 2]!;
-        a3 += matrix[o + d + 3]! * q[d + 3]!;
-      }
-      for (; d < dim; d++) a0 += matrix[o + d]! * q[d]!;
-      const s = a0 + a1 + a2 + a3;
-      if (s <= topS[k - 1]!) continue; // rows are in id order: on a tie the earlier id stays
-      let j = k - 1;
-      while (j > 0 && topS[j - 1]! < s) {
-        topS[j] = topS[j - 1]!;
-        topI[j] = topI[j - 1]!;
-        j--;
-      }
-      topS[j] = s;
-      topI[j] = i;
-    }
-    const hits: Hit[] = [];
-    const payloadOf = this.db.prepare('select payload from vector_points where collection = ? and id = ?');
-    for (let j = 0; j < k && topI[j]! >= 0; j++) {
-      const id = m.ids[topI[j]!]!;
-      const row = payloadOf.get(name, id) as { payload: string } | undefined;
-      hits.push({ id, score: topS[j]!, payload: row ? JSON.parse(row.payload) : {} });
-    }
-    return hits;
+  /** KNN through the collection's vec0 index; hits in (distance, id) order, as the scan gives. */
+  private searchIndex(c: CollectionInfo, vector: Float32Array | number[], k: number): Hit[] {
+    const table = this.ensureIndex(c);
+    const rows = this.db
+      .prepare(
+        `select p.id, p.payload, knn.distance from (select rowid, distance from ${table} where embedding match ? and k = ?) knn
+         join vector_points p on p.seq = knn.rowid order by knn.distance, p.id`,
+      )
+      .all(blobOf(vector), k) as { id: string; payload: string; distance: number }[];
+    return rows.map((r) => ({ id: r.id, score: 1 - r.distance, payload: JSON.parse(r.payload) }));
   }
 
   async close(): Promise<void> {

@@ -90,7 +90,7 @@ describe('undiciFetch', () => {
         .create({ model: 'claude-haiku-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hello there' }] })
         .withResponse();
       expect(response.status).toBe(200);
-      expect(data._request_id).toMatch(/^req_/);
+      expect((data as { _request_id?: string })._request_id).toMatch(/^req_/); // read from our Response's headers
       expect(data.content[0]).toMatchObject({ type: 'text' });
       expect(fake.requests.length).toBe(2);
     });

@@ -2,23 +2,72 @@ import { describe, expect, it } from 'vitest';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { openDatabase } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
-import { SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
+import { indexTableName, SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
 import { QdrantVectorStore } from '../../src/vector/qdrant-vector-store.js';
 import { startFakeQdrant } from '../fakes/qdrant-server.js';
 import { freshDatabase, SERVICES_REQUIRED } from '../helpers/databases.js';
 import { vectorStoreContract } from './vector-store.contract.js';
 
-// Both search paths: the SQL scan with sqlite-vec, and the in-process copy a long-lived process
-// switches to (memoryScanAfter); they must be indistinguishable.
-for (const [label, memoryScanAfter] of [['sqlite-vec, SQL scan', Infinity], ['sqlite-vec, in-memory scan', 1]] as const) {
-  vectorStoreContract(label, async () => {
+vectorStoreContract('sqlite-vec', async () => {
+  const fresh = await freshDatabase('sqlite');
+  const db = await openDatabase(parseDatabaseUrl(fresh.url));
+  await db.close();
+  const store = await SqliteVectorStore.open(fresh.url);
+  return { store, cleanup: fresh.cleanup };
+});
+
+describe('sqlite-vec index', () => {
+  const embedder = 'test:unit';
+  const points = Array.from({ length: 40 }, (_, i) => ({
+    id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    vector: [Math.cos(i / 7), Math.sin(i / 7), (i % 5) / 5, 1],
+    payload: { i, even: i % 2 === 0 },
+  }));
+
+  it('gives the same hits as the filtered scan, and rebuilds an index that is missing', async () => {
     const fresh = await freshDatabase('sqlite');
-    const db = await openDatabase(parseDatabaseUrl(fresh.url));
-    await db.close();
-    const store = await SqliteVectorStore.open(fresh.url, { memoryScanAfter });
-    return { store, cleanup: fresh.cleanup };
+    try {
+      await (await openDatabase(parseDatabaseUrl(fresh.url))).close();
+      let store = await SqliteVectorStore.open(fresh.url);
+      await store.createCollection('embedded_x-y', { embedder, dimension: 4 });
+      await store.upsert('embedded_x-y', points, embedder);
+      await store.delete('embedded_x-y', [points[3]!.id]);
+      await store.upsert('embedded_x-y', [{ ...points[5]!, vector: [0, 0, 0, 0] }], embedder); // no direction: never a hit
+      const query = { vector: [1, 0.2, 0.4, 1], embedder, k: 40 };
+      const viaIndex = await store.search('embedded_x-y', query);
+      // A filter every point passes takes the scan path: same ids, same order, same scores.
+      const all = await store.search('embedded_x-y', { ...query, filter: { even: true } });
+      const evens = viaIndex.filter((h) => h.payload.even === true);
+      expect(all.map((h) => h.id)).toEqual(evens.map((h) => h.id));
+      expect(viaIndex).toHaveLength(38);
+      expect(viaIndex.map((h) => h.id)).not.toContain(points[3]!.id);
+      expect(viaIndex.map((h) => h.id)).not.toContain(points[5]!.id);
+      for (const [a, b] of all.map((h, i) => [h.score, evens[i]!.score])) expect(a).toBeCloseTo(b!, 5);
+      await store.close();
+
+      // An index dropped by hand (or a collection written before indexes existed) is rebuilt.
+      const { default: Database } = await import('better-sqlite3');
+      const sqliteVec = await import('sqlite-vec');
+      const raw = new Database(fresh.url);
+      sqliteVec.load(raw);
+      raw.exec(`drop table ${indexTableName('embedded_x-y')}`);
+      raw.close();
+      store = await SqliteVectorStore.open(fresh.url);
+      expect((await store.search('embedded_x-y', query)).map((h) => h.id)).toEqual(viaIndex.map((h) => h.id));
+      await store.dropCollection('embedded_x-y');
+      expect(await store.getCollection('embedded_x-y')).toBeUndefined();
+      await store.close();
+    } finally {
+      await fresh.cleanup();
+    }
   });
-}
+
+  it('names index tables so that distinct collections never share one', () => {
+    const names = ['a_b', 'a-b', 'a__b', 'a_db', 'a-', 'a_d', 'embedded_posts'];
+    expect(new Set(names.map(indexTableName)).size).toBe(names.length);
+    for (const n of names) expect(indexTableName(n)).toMatch(/^vec_index_[A-Za-z0-9_]+$/);
+  });
+});
 
 vectorStoreContract('qdrant (local fake)', async () => {
   const fake = await startFakeQdrant({ apiKey: 'qd-test-key' });
