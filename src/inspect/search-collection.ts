@@ -109,13 +109,13 @@ export async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collec
   }));
 }
 
-/** Reciprocal rank fusion (Cormack et al. 2009): robust to the two scores' different scales. */
-export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, rrfK = 60): SearchHit[] {
+/** Adds up each hit's contributions over the lists (keeping both ranks) and ranks the sums. */
+function combine(lists: { hits: SearchHit[]; contribution: (h: SearchHit) => number }[], k: number): SearchHit[] {
   const byId = new Map<string, SearchHit>();
-  for (const { hits, weight } of lists) {
+  for (const { hits, contribution } of lists) {
     for (const h of hits) {
       const cur = byId.get(h.id) ?? { ...h, score: 0 };
-      cur.score += weight / (rrfK + h.rank);
+      cur.score += contribution(h);
       if (h.lexical_rank !== undefined) cur.lexical_rank = h.lexical_rank;
       if (h.vector_rank !== undefined) cur.vector_rank = h.vector_rank;
       if (!cur.text) cur.text = h.text;
@@ -128,6 +128,11 @@ export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, 
     .map((h, i) => ({ ...h, rank: i + 1 }));
 }
 
+/** Reciprocal rank fusion (Cormack et al. 2009): robust to the two scores' different scales. */
+export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, rrfK = 60): SearchHit[] {
+  return combine(lists.map(({ hits, weight }) => ({ hits, contribution: (h: SearchHit) => weight / (rrfK + h.rank) })), k);
+}
+
 /**
  * Convex combination of normalised scores (Bruch et al. 2023, "An Analysis of Fusion Functions
  * for Hybrid Retrieval"): score = Σ weight · norm(score) / Σ weight. Each list is scaled to
@@ -136,30 +141,17 @@ export function fuse(lists: { hits: SearchHit[]; weight: number }[], k: number, 
  * equal (one hit, say) scores 1 throughout.
  */
 export function fuseScores(lists: { hits: SearchHit[]; weight: number; floor?: number }[], k: number): SearchHit[] {
-  const byId = new Map<string, SearchHit>();
   const total = lists.reduce((s, l) => s + l.weight, 0) || 1;
-  for (const { hits, weight, floor } of lists) {
-    if (hits.length === 0) continue;
+  const scaled = lists.map(({ hits, weight, floor }) => {
     let hi = -Infinity;
     let lo = floor ?? Infinity;
     for (const h of hits) {
       hi = Math.max(hi, h.score);
       lo = Math.min(lo, h.score);
     }
-    for (const h of hits) {
-      const cur = byId.get(h.id) ?? { ...h, score: 0 };
-      const norm = hi > lo ? (h.score - lo) / (hi - lo) : 1;
-      cur.score += (weight / total) * norm;
-      if (h.lexical_rank !== undefined) cur.lexical_rank = h.lexical_rank;
-      if (h.vector_rank !== undefined) cur.vector_rank = h.vector_rank;
-      if (!cur.text) cur.text = h.text;
-      byId.set(h.id, cur);
-    }
-  }
-  return [...byId.values()]
-    .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
-    .slice(0, k)
-    .map((h, i) => ({ ...h, rank: i + 1 }));
+    return { hits, contribution: (h: SearchHit) => (weight / total) * (hi > lo ? (h.score - lo) / (hi - lo) : 1) };
+  });
+  return combine(scaled, k);
 }
 
 /**
