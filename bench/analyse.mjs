@@ -4,11 +4,13 @@
 // Two floors in the same run: the official SDK alone (its built-in fetch), and bare HTTP (one
 // undici request per call, no SDK): what this machine charges for a call at all.
 //
-// Every path is warmed up first (an untimed run, so the rows measure steady-state code, not
-// the JIT), and each row runs about --seconds of calls: a real analyse run is thousands of
-// calls long, and the first 100 ms of any row, before the first answer, is idle by design.
+// Every path is warmed up first (an untimed run at 128 in flight, so the rows measure
+// steady-state code, not the JIT: V8 keeps optimising these paths for thousands of calls, and
+// at 8 in flight a fresh process spends twice the CPU per call of a warm one), and each row
+// runs about --seconds of calls: a real analyse run is thousands of calls long, and the first
+// 100 ms of any row, before the first answer, is idle by design.
 //
-//   npm run build && node bench/analyse.mjs [--latency 100] [--seconds 5] [--warmup 4000]
+//   npm run build && node bench/analyse.mjs [--latency 100] [--seconds 5] [--warmup 20000]
 // (the fake server runs through tsx, in its own process)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,7 +38,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import pLimit from 'p-limit';
 import { Agent, request } from 'undici';
 
-const { values } = parseArgs({ options: { latency: { type: 'string', default: '100' }, seconds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '4000' } } });
+const { values } = parseArgs({ options: { latency: { type: 'string', default: '100' }, seconds: { type: 'string', default: '5' }, warmup: { type: 'string', default: '20000' } } });
 const latencyMs = Number(values.latency);
 const seconds = Number(values.seconds);
 const warmupCalls = Number(values.warmup);

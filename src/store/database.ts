@@ -36,6 +36,36 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
+type SqliteHandle = import('better-sqlite3').Database;
+type SqliteStatement = ReturnType<SqliteHandle['prepare']>;
+
+/**
+ * better-sqlite3 behind kysely, with prepared statements kept by SQL text: kysely prepares
+ * every query afresh, and parsing a batch INSERT of a few thousand parameters cost more than
+ * running it (analyse writes one every few hundred milliseconds). A statement still iterating
+ * (a streamed query) is busy; a second user of the same SQL then gets a fresh one.
+ */
+function withStatementCache(sqlite: SqliteHandle, size = 64) {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string): SqliteStatement {
+      const hit = cache.get(sql);
+      if (hit && !hit.busy) {
+        cache.delete(sql); // re-insert: the map's order is the eviction order
+        cache.set(sql, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(sql);
+      if (!hit) {
+        cache.set(sql, stmt);
+        if (cache.size > size) cache.delete(cache.keys().next().value!);
+      }
+      return stmt;
+    },
+  };
+}
+
 async function openSqlite(path: string): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -57,7 +87,7 @@ async function openSqlite(path: string): Promise<Kysely<Database>> {
   } catch {
     // the vector store reports it when it is needed
   }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: sqlite }) });
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
 }
 
 let pgTypesConfigured = false;
