@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { runTask } from '../llm/tasks/run-task.js';
+import { newTraceId } from '../llm/trace-id.js';
 
 export type ItemOutcome = {
   status: 'ok' | 'failed';
@@ -18,10 +18,6 @@ export type ItemOutcome = {
 };
 
 /** A W3C/OTel-style trace id (32 hex): the same id in results, the call log and Langfuse. */
-export function newTraceId(): string {
-  return randomBytes(16).toString('hex');
-}
-
 /** Errors no retry will fix for any item: stop the run instead of failing every item. */
 export function isFatalProviderError(err: unknown): boolean {
   const status = (err as { status?: number })?.status;

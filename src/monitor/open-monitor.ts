@@ -39,7 +39,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
       const { createClientFromEnv } = await import('../llm/create-client.js');
       client = await createClientFromEnv(env, { logger: deps.logger, db: deps.db, warehouseUrl: deps.warehouseUrl, cache: true });
     }
-    const { newTraceId } = await import('./metrics/judge-metrics.js');
+    const { newTraceId } = await import('../llm/trace-id.js');
     const { promptText } = await import('./prompts/prompt-source.js');
     runtime = { env, client, traceId: newTraceId(), prompt: (ref) => promptText(ref, deps.logger) };
     return runtime;

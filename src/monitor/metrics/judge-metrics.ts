@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { LlmClient } from '../../llm/client.js';
 import type { ResolvedEnv } from '../../llm/profiles/load-profiles.js';
@@ -87,7 +86,3 @@ export const answerRelevance: MetricDefinition<{ threshold: number; prompt?: Pro
     };
   },
 };
-
-export function newTraceId(): string {
-  return randomUUID().replaceAll('-', '');
-}
