@@ -64,8 +64,10 @@ export class SqliteVectorStore implements VectorStore {
     }
     db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
-    // A search reads every vector of the collection: map the file instead of copying pages.
-    db.pragma('mmap_size = 4294967296');
+    // A search reads every vector of the collection through sqlite-vec's chunk blobs. Without
+    // mmap a fresh process reads them ~15% faster (no page faults on a new mapping; a one-shot
+    // `inspect search` is the common case); a 128 MB page cache keeps them for the next search.
+    db.pragma('mmap_size = 0');
     db.pragma('cache_size = -131072');
     return new SqliteVectorStore(db);
   }
