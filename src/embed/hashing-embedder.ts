@@ -1,5 +1,5 @@
 import { l2normalize, type Embedder } from './embedder.js';
-import { loadCl100k, TokenCounter } from './tiktoken-tokenizer.js';
+import { TokenCounter } from './tiktoken-tokenizer.js';
 import { STOPWORDS } from './stopwords.js';
 
 export type HashingOptions = {
@@ -26,7 +26,7 @@ const HASHING_VERSION = 1;
 export async function createHashingEmbedder(opts: HashingOptions = {}): Promise<Embedder> {
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const o = { ...HASHING_DEFAULTS, ...given } as Required<HashingOptions>;
-  const counter = new TokenCounter(await loadCl100k());
+  const counter = new TokenCounter();
   return {
     name: 'hashing',
     id: `hashing:v${HASHING_VERSION}-d${o.dimension}-b${o.bigramWeight}-c${o.charGramWeight}`,

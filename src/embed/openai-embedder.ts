@@ -1,6 +1,6 @@
 import { UsageError, errorMessage } from '../core/errors.js';
 import { l2normalize, type Embedder } from './embedder.js';
-import { loadCl100k, TokenCounter } from './tiktoken-tokenizer.js';
+import { TokenCounter } from './tiktoken-tokenizer.js';
 
 const DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 
@@ -18,7 +18,7 @@ export async function createOpenAIEmbedder(opts: OpenAIEmbedderOptions = {}): Pr
   if (!dimension) throw new UsageError(`embedder openai: unknown dimension of ${model} (pass dimensions)`);
   const { default: OpenAI } = await import('openai');
   const client = new OpenAI({ apiKey, baseURL: opts.baseURL ?? process.env.OPENAI_BASE_URL, maxRetries: opts.maxRetries ?? 3 });
-  const counter = new TokenCounter(await loadCl100k());
+  const counter = new TokenCounter();
   return {
     name: 'openai',
     id: `openai:${model}${opts.dimensions ? `-d${opts.dimensions}` : ''}`,

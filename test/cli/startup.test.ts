@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli.js';
+import { join } from 'node:path';
+import { BIN, REPO, runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/databases.js';
 
 const RECORDER = fileURLToPath(new URL('../helpers/record-imports.mjs', import.meta.url));
 
@@ -25,6 +27,28 @@ describe('start-up', () => {
     const urls = importsOf(['analyse', '--help']).join('\n');
     for (const heavy of ['kysely', 'better-sqlite3', '@anthropic-ai', '/openai/', 'playwright', '@huggingface', 'mongodb', '@langfuse', 'zod']) {
       expect(urls).not.toContain(heavy);
+    }
+  });
+
+  it('`inspect search` on a hashing collection does not load the tokenizer (only chunking counts tokens)', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'w.db');
+      expect((await runCli(['--db', db, '-q', 'ingest', join(REPO, 'data')])).code).toBe(0);
+      expect((await runCli(['--db', db, '-q', 'featurize', '--embedder', 'hashing', '--category', 'articles'])).code).toBe(0);
+      // Peak memory, as the process reports it on exit: cl100k's ranks alone are ~100 MB.
+      const peak = spawnSync(
+        process.execPath,
+        ['--import', 'data:text/javascript,process.on("exit",()=>process.stderr.write("MAXRSS "+process.resourceUsage().maxRSS+"\\n"))', BIN, '--db', db, '--json', 'inspect', 'search', 'embedded_articles', '--query', 'market growth', '--mode', 'hybrid', '--k', '2'],
+        { encoding: 'utf8' },
+      );
+      expect(peak.status).toBe(0);
+      expect(peak.stdout.trim().split('\n')).toHaveLength(2);
+      const maxRssMb = Number(/MAXRSS (\d+)/.exec(peak.stderr)?.[1]) / 1024;
+      expect(maxRssMb).toBeGreaterThan(10);
+      expect(maxRssMb).toBeLessThan(120);
+    } finally {
+      dir.remove();
     }
   });
 });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { capToTokenLimit, codeWindows, sentenceWindows, tokenWindows } from '../../src/featurize/chunk-text.js';
 import { cleanText } from '../../src/featurize/clean-text.js';
-import { loadCl100k, TokenCounter } from '../../src/embed/tiktoken-tokenizer.js';
+import { TokenCounter } from '../../src/embed/tiktoken-tokenizer.js';
 
-const counter = new TokenCounter(await loadCl100k());
+const counter = new TokenCounter();
 const count = (t: string) => counter.count(t);
 const words = (n: number, seed = 0) => Array.from({ length: n }, (_, i) => `word${(i * 7 + seed) % 97} w${i}`).join(' ');
 
