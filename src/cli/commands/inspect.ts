@@ -134,7 +134,7 @@ Examples:
     .argument('<collection>', 'an embedded_<category> collection')
     .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, fused)')
     .requiredOption('--query <text>', 'what to look for')
-    .option('--k <n>', 'how many hits (default 10)', toPositiveInt, 10)
+    .option('--k <n>', 'how many hits', toPositiveInt, 10)
     .option('--mode <mode>', 'vector, lexical or hybrid', 'hybrid')
     .option('--fusion <how>', 'hybrid: rrf (reciprocal ranks) or convex (weighted sum of normalised scores); default convex for hashing collections, rrf otherwise')
     .option('--feedback <n>', 'hybrid: expand the vector query with the vectors of the top n lexical hits; default 1 for hashing collections, 0 otherwise', toNonNegativeInt)
