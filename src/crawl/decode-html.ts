@@ -43,7 +43,9 @@ function bomEncoding(b: Uint8Array): string | null {
   return null;
 }
 
-function decoderFor(label: string | undefined | null): TextDecoder | null {
+type Decoder = InstanceType<typeof TextDecoder>;
+
+function decoderFor(label: string | undefined | null): Decoder | null {
   if (!label) return null;
   try {
     return new TextDecoder(label.trim().toLowerCase());

@@ -32,9 +32,12 @@ const ELEMENT = 1;
 const TEXT = 3;
 const DOCTYPE = 10;
 
-export function parsePage(html: string): { document: Doc } {
+type LinkedomDocument = ReturnType<typeof parseHTML>['document'];
+
+export function parsePage(html: string): { document: LinkedomDocument } {
   // A byte order mark left in the text would become a text node before <html>.
-  const { document } = parseHTML(html.charCodeAt(0) === 0xfeff ? html.slice(1) : html) as unknown as { document: Doc };
+  const parsed = parseHTML(html.charCodeAt(0) === 0xfeff ? html.slice(1) : html).document;
+  const document = parsed as unknown as Doc;
   if (!hasBrowserShape(document)) rebuild(document);
   // Readability removes any element whose class or id looks like boilerplate, <html> itself
   // included (`<html class="avada-html-header-position-top">`, `no-js-burgerMenu`): the
@@ -43,7 +46,7 @@ export function parsePage(html: string): { document: Doc } {
   const root = document.documentElement!;
   root.removeAttribute?.('class');
   root.removeAttribute?.('id');
-  return { document };
+  return { document: parsed };
 }
 
 function hasBrowserShape(doc: Doc): boolean {
