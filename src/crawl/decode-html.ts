@@ -33,7 +33,7 @@ export function decodeHtml(bytes: Uint8Array, contentType = ''): DecodedHtml {
   if (xml && !xml.encoding.startsWith('utf-16')) return { text: xml.decode(bytes), encoding: xml.encoding, source: 'xml' };
   const utf8 = tryUtf8(bytes);
   if (utf8 !== null) return { text: utf8, encoding: 'utf-8', source: 'sniffed' };
-  return { text: new TextDecoder('windows-1252').decode(bytes), encoding: 'windows-1252', source: 'sniffed' };
+  return { text: windows1252.decode(bytes), encoding: 'windows-1252', source: 'sniffed' };
 }
 
 function bomEncoding(b: Uint8Array): string | null {
@@ -43,16 +43,27 @@ function bomEncoding(b: Uint8Array): string | null {
   return null;
 }
 
-type Decoder = InstanceType<typeof TextDecoder>;
+type Decoder = { encoding: string; decode(bytes: Uint8Array): string };
 
 function decoderFor(label: string | undefined | null): Decoder | null {
   if (!label) return null;
   try {
-    return new TextDecoder(label.trim().toLowerCase());
+    const d = new TextDecoder(label.trim().toLowerCase());
+    return d.encoding === 'windows-1252' ? windows1252 : d;
   } catch {
     return null; // an unknown label is ignored, as browsers do
   }
 }
+
+// Node 20's TextDecoder('windows-1252') decodes ISO-8859-1: bytes 0x80-0x9F come out as C1
+// control characters instead of € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ, so
+// every curly quote and dash of a windows-1252 page would vanish. Mapped here; a decoder that
+// gets it right already produces these characters and the mapping does nothing.
+const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
+const windows1252: Decoder = {
+  encoding: 'windows-1252',
+  decode: (bytes) => new TextDecoder('windows-1252').decode(bytes).replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!),
+};
 
 /** The charset of the first <meta> that declares one, in `head` (bytes read as latin1). */
 function metaCharset(head: string): string | null {
