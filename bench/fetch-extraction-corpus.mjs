@@ -21,7 +21,7 @@ const { values } = parseArgs({
   options: {
     readability: { type: 'string', default: '/work/.mirror/mozilla+readability/repo' },
     trafilatura: { type: 'string', default: '/work/.mirror/adbar+trafilatura/repo' },
-    'trafilatura-pages': { type: 'string', default: '150' },
+    'trafilatura-pages': { type: 'string', default: "150" },
   },
 });
 const out = new URL('./data/extraction/', import.meta.url);
@@ -68,7 +68,11 @@ const manifest = { sources: [] };
     .filter(([, v]) => present.has(v.file))
     .sort(([a], [b]) => createHash('sha1').update(a).digest('hex').localeCompare(createHash('sha1').update(b).digest('hex')));
   const limit = values['trafilatura-pages'] === 'all' ? entries.length : Number(values['trafilatura-pages']);
-  const chosen = entries.slice(0, limit);
+  // Pages that crashed or came out empty before parse-page.ts existed stay in every sample:
+  // <html class="…header…"> (Readability deletes <html>), pages with no <p>, wrappers named
+  // like boilerplate.
+  const hard = new Set(['courgage-online.de.HIV.html', 'd76cf81a74fa4633bd19d7060f5c05ee.html', 'jagdoesterreich.at-Parkplätze.html', 'zfk.de.waermepumpen.html', '90min.de-Bundesliga-Tabelle.html', 'elperuanoa.pe-logran.html', 'exlibris-deg.de.balsamo.html', 'security.googleblog.com.protection.html']);
+  const chosen = [...entries.filter(([, v]) => hard.has(v.file)), ...entries.filter(([, v]) => !hard.has(v.file)).slice(0, Math.max(0, limit - hard.size))];
   const index = {};
   for (const [url, v] of chosen) {
     const name = safeName(v.file);

@@ -39,6 +39,7 @@ export function parsePage(html: string): { document: LinkedomDocument } {
   const parsed = parseHTML(html.charCodeAt(0) === 0xfeff ? html.slice(1) : html).document;
   const document = parsed as unknown as Doc;
   if (!hasBrowserShape(document)) rebuild(document);
+  flattenDeepNesting(document);
   // Readability removes any element whose class or id looks like boilerplate, <html> itself
   // included (`<html class="avada-html-header-position-top">`, `no-js-burgerMenu`): the
   // document is left without a root and every later `document.body` throws. Its class and id
@@ -107,4 +108,21 @@ function rebuild(doc: Doc): void {
 function copyAttributes(from: N, to: N | null): void {
   if (!to || !from.attributes) return;
   for (const a of Array.from(from.attributes)) to.setAttribute?.(a.name, a.value);
+}
+
+/** Deeper than this, a subtree keeps only its text (Blink stops nesting at 512; real pages stay under 100). */
+const MAX_DEPTH = 256;
+
+// Readability and the cleanup walk ancestors and read textContent level by level: ten
+// thousand nested <div>s took minutes. Real pages stay far below the limit.
+function flattenDeepNesting(doc: Doc): void {
+  const stack: [N, number][] = [[doc, 0]];
+  while (stack.length) {
+    const [node, depth] = stack.pop()!;
+    for (const child of Array.from(node.childNodes)) {
+      if (child.nodeType !== ELEMENT) continue;
+      if (depth + 1 >= MAX_DEPTH) (child as N & { textContent: string }).textContent = child.textContent ?? '';
+      else stack.push([child, depth + 1]);
+    }
+  }
 }
