@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js';
+import { decodeHtml } from './decode-html.js';
 import { extractArticle, type ExtractedArticle } from './extract-article.js';
 import type { Extractor } from './extract-pool.js';
 import { fetchWithRetries, type FetchOptions } from './http-fetch.js';
@@ -14,7 +15,8 @@ export async function crawlArticle(target: CrawlTarget, platform: string, fetchO
   if (target.localPath) {
     const s = await stat(target.localPath);
     if (s.size > fetchOpts.maxBytes) throw new CrawlError(`file too large: ${s.size} bytes (limit ${fetchOpts.maxBytes})`);
-    html = await readFile(target.localPath, 'utf8');
+    // The same encoding rules as a fetched page: a saved Shift_JIS page stays readable.
+    html = decodeHtml(await readFile(target.localPath)).text;
     if (/\.(txt|md)$/i.test(target.localPath)) contentType = 'text/plain';
   } else {
     const res = await fetchWithRetries(target.link, fetchOpts);

@@ -1,8 +1,8 @@
-import { parseHTML } from 'linkedom';
 import { Readability } from '@mozilla/readability';
 import { removeBoilerplate } from './clean-dom.js';
 import { htmlToParagraphs } from './html-to-text.js';
 import { readPageMetadata } from './page-metadata.js';
+import { parsePage } from './parse-page.js';
 
 export type ExtractedArticle = {
   title: string | null;
@@ -22,13 +22,60 @@ const JUNK_PARAGRAPH =
 /**
  * The article in an HTML page: metadata from JSON-LD and meta tags, the body from
  * Readability run over a page first stripped of boilerplate, then as paragraphs of text.
+ * Never throws: a page it cannot read gives an article with empty content.
  */
 export function extractArticle(html: string, url: string): ExtractedArticle {
-  const { document } = parseHTML(html);
+  // An image or archive served as text/html: its "text" is noise, not an article.
+  if (looksBinary(html)) return emptyArticle();
+  let article: ExtractedArticle | null = null;
+  try {
+    article = extractCleaned(html, url);
+  } catch {
+    // A tree the cleanup or Readability trips on: the fallbacks below still read the page.
+  }
+  if (article && article.content) return article;
+  // Nothing left after cleanup (a page whose wrappers are all named like boilerplate, a page
+  // with no <p>): plain Readability, then the visible text of the page.
+  const content = safely(() => extractWithReadability(html).content.replace(/\n{3,}/g, '\n\n').trim()) || safely(() => pageText(html)) || '';
+  return { ...(article ?? emptyArticle()), content };
+}
+
+function looksBinary(html: string): boolean {
+  const head = html.slice(0, 1024);
+  let control = 0;
+  for (let i = 0; i < head.length; i++) {
+    const c = head.charCodeAt(i);
+    if (c === 0 || (c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) || c === 0xfffd) control++;
+  }
+  return control > 8 && control > head.length / 50;
+}
+
+function emptyArticle(): ExtractedArticle {
+  return { title: null, author: null, publishedAt: null, siteName: null, lang: null, excerpt: null, content: '' };
+}
+
+function safely(f: () => string): string {
+  try {
+    return f();
+  } catch {
+    return '';
+  }
+}
+
+/** The text of the page's body, scripts and styles left out: the last resort. */
+function pageText(html: string): string {
+  const { document } = parsePage(html);
+  return htmlToParagraphs(document.body as never).join('\n\n');
+}
+
+function extractCleaned(html: string, url: string): ExtractedArticle {
+  const { document } = parsePage(html);
   const meta = readPageMetadata(document as never, url);
   const { main } = removeBoilerplate(document as never);
   // The fallback is read before Readability, which rewrites the tree it is given.
-  const fallbackRoot = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? document.body) as never;
+  const body = document.body as never;
+  const fallbackRoot = (document.querySelector('article') ?? document.querySelector('main') ?? document.querySelector('[role="main"]') ?? body) as never;
+  const rootIsBody = fallbackRoot === body;
   narrowToArticle(document as never, main as never);
   const fallback = fallbackRoot ? htmlToParagraphs(fallbackRoot) : [];
   let paragraphs: string[] = [];
@@ -44,7 +91,6 @@ export function extractArticle(html: string, url: string): ExtractedArticle {
   }
   // Readability gives up or keeps a fragment on very short pages; the cleaned article or main
   // block is better then. The whole body is only a last resort: it still holds the page's chrome.
-  const rootIsBody = fallbackRoot === (document.body as never);
   if (paragraphs.length === 0 || (!rootIsBody && joinedLength(paragraphs) < 0.5 * joinedLength(fallback))) paragraphs = fallback;
   const title = meta.title ?? readabilityTitle;
   const author = meta.author ?? cleanByline(byline);
@@ -82,7 +128,7 @@ function narrowToArticle(doc: { body: Node & { replaceChildren(...n: unknown[]):
 
 /** Plain Readability over linkedom, nothing else: the baseline the benchmark compares with. */
 export function extractWithReadability(html: string): { title: string | null; content: string } {
-  const { document } = parseHTML(html);
+  const { document } = parsePage(html);
   try {
     const result = new Readability(document as never).parse();
     return { title: result?.title ?? null, content: result?.textContent ?? '' };

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CrawlError } from './crawl-types.js';
+import { decodeHtml } from './decode-html.js';
 
 export type FetchOptions = {
   userAgent: string;
@@ -125,18 +126,9 @@ async function readCapped(res: Response, opts: FetchOptions, timeout: AbortSigna
   return { body: Buffer.concat(chunks), bytes };
 }
 
+// BOM, then the Content-Type charset, then <meta>: see decode-html.ts.
 function decode(body: Uint8Array, contentType: string): string {
-  let charset = /charset=["']?([\w-]+)/i.exec(contentType)?.[1]?.toLowerCase();
-  if (!charset) {
-    // A <meta charset> in the first bytes decides when the header does not.
-    const head = Buffer.from(body.subarray(0, 2048)).toString('latin1');
-    charset = /<meta[^>]+charset=["']?([\w-]+)/i.exec(head)?.[1]?.toLowerCase();
-  }
-  try {
-    return new TextDecoder(charset ?? 'utf-8').decode(body);
-  } catch {
-    return new TextDecoder('utf-8').decode(body);
-  }
+  return decodeHtml(body, contentType).text;
 }
 
 function networkError(err: unknown, timeout: AbortSignal, opts: FetchOptions): CrawlError {
