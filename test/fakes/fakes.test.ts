@@ -178,15 +178,12 @@ describe('fake Anthropic Messages API through @anthropic-ai/sdk', () => {
   });
 
   it('applies latency and delay faults', async () => {
-    // A client whose timeout is shorter than the fault gives up. Client and fake share this
-    // process's timers, which fire in order of expiry: no machine is too slow for this.
-    const impatient = new Anthropic({ apiKey, baseURL: server.url, maxRetries: 0, timeout: 50 });
+    // Lower bounds on a sleep inside the fake: load can only make them longer.
     server.setLatency(150);
-    expect(await ask(impatient).catch((e) => e)).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
+    expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(145);
     server.setLatency(0);
     server.enqueue({ kind: 'delay', ms: 200 });
-    expect(await ask(impatient).catch((e) => e)).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
-    expect((await ask(client())).type).toBe('message');
+    expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(195);
   });
 
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
@@ -318,10 +315,8 @@ describe('fake OpenAI Chat Completions API through openai', () => {
   });
 
   it('applies latency', async () => {
-    // As for Anthropic: the latency outlasts a shorter client timeout, by timer order, not ms.
-    const impatient = new OpenAI({ apiKey, baseURL: server.url, maxRetries: 0, timeout: 50 });
     server.setLatency(150);
-    expect(await ask(impatient).catch((e) => e)).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(145); // a lower bound: load only lengthens it
   });
 
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
