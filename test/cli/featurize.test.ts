@@ -2,12 +2,19 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
-import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { createEmbedder } from '../../src/embed/create-embedder.js';
+import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
+import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
+import { openVectorStore } from '../../src/featurize/open-vector-store.js';
+import { runFeaturize } from '../../src/featurize/run-featurize.js';
+import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
+import { engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import { BIN, REPO, ndjson, runCli } from '../helpers/cli.js';
+import { seedDocuments } from '../helpers/seed.js';
 import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';
 
 const dir = tempDir();
@@ -16,17 +23,43 @@ afterAll(() => dir.remove());
 const sentence = (i: number, j: number) => `Paragraph ${j} of article ${i} explains vector search, chunking and embeddings in plain words.`;
 
 /** Posts, articles and a repository: every chunking strategy. */
-function corpus(name: string, n = 6, variant = ''): string {
-  const lines: string[] = [];
+function corpusRecords(n = 6, variant = ''): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
   for (let i = 0; i < n; i++) {
-    lines.push(JSON.stringify({ id: `post-${i}`, category: 'posts', text: `Post ${i}${variant}: loving the new search 🎉🎉 https://t.co/x #vectors ${'great results '.repeat(40 * (i % 3))}` }));
-    lines.push(JSON.stringify({ id: `article-${i}`, category: 'articles', title: `Article ${i}`, text: Array.from({ length: 40 }, (_, j) => sentence(i, j)).join(' ') }));
+    records.push({ id: `post-${i}`, category: 'posts', text: `Post ${i}${variant}: loving the new search 🎉🎉 https://t.co/x #vectors ${'great results '.repeat(40 * (i % 3))}` });
+    records.push({ id: `article-${i}`, category: 'articles', title: `Article ${i}`, text: Array.from({ length: 40 }, (_, j) => sentence(i, j)).join(' ') });
   }
   const fn = (name: string) => `export function ${name}(x) {\n${'  x = x * 2 + 1;\n'.repeat(60)}  return x;\n}\n`;
-  lines.push(JSON.stringify({ id: 'repo-1', category: 'repositories', title: 'acme/tools', text: `--- src/a.js ---\n${fn('alpha')}\n${fn('beta')}\n--- src/b.js ---\n${fn('gamma')}` }));
-  const p = join(dir.path, name);
-  writeFileSync(p, `${lines.join('\n')}\n`);
-  return p;
+  records.push({ id: 'repo-1', category: 'repositories', title: 'acme/tools', text: `--- src/a.js ---\n${fn('alpha')}\n${fn('beta')}\n--- src/b.js ---\n${fn('gamma')}` });
+  return records;
+}
+
+/** Featurizes what is stored with the hashing embedder, in-process (the CLI's own stage code). */
+async function featurizeInProcess(db: Db, url: string): Promise<void> {
+  const vectors = await openVectorStore(parseDatabaseUrl(url), 'auto');
+  try {
+    const embedder = await createEmbedder({ name: 'hashing' });
+    const config = await loadFeaturizeConfig(undefined, REPO);
+    await runFeaturize(withFeaturizeTables(db.db), new SqlDocumentStore(db.db), vectors, { embedder, config });
+  } finally {
+    await vectors.close();
+  }
+}
+
+/** A fresh SQLite database holding the corpus; featurized already with `featurized: true`. */
+async function corpusDatabase(opts: { featurized?: boolean } = {}) {
+  const { url, cleanup } = await freshDatabase('sqlite');
+  const db = await openDatabase(parseDatabaseUrl(url));
+  await seedDocuments(db, corpusRecords());
+  if (opts.featurized) await featurizeInProcess(db, url);
+  return {
+    url,
+    db,
+    cleanup: async () => {
+      await db.close();
+      await cleanup();
+    },
+  };
 }
 
 async function counts(db: Db) {
@@ -35,95 +68,111 @@ async function counts(db: Db) {
 }
 
 describe('llmops featurize (sqlite: sqlite-vec in the same file)', () => {
-  let url: string;
-  let cleanup: () => Promise<void>;
-  let db: Db;
-  beforeAll(async () => {
-    ({ url, cleanup } = await freshDatabase('sqlite'));
-    db = await openDatabase(parseDatabaseUrl(url));
-  });
-  afterAll(async () => {
-    await db?.close();
-    await cleanup?.();
-  });
+  // Each test builds its own database: the corpus stored in-process, and featurized in-process
+  // where featurizing is not what the test is about.
 
   it('featurizes every category into cleaned_ and embedded_ collections; a second run does nothing', async () => {
-    expect((await runCli(['--db', url, 'ingest', corpus('c.jsonl')])).code).toBe(0);
-    const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing']);
-    expect(r.code, r.stderr).toBe(0);
-    const s = ndjson(r.stdout)[0];
-    expect(s).toMatchObject({ command: 'featurize', embedder: 'hashing:v1-d1024-b0.5-c0.35', vector_store: 'sqlite-vec', documents: 13 });
-    const c = await counts(db);
-    expect(c.featurized).toBe(13);
-    expect(s.chunks).toBe(c.chunks);
-    const cols = ndjson((await runCli(['--db', url, 'inspect', 'collections'])).stdout);
-    expect(cols.map((x) => x.name)).toEqual(['cleaned_articles', 'cleaned_posts', 'cleaned_repositories', 'embedded_articles', 'embedded_posts', 'embedded_repositories']);
-    expect(cols.filter((x) => x.name.startsWith('embedded_')).reduce((n, x) => n + x.count, 0)).toBe(c.chunks);
-    expect(cols.find((x) => x.name === 'cleaned_posts')).toMatchObject({ embedder: null, count: 6 });
+    const { url, db, cleanup } = await corpusDatabase();
+    try {
+      const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing']);
+      expect(r.code, r.stderr).toBe(0);
+      const s = ndjson(r.stdout)[0];
+      expect(s).toMatchObject({ command: 'featurize', embedder: 'hashing:v1-d1024-b0.5-c0.35', vector_store: 'sqlite-vec', documents: 13 });
+      const c = await counts(db);
+      expect(c.featurized).toBe(13);
+      expect(s.chunks).toBe(c.chunks);
+      const cols = ndjson((await runCli(['--db', url, 'inspect', 'collections'])).stdout);
+      expect(cols.map((x) => x.name)).toEqual(['cleaned_articles', 'cleaned_posts', 'cleaned_repositories', 'embedded_articles', 'embedded_posts', 'embedded_repositories']);
+      expect(cols.filter((x) => x.name.startsWith('embedded_')).reduce((n, x) => n + x.count, 0)).toBe(c.chunks);
+      expect(cols.find((x) => x.name === 'cleaned_posts')).toMatchObject({ embedder: null, count: 6 });
 
-    const again = await runCli(['--db', url, 'featurize', '--embedder', 'hashing']);
-    expect(ndjson(again.stdout)[0]).toMatchObject({ documents: 0, chunks: 0, note: 'nothing new to featurize' });
-    expect(await counts(db)).toEqual(c);
+      const again = await runCli(['--db', url, 'featurize', '--embedder', 'hashing']);
+      expect(ndjson(again.stdout)[0]).toMatchObject({ documents: 0, chunks: 0, note: 'nothing new to featurize' });
+      expect(await counts(db)).toEqual(c);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('chunks per category and caps every chunk at the embedder limit (inspect chunks: PASS)', async () => {
-    const rows = await db.db.withTables<{ featurize_chunks: { collection: string; text: string; token_count: number } }>().selectFrom('featurize_chunks').select(['collection', 'text', 'token_count']).execute();
-    const by = (c: string) => rows.filter((r) => r.collection === c);
-    for (const r of by('embedded_articles')) expect(r.text.length).toBeLessThanOrEqual(2000 + 20); // title line + sentences
-    for (const r of by('embedded_posts')) {
-      expect(r.token_count).toBeLessThanOrEqual(252);
-      expect(r.text).not.toMatch(/https?:|🎉/); // cleaned
+    const { url, db, cleanup } = await corpusDatabase({ featurized: true });
+    try {
+      const rows = await db.db.withTables<{ featurize_chunks: { collection: string; text: string; token_count: number } }>().selectFrom('featurize_chunks').select(['collection', 'text', 'token_count']).execute();
+      const by = (c: string) => rows.filter((r) => r.collection === c);
+      for (const r of by('embedded_articles')) expect(r.text.length).toBeLessThanOrEqual(2000 + 20); // title line + sentences
+      for (const r of by('embedded_posts')) {
+        expect(r.token_count).toBeLessThanOrEqual(252);
+        expect(r.text).not.toMatch(/https?:|🎉/); // cleaned
+      }
+      expect(by('embedded_repositories').some((r) => r.text.startsWith('--- src/b.js ---'))).toBe(true);
+      const chunks = await runCli(['--db', url, 'inspect', 'chunks']);
+      expect(chunks.code).toBe(0);
+      const stats = ndjson(chunks.stdout);
+      expect(stats).toHaveLength(3);
+      for (const s of stats) expect(s).toMatchObject({ limit: 512, verdict: 'PASS' });
+      expect(stats.find((s) => s.collection === 'embedded_posts').max).toBeLessThanOrEqual(252);
+    } finally {
+      await cleanup();
     }
-    expect(by('embedded_repositories').some((r) => r.text.startsWith('--- src/b.js ---'))).toBe(true);
-    const chunks = await runCli(['--db', url, 'inspect', 'chunks']);
-    expect(chunks.code).toBe(0);
-    const stats = ndjson(chunks.stdout);
-    expect(stats).toHaveLength(3);
-    for (const s of stats) expect(s).toMatchObject({ limit: 512, verdict: 'PASS' });
-    expect(stats.find((s) => s.collection === 'embedded_posts').max).toBeLessThanOrEqual(252);
   });
 
   it('a changed document is redone alone and its old vectors leave; --out - writes the new chunks as NDJSON', async () => {
-    const before = await counts(db);
-    expect((await runCli(['--db', url, 'ingest', corpus('c2.jsonl', 6, ' (edited)')])).code).toBe(0);
-    const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--out', '-']);
-    expect(r.code, r.stderr).toBe(0);
-    const chunks = ndjson(r.stdout);
-    expect(new Set(chunks.map((c) => c.document_id)).size).toBe(6); // only the 6 edited posts
-    expect(chunks[0]).toMatchObject({ collection: 'embedded_posts', category: 'posts', chunk_index: 0 });
-    expect(chunks[0].text).toContain('(edited)');
-    expect(r.stderr).toMatch(/featurize/);
-    const after = await counts(db);
-    expect(after.featurized).toBe(before.featurized);
-    const vs = await SqliteVectorStore.open(url);
+    const { url, db, cleanup } = await corpusDatabase({ featurized: true });
     try {
-      expect(await vs.count('embedded_posts')).toBe(await db.db.withTables<{ featurize_chunks: { collection: string } }>().selectFrom('featurize_chunks').where('collection', '=', 'embedded_posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((x) => Number(x.n)));
-      expect(await vs.count('embedded_posts', { text: 'x' })).toBe(0);
+      const before = await counts(db);
+      await seedDocuments(db, corpusRecords(6, ' (edited)'));
+      const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--out', '-']);
+      expect(r.code, r.stderr).toBe(0);
+      const chunks = ndjson(r.stdout);
+      expect(new Set(chunks.map((c) => c.document_id)).size).toBe(6); // only the 6 edited posts
+      expect(chunks[0]).toMatchObject({ collection: 'embedded_posts', category: 'posts', chunk_index: 0 });
+      expect(chunks[0].text).toContain('(edited)');
+      expect(r.stderr).toMatch(/featurize/);
+      const after = await counts(db);
+      expect(after.featurized).toBe(before.featurized);
+      const vs = await SqliteVectorStore.open(url);
+      try {
+        expect(await vs.count('embedded_posts')).toBe(await db.db.withTables<{ featurize_chunks: { collection: string } }>().selectFrom('featurize_chunks').where('collection', '=', 'embedded_posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow().then((x) => Number(x.n)));
+        expect(await vs.count('embedded_posts', { text: 'x' })).toBe(0);
+      } finally {
+        await vs.close();
+      }
     } finally {
-      await vs.close();
+      await cleanup();
     }
   });
 
   it('refuses another embedder on existing collections, clearly; --recreate rebuilds with the same deterministic ids', async () => {
-    const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--dimension', '128']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/collection embedded_\w+ holds hashing:v1-d1024-b0\.5-c0\.35 vectors \(1024 dimensions\); refusing vectors from hashing:v1-d128/);
-    const ids = async () => (await db.db.withTables<{ featurize_chunks: { id: string } }>().selectFrom('featurize_chunks').select('id').orderBy('id').execute()).map((x) => x.id);
-    const first = await ids();
-    const again = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--recreate']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(await ids()).toEqual(first);
+    const { url, db, cleanup } = await corpusDatabase({ featurized: true });
+    try {
+      const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--dimension', '128']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/collection embedded_\w+ holds hashing:v1-d1024-b0\.5-c0\.35 vectors \(1024 dimensions\); refusing vectors from hashing:v1-d128/);
+      const ids = async () => (await db.db.withTables<{ featurize_chunks: { id: string } }>().selectFrom('featurize_chunks').select('id').orderBy('id').execute()).map((x) => x.id);
+      const first = await ids();
+      expect(first.length).toBeGreaterThan(0);
+      const again = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--recreate']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await ids()).toEqual(first);
+    } finally {
+      await cleanup();
+    }
   });
 
   it('bad featurize config: exit 2, file and field named, nothing written', async () => {
-    const bad = join(dir.path, 'bad.yaml');
-    writeFileSync(bad, 'default:\n  clean: article\n  chunk: { strategy: tokens, size: 100, overlap: 200 }\nextra: 1\n');
-    const before = await counts(db);
-    const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--featurize-config', bad]);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad\.yaml: .*extra/);
-    expect(r.stderr).toMatch(/bad\.yaml: default\.chunk\.overlap: overlap must be smaller than size/);
-    expect(await counts(db)).toEqual(before);
+    const { url, db, cleanup } = await corpusDatabase();
+    try {
+      const bad = join(dir.path, 'bad.yaml');
+      writeFileSync(bad, 'default:\n  clean: article\n  chunk: { strategy: tokens, size: 100, overlap: 200 }\nextra: 1\n');
+      const before = await counts(db);
+      const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--featurize-config', bad]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/bad\.yaml: .*extra/);
+      expect(r.stderr).toMatch(/bad\.yaml: default\.chunk\.overlap: overlap must be smaller than size/);
+      expect(await counts(db)).toEqual(before);
+    } finally {
+      await cleanup();
+    }
   });
 });
 
@@ -132,10 +181,7 @@ describe('llmops featurize is resumable', () => {
     const { url, cleanup } = await freshDatabase('sqlite');
     const db = await openDatabase(parseDatabaseUrl(url));
     try {
-      const lines = Array.from({ length: 1500 }, (_, i) => JSON.stringify({ id: `d${i}`, category: 'posts', text: `Post ${i} about search ${'and vectors '.repeat(30)}` }));
-      const file = join(dir.path, 'big.jsonl');
-      writeFileSync(file, `${lines.join('\n')}\n`);
-      expect((await runCli(['--db', url, 'ingest', file])).code).toBe(0);
+      await seedDocuments(db, Array.from({ length: 1500 }, (_, i) => ({ id: `d${i}`, category: 'posts', text: `Post ${i} about search ${'and vectors '.repeat(30)}` })));
       const child = spawn(process.execPath, [BIN, '--db', url, 'featurize', '--embedder', 'hashing', '--batch-size', '16'], { stdio: 'ignore' });
       const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && (await counts(db)).featurized < 32) await sleep(50);
@@ -163,23 +209,28 @@ describe('llmops featurize is resumable', () => {
 });
 
 describe.skipIf(engineMissing('postgres'))('llmops featurize with PostgreSQL as --db', () => {
+  // Each test: its own PostgreSQL database holding the corpus, its own fake Qdrant.
   let url: string;
+  let db: Db;
   let cleanup: () => Promise<void>;
   let fake: FakeQdrant;
-  beforeAll(async () => {
+  beforeEach(async () => {
     ({ url, cleanup } = await freshDatabase('postgres'));
+    db = await openDatabase(parseDatabaseUrl(url));
+    await seedDocuments(db, corpusRecords(3));
     fake = await startFakeQdrant();
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await fake?.close();
+    await db?.close();
     await cleanup?.();
   });
 
   it('refuses clearly without QDRANT_URL (no embedded vector store on PostgreSQL)', async () => {
-    expect((await runCli(['--db', url, 'ingest', corpus('pg.jsonl', 3)])).code).toBe(0);
     const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing'], { env: { QDRANT_URL: undefined } });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/with PostgreSQL as --db, vectors live in Qdrant: set QDRANT_URL/);
+    expect((await counts(db)).featurized).toBe(0);
   });
 
   it('puts vectors in Qdrant (local fake) and searches lexically with PostgreSQL full text', async () => {
@@ -201,4 +252,3 @@ describe.skipIf(engineMissing('postgres'))('llmops featurize with PostgreSQL as 
   });
 });
 
-void ENGINES;

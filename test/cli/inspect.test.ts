@@ -6,6 +6,12 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { finishRun, startRun } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
 import { ndjson, runCli } from '../helpers/cli.js';
+import { seedDocuments } from '../helpers/seed.js';
+import { embedderFromId } from '../../src/embed/create-embedder.js';
+import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
+import { openVectorStore } from '../../src/featurize/open-vector-store.js';
+import { searchCollection, type Fusion, type SearchMode } from '../../src/inspect/search-collection.js';
+import { parseFilters } from '../../src/vector/vector-store.js';
 import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';
 
 const dir = tempDir();
@@ -66,10 +72,7 @@ for (const engine of ENGINES) {
       // PostgreSQL keeps vectors in Qdrant: here the local fake of its REST API.
       if (engine === 'postgres') fake = await startFakeQdrant();
       env = { QDRANT_URL: fake?.url };
-      const file = join(dir.path, `docs-${engine}.jsonl`);
-      writeFileSync(file, docs.map((d) => JSON.stringify(d)).join('\n'));
-      expect((await runCli(['--db', url, 'ingest', file])).code).toBe(0);
-      expect((await runCli(['--db', url, 'split'])).code).toBe(0);
+      await seedDocuments(db, docs, { split: true });
       const f = await runCli(['--db', url, 'featurize', '--embedder', 'hashing'], { env });
       expect(f.code, f.stderr).toBe(0);
       await seedCallsAndCrawl(db);
@@ -80,25 +83,44 @@ for (const engine of ENGINES) {
       await cleanup?.();
     });
 
-    it('search: lexical (BM25), vector and hybrid (fused) find the right chunk; filters narrow it', async () => {
-      for (const mode of ['lexical', 'vector', 'hybrid']) {
-        const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency saturation', '--mode', mode, '--k', '2'], { env });
-        expect(r.code, r.stderr).toBe(0);
-        const hits = ndjson(r.stdout);
-        expect(hits[0]).toMatchObject({ rank: 1, chunk_index: 0 });
-        expect(hits[0].text).toMatch(/^Tuning BM25/);
+    /** `inspect search` in-process: the same steps as the command, defaults k 10, hybrid. */
+    async function search(collection: string, query: string, o: { mode?: SearchMode; k?: number; fusion?: Fusion; feedback?: number; filter?: string[] } = {}) {
+      const vectors = await openVectorStore(parseDatabaseUrl(url), 'auto', fake?.url);
+      try {
+        const info = await vectors.getCollection(collection);
+        const mode = o.mode ?? 'hybrid';
+        const embedder = mode === 'lexical' ? undefined : await embedderFromId(info!.embedder!);
+        try {
+          return await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors, collection, query, k: o.k ?? 10, mode, fusion: o.fusion, feedback: o.feedback, filter: parseFilters(o.filter), embedder });
+        } finally {
+          await embedder?.close?.();
+        }
+      } finally {
+        await vectors.close();
       }
-      const h = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5'], { env })).stdout);
+    }
+
+    it('search: lexical (BM25), vector and hybrid (fused) find the right chunk; filters narrow it', async () => {
+      // What the hits are is checked in-process (the command's own search code); the CLI is
+      // spawned below only for what its boundary decides: flags refused with exit 2.
+      for (const mode of ['lexical', 'vector', 'hybrid'] as const) {
+        const hits = await search('embedded_articles', 'inverse document frequency saturation', { mode, k: 2 });
+        expect(hits[0]).toMatchObject({ rank: 1, chunk_index: 0 });
+        expect(hits[0]!.text).toMatch(/^Tuning BM25/);
+      }
+      const cli = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5'], { env });
+      expect(cli.code, cli.stderr).toBe(0);
+      const h = ndjson(cli.stdout);
       expect(h[0]).toMatchObject({ lexical_rank: 1, vector_rank: 1 });
-      for (const fusion of [['--fusion', 'rrf'], ['--fusion', 'convex', '--feedback', '0']]) {
-        const r = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '5', ...fusion], { env })).stdout);
-        expect(r[0], fusion.join(' ')).toMatchObject({ rank: 1, id: h[0].id, lexical_rank: 1, vector_rank: 1 });
+      for (const fusion of [{ fusion: 'rrf' }, { fusion: 'convex', feedback: 0 }] as const) {
+        const r = await search('embedded_posts', 'rank fusion', { k: 5, ...fusion });
+        expect(r[0], JSON.stringify(fusion)).toMatchObject({ rank: 1, id: h[0].id, lexical_rank: 1, vector_rank: 1 });
       }
       const badFusion = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'x', '--fusion', 'max'], { env });
       expect(badFusion.code).toBe(2);
       expect(badFusion.stderr).toMatch(/--fusion: expected rrf or convex/);
       const docId = h[0].document_id;
-      const filtered = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'coffee keyboard', '--mode', 'vector', '--filter', `document_id=${docId}`], { env })).stdout);
+      const filtered = await search('embedded_posts', 'coffee keyboard', { mode: 'vector', filter: [`document_id=${docId}`] });
       expect(filtered.map((x) => x.document_id)).toEqual([docId]);
       const bad = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'x', '--mode', 'semantic'], { env });
       expect(bad.code).toBe(2);

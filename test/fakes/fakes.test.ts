@@ -178,6 +178,7 @@ describe('fake Anthropic Messages API through @anthropic-ai/sdk', () => {
   });
 
   it('applies latency and delay faults', async () => {
+    // Lower bounds on a sleep inside the fake: load can only make them longer.
     server.setLatency(150);
     expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(145);
     server.setLatency(0);
@@ -186,11 +187,20 @@ describe('fake Anthropic Messages API through @anthropic-ai/sdk', () => {
   });
 
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
+    // No answer leaves before all 200 requests are in: a fake that served them one after
+    // another could never finish. Order and counts, not milliseconds.
     server.setLatency(100);
+    let arrived = 0;
+    let allIn!: () => void;
+    const barrier = new Promise<void>((r) => (allIn = r));
+    server.setResponder(async () => {
+      if (++arrived === 200) allIn();
+      await barrier;
+      return '{"label":"neutral","confidence":0.5}';
+    });
     const c = client();
-    const { value, ms } = await timed(() => Promise.all(Array.from({ length: 200 }, () => ask(c))));
+    const value = await Promise.all(Array.from({ length: 200 }, () => ask(c)));
     expect(value).toHaveLength(200);
-    expect(ms).toBeLessThan(5000); // one after another would take 20 s; the bound is loose for a loaded machine
   });
 });
 
@@ -306,15 +316,24 @@ describe('fake OpenAI Chat Completions API through openai', () => {
 
   it('applies latency', async () => {
     server.setLatency(150);
-    expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(145);
+    expect((await timed(() => ask(client()))).ms).toBeGreaterThanOrEqual(145); // a lower bound: load only lengthens it
   });
 
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
+    // No answer leaves before all 200 requests are in: a fake that served them one after
+    // another could never finish. Order and counts, not milliseconds.
     server.setLatency(100);
+    let arrived = 0;
+    let allIn!: () => void;
+    const barrier = new Promise<void>((r) => (allIn = r));
+    server.setResponder(async () => {
+      if (++arrived === 200) allIn();
+      await barrier;
+      return '{"label":"neutral","confidence":0.5}';
+    });
     const c = client();
-    const { value, ms } = await timed(() => Promise.all(Array.from({ length: 200 }, () => ask(c))));
+    const value = await Promise.all(Array.from({ length: 200 }, () => ask(c)));
     expect(value).toHaveLength(200);
-    expect(ms).toBeLessThan(5000); // one after another would take 20 s; the bound is loose for a loaded machine
   });
 
   it('behaves like Ollama with requireKey: false', async () => {

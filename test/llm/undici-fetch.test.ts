@@ -24,7 +24,7 @@ describe('undiciFetch', () => {
           setTimeout(() => res.end('data: two\n\n'), 50);
           return;
         }
-        if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2000);
+        if (req.url === '/slow') return; // never answers: only an abort can end the request
         res.writeHead(201, [['content-type', 'application/json'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['request-id', 'req_1']]);
         res.end(JSON.stringify({ ok: true }));
       });
@@ -59,13 +59,12 @@ describe('undiciFetch', () => {
   });
 
   it('an aborted request rejects with an AbortError, which the SDKs read as a timeout', async () => {
-    const started = performance.now();
     const controller = new AbortController(); // as the SDKs abort on their timeout: no reason given
     setTimeout(() => controller.abort(), 100);
+    // /slow never answers, so the request ends only if the abort reaches it.
     const err = await undiciFetch(`${base}/slow`, { signal: controller.signal }).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).name).toBe('AbortError');
-    expect(performance.now() - started).toBeLessThan(1500);
   });
 
   it('a refused connection rejects (the SDK retries it as a connection error)', async () => {

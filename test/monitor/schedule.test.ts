@@ -4,26 +4,45 @@ import { runScheduled } from '../../src/monitor/schedule.js';
 
 describe('runScheduled', () => {
   it('never overlaps two runs of one monitor; runs monitors independently; stops on abort', async () => {
+    // The slow job holds until the test releases it, so what is asserted is order and counts,
+    // not how many ticks fit into some number of milliseconds.
     const ctrl = new AbortController();
     const active: Record<string, number> = { slow: 0, fast: 0 };
     const maxActive: Record<string, number> = { slow: 0, fast: 0 };
     const runs: Record<string, number> = { slow: 0, fast: 0 };
-    const job = (name: string, ms: number) => ({
+    let releaseSlow!: () => void;
+    const slowGate = new Promise<void>((r) => (releaseSlow = r));
+    let fastRanThrice!: () => void;
+    const fastThrice = new Promise<void>((r) => (fastRanThrice = r));
+    const job = (name: string, body: () => Promise<void>) => ({
       name,
       run: async () => {
         runs[name]!++;
         active[name]!++;
         maxActive[name] = Math.max(maxActive[name]!, active[name]!);
-        await new Promise((r) => setTimeout(r, ms));
+        await body();
         active[name]!--;
       },
     });
-    const done = runScheduled([job('slow', 300), job('fast', 1)], { every: '20ms', signal: ctrl.signal, logger: new Logger('quiet') });
-    await new Promise((r) => setTimeout(r, 400));
+    const done = runScheduled(
+      [
+        job('slow', () => slowGate),
+        job('fast', async () => {
+          if (runs.fast === 3) fastRanThrice();
+        }),
+      ],
+      { every: '5ms', signal: ctrl.signal, logger: new Logger('quiet') },
+    );
+    await fastThrice; // three turns of fast while slow's first run is still going
+    expect(runs.slow).toBe(1); // slow skipped every turn that came while it ran
     ctrl.abort();
-    await done;
+    let finished = false;
+    const end = done.then(() => (finished = true));
+    await Promise.resolve();
+    expect(finished).toBe(false); // waits for the running job
+    releaseSlow();
+    await end;
     expect(maxActive).toEqual({ slow: 1, fast: 1 });
-    expect(runs.fast).toBeGreaterThan(runs.slow!);
     expect(active).toEqual({ slow: 0, fast: 0 }); // the running job finished before returning
   });
 

@@ -384,12 +384,9 @@ describe('splitSentences: surrogates and pathological input', () => {
       '('.repeat(1_000_000) + '. x',
       'x\n'.repeat(500_000),
     ];
-    for (const input of inputs) {
-      const t0 = performance.now();
-      const spans = splitSentences(input);
-      expect(performance.now() - t0).toBeLessThan(2_000);
-      checkInvariants(input, spans);
-    }
+    // No stopwatch here (timing belongs in bench/split.mjs): a quadratic path on these inputs
+    // of up to 10 MB would run for hours and stop the run, where linear work takes a moment.
+    for (const input of inputs) checkInvariants(input, splitSentences(input));
     expect(texts('.'.repeat(1000))).toEqual(['.'.repeat(1000)]);
   });
 });
