@@ -14,7 +14,15 @@ import type { Readable } from 'node:stream';
  */
 
 export type JsonRecord =
-  | { ok: true; value: unknown; file: string; line: number; bytesRead: number }
+  | {
+      ok: true;
+      value: unknown;
+      file: string;
+      line: number;
+      bytesRead: number;
+      /** With `flagEscapes`: whether the text has a `\u` escape (see ReadRecordsOptions). */
+      escapes?: boolean;
+    }
   | { ok: false; reason: string; file: string; line: number; bytesRead: number };
 
 export type RecordFormat = 'lines' | 'values';
@@ -27,6 +35,12 @@ export type ReadRecordsOptions = {
    * rounded numbers (JSON.parse turns 12345678901234567890 into 12345678901234567000).
    */
   exactIntegers?: boolean;
+  /**
+   * Say for each record whether its text holds a `\u` escape: only then can its strings hold a
+   * lone surrogate or NUL (the bytes are checked UTF-8, and JSON allows no raw control
+   * characters in strings), so a reader that repairs those can skip the others.
+   */
+  flagEscapes?: boolean;
 };
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -45,11 +59,12 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
   const name = path === '-' ? '<stdin>' : path;
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const chunks = openInput(path) as AsyncIterable<Buffer>;
-  const parse = opts.exactIntegers ? parseExact : JSON.parse;
-  yield* format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
+  const parse: Parsing = { parse: opts.exactIntegers ? parseExact : JSON.parse, flagEscapes: Boolean(opts.flagEscapes) };
+  const records = format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
+  yield* records;
 }
 
-type Parse = (text: string) => unknown;
+type Parsing = { parse: (text: string) => unknown; flagEscapes: boolean };
 
 // An unsafe integer has at least 16 digits: only text with such a run takes the slow path.
 const LONG_DIGIT_RUN = /\d{16}/;
@@ -99,7 +114,7 @@ function humanBytes(n: number): string {
   return `${n} bytes`;
 }
 
-function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: number, parse: Parse): JsonRecord | null {
+function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: number, parse: Parsing): JsonRecord | null {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -109,7 +124,8 @@ function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: numbe
   if (line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // byte-order mark
   if (text.trim() === '') return null;
   try {
-    return { ok: true, value: parse(text), file, line, bytesRead };
+    const value = parse.parse(text);
+    return parse.flagEscapes ? { ok: true, value, file, line, bytesRead, escapes: text.includes('\\u') } : { ok: true, value, file, line, bytesRead };
   } catch (err) {
     return { ok: false, reason: `invalid JSON (${shortJsonError(err)})`, file, line, bytesRead };
   }
@@ -126,7 +142,7 @@ function join(parts: Buffer[], length: number): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 
-async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parse): AsyncGenerator<JsonRecord> {
+async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
   let parts: Buffer[] = [];
   let partLength = 0;
   let oversized = false;
@@ -184,7 +200,7 @@ function isSpace(b: number): boolean {
  * and nesting depth, so each record is parsed once, by JSON.parse, and only when complete.
  * `base` is the depth at which records live: 0 for top-level values, 1 inside a top-level array.
  */
-async function* scanValues(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parse): AsyncGenerator<JsonRecord> {
+async function* scanValues(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
   let base = -1; // unknown until the first non-space byte
   let arrayClosed = false;
   let depth = 0;

@@ -69,7 +69,7 @@ const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * source, metadata, created_at), ignoring the field mapping. Only ever called for an export
  * file (its header line) or under `ingest --restore`: an ordinary stream cannot restore.
  */
-export function mapExportRecord(value: unknown, repairs: TextRepairs = { surrogates: 0, nul: 0 }): Mapped {
+export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `export record must be a JSON object, got ${typeName(value)}` };
   }
@@ -90,7 +90,7 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs = { surroga
     // The hash is checked on the content as written (it catches a damaged file), then the
     // content is made storable, which may change it.
     if (rec.content_hash !== undefined && rec.content_hash !== sha256Hex(raw)) return { ok: false, reason: 'export record: content_hash does not match content' };
-    rec = repairStrings(rec, repairs) as Record<string, unknown>;
+    if (repairs) rec = repairStrings(rec, repairs) as Record<string, unknown>;
     const content = str('content', false)!;
     if (content.trim() === '') return { ok: false, reason: 'export record: field "content" is empty' };
     const metadata = rec.metadata ?? {};
@@ -122,9 +122,10 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs = { surroga
 
 /**
  * Turns one parsed JSON record into a document, or says exactly why it cannot. Its strings
- * are made storable first (see storable-text.ts), counted in `repairs`.
+ * are made storable first (see storable-text.ts), counted in `repairs`; `null` when the
+ * caller knows there is nothing to repair (no `\u` escape in the record's text).
  */
-export function mapRecord(value: unknown, mapping: FieldMapping, now: string, repairs: TextRepairs = { surrogates: 0, nul: 0 }): Mapped {
+export function mapRecord(value: unknown, mapping: FieldMapping, now: string, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `record must be a JSON object, got ${typeName(value)}` };
   }
@@ -134,7 +135,7 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string, re
       reason: 'an llmops export record among ordinary records: an export is restored only whole (a file starting with its header line) or with --restore',
     };
   }
-  const rec = repairStrings(value, repairs) as Record<string, unknown>;
+  const rec = (repairs ? repairStrings(value, repairs) : value) as Record<string, unknown>;
   try {
     const used = new Set<string>();
     const pick = (explicit: string | undefined, candidates: string[]): string | undefined => {

@@ -93,7 +93,7 @@ export async function runIngest(store: DocumentStore | (() => Promise<DocumentSt
       let kind: 'unknown' | 'export' | 'records' = opts.restore ? 'export' : 'unknown';
       let first = true;
       try {
-        for await (const rec of readJsonRecords(file, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, exactIntegers: true })) {
+        for await (const rec of readJsonRecords(file, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, exactIntegers: true, flagEscapes: true })) {
           lastBytes = rec.bytesRead;
           const at = `${rec.file}:${rec.line}`;
           const isFirst = first;
@@ -117,13 +117,14 @@ export async function runIngest(store: DocumentStore | (() => Promise<DocumentSt
             problem(`${at}: ${rec.reason}`);
             continue;
           }
-          const repairs: TextRepairs = { surrogates: 0, nul: 0 };
+          // Only a \u escape can put a lone surrogate or NUL in a string: skip the walk otherwise.
+          const repairs: TextRepairs | null = rec.escapes === false ? null : { surrogates: 0, nul: 0 };
           const mapped = kind === 'export' ? mapExportRecord(rec.value, repairs) : mapRecord(rec.value, opts.mapping, now, repairs);
           if (!mapped.ok) {
             problem(`${at}: ${mapped.reason}`);
             continue;
           }
-          if (repairs.surrogates > 0 || repairs.nul > 0) {
+          if (repairs && (repairs.surrogates > 0 || repairs.nul > 0)) {
             summary.repaired++;
             if (summary.warnings.length < KEEP_PROBLEMS) summary.warnings.push(`${at}: ${describeRepairs(repairs)}`);
           }
