@@ -148,19 +148,24 @@ for (const engine of ENGINES) {
       expect(await sentences()).toBe(2);
       const attack = { llmops_export: 1, id: before.id, source: 'evil', external_id: null, category: 'x', link: null, author: null, title: null, content: 'pwned', metadata: {}, created_at: '2020-01-01T00:00:00Z' };
       const p = write(`attack-${engine}.jsonl`, `{"text":"harmless"}\n${JSON.stringify(attack)}\n`);
-      for (const args of [[p], ['--source', 'forum', p], ['--skip-invalid', p]]) {
+      for (const args of [[p], ['--skip-invalid', p]]) {
         const r = await runCli(['--db', url, 'ingest', ...args]);
         expect(r.stderr).toContain(`${p}:2: an llmops export record among ordinary records`);
         expect(r.code).toBe(args[0] === '--skip-invalid' ? 3 : 2);
       }
       expect(await db.db.selectFrom('documents').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual(before);
       expect(await sentences()).toBe(2);
-      // An export file (header line) given with a mapping flag is refused, not restored.
+    });
+
+    it('an export file (header line) given with a mapping flag is refused, not restored', async () => {
+      const id = '7d3f0c52-8a41-5b9e-b2c6-0e4f9a1d3c58';
+      const attack = { llmops_export: 1, id, source: 'evil', external_id: null, category: 'x', link: null, author: null, title: null, content: 'pwned', metadata: {}, created_at: '2020-01-01T00:00:00Z' };
       const exp = write(`attack-export-${engine}.jsonl`, `{"llmops_export_header":1}\n${JSON.stringify(attack)}\n`);
       const r = await runCli(['--db', url, 'ingest', '--source', 'forum', exp]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`${exp}:1: an llmops export, restored only as exported, but --source given`);
-      expect(await db.db.selectFrom('documents').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual(before);
+      db ??= await openDatabase(parseDatabaseUrl(url));
+      expect(await db.db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst()).toBeUndefined();
     });
 
     it('restores only ids our ingest makes, and only whole exports', async () => {
