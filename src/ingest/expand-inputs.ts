@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 
@@ -22,8 +22,8 @@ export function expandInputs(inputs: string[]): string[] {
     let st;
     try {
       st = statSync(input);
-    } catch {
-      throw new UsageError(`ingest: no such file or directory: ${input}`);
+    } catch (err) {
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new UsageError(`ingest: no such file or directory: ${input}`) : cannotRead(input, err);
     }
     if (st.isDirectory()) {
       const found = walk(input);
@@ -31,12 +31,18 @@ export function expandInputs(inputs: string[]): string[] {
       files.push(...found);
     } else files.push(input);
   }
+  for (const f of files) if (f !== '-') checkReadable(f);
   return files;
 }
 
 function walk(dir: string): string[] {
   const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  } catch (err) {
+    throw cannotRead(dir, err);
+  }
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
@@ -44,6 +50,24 @@ function walk(dir: string): string[] {
     else if (e.isFile() && RECORD_FILE.test(e.name)) out.push(p);
   }
   return out;
+}
+
+/**
+ * Opening is the one true test (access(2) says yes to root, and ACLs exist). Only regular
+ * files: opening a pipe and closing it again could end the writer's stream.
+ */
+function checkReadable(file: string): void {
+  try {
+    if (statSync(file).isFile()) closeSync(openSync(file, 'r'));
+  } catch (err) {
+    throw cannotRead(file, err);
+  }
+}
+
+function cannotRead(path: string, err: unknown): UsageError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'no such file or directory' : (code ?? String(err));
+  return new UsageError(`ingest: cannot read ${path}: ${why}`);
 }
 
 export function totalBytes(files: string[]): number {

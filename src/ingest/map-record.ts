@@ -1,5 +1,6 @@
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
+import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
 
 /** How the keys of the user's records map onto a document. Dot paths reach nested fields. */
 export type FieldMapping = {
@@ -46,11 +47,36 @@ function optionalString(rec: Record<string, unknown>, field: string): string | n
   throw new FieldProblem(`field "${field}" must be a string, got ${typeName(v)}`);
 }
 
+/** The first line of an `llmops inspect export` file: `{"llmops_export_header": 1, ...}`. */
+export const EXPORT_HEADER_KEY = 'llmops_export_header';
+/** Each document line of an export: `{"llmops_export": 1, "id": ...}`. */
+export const EXPORT_RECORD_KEY = 'llmops_export';
+
+export function isExportHeader(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_HEADER_KEY in value;
+}
+
+export function isExportRecord(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_RECORD_KEY in value;
+}
+
+// The ids our ingest and crawl produce (documentId: a UUIDv5). Anything else in an export,
+// `../../etc/passwd` say, was not made by us.
+const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /**
- * A line of `llmops inspect export` (marked `"llmops_export": 1`) is a stored document: it is
- * restored as it was (id, source, metadata, created_at), ignoring the field mapping.
+ * A line of `llmops inspect export` is a stored document: it is restored as it was (id,
+ * source, metadata, created_at), ignoring the field mapping. Only ever called for an export
+ * file (its header line) or under `ingest --restore`: an ordinary stream cannot restore.
  */
-function mapExportRecord(rec: Record<string, unknown>): Mapped {
+export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    return { ok: false, reason: `export record must be a JSON object, got ${typeName(value)}` };
+  }
+  let rec = value as Record<string, unknown>;
+  if (rec[EXPORT_RECORD_KEY] !== 1) {
+    return { ok: false, reason: `not an llmops export record (no "${EXPORT_RECORD_KEY}": 1); an export is restored whole, ordinary records go in another run` };
+  }
   const str = (k: string, nullable: boolean): string | null => {
     const v = rec[k];
     if (typeof v === 'string') return v;
@@ -58,6 +84,13 @@ function mapExportRecord(rec: Record<string, unknown>): Mapped {
     throw new FieldProblem(`export record: field "${k}" must be a string${nullable ? ' or null' : ''}, got ${typeName(v)}`);
   };
   try {
+    const id = str('id', false)!;
+    if (!DOCUMENT_ID.test(id)) return { ok: false, reason: `export record: field "id" is not a document id (a UUID): ${JSON.stringify(id.slice(0, 80))}` };
+    const raw = str('content', false)!;
+    // The hash is checked on the content as written (it catches a damaged file), then the
+    // content is made storable, which may change it.
+    if (rec.content_hash !== undefined && rec.content_hash !== sha256Hex(raw)) return { ok: false, reason: 'export record: content_hash does not match content' };
+    if (repairs) rec = repairStrings(rec, repairs) as Record<string, unknown>;
     const content = str('content', false)!;
     if (content.trim() === '') return { ok: false, reason: 'export record: field "content" is empty' };
     const metadata = rec.metadata ?? {};
@@ -65,11 +98,10 @@ function mapExportRecord(rec: Record<string, unknown>): Mapped {
     const createdAt = str('created_at', false)!;
     if (Number.isNaN(Date.parse(createdAt))) return { ok: false, reason: `export record: field "created_at" is not a timestamp: ${createdAt}` };
     const contentHash = sha256Hex(content);
-    if (rec.content_hash !== undefined && rec.content_hash !== contentHash) return { ok: false, reason: 'export record: content_hash does not match content' };
     return {
       ok: true,
       doc: {
-        id: str('id', false)!,
+        id,
         source: str('source', false)!,
         external_id: str('external_id', true),
         category: str('category', false)!,
@@ -88,13 +120,22 @@ function mapExportRecord(rec: Record<string, unknown>): Mapped {
   }
 }
 
-/** Turns one parsed JSON record into a document, or says exactly why it cannot. */
-export function mapRecord(value: unknown, mapping: FieldMapping, now: string): Mapped {
+/**
+ * Turns one parsed JSON record into a document, or says exactly why it cannot. Its strings
+ * are made storable first (see storable-text.ts), counted in `repairs`; `null` when the
+ * caller knows there is nothing to repair (no `\u` escape in the record's text).
+ */
+export function mapRecord(value: unknown, mapping: FieldMapping, now: string, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `record must be a JSON object, got ${typeName(value)}` };
   }
-  const rec = value as Record<string, unknown>;
-  if (rec.llmops_export === 1) return mapExportRecord(rec);
+  if (isExportRecord(value) || isExportHeader(value)) {
+    return {
+      ok: false,
+      reason: 'an llmops export record among ordinary records: an export is restored only whole (a file starting with its header line) or with --restore',
+    };
+  }
+  const rec = (repairs ? repairStrings(value, repairs) : value) as Record<string, unknown>;
   try {
     const used = new Set<string>();
     const pick = (explicit: string | undefined, candidates: string[]): string | undefined => {
@@ -141,9 +182,9 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string): M
     // Everything we did not map is kept, so nothing of the user's data is lost.
     const metadata: Record<string, unknown> = {};
     const nested = rec.metadata;
-    if (nested && typeof nested === 'object' && !Array.isArray(nested)) Object.assign(metadata, nested);
+    if (nested && typeof nested === 'object' && !Array.isArray(nested)) for (const [k, v] of Object.entries(nested)) setOwn(metadata, k, v);
     used.add('metadata');
-    for (const [k, v] of Object.entries(rec)) if (!used.has(k)) metadata[k] = v;
+    for (const [k, v] of Object.entries(rec)) if (!used.has(k)) setOwn(metadata, k, v);
 
     const contentHash = sha256Hex(content);
     return {

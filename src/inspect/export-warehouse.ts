@@ -1,12 +1,20 @@
+import { sha256Hex } from '../core/ids.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import type { DocumentStore } from '../store/document-store.js';
 
-/** Marks a line of `inspect export`: `ingest` restores such a record exactly (see map-record.ts). */
+/**
+ * The export format (read back by src/ingest/map-record.ts):
+ *   line 1: {"llmops_export_header": 1, "exported_at": "…"}: this file is an llmops export,
+ *           so `ingest` restores it; without this line only `ingest --restore` does;
+ *   then one {"llmops_export": 1, "id": …} line per document.
+ */
+export const EXPORT_HEADER = 'llmops_export_header';
 export const EXPORT_MARKER = 'llmops_export';
 export const EXPORT_VERSION = 1;
 
 /** Every document, in id order, with everything `ingest` needs to restore it as it was. */
 export async function exportWarehouse(store: DocumentStore, out: NdjsonWriter, signal?: AbortSignal): Promise<number> {
+  await out.write({ [EXPORT_HEADER]: EXPORT_VERSION, exported_at: new Date().toISOString() });
   let afterId: string | undefined;
   let n = 0;
   for (;;) {
@@ -24,7 +32,10 @@ export async function exportWarehouse(store: DocumentStore, out: NdjsonWriter, s
         title: d.title,
         content: d.content,
         metadata: d.metadata,
-        content_hash: d.content_hash,
+        // The hash of the content as written here, so ingest's check catches a damaged file.
+        // (A document stored before ingest repaired lone surrogates reads back other than it
+        // was hashed; the stored hash would make its backup unrestorable.)
+        content_hash: sha256Hex(d.content),
         created_at: d.created_at,
         updated_at: d.updated_at,
       });

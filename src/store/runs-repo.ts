@@ -69,3 +69,8 @@ export async function listRuns(db: Kysely<Database>, opts: { limit: number; comm
     error: r.error,
   }));
 }
+
+/** Forgets a run that wrote nothing (ingest's exit-2 runs leave no trace). */
+export async function deleteRun(db: Kysely<Database>, id: string): Promise<void> {
+  await db.deleteFrom('runs').where('id', '=', id).execute();
+}

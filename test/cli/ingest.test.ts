@@ -1,4 +1,6 @@
-import { createWriteStream, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +9,7 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { countDocuments } from '../../src/store/documents-repo.js';
 import { listRuns } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import { BIN, ndjson, runCli } from '../helpers/cli.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -124,7 +126,124 @@ for (const engine of ENGINES) {
       ]);
     });
 
-    it('records each run with its arguments and counts, secrets masked', async () => {
+    it('stores text with NUL (\\u0000) in text and metadata, removed, with a warning naming file and line', async () => {
+      const p = write(`nul-${engine}.jsonl`, String.raw`{"id":"z1","text":"fine"}` + '\n' + String.raw`{"id":"z2","text":"a\u0000b","meta":{"k\u0000":"v\u0000"}}` + '\n');
+      const r = await runCli(['--db', url, 'ingest', '--source', `nul-${engine}`, p]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toBe(`warning: ${p}:2: removed 3 NUL characters (\\u0000)\n`);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ inserted: 2, invalid: 0, repaired: 1 });
+      db ??= await openDatabase(parseDatabaseUrl(url));
+      const row = await db.db.selectFrom('documents').selectAll().where('source', '=', `nul-${engine}`).where('external_id', '=', 'z2').executeTakeFirstOrThrow();
+      expect(row.content).toBe('ab');
+      expect(typeof row.metadata === 'string' ? JSON.parse(row.metadata) : row.metadata).toEqual({ meta: { k: 'v' } });
+    });
+
+    it('an export record in an ordinary stream replaces nothing: exit 2 naming file and line', async () => {
+      const victim = write(`victim-${engine}.jsonl`, '{"id":"v1","text":"The victim. Two sentences."}\n');
+      expect((await runCli(['--db', url, 'ingest', '--source', `victim-${engine}`, victim])).code).toBe(0);
+      expect((await runCli(['--db', url, 'split'])).code).toBe(0);
+      db ??= await openDatabase(parseDatabaseUrl(url));
+      const before = await db.db.selectFrom('documents').selectAll().where('source', '=', `victim-${engine}`).executeTakeFirstOrThrow();
+      const sentences = async () => (await db.db.selectFrom('sentences').select('id').where('document_id', '=', before.id).execute()).length;
+      expect(await sentences()).toBe(2);
+      const attack = { llmops_export: 1, id: before.id, source: 'evil', external_id: null, category: 'x', link: null, author: null, title: null, content: 'pwned', metadata: {}, created_at: '2020-01-01T00:00:00Z' };
+      const p = write(`attack-${engine}.jsonl`, `{"text":"harmless"}\n${JSON.stringify(attack)}\n`);
+      for (const args of [[p], ['--skip-invalid', p]]) {
+        const r = await runCli(['--db', url, 'ingest', ...args]);
+        expect(r.stderr).toContain(`${p}:2: an llmops export record among ordinary records`);
+        expect(r.code).toBe(args[0] === '--skip-invalid' ? 3 : 2);
+      }
+      expect(await db.db.selectFrom('documents').selectAll().where('id', '=', before.id).executeTakeFirstOrThrow()).toEqual(before);
+      expect(await sentences()).toBe(2);
+    });
+
+    it('an export file (header line) given with a mapping flag is refused, not restored', async () => {
+      const id = '7d3f0c52-8a41-5b9e-b2c6-0e4f9a1d3c58';
+      const attack = { llmops_export: 1, id, source: 'evil', external_id: null, category: 'x', link: null, author: null, title: null, content: 'pwned', metadata: {}, created_at: '2020-01-01T00:00:00Z' };
+      const exp = write(`attack-export-${engine}.jsonl`, `{"llmops_export_header":1}\n${JSON.stringify(attack)}\n`);
+      const r = await runCli(['--db', url, 'ingest', '--source', 'forum', exp]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${exp}:1: an llmops export, restored only as exported, but --source given`);
+      db ??= await openDatabase(parseDatabaseUrl(url));
+      expect(await db.db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirst()).toBeUndefined();
+    });
+
+    it('restores only ids our ingest makes, and only whole exports', async () => {
+      const rec = { llmops_export: 1, id: '../../../etc/passwd', source: 's', external_id: null, category: 'c', link: null, author: null, title: null, content: 'x', metadata: {}, created_at: '2020-01-01T00:00:00Z' };
+      const p = write(`badid-${engine}.jsonl`, `{"llmops_export_header":1}\n${JSON.stringify(rec)}\n`);
+      const r = await runCli(['--db', url, 'ingest', p]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${p}:2: export record: field "id" is not a document id (a UUID): "../../../etc/passwd"`);
+      const mixed = write(`mixed-export-${engine}.jsonl`, `{"llmops_export_header":1}\n{"text":"an ordinary record"}\n`);
+      const m = await runCli(['--db', url, 'ingest', mixed]);
+      expect(m.code).toBe(2);
+      expect(m.stderr).toContain(`${mixed}:2: not an llmops export record`);
+    });
+
+    it('--restore restores an export without its header line; it takes no mapping flags', async () => {
+      const id = '0b8e4a57-3d55-5c7e-9a0f-4f2b1c9d8e71';
+      const rec = { llmops_export: 1, id, source: `restored-${engine}`, external_id: 'e1', category: 'notes', link: null, author: 'ann', title: 'T', content: 'Restored text.', metadata: { a: 1 }, created_at: '2020-01-02T03:04:05.000Z' };
+      const p = write(`headerless-${engine}.jsonl`, `${JSON.stringify(rec)}\n`);
+      const plain = await runCli(['--db', url, 'ingest', p]);
+      expect(plain.code).toBe(2);
+      const bad = await runCli(['--db', url, 'ingest', '--restore', '--source', 'x', p]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toBe('llmops: ingest: --restore restores documents as exported; --source cannot apply\n');
+      const r = await runCli(['--db', url, 'ingest', '--restore', p]);
+      expect(r.code, r.stderr).toBe(0);
+      db ??= await openDatabase(parseDatabaseUrl(url));
+      const row = await db.db.selectFrom('documents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ source: `restored-${engine}`, external_id: 'e1', author: 'ann', content: 'Restored text.', created_at: '2020-01-02T03:04:05.000Z' });
+    });
+
+    it('a bad input file into a fresh database: exit 2, no database file, no runs row', async () => {
+      const fresh = await freshDatabase(engine);
+      try {
+        // The bad record early (before the first batch) and late (after 1,500 good ones).
+        const early = write(`early-${engine}.jsonl`, '{"text":"ok"}\n{"text":42}\n');
+        const late = write(`late-${engine}.jsonl`, `${Array.from({ length: 1500 }, (_, i) => `{"text":"good ${i}"}`).join('\n')}\n{"nope":1}\n`);
+        for (const p of [early, late]) {
+          const r = await runCli(['--db', fresh.url, 'ingest', p]);
+          expect(r.code).toBe(2);
+          if (engine === 'sqlite') {
+            expect(existsSync(fresh.url)).toBe(false);
+          } else {
+            const d = await openDatabase(parseDatabaseUrl(fresh.url));
+            try {
+              expect(await listRuns(d.db, { limit: 10 })).toEqual([]);
+              expect(await countDocuments(d.db)).toBe(0);
+            } finally {
+              await d.close();
+            }
+          }
+        }
+      } finally {
+        await fresh.cleanup();
+      }
+    });
+
+        it('a record the database refuses is reported by file and line (PostgreSQL: an indexed link over its 2,704-byte limit)', async () => {
+      // Random, so PostgreSQL cannot compress it under the index's limit.
+      const link = `https://example.com/${randomBytes(2000).toString('hex')}`;
+      const p = write(`refused-${engine}.jsonl`, `{"id":"q1","text":"first"}\n{"id":"q2","text":"long link","link":"${link}"}\n{"id":"q3","text":"third"}\n`);
+      const before = await count();
+      const r = await runCli(['--db', url, 'ingest', '--source', `refused-${engine}`, p]);
+      if (engine === 'sqlite') {
+        expect(r.code, r.stderr).toBe(0);
+        return;
+      }
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^llmops: ingest: 1 invalid record \\(${p.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:2: refused by the database: index row size \\d+ exceeds .*"documents_link"\\); nothing stored`));
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(await count()).toBe(before);
+      const s = await runCli(['--db', url, 'ingest', '--skip-invalid', '--source', `refused-${engine}`, p]);
+      expect(s.code).toBe(3);
+      expect(s.stderr).toContain(`${p}:2: refused by the database: index row size`);
+      expect(ndjson(s.stdout)[0]).toMatchObject({ inserted: 2, invalid: 1 });
+      expect(await count()).toBe(before + 2);
+    });
+
+        it('records each run with its arguments and counts, secrets masked', async () => {
       const p = write(`runs-${engine}.jsonl`, '{"id":"r1","text":"Recorded."}');
       const r = await runCli(['--db', url, 'ingest', p, '--source', 'sk-canary-secret-123456']);
       expect(r.code).toBe(0);
@@ -204,9 +323,84 @@ describe('llmops ingest, input errors', () => {
     expect(r.stderr).toBe('llmops: cannot open database postgres://u:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1\n');
   });
 
+  it('an unreadable subfolder or file: exit 2, one line naming it, no database created', async () => {
+    const d = tempDir();
+    try {
+      mkdirSync(join(d.path, 'in/locked'), { recursive: true });
+      writeFileSync(join(d.path, 'in/a.jsonl'), '{"text":"hello"}\n');
+      writeFileSync(join(d.path, 'in/locked/b.jsonl'), '{"text":"hidden"}\n');
+      writeFileSync(join(d.path, 'secret.jsonl'), '{"text":"secret"}\n');
+      chmodSync(join(d.path, 'in/locked'), 0o000);
+      chmodSync(join(d.path, 'secret.jsonl'), 0o000);
+      const dirRun = await runAs(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in')], d.path);
+      expect(dirRun.stderr).toBe(`llmops: ingest: cannot read ${join(d.path, 'in/locked')}: permission denied\n`);
+      expect(dirRun.code).toBe(2);
+      const fileRun = await runAs(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in/a.jsonl'), join(d.path, 'secret.jsonl')], d.path);
+      expect(fileRun.stderr).toBe(`llmops: ingest: cannot read ${join(d.path, 'secret.jsonl')}: permission denied\n`);
+      expect(fileRun.code).toBe(2);
+      expect(existsSync(join(d.path, 'x.db'))).toBe(false);
+    } finally {
+      chmodSync(join(d.path, 'in/locked'), 0o755);
+      d.remove();
+    }
+  });
+
+  it('an exit-2 run adds no runs row to an existing database, and creates no default database', async () => {
+    const d = tempDir();
+    try {
+      writeFileSync(join(d.path, 'good.jsonl'), '{"text":"hello"}\n');
+      writeFileSync(join(d.path, 'bad.jsonl'), '{"text":"hello"}\n{"text":""}\n');
+      const bad = await runCli(['ingest', 'bad.jsonl'], { cwd: d.path });
+      expect(bad.code).toBe(2);
+      expect(existsSync(join(d.path, '.llmops'))).toBe(false);
+      expect((await runCli(['ingest', 'good.jsonl'], { cwd: d.path })).code).toBe(0);
+      expect((await runCli(['ingest', 'bad.jsonl'], { cwd: d.path })).code).toBe(2);
+      const db = await openDatabase(parseDatabaseUrl(join(d.path, '.llmops/llmops.db')));
+      try {
+        expect((await listRuns(db.db, { limit: 10 })).map((r) => r.status)).toEqual(['ok']);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      d.remove();
+    }
+  });
+
   it('an unknown option exits 2', async () => {
     const r = await runCli(['ingest', '--no-such-flag', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown option '--no-such-flag'");
   });
 });
+
+/**
+ * Runs the CLI as a user whom file permissions bind: as root (CI containers), as `nobody` in
+ * a folder given to it, since root reads a mode-000 file anyway.
+ */
+function runAs(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = process.getuid?.() === 0;
+  if (root) chownTree(cwd, 65534, 65534);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd },
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (x) => (stdout += x));
+    child.stderr.setEncoding('utf8').on('data', (x) => (stderr += x));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) chownTree(p, uid, gid);
+    else chownSync(p, uid, gid);
+  }
+}
