@@ -58,6 +58,13 @@ export function crawlDispatcher(allowLocal: boolean, allowHosts: readonly string
   return agent;
 }
 
+/** Closes the pools (their idle keep-alive sockets would hold the process open): at the end of a run. */
+export async function closeCrawlDispatchers(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((a) => a.close().catch(() => {})));
+}
+
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 // Worth a second attempt: the server or the network had a bad moment.
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);

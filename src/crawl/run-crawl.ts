@@ -8,7 +8,7 @@ import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js
 import { createDispatcher, type DispatchRule } from './dispatcher.js';
 import { createExtractPool, inlineExtractor } from './extract-pool.js';
 import { createHostLimiter } from './host-limiter.js';
-import type { FetchOptions } from './http-fetch.js';
+import { closeCrawlDispatchers, type FetchOptions } from './http-fetch.js';
 import { crawlRepository, isGitDir, type RepositoryOptions } from './repository-crawler.js';
 import { RobotsCache } from './robots.js';
 
@@ -158,6 +158,7 @@ export async function runCrawl(
     opts.signal?.removeEventListener('abort', onAbort);
     await (browser as BrowserPool | null)?.close();
     await extractor.close();
+    await closeCrawlDispatchers();
   }
   if (opts.signal?.aborted) summary.interrupted = true;
   return summary;
