@@ -43,25 +43,39 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
 }
 
-let cache: { key: string; needles: string[] } | undefined;
+let cache: { key: string; pattern: RegExp | null } | undefined;
+// Listing process.env is slow (each variable is a call into the runtime) and this runs for every
+// logged line and stored call: the names are listed again at most once a second, the values of
+// the names found are read every time (a key set or changed in-process is masked at once).
+let names: { env: NodeJS.ProcessEnv; at: number; list: string[] } | undefined;
+const NAMES_TTL_MS = 1000;
 
-/** The strings to mask: each secret value and the stable middle of its base64 at each of the three alignments. */
-function secretNeedles(env: NodeJS.ProcessEnv): string[] {
+function secretNames(env: NodeJS.ProcessEnv): string[] {
+  const now = Date.now();
+  if (names && names.env === env && now - names.at < NAMES_TTL_MS) return names.list;
+  const list = [...new Set([...SECRET_ENV_VARS, ...Object.keys(env).filter((n) => SECRET_ENV_NAME.test(n))])];
+  names = { env, at: now, list };
+  return list;
+}
+
+/** One pattern for every secret value and the stable middle of its base64 at each alignment. */
+function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
   const values = new Set<string>(registered);
-  for (const [name, value] of Object.entries(env)) {
-    if (!value || value.length < MIN_SECRET_LENGTH) continue;
-    if (SECRET_ENV_VARS.includes(name) || SECRET_ENV_NAME.test(name)) values.add(value);
+  for (const name of secretNames(env)) {
+    const value = env[name];
+    if (value && value.length >= MIN_SECRET_LENGTH) values.add(value);
   }
   const key = [...values].join('\u0000');
-  if (cache?.key === key) return cache.needles;
+  if (cache?.key === key) return cache.pattern;
   const needles = new Set<string>();
   for (const v of values) {
     needles.add(v);
     for (const variant of base64Cores(v)) if (variant.length >= MIN_SECRET_LENGTH) needles.add(variant);
   }
   // Longest first, so a value is masked whole before a shorter one inside it.
-  cache = { key, needles: [...needles].sort((a, b) => b.length - a.length) };
-  return cache.needles;
+  const sorted = [...needles].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  cache = { key, pattern: sorted.length ? new RegExp(sorted.join('|'), 'g') : null };
+  return cache.pattern;
 }
 
 /** The part of base64(x + value + y) that depends only on `value`, for each offset mod 3. */
@@ -85,7 +99,8 @@ function base64Cores(value: string): string[] {
  */
 export function redactText(text: string, extra: RegExp[] = [], env: NodeJS.ProcessEnv = process.env): string {
   let out = text.replace(SECRETS, mask).replace(AUTH_HEADER, '$1$2***');
-  for (const needle of secretNeedles(env)) if (out.includes(needle)) out = out.split(needle).join('***');
+  const values = secretPattern(env);
+  if (values) out = out.replace(values, '***');
   for (const re of extra) out = out.replace(re, '***');
   return out;
 }
