@@ -88,7 +88,7 @@ try {
   const ROUNDS = Number(values.rounds);
   console.log(`local site: ${PAGES} pages, ${fmt(avgKb)} KB each on average; concurrency ${CONCURRENCY}; ${ROUNDS} rounds, alternating who goes first, medians shown`);
   const runOurs = async (round) => {
-    const r = await runChild([BIN, '--json', '--db', join(work, `bench-${round}.db`), 'crawl', '--config', config, '--concurrency', String(CONCURRENCY), '--per-host', String(CONCURRENCY), '--retries', '0'], work);
+    const r = await runChild([BIN, '--json', '--db', join(work, `bench-${round}.db`), 'crawl', '--allow-local', '--config', config, '--concurrency', String(CONCURRENCY), '--per-host', String(CONCURRENCY), '--retries', '0'], work);
     if (r.summary.succeeded !== PAGES) throw new Error(`llmops crawled ${r.summary.succeeded} of ${PAGES}`);
     return r;
   };

@@ -81,7 +81,8 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
-  process.stderr.write(`llmops: ${redactText(e?.message ?? String(err))}\n`);
+  // One line: an SDK's message may go on with a dump of the response (LLMOPS_DEBUG shows the stack).
+  process.stderr.write(`llmops: ${redactText(String(e?.message ?? err).split('\n')[0]!)}\n`);
   if (process.env.LLMOPS_DEBUG && e?.stack) process.stderr.write(`${redactText(e.stack)}\n`);
   return 1;
 }

@@ -1,5 +1,8 @@
 // Secrets must never reach a log, a stored record or an error message. These helpers are used
-// wherever arguments, URLs or free text leave the process.
+// wherever arguments, URLs or free text leave the process: the logger, main's error printing,
+// the runs table, the call log, monitor items and runs. One rule for all of them:
+// known key shapes, URL passwords, Authorization header values, and the exact values of the
+// secrets this process was given (and their base64 forms, as in a `Basic` header).
 
 const SECRET_OPTION = /(key|token|secret|password|passwd|credential|auth)/i;
 
@@ -14,11 +17,102 @@ export function redactUrl(value: string): string {
 const SECRETS = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]+@|\b(?:sk-[A-Za-z0-9_-]{8,}|pk-lf-[A-Za-z0-9_-]{8,}|xox[abprs]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{16,})/g;
 const mask = (_match: string, urlHead: string | undefined) => (urlHead === undefined ? '***' : `${urlHead}:***@`);
 
-/** Masks known secret shapes and URL passwords inside free text. */
-export function redactText(text: string, extra: RegExp[] = []): string {
-  let out = text.replace(SECRETS, mask);
+// `Authorization: Basic …` / `Bearer …` as SDKs print them in request dumps. The credential must
+// hold a digit or a base64 sign, so that prose ("Basic information") is left alone.
+const AUTH_HEADER = /\b(Basic|Bearer)(\s+|["':=]+\s*)(?=[A-Za-z._~-]*[0-9+/=])[A-Za-z0-9+/=._~-]{8,}/g;
+
+/** Environment variables whose values are secrets wherever they appear. */
+export const SECRET_ENV_VARS = [
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'LANGFUSE_SECRET_KEY',
+  'LANGFUSE_PUBLIC_KEY',
+  'SLACK_BOT_TOKEN',
+  'LANGFUSE_WEBHOOK_SECRET',
+  'GITHUB_TOKEN',
+  'QDRANT_API_KEY',
+];
+// Any other variable named like a secret counts too (a user plugin's `ACME_API_KEY`).
+const SECRET_ENV_NAME = /(^|_)(API_?KEY|SECRET|SECRET_KEY|PUBLIC_KEY|ACCESS_KEY|PRIVATE_KEY|TOKEN|PASSWORD|PASSWD|CREDENTIALS?)(_|$)/i;
+const MIN_SECRET_LENGTH = 8;
+
+const registered = new Set<string>();
+
+/** Adds secret values the process holds outside the environment (e.g. read from a file). */
+export function registerSecret(value: string | undefined): void {
+  if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
+}
+
+let cache: { key: string; pattern: RegExp | null } | undefined;
+// Listing process.env is slow (each variable is a call into the runtime) and this runs for every
+// logged line and stored call: the names are listed again at most once a second, the values of
+// the names found are read every time (a key set or changed in-process is masked at once).
+let names: { env: NodeJS.ProcessEnv; at: number; list: string[] } | undefined;
+const NAMES_TTL_MS = 1000;
+
+function secretNames(env: NodeJS.ProcessEnv): string[] {
+  const now = Date.now();
+  if (names && names.env === env && now - names.at < NAMES_TTL_MS) return names.list;
+  const list = [...new Set([...SECRET_ENV_VARS, ...Object.keys(env).filter((n) => SECRET_ENV_NAME.test(n))])];
+  names = { env, at: now, list };
+  return list;
+}
+
+/** One pattern for every secret value and the stable middle of its base64 at each alignment. */
+function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
+  const values = new Set<string>(registered);
+  for (const name of secretNames(env)) {
+    const value = env[name];
+    if (value && value.length >= MIN_SECRET_LENGTH) values.add(value);
+  }
+  const key = [...values].join('\u0000');
+  if (cache?.key === key) return cache.pattern;
+  const needles = new Set<string>();
+  for (const v of values) {
+    needles.add(v);
+    for (const variant of base64Cores(v)) if (variant.length >= MIN_SECRET_LENGTH) needles.add(variant);
+  }
+  // Longest first, so a value is masked whole before a shorter one inside it.
+  const sorted = [...needles].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+  cache = { key, pattern: sorted.length ? new RegExp(sorted.join('|'), 'g') : null };
+  return cache.pattern;
+}
+
+/** The part of base64(x + value + y) that depends only on `value`, for each offset mod 3. */
+function base64Cores(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    const first = Math.ceil(shift / 3) * 4;
+    const last = Math.floor((shift + bytes.length) / 3) * 4;
+    out.push(b64.slice(first, last));
+    // Also base64url, as in JWT-like tokens.
+    out.push(b64.slice(first, last).replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/**
+ * Masks known secret shapes, URL passwords, Authorization header values and the values of the
+ * secrets in the environment (or registered) inside free text.
+ */
+export function redactText(text: string, extra: RegExp[] = [], env: NodeJS.ProcessEnv = process.env): string {
+  let out = text.replace(SECRETS, mask).replace(AUTH_HEADER, '$1$2***');
+  const values = secretPattern(env);
+  if (values) out = out.replace(values, '***');
   for (const re of extra) out = out.replace(re, '***');
   return out;
+}
+
+/** Every string inside a JSON-like value, redacted (for records stored as JSON). */
+export function redactDeep<T>(value: T): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v)) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)])) as T;
+  }
+  return value;
 }
 
 /** Command-line arguments as they may be stored: values of secret-looking options masked. */

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { pageFromHtml } from './article-crawler.js';
 import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js';
+import type { GuardProxy } from './guard-proxy.js';
+import { assertPublicHost } from './network-guard.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -14,6 +16,12 @@ export type BrowserOptions = {
   maxScrolls: number;
   /** Before each page is opened: robots.txt. */
   beforeRequest?: (url: URL) => Promise<void>;
+  /** For every request the page makes (scripts, images, fetch, frames): robots.txt, no delay. */
+  robotsAllow?: (url: URL) => Promise<boolean>;
+  /** Let the page reach loopback, private, link-local and metadata addresses (default: refused). */
+  allowLocal?: boolean;
+  /** Local hosts (`host` or `host:port`) the page may reach all the same. */
+  allowHosts?: readonly string[];
 };
 
 /**
@@ -23,6 +31,7 @@ export type BrowserOptions = {
 export class BrowserPool {
   private browser: Promise<Browser> | null = null;
   private closed = false;
+  private proxy: GuardProxy | null = null;
   constructor(private readonly opts: BrowserOptions) {}
 
   private launch(): Promise<Browser> {
@@ -32,18 +41,28 @@ export class BrowserPool {
         throw new CrawlError(`no browser at ${this.opts.executablePath} (install Debian's chromium, or set --chromium <path>)`);
       }
       const { chromium } = await import('playwright-core');
+      if (!this.opts.allowLocal) {
+        const { startGuardProxy } = await import('./guard-proxy.js');
+        this.proxy = await startGuardProxy(this.opts.allowHosts);
+      }
       // Our own interrupt handling closes the browser; Playwright's would exit the process.
-      return chromium.launch({ executablePath: this.opts.executablePath, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, timeout: 30_000 });
+      // With the guard proxy, no bypass list: Playwright then sends loopback through it too.
+      return chromium.launch({
+        executablePath: this.opts.executablePath, args: CHROMIUM_ARGS, handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false, timeout: 30_000,
+        ...(this.proxy ? { proxy: { server: this.proxy.url } } : {}),
+      });
     })();
     return this.browser;
   }
 
   async crawl(target: CrawlTarget, platform: string): Promise<CrawledPage> {
     const url = new URL(target.link);
+    if (!this.opts.allowLocal) await assertPublicHost(url, this.opts.allowHosts);
     await this.opts.beforeRequest?.(url);
     const browser = await this.launch();
     const context = await browser.newContext({ userAgent: this.opts.userAgent, javaScriptEnabled: true, serviceWorkers: 'block', acceptDownloads: false });
     try {
+      await this.guard(context);
       const page = await context.newPage();
       page.setDefaultTimeout(this.opts.timeoutMs);
       let response;
@@ -54,6 +73,8 @@ export class BrowserPool {
         throw new CrawlError(/Timeout/i.test(msg) ? `timed out after ${this.opts.timeoutMs} ms` : `browser: ${msg}`, /Timeout/i.test(msg));
       }
       const status = response?.status() ?? 0;
+      const refusal = response?.headers()['x-llmops-refused'];
+      if (refusal) throw new CrawlError(refusal);
       if (status >= 400) throw new CrawlError(`HTTP ${status}`, status >= 500 || status === 429);
       await page.waitForLoadState('load', { timeout: this.opts.timeoutMs }).catch(() => {});
       const scrolls = await scrollToEnd(page, this.opts.maxScrolls);
@@ -64,11 +85,48 @@ export class BrowserPool {
     }
   }
 
+  /**
+   * Every request of the page (the document, scripts, fetch/XHR, frames, web sockets) is checked
+   * before Chromium sends it: no local or private address unless allowed, nothing robots.txt
+   * disallows. Redirects Chromium follows by itself are not shown here: the guard proxy, which
+   * all of Chromium's connections go through, refuses their local targets at connect time.
+   */
+  private async guard(context: BrowserContext): Promise<void> {
+    const refuse = async (raw: string): Promise<boolean> => {
+      let u: URL;
+      try {
+        u = new URL(raw);
+      } catch {
+        return true;
+      }
+      if (u.protocol === 'data:' || u.protocol === 'blob:' || u.protocol === 'about:') return false;
+      if (!['http:', 'https:', 'ws:', 'wss:'].includes(u.protocol)) return true;
+      try {
+        if (!this.opts.allowLocal) await assertPublicHost(u, this.opts.allowHosts);
+        const asHttp = new URL(u.href.replace(/^ws/, 'http'));
+        if (this.opts.robotsAllow && !(await this.opts.robotsAllow(asHttp))) return true;
+      } catch {
+        return true;
+      }
+      return false;
+    };
+    await context.route('**/*', async (route) => {
+      if (await refuse(route.request().url())) await route.abort('blockedbyclient').catch(() => {});
+      else await route.continue().catch(() => {});
+    });
+    await context.routeWebSocket(/.*/, async (ws) => {
+      if (await refuse(ws.url())) await ws.close({ code: 1008, reason: 'refused' }).catch(() => {});
+      else ws.connectToServer();
+    });
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     const b = this.browser;
     this.browser = null;
     if (b) await (await b.catch(() => null))?.close().catch(() => {});
+    await this.proxy?.close();
+    this.proxy = null;
   }
 }
 

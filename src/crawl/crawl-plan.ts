@@ -23,6 +23,7 @@ export type CrawlPlanFlags = {
   retries?: number;
   ignoreRobots?: boolean;
   allowLocal?: boolean;
+  allowHost?: string[];
   chromium?: string;
   browserDomain?: string[];
   maxScrolls?: number;
@@ -44,7 +45,8 @@ export async function planCrawl(
   const configPath = flags.config ? resolve(flags.config) : undefined;
   const config: CrawlConfig | undefined = configPath ? await loadCrawlConfig(flags.config!) : undefined;
   if (urls.length === 0 && !config) throw new UsageError('crawl: give links to crawl, or --config <file> with an author and her links');
-  const allowLocal = Boolean(flags.allowLocal);
+  // Not a crawl-config setting: a links file from someone else must not open the local network.
+  const allowLocal = Boolean(flags.allowLocal) || /^(1|true|yes)$/i.test(process.env.LLMOPS_ALLOW_LOCAL ?? '');
   const problems: string[] = [];
   const targets: CrawlTarget[] = [];
   const add = (input: string, where: string | undefined, extra: { author?: string; category?: string }) => {
@@ -81,6 +83,8 @@ export async function planCrawl(
     retries: flags.retries ?? s.retries ?? 2,
     backoffMs: 500,
     respectRobots: flags.ignoreRobots ? false : (s.respect_robots ?? true),
+    allowLocal,
+    allowHosts: flags.allowHost ?? [],
     userAgent: flags.userAgent ?? s.user_agent ?? DEFAULT_USER_AGENT,
     refresh: Boolean(flags.refresh),
     rules,

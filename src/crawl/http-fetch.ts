@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Agent, buildConnector, fetch, type Dispatcher } from 'undici';
 import { CrawlError } from './crawl-types.js';
 import { decodeHtml } from './decode-html.js';
+import { guardedLookup, isAllowedHost, isLocalAddress, LocalAddressRefused } from './network-guard.js';
 
 export type FetchOptions = {
   userAgent: string;
@@ -13,6 +15,10 @@ export type FetchOptions = {
   signal?: AbortSignal;
   /** Called before every hop (the first request and each redirect): may throw to refuse it. */
   beforeRequest?: (url: URL) => Promise<void>;
+  /** Connect to loopback, private, link-local and metadata addresses too (default: refused). */
+  allowLocal?: boolean;
+  /** Only these hosts (`host` or `host:port`) may be local; the rest stays refused. */
+  allowHosts?: readonly string[];
 };
 
 export type FetchedResponse = {
@@ -23,6 +29,42 @@ export type FetchedResponse = {
   bytes: number;
   redirects: string[];
 };
+
+const agents = new Map<string, Agent>();
+
+/**
+ * The connection pool of the crawl. Unless local addresses are allowed, its connector refuses
+ * an IP literal that is local and resolves names through `guardedLookup`, so the check is on
+ * the address the socket actually connects to, for the first request and every redirect hop.
+ * `allowHosts` (`host` or `host:port`) are let through, for a site of your own on localhost.
+ */
+export function crawlDispatcher(allowLocal: boolean, allowHosts: readonly string[] = []): Dispatcher {
+  const key = allowLocal ? '*' : allowHosts.join(',');
+  let agent = agents.get(key);
+  if (agent) return agent;
+  if (allowLocal) agent = new Agent({ keepAliveTimeout: 10_000 });
+  else {
+    const base = buildConnector({} as buildConnector.BuildOptions);
+    const guarded = buildConnector({ lookup: guardedLookup } as buildConnector.BuildOptions);
+    const connect: buildConnector.connector = (opts, callback) => {
+      const host = opts.hostname.replace(/^\[|\]$/g, '');
+      if (isAllowedHost(allowHosts, host, opts.port, opts.protocol)) return base(opts, callback);
+      // Node does not call `lookup` for an IP literal: check it here.
+      if (isLocalAddress(host)) return callback(new LocalAddressRefused(host, host), null);
+      return guarded(opts, callback);
+    };
+    agent = new Agent({ keepAliveTimeout: 10_000, connect });
+  }
+  agents.set(key, agent);
+  return agent;
+}
+
+/** Closes the pools (their idle keep-alive sockets would hold the process open): at the end of a run. */
+export async function closeCrawlDispatchers(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((a) => a.close().catch(() => {})));
+}
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 // Worth a second attempt: the server or the network had a bad moment.
@@ -61,7 +103,8 @@ async function fetchOnce(start: string, opts: FetchOptions): Promise<FetchedResp
     const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = (await fetch(url, {
+        dispatcher: crawlDispatcher(Boolean(opts.allowLocal), opts.allowHosts),
         redirect: 'manual',
         signal,
         headers: {
@@ -69,7 +112,7 @@ async function fetchOnce(start: string, opts: FetchOptions): Promise<FetchedResp
           accept: 'text/html,application/xhtml+xml;q=0.9,text/plain;q=0.8,*/*;q=0.5',
           'accept-language': 'en;q=0.9,*;q=0.5',
         },
-      });
+      })) as unknown as Response;
     } catch (err) {
       throw networkError(err, timeout, opts);
     }
@@ -135,6 +178,7 @@ function networkError(err: unknown, timeout: AbortSignal, opts: FetchOptions): C
   if (opts.signal?.aborted) return new CrawlError('interrupted');
   if (timeout.aborted) return new CrawlError(`timed out after ${opts.timeoutMs} ms`, true);
   const e = err as { cause?: { code?: string; message?: string }; message?: string };
+  if (e.cause instanceof LocalAddressRefused) return e.cause;
   const code = e.cause?.code;
   const detail = code ?? e.cause?.message ?? e.message ?? String(err);
   // A refused connection or unknown host will not heal in a second; a reset or socket error may.

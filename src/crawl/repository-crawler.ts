@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js';
+import { assertPublicHost } from './network-guard.js';
 
 export type RepositoryOptions = {
   timeoutMs: number;
@@ -15,6 +16,9 @@ export type RepositoryOptions = {
   /** Names (`node_modules`), globs on the name (`*.lock`) or paths (`docs/generated`). */
   ignore: string[];
   signal?: AbortSignal;
+  /** Clone from loopback, private, link-local and metadata addresses too (default: refused). */
+  allowLocal?: boolean;
+  allowHosts?: readonly string[];
 };
 
 export const DEFAULT_IGNORE = [
@@ -39,6 +43,8 @@ export function isGitDir(path: string): boolean {
  * removed, repository hooks and LFS downloads off, then every text file's path and content.
  */
 export async function crawlRepository(target: CrawlTarget, platform: string, opts: RepositoryOptions): Promise<CrawledPage> {
+  // Git resolves and connects by itself: the remote's addresses are checked just before.
+  if (!target.localPath && !opts.allowLocal) await assertPublicHost(new URL(target.link), opts.allowHosts);
   const { execa } = await import('execa');
   const dir = await mkdtemp(join(tmpdir(), 'llmops-clone-'));
   const checkout = join(dir, 'repo');

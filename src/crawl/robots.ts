@@ -45,6 +45,13 @@ export class RobotsCache {
     }
   }
 
+  /** Whether robots.txt lets us fetch the URL (no Crawl-delay wait): for a page's own requests. */
+  async allows(url: URL): Promise<boolean> {
+    const entry = await this.load(url.origin);
+    if (entry.denyAll) return false;
+    return entry.robot?.isAllowed(url.href, ROBOTS_AGENT) !== false;
+  }
+
   private load(origin: string) {
     let p = this.byOrigin.get(origin);
     if (!p) {

@@ -8,7 +8,7 @@ import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js
 import { createDispatcher, type DispatchRule } from './dispatcher.js';
 import { createExtractPool, inlineExtractor } from './extract-pool.js';
 import { createHostLimiter } from './host-limiter.js';
-import type { FetchOptions } from './http-fetch.js';
+import { closeCrawlDispatchers, type FetchOptions } from './http-fetch.js';
 import { crawlRepository, isGitDir, type RepositoryOptions } from './repository-crawler.js';
 import { RobotsCache } from './robots.js';
 
@@ -20,12 +20,16 @@ export type CrawlOptions = {
   retries: number;
   backoffMs: number;
   respectRobots: boolean;
+  /** Connect to loopback, private, link-local and metadata addresses (refused by default). */
+  allowLocal: boolean;
+  /** Local hosts (`host` or `host:port`) allowed by name while the rest stays refused. */
+  allowHosts: string[];
   userAgent: string;
   refresh: boolean;
   rules: DispatchRule[];
   chromium: string;
   maxScrolls: number;
-  repository: Omit<RepositoryOptions, 'signal' | 'timeoutMs'>;
+  repository: Omit<RepositoryOptions, 'signal' | 'timeoutMs' | 'allowLocal' | 'allowHosts'>;
   signal?: AbortSignal;
   logger?: Logger;
 };
@@ -73,6 +77,8 @@ export async function runCrawl(
 
   const robots = opts.respectRobots ? new RobotsCache(baseFetch(opts)) : null;
   const beforeRequest = robots ? (url: URL) => robots.check(url) : undefined;
+  // For the requests a browser page makes by itself: no Crawl-delay wait per image or script.
+  const robotsAllow = robots ? (url: URL) => robots.allows(url) : undefined;
   const fetchOpts: FetchOptions = { ...baseFetch(opts), beforeRequest };
   const dispatch = createDispatcher(opts.rules);
   const limit = createHostLimiter(opts.concurrency, opts.perHost);
@@ -80,7 +86,7 @@ export async function runCrawl(
   const getBrowser = async () => {
     if (!browser) {
       const { BrowserPool } = await import('./browser-crawler.js');
-      browser = new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, beforeRequest });
+      browser = new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, beforeRequest, robotsAllow });
     }
     return browser;
   };
@@ -120,7 +126,7 @@ export async function runCrawl(
     try {
       const { crawler, platform } = dispatch(target, isGitDir);
       let page: CrawledPage;
-      if (crawler === 'repository') page = await crawlRepository(target, platform, { ...opts.repository, timeoutMs: opts.timeoutMs * 4, signal: opts.signal });
+      if (crawler === 'repository') page = await crawlRepository(target, platform, { ...opts.repository, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, timeoutMs: opts.timeoutMs * 4, signal: opts.signal });
       else if (crawler === 'browser') page = await (await getBrowser()).crawl(target, platform);
       else page = await crawlArticle(target, platform, fetchOpts, extractor);
       if (opts.signal?.aborted) throw new CrawlError('interrupted');
@@ -152,6 +158,7 @@ export async function runCrawl(
     opts.signal?.removeEventListener('abort', onAbort);
     await (browser as BrowserPool | null)?.close();
     await extractor.close();
+    await closeCrawlDispatchers();
   }
   if (opts.signal?.aborted) summary.interrupted = true;
   return summary;
@@ -166,6 +173,8 @@ function baseFetch(opts: CrawlOptions): FetchOptions {
     retries: opts.retries,
     backoffMs: opts.backoffMs,
     signal: opts.signal,
+    allowLocal: opts.allowLocal,
+    allowHosts: opts.allowHosts,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { errorMessage } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/database.js';
 import { monitorDb } from '../ledger/ledger-tables.js';
@@ -74,6 +75,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
   const failures: ItemFailure[] = [];
   let failed = 0;
   const fail = (f: ItemFailure) => {
+    // A reason quotes what a judge, a source or a publisher answered: masked before it is kept.
+    f = { ...f, error: redactText(f.error) };
     failed++;
     if (failures.length < MAX_KEPT_FAILURES) failures.push(f);
     o.logger.warn(`monitor ${config.name}: ${f.where ?? f.item_id ?? ''}${f.metric ? ` ${f.metric}` : ''}: ${f.error}`);
@@ -116,7 +119,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
     }
   } catch (err) {
     // The source itself failed (unreachable, auth): the run fails, and says so in monitor_runs.
-    if (!o.dryRun) await mdb.updateTable('monitor_runs').set({ finished_at: new Date().toISOString(), status: 'failed', counts: JSON.stringify({ error: errorMessage(err).split('\n')[0] }) }).where('id', '=', runId).execute().catch(() => {});
+    if (!o.dryRun) await mdb.updateTable('monitor_runs').set({ finished_at: new Date().toISOString(), status: 'failed', counts: JSON.stringify({ error: redactText(errorMessage(err).split('\n')[0]!) }) }).where('id', '=', runId).execute().catch(() => {});
     throw err;
   }
 
@@ -245,6 +248,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
       } catch (err) {
         // Nothing of this batch counts as scored: the claims go back, the next run redoes it.
         if (!o.dryRun) await releaseKeys(mdb, namespace, worker, okKeys);
+        // Bad credentials or settings fail every batch alike: stop the run (exit 2), not per item.
+        if (err instanceof UsageError) throw err;
         for (const it of scoredInBatch.values()) fail({ item_id: it.id, error: `publish failed: ${errorMessage(err).split('\n')[0]}` });
         continue;
       }
@@ -272,6 +277,10 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
         o.onScore?.(s);
       }
     }
+  } catch (err) {
+    // A publisher refused the whole run (bad credentials): recorded like a failed source.
+    if (!o.dryRun) await mdb.updateTable('monitor_runs').set({ finished_at: new Date().toISOString(), status: 'failed', counts: JSON.stringify({ error: redactText(errorMessage(err).split('\n')[0]!) }) }).where('id', '=', runId).execute().catch(() => {});
+    throw err;
   } finally {
     if (renew) clearInterval(renew);
     if (!o.dryRun) await releaseWorker(mdb, namespace, worker).catch(() => {});

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './types.js';
+import { redactDeep, redactText } from '../core/redact.js';
 import { readJson, writeJson } from './json-column.js';
 
 export type RunStatus = 'running' | 'ok' | 'partial' | 'input_error' | 'failed' | 'interrupted';
@@ -14,7 +15,7 @@ export async function startRun(db: Kysely<Database>, command: string, args: stri
     .values({
       id,
       command,
-      args: writeJson(args),
+      args: writeJson(redactDeep(args)),
       started_at: new Date().toISOString(),
       finished_at: null,
       status: 'running',
@@ -37,8 +38,10 @@ export async function finishRun(
     .set({
       finished_at: new Date().toISOString(),
       status: outcome.status,
-      counts: writeJson(outcome.counts),
-      error: outcome.error ?? null,
+      // Errors and counts (which hold per-item reasons) quote what servers answered: masked here,
+      // whatever the command, so no stored run keeps a key a server echoed.
+      counts: writeJson(redactDeep(outcome.counts)),
+      error: outcome.error == null ? null : redactText(outcome.error),
     })
     .where('id', '=', id)
     .execute();
@@ -66,7 +69,8 @@ export async function listRuns(db: Kysely<Database>, opts: { limit: number; comm
     finished_at: r.finished_at,
     status: r.status as RunStatus,
     counts: readJson(r.counts),
-    error: r.error,
+    // Rows written before redaction was applied here are masked on the way out too.
+    error: r.error == null ? null : redactText(r.error),
   }));
 }
 

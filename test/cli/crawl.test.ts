@@ -63,7 +63,7 @@ for (const engine of ENGINES) {
         ].join('\n'),
       );
       const before = site.hits.get('/news/river-floods') ?? 0;
-      const r = await runCli(['--db', url, 'crawl', '--config', config]);
+      const r = await runCli(['--db', url, 'crawl', '--allow-local', '--config', config]);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       const [summary] = ndjson(r.stdout);
@@ -85,12 +85,12 @@ for (const engine of ENGINES) {
       const [run] = await listRuns((await open()).db, { limit: 1, command: 'crawl' });
       expect(run).toMatchObject({ status: 'ok', counts: { succeeded: 3, domains: { [host]: { attempted: 3, succeeded: 3 } } } });
 
-      const again = await runCli(['--db', url, 'crawl', '--config', config]);
+      const again = await runCli(['--db', url, 'crawl', '--allow-local', '--config', config]);
       expect(again.code).toBe(0);
       expect(ndjson(again.stdout)[0]).toMatchObject({ attempted: 0, skipped_existing: 3, note: 'every link is already stored (--refresh to fetch again)' });
       expect((site.hits.get('/news/river-floods') ?? 0) - before).toBe(1);
 
-      const refreshed = await runCli(['--db', url, 'crawl', '--config', config, '--refresh']);
+      const refreshed = await runCli(['--db', url, 'crawl', '--allow-local', '--config', config, '--refresh']);
       expect(refreshed.code).toBe(0);
       expect(ndjson(refreshed.stdout)[0]).toMatchObject({ attempted: 3, succeeded: 3, inserted: 0, unchanged: 3, documents_in_store: 3 });
     });
@@ -98,7 +98,7 @@ for (const engine of ENGINES) {
     it('keeps going past failing links, reports each reason per domain, stores the rest, exits 3', async () => {
       const secretHits = site.hits.get('/private/secret') ?? 0;
       const links = ['/private/secret', '/missing', '/to-ftp', '/image.png', '/huge', '/notes/office-closed'].map((p) => `${site.url}${p}`);
-      const r = await runCli(['--db', url, 'crawl', ...links, '--refresh', '--retries', '0', '--max-mb', '0.5']);
+      const r = await runCli(['--db', url, 'crawl', '--allow-local', ...links, '--refresh', '--retries', '0', '--max-mb', '0.5']);
       expect(r.code).toBe(3);
       const [summary] = ndjson(r.stdout);
       expect(summary).toMatchObject({ attempted: 6, succeeded: 1, failed: 5 });
@@ -120,13 +120,13 @@ for (const engine of ENGINES) {
     });
 
     it('--ignore-robots fetches what robots.txt disallows', async () => {
-      const r = await runCli(['--db', url, 'crawl', `${site.url}/private/secret`, '--ignore-robots']);
+      const r = await runCli(['--db', url, 'crawl', '--allow-local', `${site.url}/private/secret`, '--ignore-robots']);
       expect(r.code).toBe(0);
       expect(ndjson(r.stdout)[0]).toMatchObject({ succeeded: 1 });
     });
 
     it('--out - writes the documents as NDJSON and the summary on stderr', async () => {
-      const r = await runCli(['--db', url, 'crawl', `${site.url}/old-link`, '--author', 'Someone', '--out', '-']);
+      const r = await runCli(['--db', url, 'crawl', '--allow-local', `${site.url}/old-link`, '--author', 'Someone', '--out', '-']);
       expect(r.code).toBe(0);
       const docs = ndjson(r.stdout);
       expect(docs).toHaveLength(1);
@@ -158,7 +158,7 @@ describe('llmops crawl of many pages', () => {
       const links = Array.from({ length: 30 }, (_, i) => `  - ${site.url}/blog/batch-jobs?copy=${i}`);
       const linksFile = writeConfig('many.yaml', ['author: Priya Raman', 'links:', ...links].join('\n'));
       const llmopsConfig = writeConfig('llmops-test.yaml', `db: ${url}\n`);
-      const r = await runCli(['--config', llmopsConfig, 'crawl', '--links', linksFile, '--per-host', '4', '--out', '-']);
+      const r = await runCli(['--config', llmopsConfig, 'crawl', '--allow-local', '--links', linksFile, '--per-host', '4', '--out', '-']);
       expect(r.code).toBe(0);
       const docs = ndjson(r.stdout);
       expect(docs).toHaveLength(30);
@@ -169,6 +169,38 @@ describe('llmops crawl of many pages', () => {
       }
       expect(r.stderr).toContain('documents in store  30');
     } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('llmops crawl and local addresses', () => {
+  it('refuses 127.0.0.1 links and redirect hops by default (exit 3, the reason per link), --allow-host lets one host through, --allow-local all', async () => {
+    const other = await startSiteServer();
+    const { url, cleanup } = await freshDatabase('sqlite');
+    try {
+      const hop = `${site.url}/to-elsewhere?to=${encodeURIComponent(`${other.url}/news/river-floods`)}`;
+      const metadata = `${site.url}/to-elsewhere?to=${encodeURIComponent('http://169.254.169.254/latest/meta-data/')}`;
+      const before = site.hits.get('/news/river-floods') ?? 0;
+      const r = await runCli(['--db', url, 'crawl', `${site.url}/news/river-floods`, '--retries', '0']);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toContain(`crawl: ${site.url}/news/river-floods: refused: 127.0.0.1, a loopback, private, link-local or metadata address (--allow-local to crawl it)`);
+      expect(site.hits.get('/news/river-floods') ?? 0).toBe(before);
+
+      const host = new URL(site.url).host;
+      const some = await runCli(['--db', url, 'crawl', hop, metadata, `${site.url}/notes/office-closed`, '--allow-host', host, '--retries', '0', '--out', '-']);
+      expect(some.code).toBe(3);
+      expect(ndjson(some.stdout)).toHaveLength(1);
+      expect(some.stderr).toContain(`crawl: ${hop}: refused: 127.0.0.1, a loopback`);
+      expect(some.stderr).toContain(`crawl: ${metadata}: refused: 169.254.169.254, a loopback`);
+      expect(other.hits.size).toBe(0);
+
+      const all = await runCli(['--db', url, 'crawl', hop, '--allow-local', '--out', '-']);
+      expect(all.code).toBe(0);
+      expect(ndjson(all.stdout)[0]).toMatchObject({ metadata: { final_url: `${other.url}/news/river-floods` } });
+      expect(other.hits.get('/news/river-floods')).toBe(1);
+    } finally {
+      await other.close();
       await cleanup();
     }
   });
@@ -223,7 +255,7 @@ describe.skipIf(chromiumMissing)('llmops crawl in the browser (real Chromium)', 
   it('renders a configured browser domain, scrolling for lazy content', async () => {
     const { url, cleanup } = await freshDatabase('sqlite');
     try {
-      const r = await runCli(['--db', url, 'crawl', `${site.url}/spa/lazy`, '--browser-domain', '127.0.0.1', '--chromium', CHROMIUM, '--out', '-']);
+      const r = await runCli(['--db', url, 'crawl', '--allow-local', `${site.url}/spa/lazy`, '--browser-domain', '127.0.0.1', '--chromium', CHROMIUM, '--out', '-']);
       expect(r.code).toBe(0);
       const [doc] = ndjson(r.stdout);
       expect(doc).toMatchObject({ title: 'Rendered by script: notes on lazy pages', metadata: { crawler: 'browser' } });
@@ -239,7 +271,7 @@ describe.skipIf(chromiumMissing)('llmops crawl interrupted (real Chromium)', () 
     const { url, cleanup } = await freshDatabase('sqlite');
     try {
       const before = site.hits.get('/slow') ?? 0;
-      const child = spawn(process.execPath, [BIN, '--db', url, 'crawl', `${site.url}/notes/office-closed`, `${site.url}/slow`, '--browser-domain', '127.0.0.1', '--chromium', CHROMIUM, '--per-host', '1'], {
+      const child = spawn(process.execPath, [BIN, '--db', url, 'crawl', '--allow-local', `${site.url}/notes/office-closed`, `${site.url}/slow`, '--browser-domain', '127.0.0.1', '--chromium', CHROMIUM, '--per-host', '1'], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

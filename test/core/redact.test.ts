@@ -28,3 +28,29 @@ describe('redaction', () => {
     expect(redactUrl('redis://:pw@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379');
   });
 });
+
+describe('redaction of the secret values the process holds', () => {
+  const env = { OPENAI_API_KEY: 'CANARYnotAKeyShape0123', LANGFUSE_PUBLIC_KEY: 'pub-CANARY-4567', LANGFUSE_SECRET_KEY: 'sec-CANARY-89ab', ACME_TOKEN: 'acme-CANARY-token', HOME: '/root', SHORT_TOKEN: 'abc' };
+
+  it('masks the exact values of secret variables, whatever their shape, and leaves other variables alone', () => {
+    const out = redactText('key CANARYnotAKeyShape0123 acme-CANARY-token in /root with abc', [], env);
+    expect(out).toBe('key *** *** in /root with abc');
+  });
+
+  it('masks base64 forms of the values: a Basic header of public:secret, and a value inside a longer base64 text', () => {
+    const basic = Buffer.from(`${env.LANGFUSE_PUBLIC_KEY}:${env.LANGFUSE_SECRET_KEY}`).toString('base64');
+    for (const prefix of ['', 'x', 'xy']) {
+      const embedded = Buffer.from(`${prefix}{"key":"${env.OPENAI_API_KEY}"}`).toString('base64');
+      expect(redactText(`blob ${embedded}`, [], env)).not.toContain(embedded.slice(8, 30));
+    }
+    const out = redactText(`headers: { authorization: 'Basic ${basic}' } raw=${basic}`, [], env);
+    expect(out).not.toContain(basic);
+    expect(out).not.toMatch(/CANARY/);
+  });
+
+  it('masks Authorization header values of any secret, but not prose', () => {
+    expect(redactText('Authorization: Bearer abc123def456ghi')).toBe('Authorization: Bearer ***');
+    expect(redactText("'authorization': 'Basic dXNlcjpwYXNzd29yZA=='")).toBe("'authorization': 'Basic ***'");
+    expect(redactText('Basic information for a Bearer responsibility')).toBe('Basic information for a Bearer responsibility');
+  });
+});

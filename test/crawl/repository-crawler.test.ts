@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,5 +83,28 @@ describe('crawlRepository', () => {
     const t: CrawlTarget = { link: pathToFileURL(notRepo).href, input: notRepo, domain: 'local', localPath: notRepo };
     await expect(crawlRepository(t, 'local', options())).rejects.toThrow(/^git clone failed: /);
     expect(readdirSync(clones)).toEqual([]);
+  });
+
+  it('refuses a remote on a local or private address unless allowed, before git runs', async () => {
+    let hits = 0;
+    const server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const link = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme/tinyqueue`;
+      const t: CrawlTarget = { link, input: link, domain: '127.0.0.1' };
+      await expect(crawlRepository(t, 'github', options())).rejects.toThrow(/^refused: 127\.0\.0\.1, a loopback, private, link-local or metadata address/);
+      const meta: CrawlTarget = { link: 'https://169.254.169.254/acme/repo', input: '', domain: '169.254.169.254' };
+      await expect(crawlRepository(meta, 'github', options())).rejects.toThrow(/^refused: 169\.254\.169\.254/);
+      expect(hits).toBe(0);
+      expect(readdirSync(clones)).toEqual([]);
+      // Allowed, git does reach it (and fails: it is no git server).
+      await expect(crawlRepository(t, 'github', options({ allowLocal: true }))).rejects.toThrow(/^git clone failed/);
+      expect(hits).toBeGreaterThan(0);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -57,6 +57,25 @@ export async function startSiteServer(opts: { crawlDelaySeconds?: number } = {})
       case '/to-private':
         res.writeHead(302, { location: '/private/secret' });
         return res.end();
+      case '/spa/reach-out': {
+        // A page whose script tries another (local) origin and a robots-disallowed path.
+        const target = u.searchParams.get('target') ?? '';
+        return html(
+          res,
+          `<!doctype html><html><head><title>Reaching out</title></head><body><article><h1>Reaching out</h1><div id="app"></div></article>
+<img src="${target}/from-img.png"><iframe src="${target}/from-frame"></iframe>
+<script>
+document.getElementById('app').innerHTML = '<p>This page tries to make the browser request an address on the local network and a path robots.txt forbids, while it renders its own article text.</p>';
+fetch(${JSON.stringify(target)} + '/from-script').catch(() => {});
+fetch('/private/from-script').catch(() => {});
+try { new WebSocket(${JSON.stringify(target.replace(/^http/, 'ws'))} + '/from-socket'); } catch {}
+</script></body></html>`,
+        );
+      }
+      case '/to-elsewhere': {
+        res.writeHead(302, { location: u.searchParams.get('to') ?? '/' });
+        return res.end();
+      }
       case '/loop':
         res.writeHead(302, { location: '/loop' });
         return res.end();

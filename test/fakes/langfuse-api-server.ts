@@ -44,7 +44,11 @@ export type FakeLangfuseApi = {
   close(): Promise<void>;
 };
 
-export async function startFakeLangfuseApi(opts: { publicKey: string; secretKey: string }): Promise<FakeLangfuseApi> {
+/**
+ * `echoCredentials`: a 401 answer quotes the Authorization header it received, as some gateways
+ * and debug proxies in front of a self-hosted Langfuse do (a hostile answer for redaction tests).
+ */
+export async function startFakeLangfuseApi(opts: { publicKey: string; secretKey: string; echoCredentials?: boolean }): Promise<FakeLangfuseApi> {
   const auth = `Basic ${Buffer.from(`${opts.publicKey}:${opts.secretKey}`).toString('base64')}`;
   const state: FakeLangfuseApi = {
     url: '',
@@ -76,7 +80,10 @@ export async function startFakeLangfuseApi(opts: { publicKey: string; secretKey:
     const fault = fi >= 0 ? faults.splice(fi, 1)[0] : undefined;
     if (fault && 'drop' in fault) return req.socket.resetAndDestroy();
     if (fault) return send(res, fault.status, { message: fault.status === 429 ? 'Rate limit exceeded' : 'Internal Server Error' }, fault.retryAfterSeconds !== undefined ? { 'retry-after': String(fault.retryAfterSeconds) } : {});
-    if (req.headers.authorization !== auth) return send(res, 401, { message: 'Invalid credentials. Confirm that you\'ve configured the correct host.' });
+    if (req.headers.authorization !== auth) {
+      const message = "Invalid credentials. Confirm that you've configured the correct host.";
+      return send(res, 401, opts.echoCredentials ? { message, error: 'Unauthorized', received: { authorization: req.headers.authorization ?? null, path: url.pathname } } : { message });
+    }
 
     if (req.method === 'GET' && url.pathname === '/api/public/v2/observations') {
       if (query.parseIoAsJson === 'true') return send(res, 400, { message: 'parseIoAsJson is no longer supported' });

@@ -35,7 +35,8 @@ export function register(program: Command): void {
     .option('--max-mb <n>', 'largest response accepted, in MB (default 10)', toPositiveNumber)
     .option('--retries <n>', 'retries on transient failures (429, 5xx, resets, timeouts), with backoff (default 2)', toCount)
     .option('--ignore-robots', 'do not consult robots.txt (only for sites you own or may crawl)')
-    .option('--allow-local', 'also accept local paths and file:// URLs (HTML files, git repositories)')
+    .option('--allow-local', 'also accept local paths and file:// URLs (HTML files, git repositories), and let requests reach loopback, private, link-local and cloud-metadata addresses, refused by default on every redirect and browser request (env LLMOPS_ALLOW_LOCAL=1)')
+    .option('--allow-host <host[:port]>', 'let requests reach this one local host (e.g. localhost:8080) while other local addresses stay refused; repeatable', collect)
     .option('--chromium <path>', 'Chromium for browser-rendered pages (env LLMOPS_CHROMIUM; default /usr/bin/chromium)')
     .option('--browser-domain <domain>', 'also render pages of this domain in the browser; repeatable (Medium always is)', collect)
     .option('--max-scrolls <n>', 'scrolls to load lazy content on a browser page (default 20)', toCount)
@@ -49,6 +50,10 @@ Examples:
   llmops crawl --config configs/digital_data_etl.yaml --refresh --out crawled.jsonl
   llmops crawl ./my-repo ./saved-page.html --allow-local --author "Ada Lovelace"
   llmops crawl https://medium.com/@someone/a-post --chromium /usr/bin/chromium --out - | jq .title
+
+Network safety: a link, a redirect or a page's script may not reach 127.0.0.0/8, 10/8, 172.16/12,
+192.168/16, 169.254/16 (cloud metadata), 100.64/10, 0.0.0.0, ::, ::1, fc00::/7, fe80::/10 or an
+IPv4-mapped form of these; the check is on the resolved address at connect time.
 
 Here --config names the crawl config (links) and llmops.yaml in the working directory is still
 read; to name another llmops config as well: llmops --config other.yaml crawl --links links.yaml

@@ -1,6 +1,6 @@
 import type { LangfuseGeneration } from '@langfuse/tracing';
 import { Logger } from '../../core/logger.js';
-import { redactUrl } from '../../core/redact.js';
+import { redactText, redactUrl, registerSecret } from '../../core/redact.js';
 import type { Hook, LlmCall } from '../types.js';
 
 export type LangfuseHookOptions = {
@@ -29,6 +29,9 @@ export async function createLangfuseHook(opts: LangfuseHookOptions = {}): Promis
   const secretKey = opts.secretKey || process.env.LANGFUSE_SECRET_KEY;
   if (!publicKey) throw new Error('langfuse hook: LANGFUSE_PUBLIC_KEY is not set (a Langfuse project public key, pk-lf-…)');
   if (!secretKey) throw new Error('langfuse hook: LANGFUSE_SECRET_KEY is not set (a Langfuse project secret key, sk-lf-…)');
+  // Keys given as options are not in the environment: masked wherever text leaves the process.
+  registerSecret(publicKey);
+  registerSecret(secretKey);
   const baseUrl = (opts.baseUrl || process.env.LANGFUSE_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
   const logger = opts.logger ?? new Logger();
 
@@ -152,7 +155,7 @@ export async function createLangfuseHook(opts: LangfuseHookOptions = {}): Promis
     try {
       await processor.forceFlush();
     } catch (err) {
-      logger.warn(redact(describeExportError(err, baseUrl), [secretKey!, Buffer.from(`${publicKey}:${secretKey}`).toString('base64')]));
+      logger.warn(redactText(redact(describeExportError(err, baseUrl), [secretKey!, Buffer.from(`${publicKey}:${secretKey}`).toString('base64')])));
     }
     await provider.shutdown().catch(() => {});
   }
@@ -209,7 +212,8 @@ function describeExportError(err: unknown, baseUrl: string): string {
   // BatchSpanProcessor rejects with the exporter's error: an OTLPExporterError carries `code`.
   const e = (Array.isArray(err) ? err[0] : err) as { code?: unknown; message?: string } | undefined;
   const code = typeof e?.code === 'number' ? e.code : undefined;
-  const what = code ? `HTTP ${code}${e?.message ? ` ${e.message}` : ''}` : (e?.message ?? String(err));
+  const message = e?.message?.split('\n')[0];
+  const what = code ? `HTTP ${code}${message ? ` ${message}` : ''}` : (message ?? String(err));
   const hint = code === 401 || code === 403 ? ' (check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL)' : '';
   return `langfuse: could not send traces to ${redactUrl(baseUrl)}: ${what}${hint}`;
 }

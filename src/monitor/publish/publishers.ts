@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../core/ids.js';
+import { redactDeep, redactText } from '../../core/redact.js';
 import { insertShared, type SqlColumn } from '../../ledger/bulk-sql.js';
 import type { NdjsonWriter } from '../../core/ndjson-writer.js';
 import type { Db } from '../../store/database.js';
@@ -33,6 +34,10 @@ const SCORE_COLUMNS: SqlColumn[] = [
   { name: 'scorer' },
 ];
 
+function redactNullable(v: string | null | undefined): string | null {
+  return v == null ? null : redactText(v);
+}
+
 /** Normalised tables monitor_items and monitor_scores (monitor_runs is written by the run itself). */
 export function sqlPublisher(db: Db): Publisher {
   const mdb = monitorDb(db.db);
@@ -49,11 +54,12 @@ export function sqlPublisher(db: Db): Publisher {
           ...(status ? [{ name: 'status', value: status }] : []),
         ];
         for (let i = 0; i < items.length; i += 300) {
-          const rows = items.slice(i, i + 300).map((it) => [it.id, it.trace_id ?? null, it.input, it.output, it.context ?? null, JSON.stringify({ ...it.metadata, timestamp: it.timestamp, latency_ms: it.latency_ms })]);
+          // Production traces may carry a key a user pasted: stored masked, as the call log is.
+          const rows = items.slice(i, i + 300).map((it) => [it.id, it.trace_id ?? null, redactNullable(it.input), redactNullable(it.output), redactNullable(it.context ?? null), JSON.stringify(redactDeep({ ...it.metadata, timestamp: it.timestamp, latency_ms: it.latency_ms }))]);
           await insertShared(trx, 'monitor_items', shared('scored'), ITEM_COLUMNS, rows, 'on conflict (run_id, item_id) do nothing');
         }
         for (let i = 0; i < scores.length; i += 300) {
-          const rows = scores.slice(i, i + 300).map((s) => [scoreId(s), s.item_id, s.trace_id ?? null, s.metric, s.metric_version, s.value, s.pass === undefined ? null : s.pass ? 1 : 0, s.comment ?? null, s.scorer ?? null]);
+          const rows = scores.slice(i, i + 300).map((s) => [scoreId(s), s.item_id, s.trace_id ?? null, s.metric, s.metric_version, s.value, s.pass === undefined ? null : s.pass ? 1 : 0, redactNullable(s.comment ?? null), s.scorer ?? null]);
           await insertShared(trx, 'monitor_scores', shared(), SCORE_COLUMNS, rows, 'on conflict (source, monitor, item_id, metric, metric_version) do update set value = excluded.value, pass = excluded.pass, comment = excluded.comment, run_id = excluded.run_id, created_at = excluded.created_at');
         }
       });
@@ -104,10 +110,12 @@ export async function langfusePublisher(opts: { baseUrl?: string; comment: boole
     }
   }
   const { LangfuseClient } = await import('@langfuse/client');
+  const { langfuseFailure } = await import('../../llm/langfuse-errors.js');
+  const baseUrl = opts.baseUrl ?? process.env.LANGFUSE_BASE_URL ?? process.env.LANGFUSE_HOST;
   const client = new LangfuseClient({
     publicKey: process.env.LANGFUSE_PUBLIC_KEY,
     secretKey: process.env.LANGFUSE_SECRET_KEY,
-    baseUrl: opts.baseUrl ?? process.env.LANGFUSE_BASE_URL ?? process.env.LANGFUSE_HOST,
+    baseUrl,
   });
   return {
     name: 'langfuse',
@@ -131,7 +139,12 @@ export async function langfusePublisher(opts: { baseUrl?: string; comment: boole
             metadata: { monitor: s.monitor, metric_version: s.metric_version, pass: s.pass, scorer: s.scorer, run_id: s.run_id },
           },
         }));
-        const res = await client.api.ingestion.batch({ batch });
+        let res;
+        try {
+          res = await client.api.ingestion.batch({ batch });
+        } catch (err) {
+          throw langfuseFailure(err, 'publish langfuse', baseUrl);
+        }
         if (res.errors.length > 0) {
           const e = res.errors[0]!;
           throw new Error(`Langfuse refused ${res.errors.length} of ${batch.length} score(s): ${e.status} ${e.message ?? ''}`.trim());

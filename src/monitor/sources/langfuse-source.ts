@@ -13,7 +13,9 @@ type LangfuseSourceConfig = Extract<SourceConfig, { type: 'langfuse' }>;
 export async function* langfuseSource(cfg: LangfuseSourceConfig, sinceMs?: number): AsyncGenerator<SourceItem | SourceProblem> {
   for (const v of ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY']) if (!process.env[v]) throw new UsageError(`source langfuse: ${v} is not set`);
   const { LangfuseClient } = await import('@langfuse/client');
-  const client = new LangfuseClient({ baseUrl: cfg.base_url ?? process.env.LANGFUSE_BASE_URL ?? process.env.LANGFUSE_HOST });
+  const { langfuseFailure } = await import('../../llm/langfuse-errors.js');
+  const baseUrl = cfg.base_url ?? process.env.LANGFUSE_BASE_URL ?? process.env.LANGFUSE_HOST;
+  const client = new LangfuseClient({ baseUrl });
   const from = cfg.from ?? (sinceMs !== undefined ? new Date(Date.now() - sinceMs).toISOString() : undefined);
   const query: Record<string, unknown> = {
     fields: 'core,basic,time,io,metadata,model,metrics,trace_context',
@@ -40,7 +42,12 @@ export async function* langfuseSource(cfg: LangfuseSourceConfig, sinceMs?: numbe
   let cursor: string | undefined;
   let n = 0;
   do {
-    const page = await client.api.observations.getMany({ ...(query as object), cursor } as Parameters<typeof client.api.observations.getMany>[0]);
+    let page;
+    try {
+      page = await client.api.observations.getMany({ ...(query as object), cursor } as Parameters<typeof client.api.observations.getMany>[0]);
+    } catch (err) {
+      throw langfuseFailure(err, 'source langfuse', baseUrl);
+    }
     for (const o of page.data) {
       const latencyMs =
         typeof o.latency === 'number' ? o.latency * 1000 : o.endTime ? Date.parse(o.endTime) - Date.parse(o.startTime) : undefined;

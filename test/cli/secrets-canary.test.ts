@@ -1,0 +1,115 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../helpers/databases.js';
+import { runCli, type CliResult } from '../helpers/cli.js';
+import { startEchoKeyServer } from '../fakes/echo-key-server.js';
+import { startFakeLangfuseApi } from '../fakes/langfuse-api-server.js';
+
+// Canary keys: not in any known key shape, so only masking the values the process was given
+// (and their base64 forms) can keep them out.
+const OPENAI_CANARY = 'CANARYopenai7f3a9c1e5b';
+const ANTHROPIC_CANARY = 'CANARYanthropic42d8e0aa';
+const LF_PUBLIC = 'CANARYlfpub9911aa';
+const LF_SECRET = 'CANARYlfsec5522bb';
+const CANARIES = [OPENAI_CANARY, ANTHROPIC_CANARY, LF_PUBLIC, LF_SECRET];
+const basic = Buffer.from(`${LF_PUBLIC}:${LF_SECRET}`).toString('base64');
+
+const dir = tempDir('llmops-canary-');
+afterAll(() => dir.remove());
+
+/** Every byte the command left behind: stdout, stderr, and the SQLite file with its WAL. */
+function leftBehind(r: CliResult, db: string): string {
+  const files = [db, `${db}-wal`, `${db}-journal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1'));
+  return [r.stdout, r.stderr, ...files].join('\n');
+}
+
+function expectNoCanary(text: string): void {
+  for (const c of [...CANARIES, basic, basic.slice(4, 24)]) expect(text, `found ${c}`).not.toContain(c);
+}
+
+async function ingested(name: string): Promise<string> {
+  const db = join(dir.path, `${name}.db`);
+  const docs = join(dir.path, `${name}.jsonl`);
+  writeFileSync(docs, `${JSON.stringify({ id: 'd1', text: 'The river rose fast. Everyone left the old town in time.' })}\n`);
+  expect((await runCli(['--db', db, 'ingest', docs])).code).toBe(0);
+  return db;
+}
+
+describe('no secret is stored or printed, even when a server echoes it', () => {
+  it('featurize --embedder openai: the key echoed in the error is masked on stderr, in runs.error and in inspect runs --json', async () => {
+    const server = await startEchoKeyServer(401);
+    try {
+      const db = await ingested('featurize');
+      const env = { OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: `${server.url}/v1` };
+      const r = await runCli(['--db', db, 'featurize', '--embedder', 'openai'], { env });
+      expect(r.code).not.toBe(0);
+      expect(server.requests).toBeGreaterThan(0);
+      expect(r.stderr).toContain('Incorrect API key provided: ***');
+      const runs = await runCli(['--db', db, 'inspect', 'runs', '--json']);
+      expect(runs.code).toBe(0);
+      expect(runs.stdout).toContain('Incorrect API key provided: ***');
+      expectNoCanary(leftBehind(r, db) + runs.stdout + runs.stderr);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('analyse --env openai and --env anthropic: call records, results and runs hold no key', async () => {
+    const server = await startEchoKeyServer(401);
+    try {
+      const db = await ingested('analyse');
+      expect((await runCli(['--db', db, 'split'])).code).toBe(0);
+      const openai = await runCli(['--db', db, 'analyse', '--env', 'openai', '--no-cache'], { env: { OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: `${server.url}/v1` } });
+      const anthropic = await runCli(['--db', db, 'analyse', '--env', 'anthropic', '--no-cache'], { env: { ANTHROPIC_API_KEY: ANTHROPIC_CANARY, ANTHROPIC_BASE_URL: server.url } });
+      expect(server.requests).toBeGreaterThan(1);
+      for (const r of [openai, anthropic]) {
+        expect(r.code).toBe(2);
+        expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^llmops: analyse: provider rejected the request \(401\)/);
+      }
+      const runs = await runCli(['--db', db, 'inspect', 'runs', '--json']);
+      expectNoCanary(leftBehind(openai, db) + anthropic.stdout + anthropic.stderr + runs.stdout);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('monitor from Langfuse with refused credentials: one masked line, exit 2, no key or Basic header anywhere', async () => {
+    const lf = await startFakeLangfuseApi({ publicKey: 'pk-lf-right', secretKey: 'sk-lf-right', echoCredentials: true });
+    try {
+      const db = join(dir.path, 'monitor.db');
+      const cfg = join(dir.path, 'lf.yaml');
+      writeFileSync(cfg, 'name: lf\nsource: { type: langfuse }\nmetrics: [{ name: length }]\npublish: [{ type: sql }]\n');
+      const env = { LANGFUSE_PUBLIC_KEY: LF_PUBLIC, LANGFUSE_SECRET_KEY: LF_SECRET, LANGFUSE_BASE_URL: lf.url };
+      const r = await runCli(['--db', db, 'monitor', cfg], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toEqual([
+        `llmops: source langfuse: Langfuse at ${lf.url} refused the credentials (HTTP 401): check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL`,
+      ]);
+      expect(lf.requests.length).toBeGreaterThan(0);
+      expectNoCanary(leftBehind(r, db));
+    } finally {
+      await lf.close();
+    }
+  });
+
+  it('monitor publishing to Langfuse with refused credentials: exit 2, one line, and the item stored by the SQL publisher is masked', async () => {
+    const lf = await startFakeLangfuseApi({ publicKey: 'pk-lf-right', secretKey: 'sk-lf-right', echoCredentials: true });
+    try {
+      const db = join(dir.path, 'publish.db');
+      const traces = join(dir.path, 'traces.jsonl');
+      writeFileSync(traces, `${JSON.stringify({ id: 'a', trace_id: 't-1', input: `my key is ${OPENAI_CANARY}`, output: 'noted' })}\n`);
+      const cfg = join(dir.path, 'pub.yaml');
+      writeFileSync(cfg, `name: pub\nsource: { type: jsonl, path: ${traces} }\nmetrics: [{ name: length }]\npublish: [{ type: sql }, { type: langfuse }]\n`);
+      const env = { LANGFUSE_PUBLIC_KEY: LF_PUBLIC, LANGFUSE_SECRET_KEY: LF_SECRET, LANGFUSE_BASE_URL: lf.url, OPENAI_API_KEY: OPENAI_CANARY };
+      const r = await runCli(['--db', db, 'monitor', cfg], { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n').at(-1)).toBe(
+        `llmops: publish langfuse: Langfuse at ${lf.url} refused the credentials (HTTP 401): check LANGFUSE_PUBLIC_KEY, LANGFUSE_SECRET_KEY and LANGFUSE_BASE_URL`,
+      );
+      expectNoCanary(leftBehind(r, db));
+    } finally {
+      await lf.close();
+    }
+  });
+});
