@@ -273,7 +273,9 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
   it('an answer that failed validation is not cached: the rerun asks the provider again', async () => {
     const p = await prepared('sqlite', 1);
     const { defaultResponder } = await import('../fakes/fake-llm-server.js');
-    const asked = () => anthropic.requests.filter((r) => JSON.stringify(r.body.messages[0]).includes('Doc 0 is great.')).length;
+    // Other tests ask about the same texts: count only this test's requests.
+    const before = anthropic.requests.length;
+    const asked = () => anthropic.requests.slice(before).filter((r) => JSON.stringify(r.body.messages[0]).includes('Doc 0 is great.')).length;
     anthropic.setResponder((input) => (input.messages[0]!.content.includes('Doc 0 is great.') ? 'I would rather not say.' : defaultResponder(input)));
     try {
       const first = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '1'], { env: anthropicEnv() });
@@ -395,7 +397,7 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
           expect(await dangling()).toBe(0);
           const texts = (await p.db.db.selectFrom('sentences').select('text').execute()).map((x) => x.text);
           const requested = anthropic.requests.slice(n0).map((q) => JSON.stringify(q.body.messages[0]));
-          const logged = after.calls.map((c) => String(c.messages));
+          const logged = after.calls.map((c) => (typeof c.messages === 'string' ? c.messages : JSON.stringify(c.messages)));
           for (const t of texts) {
             const asked = requested.filter((q) => q.includes(JSON.stringify(t).slice(1, -1))).length;
             const answered = logged.filter((m) => m.includes(JSON.stringify(t).slice(1, -1))).length;
