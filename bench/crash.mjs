@@ -242,6 +242,7 @@ async function analyseInvariants(probe, v) {
 //   total(ctx)    how many items the command will process (the range of kill points)
 //   command(ctx)  llmops arguments (after --db)
 //   env(ctx)      extra environment for the command (optional)
+//   workers       processes of the command run (and killed) at once (optional, default 1)
 //   progress(probe)  items committed so far (polled while the command runs)
 //   check(probe, ctx, violations)  pushes a message per broken invariant; returns the item count
 //   teardown(ctx) optional: stop helpers; may add violations (ctx.violations)
