@@ -17,7 +17,6 @@ export type ItemOutcome = {
   costUsd: number;
 };
 
-/** A W3C/OTel-style trace id (32 hex): the same id in results, the call log and Langfuse. */
 /** Errors no retry will fix for any item: stop the run instead of failing every item. */
 export function isFatalProviderError(err: unknown): boolean {
   const status = (err as { status?: number })?.status;
@@ -35,6 +34,8 @@ export async function analyseItem(
   const traceId = newTraceId();
   try {
     const out = await runTask(client, task, { text }, { traceId, signal });
+    // Only a valid answer is cached: a failed one must be asked again by the next run.
+    await client.remember(out.result);
     return {
       status: 'ok',
       value: out.value,

@@ -6,6 +6,7 @@ import { TEXT_FIELD_CANDIDATES } from '../ingest/map-record.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
+import { createCallSignals } from './call-signals.js';
 import { addOutcome, emptySummary, type AnalyseSummary } from './summary.js';
 
 export type AnalyseStreamOptions = {
@@ -49,6 +50,7 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
   const maxWindow = opts.concurrency * 4;
 
   const drainOne = async () => (await window.shift()!)();
+  const signals = createCallSignals(opts.signal);
 
   for await (const rec of readJsonRecords(input)) {
     if (opts.signal?.aborted || out.closedByReader) break;
@@ -73,7 +75,7 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
     }
     const t = text!;
     const pending = limit(async () => {
-      const o = await analyseItem(client, opts.task, t, opts.redact, opts.signal);
+      const o = await signals.with((signal) => analyseItem(client, opts.task, t, opts.redact, signal));
       return async () => {
         addOutcome(summary, o);
         await out.write(resultRecord(obj, t, opts.task, o));
@@ -84,6 +86,7 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
     if (window.length >= maxWindow) await drainOne();
   }
   while (window.length > 0) await drainOne();
+  signals.dispose();
   summary.interrupted = Boolean(opts.signal?.aborted);
   summary.elapsed_s = (performance.now() - started) / 1000;
   return summary;

@@ -15,6 +15,7 @@ import {
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
+import { createCallSignals } from './call-signals.js';
 import { addOutcome, emptySummary, type AnalyseSummary } from './summary.js';
 
 export type AnalyseOptions = {
@@ -59,12 +60,21 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
     buffer = [];
     lastFlush = performance.now();
     writing = writing.then(async () => {
-      await client.flush(); // the calls these results link to are logged first
-      await saveResults(db.db, rows, worker);
+      // The calls these results link to (and the cache entries naming them) are committed in
+      // the results' own transaction. Taken now, at write time: every buffered result's calls
+      // are already in the outbox (the store hook runs before a call returns). A call log that
+      // cannot join the transaction (MongoDB) is flushed first instead.
+      if (client.outbox) {
+        await saveResults(db.db, rows, worker, client.outbox.take());
+      } else {
+        await client.flush();
+        await saveResults(db.db, rows, worker);
+      }
     });
     writing.catch((err) => void (fatal ??= err));
     return writing;
   };
+  const signals = createCallSignals(opts.signal);
   const renewal = setInterval(() => void renewClaims(db.db, worker, LEASE_MS).catch(() => {}), LEASE_MS / 3);
   renewal.unref();
 
@@ -72,7 +82,7 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
     if (opts.signal?.aborted || fatal) return;
     let outcome: ItemOutcome;
     try {
-      outcome = await analyseItem(client, task, s.text, opts.redact, opts.signal);
+      outcome = await signals.with((signal) => analyseItem(client, task, s.text, opts.redact, signal));
     } catch (err) {
       fatal ??= err;
       return;
@@ -142,6 +152,7 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
     await flush();
   } finally {
     clearInterval(renewal);
+    signals.dispose();
     // Whatever was claimed but not finished (interrupted, fatal error) goes back to the pool.
     await releaseClaims(db.db, worker).catch(() => {});
   }

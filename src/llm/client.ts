@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
+import type { CallLogRow } from './hooks/store-hook.js';
 import type { ChatModel, ChatRequest, ChatResult, Hook, LlmCall, Usage } from './types.js';
 
 export type Price = { inputPerMTok: number; outputPerMTok: number };
@@ -13,12 +14,44 @@ export interface ResponseCache {
   put(key: string, entry: CachedAnswer & { provider: string; model: string }): Promise<void>;
 }
 
-export type ClientResult = ChatResult & { callId: string | null; cached: boolean; provider: string; model: string };
+/** One answer to keep in the cache, under the key of the request it answered. */
+export type CacheEntry = { key: string; answer: CachedAnswer & { provider: string; model: string } };
+
+/**
+ * Call-log rows and cache entries waiting to be committed together (the SQL call log). A cache
+ * entry is never committed before the call it names, so a cached answer always has its call row.
+ */
+export interface CallOutbox {
+  remember(entry: CacheEntry): void;
+  /**
+   * Hands over everything buffered, for the caller to commit in its own transaction (with the
+   * records that link to those calls). From the first take on, the caller owns the commits:
+   * the outbox no longer writes on its own timer, only on an explicit flush.
+   */
+  take(): { calls: CallLogRow[]; cache: CacheEntry[] };
+}
+
+export type ClientResult = ChatResult & {
+  callId: string | null;
+  cached: boolean;
+  provider: string;
+  model: string;
+  /** A fresh answer the cache may keep, once the caller knows it is valid (see `remember`). */
+  cacheEntry?: CacheEntry;
+};
 
 export interface LlmClient {
   readonly provider: string;
   readonly model: string;
   generate(req: ChatRequest, signal?: AbortSignal): Promise<ClientResult>;
+  /**
+   * Keeps a valid answer in the cache. The client never caches on its own: an answer that
+   * failed validation must be asked again next time, so only the caller (who validated it)
+   * decides. With the SQL call log the entry is committed together with its call row.
+   */
+  remember(result: ClientResult): Promise<void>;
+  /** The SQL call log's pending rows and cache entries, for callers that commit them in their own transaction; absent when the call log lives elsewhere. */
+  readonly outbox?: CallOutbox;
   /** Writes out what hooks buffer (the call log); call before storing records that link to calls. */
   flush(): Promise<void>;
   /** Flushes hooks (Langfuse) before the process exits. */
@@ -35,6 +68,8 @@ export type ClientOptions = {
   logger: Logger;
   /** Masks secrets; hooks that write anything out apply it (see hooks/redact-hook.ts). */
   redact: (text: string) => string;
+  /** Where cache entries wait for their call rows (the SQL call log); without it they are written at once. */
+  outbox?: CallOutbox;
   /** Wraps each network call (the --rpm throttle); cache hits are not throttled. */
   schedule?: <R>(fn: () => Promise<R>) => Promise<R>;
 };
@@ -108,12 +143,18 @@ export function createLlmClient(opts: ClientOptions): LlmClient {
       }
       await runHooks('after', call);
       const result = call.result!;
-      if (opts.cache && result.finishReason === 'stop' && !call.error) {
-        await opts.cache
-          .put(key, { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: call.stored ? call.id : null, provider: model.provider, model: model.model })
-          .catch((err) => logger.warn(`llm cache write failed: ${errorMessage(err)}`));
-      }
-      return { ...result, callId: call.stored ? call.id : null, cached: false, provider: model.provider, model: model.model };
+      const cacheEntry: CacheEntry | undefined =
+        opts.cache && result.finishReason === 'stop'
+          ? { key, answer: { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: call.stored ? call.id : null, provider: model.provider, model: model.model } }
+          : undefined;
+      return { ...result, callId: call.stored ? call.id : null, cached: false, provider: model.provider, model: model.model, cacheEntry };
+    },
+    outbox: opts.outbox,
+    async remember(result) {
+      const entry = result.cacheEntry;
+      if (!entry || !opts.cache) return;
+      if (opts.outbox) opts.outbox.remember(entry);
+      else await opts.cache.put(entry.key, entry.answer).catch((err) => logger.warn(`llm cache write failed: ${errorMessage(err)}`));
     },
     async flush() {
       for (const hook of new Set([...hooks.before, ...hooks.after])) {

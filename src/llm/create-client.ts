@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/database.js';
-import { createLlmClient, type LlmClient, type ResponseCache } from './client.js';
+import { createLlmClient, type CallOutbox, type LlmClient, type ResponseCache } from './client.js';
 import type { ResolvedEnv } from './profiles/load-profiles.js';
 import type { ChatModel, Hook } from './types.js';
 import { createRedactor } from './secrets.js';
@@ -51,7 +51,7 @@ async function createModel(env: ResolvedEnv): Promise<ChatModel> {
   }
 }
 
-async function createHook(spec: string, where: string, env: ResolvedEnv, deps: ClientDeps): Promise<Hook | null> {
+async function createHook(spec: string, where: string, env: ResolvedEnv, deps: ClientDeps, found: { outbox?: CallOutbox }): Promise<Hook | null> {
   switch (spec) {
     case 'log': {
       const { createLogHook } = await import('./hooks/log-hook.js');
@@ -76,7 +76,9 @@ async function createHook(spec: string, where: string, env: ResolvedEnv, deps: C
         return null;
       }
       const { sqlCallLogSink } = await import('../store/llm-calls-repo.js');
-      return createStoreHook(sqlCallLogSink(deps.db.db));
+      const sink = sqlCallLogSink(deps.db.db);
+      found.outbox = sink;
+      return createStoreHook(sink);
     }
     case 'langfuse': {
       const { createLangfuseHook } = await import('./hooks/langfuse-hook.js');
@@ -110,12 +112,14 @@ export async function createClientFromEnv(env: ResolvedEnv, deps: ClientDeps): P
   const model = await createModel(env);
   const instances = new Map<string, Hook | null>();
   const lists: { before: Hook[]; after: Hook[] } = { before: [], after: [] };
+  // The SQL call log, when the store hook writes one: cache entries wait there for their call rows.
+  const found: { outbox?: CallOutbox } = {};
   for (const phase of ['before', 'after'] as const) {
     for (const [i, spec] of env.hookset[phase].entries()) {
       if (!instances.has(spec)) {
         const where = `${env.shown}: hooksets.${env.hookset.name}.${phase}[${i}]`;
         try {
-          instances.set(spec, await createHook(spec, where, env, deps));
+          instances.set(spec, await createHook(spec, where, env, deps, found));
         } catch (err) {
           if (err instanceof UsageError) throw err;
           throw new UsageError(`${where}: hook "${spec}" cannot start: ${createRedactor()(errorMessage(err))}`);
@@ -143,6 +147,7 @@ export async function createClientFromEnv(env: ResolvedEnv, deps: ClientDeps): P
     parameters: { temperature: env.profile.parameters.temperature, maxTokens: env.profile.parameters.max_tokens },
     price,
     cache,
+    outbox: found.outbox,
     logger: deps.logger,
     redact: createRedactor(),
   });

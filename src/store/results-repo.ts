@@ -2,6 +2,9 @@ import { hostname } from 'node:os';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './types.js';
 import { readJson, writeJson } from './json-column.js';
+import type { CacheEntry } from '../llm/client.js';
+import type { CallLogRow } from '../llm/hooks/store-hook.js';
+import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
 
 /**
  * Work sharing for per-sentence tasks. A worker claims sentences by inserting leases into
@@ -113,13 +116,24 @@ export type ResultRow = {
 };
 
 /**
- * Stores results and drops their leases in one transaction. A failed result may later be
- * replaced by a successful one; a successful one is never replaced.
+ * Stores results, the call-log rows and cache entries they link to, and drops their leases, in
+ * one transaction: after a kill, a result has its call row and its cache entry, or none of the
+ * three exists and the sentence is simply asked again. A failed result may later be replaced
+ * by a successful one; a successful one is never replaced.
  */
-export async function saveResults(db: Kysely<Database>, rows: ResultRow[], worker: string): Promise<void> {
-  if (rows.length === 0) return;
-  const queue = queueName(rows[0]!.task, rows[0]!.task_version);
+export async function saveResults(
+  db: Kysely<Database>,
+  rows: ResultRow[],
+  worker: string,
+  linked: { calls: CallLogRow[]; cache: CacheEntry[] } = { calls: [], cache: [] },
+): Promise<void> {
+  if (rows.length === 0 && linked.calls.length === 0 && linked.cache.length === 0) return;
   await db.transaction().execute(async (trx) => {
+    // Calls first: results and cache entries name them.
+    await insertCallRows(trx, linked.calls);
+    await insertCacheEntries(trx, linked.cache);
+    if (rows.length === 0) return;
+    const queue = queueName(rows[0]!.task, rows[0]!.task_version);
     for (let i = 0; i < rows.length; i += 500) {
       await trx
         .insertInto('results')

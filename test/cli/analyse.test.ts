@@ -263,6 +263,50 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
     d.remove();
   });
 
+  it('an answer that failed validation is not cached: the rerun asks the provider again', async () => {
+    const p = await prepared('sqlite', 1);
+    const { defaultResponder } = await import('../fakes/fake-llm-server.js');
+    // Other tests ask about the same texts: count only this test's requests.
+    const before = anthropic.requests.length;
+    const asked = () => anthropic.requests.slice(before).filter((r) => JSON.stringify(r.body.messages[0]).includes('Doc 0 is great.')).length;
+    anthropic.setResponder((input) => (input.messages[0]!.content.includes('Doc 0 is great.') ? 'I would rather not say.' : defaultResponder(input)));
+    try {
+      const first = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '1'], { env: anthropicEnv() });
+      expect(first.code, first.stderr).toBe(3);
+      expect(ndjson(first.stdout)[0]).toMatchObject({ done: 3, failed: 1 });
+      const n1 = asked();
+      expect(n1).toBeGreaterThan(0);
+      // Same bad answers: the failure is asked again (not replayed from the cache), and fails again.
+      const second = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '1'], { env: anthropicEnv() });
+      expect(second.code).toBe(3);
+      expect(ndjson(second.stdout)[0]).toMatchObject({ done: 0, failed: 1, cached: 0 });
+      expect(asked()).toBe(2 * n1);
+      // The provider recovers: the rerun gets the answer, without --no-cache.
+      anthropic.setResponder(defaultResponder);
+      const third = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic'], { env: anthropicEnv() });
+      expect(third.code, third.stderr).toBe(0);
+      expect(ndjson(third.stdout)[0]).toMatchObject({ done: 1, failed: 0, cached: 0 });
+      expect((await resultsState(p.db)).results.every((x) => x.status === 'ok')).toBe(true);
+    } finally {
+      anthropic.setResponder(defaultResponder);
+      await p.cleanup();
+    }
+  });
+
+  it('--concurrency 16 prints no MaxListenersExceededWarning', async () => {
+    const p = await prepared('sqlite', 8);
+    anthropic.setLatency(30);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '16', '--no-cache'], { env: anthropicEnv() });
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ done: 32 });
+      expect(r.stderr).not.toMatch(/MaxListeners|memory leak/);
+    } finally {
+      anthropic.setLatency(0);
+      await p.cleanup();
+    }
+  });
+
   it('--rpm holds back the next call: at one a minute, the first call is answered before a second one starts', async () => {
     // The spacing itself is asserted on a fake clock in test/llm/rate-limit.test.ts; here only
     // that the flag reaches the client, by order: with 8 slots free and 4 sentences waiting, an
@@ -330,6 +374,48 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
           release();
           anthropic.setResponder(defaultResponder);
           if (!exited) child.kill('SIGKILL');
+          await p.cleanup();
+        }
+      });
+
+      it('kill -9 with the cache on: every result and cache entry has its call row; a sentence is asked at most once more than answered', { timeout: 120_000 }, async () => {
+        const p = await prepared(engine, 30);
+        anthropic.setLatency(30);
+        const n0 = anthropic.requests.length;
+        const dangling = async () => {
+          const results = await p.db.db.selectFrom('results as r').select('r.id').where('r.llm_call_id', 'is not', null).where((eb) => eb.not(eb.exists(eb.selectFrom('llm_calls as c').select('c.id').whereRef('c.id', '=', 'r.llm_call_id')))).execute();
+          const cache = await p.db.db.selectFrom('llm_cache as k').select('k.key').where('k.llm_call_id', 'is not', null).where((eb) => eb.not(eb.exists(eb.selectFrom('llm_calls as c').select('c.id').whereRef('c.id', '=', 'k.llm_call_id')))).execute();
+          return results.length + cache.length;
+        };
+        try {
+          for (const at of [15, 60]) {
+            const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '8'], { env: { ...process.env, ...anthropicEnv() }, stdio: 'ignore' });
+            for (let i = 0; i < 500; i++) {
+              const n = (await p.db.db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n;
+              if (Number(n) >= at) break;
+              await sleep(10);
+            }
+            child.kill('SIGKILL');
+            await new Promise((r) => child.on('close', r));
+            expect(await dangling()).toBe(0);
+          }
+          const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '8'], { env: anthropicEnv() });
+          expect(r.code, r.stderr).toBe(0);
+          const after = await resultsState(p.db);
+          expect(after.results).toHaveLength(120);
+          expect(after.everyOnce).toBe(true);
+          expect(await dangling()).toBe(0);
+          const texts = (await p.db.db.selectFrom('sentences').select('text').execute()).map((x) => x.text);
+          const requested = anthropic.requests.slice(n0).map((q) => JSON.stringify(q.body.messages[0]));
+          const logged = after.calls.map((c) => (typeof c.messages === 'string' ? c.messages : JSON.stringify(c.messages)));
+          for (const t of texts) {
+            const asked = requested.filter((q) => q.includes(JSON.stringify(t).slice(1, -1))).length;
+            const answered = logged.filter((m) => m.includes(JSON.stringify(t).slice(1, -1))).length;
+            expect(answered, t).toBeGreaterThanOrEqual(1);
+            expect(asked, t).toBeLessThanOrEqual(answered + 2); // two kills: at most once more each
+          }
+        } finally {
+          anthropic.setLatency(0);
           await p.cleanup();
         }
       });

@@ -63,13 +63,26 @@ describe('LLM client', () => {
     const model = scriptedModel(['first', 'second']);
     const cache = memoryCache();
     const client = createLlmClient({ model, hooks: { before: [], after: [] }, parameters: { temperature: 0 }, cache, logger: quiet, redact: (s) => s });
-    expect((await client.generate(req('a'))).text).toBe('first');
+    const first = await client.generate(req('a'));
+    expect(first.text).toBe('first');
+    await client.remember(first);
     const again = await client.generate(req('b'));
     expect(again).toMatchObject({ text: 'first', cached: true, costUsd: 0 });
     expect(model.calls).toBe(1);
     const other = await client.generate({ ...req('c'), messages: [{ role: 'user', content: 'something else' }] });
     expect(other.text).toBe('second');
     expect(model.calls).toBe(2);
+  });
+
+  it('caches nothing the caller did not accept: an answer that failed validation is asked again', async () => {
+    const model = scriptedModel(['not json', 'not json either', '{"label":"positive","confidence":0.9}']);
+    const cache = memoryCache();
+    const client = createLlmClient({ model, hooks: { before: [], after: [] }, parameters: { temperature: 0 }, cache, logger: quiet, redact: (s) => s });
+    const task = { ...sentimentTask, maxParseRetries: 0 };
+    await expect(runTask(client, task, { text: 'Great.' }, { traceId: 't' })).rejects.toThrow(/no valid answer/);
+    expect(cache.map.size).toBe(0);
+    await expect(runTask(client, task, { text: 'Great.' }, { traceId: 't' })).rejects.toThrow(/no valid answer/);
+    expect(model.calls).toBe(2); // asked again, not answered from the cache
   });
 
   it('guard repairs a prose-wrapped answer and never replaces a valid one', async () => {

@@ -110,4 +110,35 @@ concurrency: 1
     expect(r.failures[0]!.metric).toBe('rubric');
     expect(r.metrics.find((m) => m.metric === 'length')!.count).toBe(3);
   });
+
+  it('a verdict that failed validation is not cached: the next run asks the model again', async () => {
+    const asked = () => server.requests.filter((q) => JSON.stringify(q.body).includes('Uncached rubric')).length;
+    const yaml = `name: uncached
+source: { type: jsonl, path: traces.jsonl }
+metrics: [{ name: rubric, params: { rubric: "Uncached rubric." } }]
+publish: [{ type: sql }]
+concurrency: 1
+`;
+    const original = (q: { messages: { content: string }[] }) => {
+      const text = q.messages.at(-1)!.content;
+      const ok = /30 days/.test(text.split(/answer:/i).at(-1)!);
+      return JSON.stringify({ score: ok ? 0.9 : 0.2, pass: ok, reason: ok ? 'states the policy' : 'invents a policy' });
+    };
+    server.setResponder(() => 'I cannot judge this.');
+    try {
+      const first = await run(yaml);
+      expect(first.failed).toBe(3);
+      const n1 = asked();
+      expect(n1).toBeGreaterThan(0);
+      const second = await run(yaml);
+      expect(second.failed).toBe(3);
+      expect(asked()).toBe(2 * n1); // asked again, not answered from the cache
+      server.setResponder(original);
+      const third = await run(yaml);
+      expect(third.failed).toBe(0);
+      expect(third.scores).toBe(3);
+    } finally {
+      server.setResponder(original);
+    }
+  });
 });

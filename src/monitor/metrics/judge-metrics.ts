@@ -25,6 +25,8 @@ export class JudgeUnavailable extends Error {}
 async function ask(rt: JudgeRuntime, task: Task<JudgeInput, Verdict>, input: JudgeInput, signal?: AbortSignal): Promise<ScoreValue> {
   const { runTask } = await import('../../llm/tasks/run-task.js');
   const o = await runTask(rt.client!, task, input, { traceId: rt.traceId, signal });
+  // Cached only once the verdict parsed: a judge that failed is asked again by the next run.
+  await rt.client!.remember(o.result);
   return { value: o.value.score, pass: o.value.pass, comment: o.value.reason, scorer: `${o.result.provider}/${o.result.model}`, costUsd: o.costUsd };
 }
 
