@@ -267,11 +267,11 @@ Examples:
         const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
         const { exportWarehouse } = await import('../../inspect/export-warehouse.js');
         const store = await ctx.openWarehouse(db);
-        const out = createNdjsonWriter(file);
+        const out = createNdjsonWriter(file, { label: 'inspect export' });
         try {
           const n = await exportWarehouse(store, out, ctx.signal);
           await out.close();
-          printSummary(ctx, 'inspect export', { file, documents: n }, file === '-');
+          printSummary(ctx, 'inspect export', { file, documents: n }, out.kind === 'stdout');
         } catch (err) {
           await out.abort();
           throw err;
@@ -290,7 +290,7 @@ Examples:
       withStores(cmd, {}, async (ctx, { db }) => {
         const { gatherReportData } = await import('../../inspect/report-data.js');
         const { renderReport } = await import('../../inspect/render-report.js');
-        const { writeFileSync, renameSync } = await import('node:fs');
+        const { writeOutputFile } = await import('../../core/output-file.js');
         const store = await ctx.openWarehouse(db);
         let collections = null;
         try {
@@ -304,9 +304,7 @@ Examples:
         }
         try {
           const data = await gatherReportData(db, store, collections);
-          const tmp = `${f.out}.tmp-${process.pid}`;
-          writeFileSync(tmp, renderReport(data));
-          renameSync(tmp, f.out);
+          await writeOutputFile(f.out, renderReport(data), { label: 'inspect report' });
           printSummary(ctx, 'inspect report', { out: f.out, documents: data.documents, chunks: data.chunks.reduce((s, c) => s + c.counts.length, 0), llm_calls: data.calls_by_day.reduce((s, c) => s + c.calls, 0) });
         } finally {
           if (store.kind !== 'sql') await store.close();
