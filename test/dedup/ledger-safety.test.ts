@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sha256Hex } from '../../src/core/ids.js';
 import { BIN, ndjson, runCli } from '../helpers/cli.js';
@@ -73,7 +73,7 @@ for (const engine of ENGINES) {
       const dir = tempDir();
       try {
         const db = ['--db', target.url];
-        const all = records(20_000, 200);
+        const all = records(10_000, 200);
         const input = join(dir.path, 'in.jsonl');
         writeFileSync(input, lines(all));
         const out = join(dir.path, 'out.jsonl');
@@ -86,16 +86,28 @@ for (const engine of ENGINES) {
           const args = [BIN, 'dedup', '--in', input, '--field', 'text', '--ledger', 'feed', ...(toStdout ? ['--out', '-'] : ['--out', out]), ...db];
           const child = spawn(process.execPath, args, { cwd: dir.path });
           let stdout = '';
-          // On stdout, kill once some output arrived (mid-run for sure); to a file, after a while.
-          const killAtBytes = Math.floor(random() * 2_000_000) + 1;
-          const timer = setTimeout(() => child.kill('SIGKILL'), 500 + random() * 3000);
+          // Killed mid-run for sure: once some output arrived on stdout, or once the file's
+          // temporary copy has grown that far (a timer in case the run ends first).
+          const killAtBytes = Math.floor(random() * 1_500_000) + 1;
+          const kill = () => child.kill('SIGKILL');
+          const timer = setTimeout(kill, 60_000);
           child.stdout.setEncoding('utf8').on('data', (d: string) => {
             stdout += d;
-            if (stdout.length >= killAtBytes) child.kill('SIGKILL');
+            if (stdout.length >= killAtBytes) kill();
           });
+          const poll = toStdout
+            ? undefined
+            : setInterval(() => {
+                try {
+                  if (statSync(`${out}.tmp-${child.pid}`).size >= killAtBytes) kill();
+                } catch {
+                  // not created yet
+                }
+              }, 20);
           child.stderr.resume();
           await new Promise((r) => child.on('close', r));
           clearTimeout(timer);
+          clearInterval(poll);
           // What the reader got: whole lines on stdout, or the file if its rename happened.
           const got = toStdout ? stdout.slice(0, stdout.lastIndexOf('\n') + 1) : existsSync(out) ? readFileSync(out, 'utf8') : '';
           for (const r of ndjson(got)) delivered.add(keyOf(r));
