@@ -22,7 +22,7 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
       const { dedupStore } = await import('./dedup-store.js');
       const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
       await report.close();
-      printSummary(ctx, 'dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note: flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined }, flags.report === undefined || flags.report === '-');
+      printSummary(ctx, 'dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note: flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined }, report.kind === 'stdout');
     } catch (err) {
       await report.abort();
       throw err;

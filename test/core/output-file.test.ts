@@ -207,7 +207,7 @@ describe('output paths through the CLI (process boundary)', () => {
     }
   }, 30_000);
 
-  it('inspect export to an unwritable path: exit 2, one line naming the path, no temp name', async () => {
+  it('inspect export and report to an unwritable path: exit 2, one line naming the path, no temp name', async () => {
     const dir = tempDir();
     try {
       const db = join(dir.path, 'x.db');
@@ -217,6 +217,9 @@ describe('output paths through the CLI (process boundary)', () => {
       const r = await runCli(['--db', db, 'inspect', 'export', target]);
       expect(r.code).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toEqual([`llmops: inspect export: cannot write ${target}: a part of the path is not a folder`]);
+      const report = await runCli(['--db', db, 'inspect', 'report', '--out', join(blocker, 'r.html')]);
+      expect(report.code).toBe(2);
+      expect(report.stderr.trimEnd().split('\n')).toEqual([`llmops: inspect report: cannot write ${join(blocker, 'r.html')}: a part of the path is not a folder`]);
       if (!isRoot) {
         const ro = join(dir.path, 'ro');
         spawnSync('mkdir', ['-m', '555', ro]);
