@@ -135,6 +135,27 @@ for (const engine of ENGINES) {
 }
 
 describe('dedup --ledger on stdout', () => {
+  it('two runs at once sharing a ledger never both pass a key, and together pass every one', async () => {
+    const dir = tempDir();
+    try {
+      const db = ['--db', join(dir.path, 'l.db')];
+      const all = records(6000);
+      const input = join(dir.path, 'in.jsonl');
+      writeFileSync(input, lines(all));
+      // Created up front so the two runs do not race to create the schema.
+      expect((await runCli(['dedup', 'ledger', 'count', ...db])).code).toBe(0);
+      const [a, b] = await Promise.all([0, 1].map(() => runCli(['dedup', '--in', input, '--field', 'text', '--ledger', 'feed', '--out', '-', ...db])));
+      expect(a!.code).toBe(0);
+      expect(b!.code).toBe(0);
+      const ids = [...ndjson(a!.stdout), ...ndjson(b!.stdout)].map((x) => x.id);
+      expect(ids.length).toBe(all.length);
+      expect(new Set(ids).size).toBe(all.length);
+      expect(await ledgerCount(db, 'feed')).toBe(all.length);
+    } finally {
+      dir.remove();
+    }
+  }, 60_000);
+
   it('| head -1: exits quietly, records only keys of records flushed before the reader left', async () => {
     const dir = tempDir();
     try {
