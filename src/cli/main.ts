@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError, LlmopsError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
+import { stdoutEpipeHandled } from '../core/output-file.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerSplit } from './commands/split.js';
 import { register as registerAnalyse } from './commands/analyse.js';
@@ -53,8 +54,13 @@ function loadDotEnv(): void {
 
 export async function main(argv: string[]): Promise<number> {
   // A reader that goes away (`llmops … | head`) is not an error: stop quietly.
+  // A command whose output sink stops on EPIPE itself (dedup: it records only what got out)
+  // finishes its bookkeeping and returns instead.
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
+    if (err.code === 'EPIPE') {
+      if (!stdoutEpipeHandled()) process.exit(0);
+      return;
+    }
     throw err;
   });
   const program = buildProgram();

@@ -1,60 +1,47 @@
-import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
-import type { Writable } from 'node:stream';
+import { openOutput, type OutputKind, type OutputOptions } from './output-file.js';
 
 /**
- * Writes NDJSON to a file or stdout with back-pressure. A file is written under a temporary
- * name and renamed into place on `close()`, so a failed or killed run never leaves half a file;
- * `abort()` removes the temporary file.
+ * Writes NDJSON records to `-`, a file, a FIFO or a device, with back-pressure, through
+ * `openOutput` (see output-file.ts): a regular file is written under a temporary name and
+ * renamed into place on `close()`, so a failed or killed run never leaves half a file; anything
+ * that is not a regular file is written in place. `abort()` removes the temporary file.
  */
 export interface NdjsonWriter {
   write(record: unknown): Promise<void>;
+  /** Resolves once every record written so far was handed to the OS (or the reader left). */
+  flush(): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
   /** True once the reader went away (`| head`): stop producing. */
   readonly closedByReader: boolean;
+  /** Records handed to `write()`, and how many of the first of them the OS has taken. */
+  readonly written: number;
+  readonly flushed: number;
+  /**
+   * True when records reach the target only on `close()` (a regular file, renamed into place);
+   * false when a flushed record is already out (stdout, a pipe, a device).
+   */
+  readonly commitsOnClose: boolean;
+  readonly kind: OutputKind;
 }
 
-export function createNdjsonWriter(target: string): NdjsonWriter {
-  if (target === '-') return streamWriter(process.stdout, null);
-  const tmp = `${target}.tmp-${process.pid}`;
-  const out = createWriteStream(tmp);
-  return streamWriter(out, { tmp, final: target, file: out });
-}
-
-function streamWriter(out: Writable, file: { tmp: string; final: string; file: WriteStream } | null): NdjsonWriter {
-  let closedByReader = false;
-  let failure: Error | null = null;
-  out.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') closedByReader = true;
-    else failure = err;
-  });
+export function createNdjsonWriter(target: string, opts: OutputOptions = {}): NdjsonWriter {
+  const sink = openOutput(target, opts);
   return {
+    write: (record: unknown) => sink.write(`${JSON.stringify(record)}\n`),
+    flush: () => sink.flush(),
+    close: () => sink.close(),
+    abort: () => sink.abort(),
     get closedByReader() {
-      return closedByReader;
+      return sink.closedByReader;
     },
-    async write(record: unknown) {
-      if (failure) throw failure;
-      if (closedByReader) return;
-      if (!out.write(`${JSON.stringify(record)}\n`)) {
-        await Promise.race([once(out, 'drain'), once(out, 'close')]);
-      }
+    get written() {
+      return sink.written;
     },
-    async close() {
-      if (failure) throw failure;
-      if (!file) return;
-      await new Promise<void>((resolve, reject) => file.file.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      renameSync(file.tmp, file.final);
+    get flushed() {
+      return sink.flushed;
     },
-    async abort() {
-      if (!file) return;
-      // The file is opened asynchronously: wait until the stream is closed before removing it.
-      if (!file.file.closed) {
-        const closed = once(file.file, 'close');
-        file.file.destroy();
-        await closed.catch(() => {});
-      }
-      rmSync(file.tmp, { force: true });
-    },
+    commitsOnClose: sink.kind === 'replace',
+    kind: sink.kind,
   };
 }

@@ -17,12 +17,12 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
     if (flags.field && flags.field !== 'content') throw new UsageError('dedup --near on stored documents compares their content (leave out --field, or --field content)');
     const db = await ctx.openDb();
     const store = await ctx.openWarehouse(db);
-    const report = createNdjsonWriter(flags.report ?? '-');
+    const report = createNdjsonWriter(flags.report ?? '-', { label: 'dedup --report' });
     try {
       const { dedupStore } = await import('./dedup-store.js');
       const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
       await report.close();
-      printSummary(ctx, 'dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note: flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined }, flags.report === undefined || flags.report === '-');
+      printSummary(ctx, 'dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note: flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined }, report.kind === 'stdout');
     } catch (err) {
       await report.abort();
       throw err;
@@ -34,8 +34,10 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
   }
   const k = parseKeyFlag(flags.key, flags.field, near);
   const db = flags.ledger ? await ctx.openDb() : undefined;
-  const out = createNdjsonWriter(flags.out ?? '-');
-  const report = flags.report ? createNdjsonWriter(flags.report) : undefined;
+  // On stdout the run itself handles a reader going away (`| head`): it records in the ledger
+  // only the keys of records that got out, then returns.
+  const out = createNdjsonWriter(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
+  const report = flags.report ? createNdjsonWriter(flags.report, { label: 'dedup --report' }) : undefined;
   try {
     const { monitorDb } = await import('../ledger/ledger-tables.js');
     const r = await dedupStream({
@@ -46,11 +48,12 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
       near,
       threshold: flags.threshold,
       ledger: db && flags.ledger ? { db: monitorDb(db.db), namespace: ledgerNamespace(flags.ledger) } : undefined,
-      onCluster: report ? (c) => void report.write(c) : undefined,
+      onCluster: report ? (c) => report.write(c) : undefined,
+      signal: ctx.signal,
     });
-    await out.close();
     await report?.close();
-    printSummary(ctx, 'dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, ledger: flags.ledger }, true);
+    const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : undefined;
+    printSummary(ctx, 'dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, ledger: flags.ledger, note }, true);
   } catch (err) {
     await out.abort();
     await report?.abort();

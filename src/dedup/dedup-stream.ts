@@ -4,7 +4,7 @@ import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { asText, getPath } from '../monitor/dot-path.js';
 import type { MonitorDb } from '../ledger/ledger-tables.js';
-import { insertSeen } from '../ledger/ledger-repo.js';
+import { openDedupLedger } from './dedup-ledger.js';
 import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
 
 export type DedupStreamOptions = {
@@ -17,10 +17,12 @@ export type DedupStreamOptions = {
   threshold: number;
   /** `dedup:<name>` in the ledger: keys seen by earlier runs count as seen. */
   ledger?: { db: MonitorDb; namespace: string };
-  onCluster?: (c: Cluster<string>) => void;
+  onCluster?: (c: Cluster<string>) => Promise<void> | void;
+  /** Aborted (Ctrl-C): stop reading, commit what was written. */
+  signal?: AbortSignal;
 };
 
-export type DedupStreamResult = { read: number; passed: number; dropped: number; clusters: number; invalid: number };
+export type DedupStreamResult = { read: number; passed: number; dropped: number; clusters: number; invalid: number; interrupted?: boolean };
 
 /** The key of one record: the listed dot paths' values (as JSON), or the sha256 of `--field`. */
 export function recordKey(rec: unknown, key: string[] | undefined, field: string | undefined): string | undefined {
@@ -34,70 +36,117 @@ export function recordKey(rec: unknown, key: string[] | undefined, field: string
 }
 
 /**
- * Passes each record whose key is new. Exact keys go to the ledger in batches (in input order:
- * the ledger answers which of a batch are new, atomically, so two concurrent runs with one
- * ledger never both pass the same key). Near mode keeps an in-memory MinHash index.
+ * Passes each record whose key is new. With a ledger, keys are claimed in batches (in input
+ * order: the ledger answers which of a batch are new, atomically, so two concurrent runs with
+ * one ledger never both pass the same key) and committed only once their records reached the
+ * output: after each batch is flushed for stdout or a pipe, after the rename for a file. So the
+ * ledger is never ahead of the output, whatever kills the run. Near mode keeps an in-memory
+ * MinHash index.
+ *
+ * The output is closed here (its commit must come before the ledger's); on an error the caller
+ * aborts it. After the first bad record nothing more is written: the rest of the input is read
+ * only to report every problem.
  */
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
   const problems: string[] = [];
   const seen = new Set<string>();
   const near = o.near ? new NearDuplicateFilter<string>({ threshold: o.threshold }) : undefined;
+  const ledger = o.ledger ? await openDedupLedger(o.ledger.db, o.ledger.namespace) : undefined;
+  // Keys held and written but not yet committed, with the position of their record in the output.
+  let unconfirmed: { key: string; seq: number }[] = [];
   let pending: { rec: unknown; key: string }[] = [];
-  const flush = async () => {
-    if (pending.length === 0) return;
-    const fresh = o.ledger ? await insertSeen(o.ledger.db, o.ledger.namespace, pending.map((p) => p.key)) : undefined;
-    for (const p of pending) {
-      const isNew = fresh ? fresh.delete(p.key) : true;
-      if (isNew) {
-        r.passed++;
-        await o.out.write(p.rec);
-      } else r.dropped++;
-    }
-    pending = [];
+  const stopped = () => o.out.closedByReader || problems.length > 0;
+  /** Commits the held keys whose records the OS has taken (stdout, pipes, devices). */
+  const commitFlushed = async () => {
+    if (!ledger || o.out.commitsOnClose || unconfirmed.length === 0) return;
+    const n = o.out.flushed;
+    let i = 0;
+    while (i < unconfirmed.length && unconfirmed[i]!.seq < n) i++;
+    await ledger.commit(unconfirmed.slice(0, i).map((u) => u.key));
+    unconfirmed = unconfirmed.slice(i);
   };
-  for await (const rec of readJsonRecords(o.input)) {
-    if (!rec.ok) {
-      problems.push(`${rec.file}:${rec.line}: ${rec.reason}`);
-      continue;
-    }
-    r.read++;
-    if (near) {
-      const text = asText(getPath(rec.value, o.field!));
-      if (text === undefined) {
-        problems.push(`${rec.file}:${rec.line}: no field "${o.field}"`);
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0 || o.out.closedByReader) return;
+    const won = ledger ? await ledger.claim(batch.map((p) => p.key)) : undefined;
+    for (const p of batch) {
+      if (won && !won.has(p.key)) {
+        r.dropped++;
         continue;
       }
-      const id = asText(getPath(rec.value, o.idField)) ?? `${rec.file}:${rec.line}`;
-      if (near.offer(id, text)) r.dropped++;
-      else {
-        r.passed++;
-        await o.out.write(rec.value);
+      if (o.out.closedByReader) break;
+      const seq = o.out.written;
+      await o.out.write(p.rec);
+      r.passed++;
+      if (won) unconfirmed.push({ key: p.key, seq });
+    }
+    if (ledger && !o.out.commitsOnClose) {
+      await o.out.flush();
+      await commitFlushed();
+    }
+  };
+  try {
+    for await (const rec of readJsonRecords(o.input)) {
+      if (!rec.ok) {
+        // Records before the first bad one still go out (in order); none after it.
+        if (problems.length === 0 && !near) await flush();
+        problems.push(`${rec.file}:${rec.line}: ${rec.reason}`);
+        continue;
       }
-      continue;
+      r.read++;
+      if (near) {
+        const text = asText(getPath(rec.value, o.field!));
+        if (text === undefined) {
+          problems.push(`${rec.file}:${rec.line}: no field "${o.field}"`);
+          continue;
+        }
+        if (stopped()) continue;
+        const id = asText(getPath(rec.value, o.idField)) ?? `${rec.file}:${rec.line}`;
+        if (near.offer(id, text)) r.dropped++;
+        else {
+          r.passed++;
+          await o.out.write(rec.value);
+        }
+        continue;
+      }
+      const key = recordKey(rec.value, o.key, o.field);
+      if (key === undefined) {
+        if (problems.length === 0) await flush();
+        problems.push(`${rec.file}:${rec.line}: no ${o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`}`);
+        continue;
+      }
+      if (stopped()) continue;
+      if (seen.has(key)) {
+        r.dropped++;
+        continue;
+      }
+      seen.add(key);
+      pending.push({ rec: rec.value, key });
+      if (pending.length >= 500) await flush();
+      if (o.out.closedByReader || o.signal?.aborted) break;
     }
-    const key = recordKey(rec.value, o.key, o.field);
-    if (key === undefined) {
-      problems.push(`${rec.file}:${rec.line}: no ${o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`}`);
-      continue;
+    if (!stopped()) await flush();
+    if (near) {
+      for (const c of near.clusters.values()) await o.onCluster?.(c);
+      r.clusters = near.clusters.size;
     }
-    if (seen.has(key)) {
-      r.dropped++;
-      continue;
+    r.invalid = problems.length;
+    if (problems.length > 0) throw new InputError(`dedup: ${problems.length} bad record(s)`, problems);
+    await o.out.close();
+    if (o.out.commitsOnClose) await ledger?.commitAll();
+    else await commitFlushed();
+    r.interrupted = o.signal?.aborted || undefined;
+    return r;
+  } finally {
+    if (ledger) {
+      // What got out is kept (stdout, a pipe); everything else held goes back to the ledger.
+      await commitFlushed().catch(() => {});
+      await ledger.releaseAll();
+      ledger.close();
     }
-    seen.add(key);
-    pending.push({ rec: rec.value, key });
-    if (pending.length >= 500) await flush();
-    if (o.out.closedByReader) break;
   }
-  await flush();
-  if (near) {
-    for (const c of near.clusters.values()) o.onCluster?.(c);
-    r.clusters = near.clusters.size;
-  }
-  r.invalid = problems.length;
-  if (problems.length > 0) throw new InputError(`dedup: ${problems.length} bad record(s)`, problems);
-  return r;
 }
 
 export function parseKeyFlag(key: string | undefined, field: string | undefined, near: boolean): { key?: string[]; field?: string } {

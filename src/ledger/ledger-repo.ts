@@ -186,40 +186,6 @@ export async function releaseWorker(db: MonitorDb, namespace: string, worker: st
   await db.deleteFrom('monitor_ledger').where('namespace', '=', namespace).where('worker', '=', worker).where('status', '=', sql.lit('claimed')).execute();
 }
 
-/**
- * Records keys as seen in one step (dedup): returns those that were new. Order is kept; a key
- * repeated within `keys` counts once (its first occurrence).
- */
-export async function insertSeen(db: MonitorDb, namespace: string, keys: string[]): Promise<Set<string>> {
-  const unique = [...new Set(keys)];
-  const fresh = new Set<string>();
-  const now = new Date().toISOString();
-  for (let i = 0; i < unique.length; i += BATCH) {
-    const rows = await db
-      .insertInto('monitor_ledger')
-      .values(
-        unique.slice(i, i + BATCH).map((k) => ({
-          namespace,
-          item_id: k,
-          metric: '',
-          metric_version: '',
-          status: 'done' as const,
-          worker: 'dedup',
-          pid: process.pid,
-          host: hostname(),
-          expires_at: null,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.columns(['namespace', 'item_id', 'metric', 'metric_version']).doNothing())
-      .returning('item_id')
-      .execute();
-    for (const r of rows) fresh.add(r.item_id);
-  }
-  return fresh;
-}
-
 export type LedgerSummary = { namespace: string; keys: number; done: number; claimed: number; first: string; last: string };
 
 export async function listLedgers(db: MonitorDb): Promise<LedgerSummary[]> {
@@ -238,8 +204,9 @@ export async function listLedgers(db: MonitorDb): Promise<LedgerSummary[]> {
   return rows.map((r) => ({ namespace: r.namespace, keys: Number(r.keys), done: Number(r.done), claimed: Number(r.keys) - Number(r.done), first: String(r.first), last: String(r.last) }));
 }
 
+/** Keys recorded as done. Claims of runs in progress (or of killed runs, until the next run clears them) are not counted. */
 export async function countKeys(db: MonitorDb, namespace?: string): Promise<number> {
-  let q = db.selectFrom('monitor_ledger').select((eb) => eb.fn.countAll<number>().as('n'));
+  let q = db.selectFrom('monitor_ledger').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', sql.lit('done'));
   if (namespace !== undefined) q = q.where('namespace', '=', namespace);
   return Number((await q.executeTakeFirstOrThrow()).n);
 }

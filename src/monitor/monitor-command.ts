@@ -26,19 +26,19 @@ export async function monitorCommand(ctx: Context, configs: string[], flags: Mon
   if (problems.length) throw new UsageError(problems.join('\n'));
   const db = await ctx.openDb();
   const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
-  const out: NdjsonWriter | undefined = flags.out ? createNdjsonWriter(flags.out) : undefined;
+  const out: NdjsonWriter | undefined = flags.out ? createNdjsonWriter(flags.out, { label: 'monitor --out' }) : undefined;
   const { openMonitor } = await import('./open-monitor.js');
   const opened: import('./open-monitor.js').OpenedMonitor[] = [];
   try {
     for (const m of loaded) {
       if (flags.concurrency) m.config.concurrency = flags.concurrency;
-      opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), out, outIsStdout: flags.out === '-' }));
+      opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), out, outIsStdout: out?.kind === 'stdout' }));
     }
     const { runMonitor } = await import('./run-monitor.js');
     let failedRuns = 0;
     const runOne = async (o: (typeof opened)[number]) => {
       const r = await runMonitor({ monitor: o.monitor, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
-      printRun(ctx, r, flags.out === '-' || o.publishers.some((p) => p.name === 'stdout'));
+      printRun(ctx, r, out?.kind === 'stdout' || o.publishers.some((p) => p.name === 'stdout'));
       if (r.failed > 0) failedRuns++;
       return r;
     };

@@ -125,7 +125,7 @@ Failed sentences are recorded with their reason and retried by the next run; exi
               elapsed_s: Number(s.elapsed_s.toFixed(2)),
               note: s.interrupted ? 'interrupted: the next run carries on' : s.done + s.failed === 0 ? 'nothing new to analyse' : undefined,
             },
-            out !== null && flags.out === '-',
+            out !== null && out.kind === 'stdout',
           );
         };
         try {

@@ -90,7 +90,7 @@ async function runCrawlCommand(ctx: Context, plan: Plan, outTarget: string | und
     });
     await out?.close();
     const { counts: _c, status: _s, domains, ...totals } = summary;
-    const toStderr = outTarget === '-';
+    const toStderr = out?.kind === 'stdout';
     printSummary(
       ctx,
       'crawl',

@@ -17,7 +17,7 @@ export function register(program: Command): void {
     .option('--key <paths>', 'comma-separated dot paths that make a record the same, e.g. user.id,question')
     .option('--field <path>', 'exact: the hash of this field is the key; --near: the text to compare')
     .option('--id-field <path>', 'record id for near-duplicate clusters', 'id')
-    .option('--ledger <name>', 'remember seen keys in the database across runs (exact mode)')
+    .option('--ledger <name>', 'remember seen keys in the --db database across runs (exact mode); a key is recorded once its record is out (flushed, or the file renamed into place)')
     .option('--near', 'near duplicates: MinHash + LSH over character shingles, confirmed by exact Jaccard')
     .option('--threshold <x>', 'near: Jaccard similarity at or above which two texts are duplicates', toThreshold, 0.85)
     .option('--category <name>', 'store mode: only documents of this category')
@@ -44,8 +44,8 @@ Examples:
     .description('The ledger of seen keys (dedup --ledger) and scored items (monitor)')
     .addHelpText('after', '\nExamples:\n  llmops dedup ledger list\n  llmops dedup ledger count --ledger traces\n  llmops dedup ledger prune --older-than 30d\n  llmops dedup ledger export --ledger traces > keys.jsonl');
   for (const [name, desc] of [
-    ['list', 'each ledger (namespace) with its key counts'],
-    ['count', 'how many keys'],
+    ['list', 'each ledger (namespace) with its key counts, recorded and claimed'],
+    ['count', 'how many keys are recorded (claims of runs in progress not counted)'],
     ['prune', 'forget keys older than --older-than'],
     ['export', 'every key as NDJSON'],
   ] as const) {

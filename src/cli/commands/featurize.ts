@@ -123,7 +123,7 @@ Resumable: kill it at any point and run it again; finished documents are skipped
             chunks_per_s: Number((s.chunks / seconds).toFixed(1)),
             note: s.interrupted ? 'interrupted: the next run carries on' : s.documents === 0 ? 'nothing new to featurize' : undefined,
           },
-          out !== null && flags.out === '-',
+          out !== null && out.kind === 'stdout',
         );
       } catch (err) {
         await out?.abort();

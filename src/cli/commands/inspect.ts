@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { createContext, type Context } from '../context.js';
 import { toNonNegativeInt, toPositiveInt } from '../options.js';
 import { printSummary } from '../print.js';
+import type { Db } from '../../store/database.js';
+import type { OutputSink } from '../../core/output-file.js';
 
 /**
  * Rows on stdout: NDJSON for machines, an aligned table for people (long text cut to fit).
@@ -267,11 +269,11 @@ Examples:
         const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
         const { exportWarehouse } = await import('../../inspect/export-warehouse.js');
         const store = await ctx.openWarehouse(db);
-        const out = createNdjsonWriter(file);
+        const out = createNdjsonWriter(file, { label: 'inspect export' });
         try {
           const n = await exportWarehouse(store, out, ctx.signal);
           await out.close();
-          printSummary(ctx, 'inspect export', { file, documents: n }, file === '-');
+          printSummary(ctx, 'inspect export', { file, documents: n }, out.kind === 'stdout');
         } catch (err) {
           await out.abort();
           throw err;
@@ -288,29 +290,39 @@ Examples:
     .addHelpText('after', '\nExample:\n  llmops inspect report --out /tmp/report.html && xdg-open /tmp/report.html')
     .action(async (f: { out: string }, cmd: Command) =>
       withStores(cmd, {}, async (ctx, { db }) => {
-        const { gatherReportData } = await import('../../inspect/report-data.js');
-        const { renderReport } = await import('../../inspect/render-report.js');
-        const { writeFileSync, renameSync } = await import('node:fs');
-        const store = await ctx.openWarehouse(db);
-        let collections = null;
+        const { openOutput } = await import('../../core/output-file.js');
+        // Opened first: a path that cannot be written fails before any work.
+        const sink = openOutput(f.out, { label: 'inspect report' });
         try {
-          const { parseDatabaseUrl } = await import('../../store/database-url.js');
-          const { openVectorStore } = await import('../../featurize/open-vector-store.js');
-          const vectors = await openVectorStore(parseDatabaseUrl(ctx.dbUrl));
-          collections = await vectors.listCollections();
-          await vectors.close();
+          await writeReport(ctx, db, sink, f.out);
         } catch (err) {
-          ctx.logger.debug(`report: no vector store (${String(err)}); chunk limits from the chunks table`);
-        }
-        try {
-          const data = await gatherReportData(db, store, collections);
-          const tmp = `${f.out}.tmp-${process.pid}`;
-          writeFileSync(tmp, renderReport(data));
-          renameSync(tmp, f.out);
-          printSummary(ctx, 'inspect report', { out: f.out, documents: data.documents, chunks: data.chunks.reduce((s, c) => s + c.counts.length, 0), llm_calls: data.calls_by_day.reduce((s, c) => s + c.calls, 0) });
-        } finally {
-          if (store.kind !== 'sql') await store.close();
+          await sink.abort();
+          throw err;
         }
       }),
     );
+}
+
+async function writeReport(ctx: Context, db: Db, sink: OutputSink, out: string): Promise<void> {
+  const { gatherReportData } = await import('../../inspect/report-data.js');
+  const { renderReport } = await import('../../inspect/render-report.js');
+  const store = await ctx.openWarehouse(db);
+  let collections = null;
+  try {
+    const { parseDatabaseUrl } = await import('../../store/database-url.js');
+    const { openVectorStore } = await import('../../featurize/open-vector-store.js');
+    const vectors = await openVectorStore(parseDatabaseUrl(ctx.dbUrl));
+    collections = await vectors.listCollections();
+    await vectors.close();
+  } catch (err) {
+    ctx.logger.debug(`report: no vector store (${String(err)}); chunk limits from the chunks table`);
+  }
+  try {
+    const data = await gatherReportData(db, store, collections);
+    await sink.write(renderReport(data));
+    await sink.close();
+    printSummary(ctx, 'inspect report', { out, documents: data.documents, chunks: data.chunks.reduce((s, c) => s + c.counts.length, 0), llm_calls: data.calls_by_day.reduce((s, c) => s + c.calls, 0) });
+  } finally {
+    if (store.kind !== 'sql') await store.close();
+  }
 }

@@ -104,7 +104,7 @@ Examples:
               sentences_in_store: await countSentences(db.db),
               note: result.interrupted ? 'interrupted: the next run carries on' : result.documents === 0 ? 'nothing new to split' : undefined,
             },
-            out !== null && flags.out === '-',
+            out !== null && out.kind === 'stdout',
           );
         };
         if (watchMs === undefined) await once();

@@ -1,0 +1,371 @@
+import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, type Stats, type WriteStream } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { LlmopsError, UsageError } from './errors.js';
+
+/**
+ * Where every output path goes (`--out`, `--report`, `inspect export`, `inspect report`).
+ *
+ * - `-`, or a path that is our stdout (`/dev/stdout`, or the file stdout is redirected to):
+ *   process.stdout.
+ * - a regular file or a new path: written to `<name>.tmp-<pid>` in the same folder, fsynced,
+ *   then renamed over the target on `close()`, so a failed or killed run never leaves half a
+ *   file. `abort()` removes the temporary file; the next run removes those of dead runs.
+ * - anything else (a FIFO, a device, `/dev/fd/N` of `>(cmd)`): written in place. A rename
+ *   would replace the device or pipe with a regular file and the reader would get nothing.
+ */
+export type OutputKind = 'stdout' | 'replace' | 'in-place';
+
+export interface OutputSink {
+  readonly kind: OutputKind;
+  readonly target: string;
+  /** Chunks handed to `write()`. */
+  readonly written: number;
+  /** Chunks the OS has taken, counted in order: the first `flushed` chunks are out of the process. */
+  readonly flushed: number;
+  /** The reader went away (EPIPE on stdout or a pipe): stop producing. */
+  readonly closedByReader: boolean;
+  /** Resolves when the stream can take more (back-pressure). */
+  write(chunk: string): Promise<void>;
+  /** Resolves once every chunk written so far was handed to the OS, or the reader went away. */
+  flush(): Promise<void>;
+  /** Flushes; for `replace`, fsyncs and renames the temporary file over the target (the commit). */
+  close(): Promise<void>;
+  /** Gives up: the temporary file (if any) is removed, the target untouched. */
+  abort(): Promise<void>;
+}
+
+export type OutputOptions = {
+  /** Named in error messages, e.g. `inspect export`. */
+  label?: string;
+  /**
+   * On stdout, what a reader going away (`| head`) does: `exit` (default) ends the process at
+   * once; `stop` lets the caller see `closedByReader`, finish its bookkeeping and return.
+   */
+  readerGone?: 'exit' | 'stop';
+};
+
+let stdoutSinksStoppingOnEpipe = 0;
+
+/** For main's EPIPE handler: a stdout sink handles the reader going away itself. */
+export function stdoutEpipeHandled(): boolean {
+  return stdoutSinksStoppingOnEpipe > 0;
+}
+
+const REASONS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'not permitted',
+  ENOENT: 'no such folder',
+  ENOTDIR: 'a part of the path is not a folder',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EISDIR: 'is a folder',
+  ENXIO: 'no reader (a socket or a device without a driver)',
+  EFBIG: 'file too large',
+  EIO: 'input/output error',
+};
+
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return (code && REASONS[code]) ?? code ?? String(err);
+}
+
+function cannotWrite(target: string, label: string | undefined, err: unknown, usage: boolean): LlmopsError {
+  const msg = `${label ? `${label}: ` : ''}cannot write ${target}: ${reason(err)}`;
+  return usage ? new UsageError(msg, { cause: err }) : new LlmopsError(msg, { cause: err });
+}
+
+/** The temporary name of an atomic write of `path`; also the pattern stale ones are found by. */
+export function tempPathFor(path: string, pid = process.pid): string {
+  return join(dirname(path), `${basename(path)}.tmp-${pid}`);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes `<name>.tmp-<pid>` files next to `path` whose process is gone (a run killed before
+ * its rename). Only our own naming pattern for this one target, only dead PIDs of this host.
+ */
+export function removeStaleTempFiles(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.tmp-`;
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pidText = name.slice(prefix.length);
+    if (!/^[1-9]\d{0,9}$/.test(pidText)) continue;
+    const pid = Number(pidText);
+    if (pid === process.pid || processAlive(pid)) continue;
+    const file = join(dir, name);
+    try {
+      if (!lstatSync(file).isFile()) continue;
+      rmSync(file, { force: true });
+      removed.push(file);
+    } catch {
+      // Another run removed it first.
+    }
+  }
+  return removed;
+}
+
+type Plan = { kind: 'stdout' } | { kind: 'fd'; fd: number } | { kind: 'replace'; path: string; mode?: number } | { kind: 'in-place'; path: string; fifo: boolean };
+
+/**
+ * Paths that name one of our open descriptors (`/dev/stdout`, `/dev/fd/63` of `>(cmd)`): the
+ * descriptor is written directly. Reopening fails for a socket (ENXIO), and renaming would
+ * replace whatever the shell opened.
+ */
+function descriptorOf(target: string): number | undefined {
+  if (target === '/dev/stdout') return 1;
+  if (target === '/dev/stderr') return 2;
+  const m = /^\/(?:dev\/fd|proc\/self\/fd|proc\/(\d+)\/fd)\/(\d+)$/.exec(target);
+  if (!m || (m[1] !== undefined && Number(m[1]) !== process.pid)) return undefined;
+  const fd = Number(m[2]);
+  try {
+    fstatSync(fd);
+    return fd;
+  } catch {
+    return undefined;
+  }
+}
+
+function plan(target: string, label: string | undefined): Plan {
+  if (target === '-') return { kind: 'stdout' };
+  if (target === '') throw new UsageError(`${label ? `${label}: ` : ''}the output path is empty`);
+  const fd = descriptorOf(target);
+  if (fd === 1) return { kind: 'stdout' };
+  if (fd !== undefined) return { kind: 'fd', fd };
+  let st: Stats;
+  try {
+    st = statSync(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // A new path (or a dangling link, which the rename replaces): written atomically.
+    if (code === 'ENOENT') return { kind: 'replace', path: target };
+    throw cannotWrite(target, label, err, true);
+  }
+  if (st.isDirectory()) throw new UsageError(`${label ? `${label}: ` : ''}cannot write ${target}: is a folder`);
+  if (!st.isFile()) return { kind: 'in-place', path: target, fifo: st.isFIFO() };
+  // Through a symbolic link: replace the file it points to, keep the link.
+  let path = target;
+  try {
+    if (lstatSync(target).isSymbolicLink()) path = realpathSync(target);
+  } catch (err) {
+    throw cannotWrite(target, label, err, true);
+  }
+  return { kind: 'replace', path, mode: st.mode & 0o7777 };
+}
+
+/** Opens `target` for writing as described above. Errors of the path are UsageErrors naming it. */
+export function openOutput(target: string, opts: OutputOptions = {}): OutputSink {
+  const p = plan(target, opts.label);
+  if (p.kind === 'stdout') return streamSink('stdout', target, process.stdout, opts, {});
+  // stdin/stderr stay open for the rest of the process; `/dev/fd/63` is closed at the end (EOF for its reader).
+  if (p.kind === 'fd') return streamSink('in-place', target, createWriteStream('', { fd: p.fd, autoClose: p.fd > 2 }), opts, {});
+  if (p.kind === 'in-place') {
+    const flags = constants.O_WRONLY;
+    // Opening a FIFO blocks until a reader comes: open it off the main thread (the stream does).
+    if (p.fifo) return streamSink('in-place', target, createWriteStream(p.path, { flags: flags as unknown as string }), opts, {});
+    let fd: number;
+    try {
+      fd = openSync(p.path, flags);
+    } catch (err) {
+      throw cannotWrite(target, opts.label, err, true);
+    }
+    return streamSink('in-place', target, createWriteStream('', { fd }), opts, {});
+  }
+  removeStaleTempFiles(p.path);
+  const tmp = tempPathFor(p.path);
+  let fd: number;
+  try {
+    rmSync(tmp, { force: true }); // ours, from an earlier write in this process
+    fd = openSync(tmp, 'wx', 0o666);
+    if (p.mode !== undefined) fchmodSync(fd, p.mode);
+  } catch (err) {
+    throw cannotWrite(target, opts.label, err, true);
+  }
+  const stream = createWriteStream('', { fd, autoClose: false });
+  let fdOpen = true;
+  const closeFd = () => {
+    if (!fdOpen) return;
+    fdOpen = false;
+    closeSync(fd);
+  };
+  return streamSink('replace', target, stream, opts, {
+    async commit() {
+      await endStream(stream);
+      try {
+        fsyncSync(fd);
+        closeFd();
+        renameSync(tmp, p.path);
+      } catch (err) {
+        throw cannotWrite(target, opts.label, err, false);
+      }
+      fsyncDir(dirname(p.path));
+    },
+    async discard() {
+      if (!stream.destroyed) {
+        const closed = waitForAny(stream, ['close']);
+        stream.destroy();
+        await closed;
+      }
+      try {
+        closeFd();
+      } catch {
+        // already closed
+      }
+      rmSync(tmp, { force: true });
+    },
+  });
+}
+
+function fsyncDir(dir: string): void {
+  // Makes the rename itself durable. Some file systems refuse fsync on a folder: best effort.
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not supported here
+  }
+}
+
+function endStream(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (stream.writableFinished) return resolve();
+    stream.end((err?: Error | null) => (err ? reject(err) : resolve()));
+  });
+}
+
+/**
+ * Resolves on the first of `events` (or 'error'), then removes every listener it added.
+ * `Promise.race([once(s, 'drain'), once(s, 'close')])` left the losers' listeners behind on
+ * each wait: after ten waits Node printed MaxListenersExceededWarning.
+ */
+function waitForAny(stream: Writable, events: string[]): Promise<void> {
+  return new Promise((resolve) => {
+    const all = [...events, 'error'];
+    const done = () => {
+      for (const e of all) stream.off(e, done);
+      resolve();
+    };
+    for (const e of all) stream.on(e, done);
+  });
+}
+
+function streamSink(
+  kind: OutputKind,
+  target: string,
+  stream: Writable | WriteStream,
+  opts: OutputOptions,
+  file: { commit?: () => Promise<void>; discard?: () => Promise<void> },
+): OutputSink {
+  let written = 0;
+  let flushed = 0;
+  let closedByReader = false;
+  let failure: LlmopsError | null = null;
+  let finished = false;
+  let waiters: (() => void)[] = [];
+  const settle = () => {
+    if (flushed < written && !failure && !closedByReader) return;
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const stopsOnEpipe = kind === 'stdout' && opts.readerGone === 'stop';
+  if (stopsOnEpipe) stdoutSinksStoppingOnEpipe++;
+  const onError = (err: NodeJS.ErrnoException) => {
+    // After EPIPE the stream is destroyed: the writes queued behind it fail with ERR_STREAM_DESTROYED.
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closedByReader = true;
+    // A FIFO is opened by the stream itself: its open error is still a bad path (exit 2).
+    else failure ??= cannotWrite(target, opts.label, err, err.syscall === 'open');
+    settle();
+  };
+  stream.on('error', onError);
+  let detached = false;
+  const detach = () => {
+    if (detached) return;
+    detached = true;
+    if (stopsOnEpipe) stdoutSinksStoppingOnEpipe--;
+    // process.stdout lives on: leave no listener of ours on it.
+    if (kind === 'stdout') stream.off('error', onError);
+  };
+  const sink: OutputSink = {
+    kind,
+    target,
+    get written() {
+      return written;
+    },
+    get flushed() {
+      return flushed;
+    },
+    get closedByReader() {
+      return closedByReader;
+    },
+    async write(chunk: string) {
+      if (failure) throw failure;
+      if (closedByReader || finished) return;
+      written++;
+      const more = stream.write(chunk, (err) => {
+        if (err) onError(err as NodeJS.ErrnoException);
+        else flushed++;
+        settle();
+      });
+      if (!more && !closedByReader) await waitForAny(stream, ['drain', 'close']);
+      if (failure) throw failure;
+    },
+    async flush() {
+      if (flushed < written && !failure && !closedByReader) await new Promise<void>((r) => waiters.push(r));
+      if (failure) throw failure;
+    },
+    async close() {
+      if (finished) return;
+      try {
+        await sink.flush();
+        if (kind === 'replace') await file.commit!();
+        else if (kind === 'in-place' && !closedByReader) await endStream(stream).catch((err) => onError(err));
+        if (failure) throw failure;
+      } finally {
+        finished = true;
+        detach();
+      }
+    },
+    async abort() {
+      if (finished) return;
+      finished = true;
+      detach();
+      if (kind === 'replace') await file.discard!();
+      else if (kind === 'in-place') stream.destroy();
+    },
+  };
+  return sink;
+}
+
+/** Writes a whole file's content (a report) through the same rules. */
+export async function writeOutputFile(target: string, content: string, opts: OutputOptions = {}): Promise<void> {
+  const sink = openOutput(target, opts);
+  try {
+    await sink.write(content);
+    await sink.close();
+  } catch (err) {
+    await sink.abort();
+    throw err;
+  }
+}
