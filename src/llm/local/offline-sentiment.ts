@@ -28,6 +28,7 @@ import {
   EXPECTATION_FILLERS,
   EXPECTATION_NOUNS,
   EXPECTATION_VERBS,
+  HEDGES,
   NEGATIVE_WORDS,
   NEGATORS,
   NEUTRAL_WORDS,
@@ -70,6 +71,13 @@ const ALPHA = 15;
 const PAIR_VALENCE = 2.0;
 /** A negator flips and weakens: "not bad" is mildly good, not "good" (VADER's 0.74). */
 const NEGATION_FACTOR = -0.74;
+/** A denied negative ("not bad", "nothing terrible") is worth at most this much, less the
+ * stronger the word: denying disaster is faint praise ("not terrible" ≈ meh), denying a
+ * nuisance is a plain good ("no problems"). */
+function deniedNegative(valence: number): number {
+  const v = -valence;
+  return Math.min(-NEGATION_FACTOR * v, Math.max(0.5, 2.2 - 0.5 * v));
+}
 /** How many tokens back a negator reaches. */
 const NEGATION_WINDOW = 3;
 /** How far a direction word looks for its quantity, backwards (subject) and forwards. */
@@ -162,6 +170,7 @@ function buildCues(): { cues: Map<string, Cue>; phraseLength: Map<string, number
   each(NEUTRAL_WORDS, () => {});
   weighted(POSITIVE_WORDS, (c, w) => { c.valence = w; });
   weighted(NEGATIVE_WORDS, (c, w) => { c.valence = -w; });
+  weighted(HEDGES, (c, w) => { c.valence = w; });
   weighted(PHRASES, (c, w) => { c.valence = w; });
   for (const [w, verbs] of EXPECTATION_VERBS) {
     for (const verb of verbs.trim().split(/\s+/)) {
@@ -624,7 +633,10 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
     if (t.inPhrase || t.cue.dir || used[i]) continue;
     if (t.cue.valence) {
       if (t.cue.valence < 0 && remedied(tokens, i)) continue;
-      tally.add(t.cue.valence * modifier(tokens, i, false) * weights(i), i, 'word');
+      const m = modifier(tokens, i, false);
+      // Litotes: "not terrible" is faint praise, not praise; "no problems" is plainly good.
+      const v = t.cue.valence < 0 && m < 0 ? deniedNegative(t.cue.valence) * (m / NEGATION_FACTOR) : t.cue.valence * m;
+      tally.add(v * weights(i), i, m < 0 && t.cue.valence < 0 ? 'denied negative' : 'word');
     } else if (t.cue.excess) {
       // "too long": excess with no sentiment word after it is a complaint.
       const j = nextHead(tokens, i);

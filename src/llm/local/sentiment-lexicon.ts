@@ -49,7 +49,7 @@ export const POSITIVE_WORDS: WeightedList = [
     enjoys pleasure proud honored honoured positive live_up_to lived_up_to lives_up_to
     strengthen strengthened strengthening strengthens bolster bolstered bolsters
     bolstering expand expanded expansion expanding`],
-  [1.2, `fine decent okay ok alright fair reasonable adequate solid clean quick fast safe
+  [1.2, `decent fair reasonable solid clean quick fast safe
     secure stable enhance enhanced welcome welcomed succeed succeeded achieve achieved
     achievement accomplished popular upside cool neat sweet smile smiling laugh peace
     bonus perk cheerful prompt promptly professional authentic opportunity opportunities
@@ -57,6 +57,33 @@ export const POSITIVE_WORDS: WeightedList = [
     selected chosen optimism confident recommendation acceptable agreed cheers yay wow
     progressed modern fix fixed fixes fixing well`],
   [0.6, `free works worked`],
+  // Reviews of films, products and restaurants: the words critics and customers judge with.
+  // Left out on purpose: words with a neutral business sense ("appeal", "original",
+  // "derivative", "gross", "crude", "flat", "mean", "sharp", "moving").
+  [3.2, `masterpiece masterful superlative sublime dazzling riveting gripping mesmerizing
+    mesmerising enchanting exhilarating  unforgettable astonishing astounding
+    miraculous glorious transcendent awe-inspiring jaw-dropping ingenious top-notch
+    first-rate world-class must-see must-have unbeatable heartwarming captivating
+    spellbinding scrumptious sensational genius brilliance exceptionally`],
+  [2.6, `compelling engaging entertaining fascinating funny hilarious witty clever
+    touching poignant heartfelt inventive imaginative intelligent insightful thoughtful
+    thought-provoking stylish sophisticated refreshing   joy joyous joyful
+    vibrant vivid rewarding irresistible well-crafted well-acted well-written well-done
+    well-made well-designed well-built wise wisdom uplifting  inspirational
+     amusing likable likeable lovable loveable adorable succulent mouth-watering
+     enjoyably wonderfully beautifully terrifically excellently gem-like`],
+  [1.9, `   competent worthy commendable admirable memorable
+     absorbing watchable pleasing polished assured sincere  earnest
+    subtle nuanced refined tasteful  courage courageous brave bold
+    encouraging lovingly   speedy crisp sleek cute sexy comfy
+    user-friendly hearty  charm humor humour humorous warmth grace graceful lively
+    playful handsome elegantly skillful skilful skilfully skillfully smart sharp-witted
+    suspenseful moving_and engrossing evocative lyrical haunting resonant honest
+    satisfies satisfy entertains entertained amuses charms delivers excels shines
+    sparkles sparkling soulful`],
+  [1.2, `warm rich lightweight straightforward homemade respectable serviceable interesting
+    capable intriguing powerful versatile appealing`],
+  [1.9, `inspiring`],
 ];
 
 export const NEGATIVE_WORDS: WeightedList = [
@@ -110,12 +137,49 @@ export const NEGATIVE_WORDS: WeightedList = [
     delisted pain storm hurricane earthquake wildfire evacuated arrested arrest jail
     prison homeless resigned resignation fired sacked challenging challenges pressure
     pressures adverse harm harmful disruption disrupted lawsuits struggles obstacles
-    weighed concerns concerned meh greasy salty soggy pricey mistake mistakes rejected
+    weighed concerns concerned greasy salty soggy pricey mistake mistakes rejected
     refused stuck disappeared interrupted stopped stoppage disagree invalid impacted
     adversely inconsistent suspected suspect tough unable inability idle idled laborious
     prosecutor investigation`],
   [0.6, `cold nobody no_one lack lacks lacked problematic doubt doubts questionable
     unclear`],
+  // Reviews of films, products and restaurants (see the note in POSITIVE_WORDS).
+  [3.2, `unwatchable unbearable insufferable excruciating drivel dreck mind-numbing
+    moronic witless idiotic abomination stinker travesty`],
+  [2.6, `junk shoddy inept stupid dumb lame lousy crummy junky unfunny lifeless soulless
+    amateurish obnoxious trashy contemptuous contempt disgust disgusted repulsive
+    revolting insulting insulted unwatchably dull`],
+  [1.9, `tiresome humorless humourless hollow shallow forgettable predictable cliched
+    clichéd cliché clichés formulaic trite hackneyed contrived pretentious self-indulgent
+    overlong overwrought overblown overdone bloated muddled incoherent clumsy clumsily
+    sloppy ridiculous laughable preposterous unconvincing uninspired uninteresting
+    unimaginative unoriginal unpleasant irritating offensive distasteful tasteless
+    exploitative sleazy vulgar manipulative heavy-handed disjointed plodding ponderous
+    dreary drab wasted malfunction malfunctioned malfunctions glitchy laggy unresponsive
+    overheats overheating cracked annoyance headache nuisance flaw flaws inattentive
+    unfriendly rubbery disrespected unforgivable unforgivably  mess_of
+    sanitised sanitized stagey stagy unwieldy fuddled incompetence badness fussy
+    lukewarm sadistic gimmicky cheaply half-assed listless tepid limp`],
+  [1.2, `cheesy corny silly absurd implausible sour bitter sappy saccharine schmaltzy
+    mawkish jumble uneven choppy shaky tired drawback drawbacks downside downsides
+    scratched fragile sorry peculiar odd padded unnecessary mediocrity`],
+];
+
+// ---------------------------------------------------------------------------------------
+// Hedges: middling verdicts. "It's an okay phone" is neither praise nor complaint, so these
+// weigh far less than a mild word ("decent", 1.2) and leave a short text neutral on their
+// own; next to a clear word they barely move it ("okay, but the battery died" is negative).
+// ---------------------------------------------------------------------------------------
+
+export const HEDGES: WeightedList = [
+  [0.3, `okay ok alright all_right fine adequate acceptable passable tolerable average
+    so-so so_so does_the_job did_the_job as_expected as_advertised`],
+  [0, `it_is_what_it_is middle_of_the_road run_of_the_mill nothing_more_nothing_less
+    neither_good_nor_bad not_great_not_terrible not_good_not_bad`],
+  [-0.6, `nothing_special nothing_spectacular nothing_remarkable nothing_great
+    nothing_amazing nothing_fancy nothing_exceptional nothing_outstanding nothing_to_write_home_about
+    nothing_to_rave_about not_the_best hit_or_miss hit_and_miss mixed_bag mixed_feelings
+    could_be_better could_have_been_better meh`],
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -125,12 +189,17 @@ export const NEGATIVE_WORDS: WeightedList = [
 export const PHRASES: WeightedList = [
   [2.8, `works_like_a_charm worth_every_penny above_and_beyond better_than_expected
     better_than_anticipated five_stars 5_stars`],
-  [2.0, `worth_it worth_the_money worth_the_price worth_the_wait worth_the_trip
+  [2.0, `not_bad_at_all n't_bad_at_all no_problems_at_all ca_n't_go_wrong cannot_go_wrong
+    wo_n't_regret wo_n't_be_disappointed not_disappointed
+    n't_disappointed a_plus big_plus highly_recommended
+    worth_it worth_the_money worth_the_price worth_the_wait worth_the_trip
     worth_the_visit value_for_money thumbs_up be_back come_back_again n't_complain
     no_complaints well_made well_worth step_forward on_track back_to_normal
     returned_to_profit return_to_profit back_in_the_black back_to_profit
     stronger_than_expected higher_than_expected performed_well doing_well went_well`],
-  [-2.0, `worse_than_expected weaker_than_expected lower_than_expected fell_short
+  [-2.0, `do_n't_buy not_buy never_buy n't_waste_your save_your_money
+    more_trouble_than waste_of zero_stars no_stars
+    worse_than_expected weaker_than_expected lower_than_expected fell_short
     falls_short fall_short profit_warning laid_off lay_off lays_off laying_off job_cuts
     job_losses fell_apart falls_apart broke_down went_downhill gone_downhill
     waste_of_money waste_of_time rip_off never_again stay_away let_down let_me_down
