@@ -30,6 +30,7 @@ import {
   EXPECTATION_VERBS,
   HEDGES,
   NEGATIVE_WORDS,
+  NEGATION_TRANSPARENT,
   NEGATORS,
   NEUTRAL_WORDS,
   NOT_NEGATION,
@@ -461,14 +462,18 @@ function modifier(tokens: Token[], i: number, lookAhead: boolean): number {
   return m;
 }
 
-/** Is there a negator within NEGATION_WINDOW tokens before i, in the same clause? */
+const TRANSPARENT = new Set(NEGATION_TRANSPARENT);
+
+/** Is there a negator within NEGATION_WINDOW tokens before i, in the same clause? Copulas,
+ * articles, "or" and the like do not count towards the window. */
 function negatedAt(tokens: Token[], i: number): boolean {
   for (let d = 1, seen = 0; seen < NEGATION_WINDOW && i - d >= 0; d++) {
     const t = tokens[i - d];
     if (t.inPhrase) continue;
     if (isBarrier(t)) return false;
-    seen++;
     if (t.cue.negator) return true;
+    if (TRANSPARENT.has(t.text)) continue;
+    seen++;
   }
   return false;
 }

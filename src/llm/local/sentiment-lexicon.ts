@@ -64,7 +64,7 @@ export const POSITIVE_WORDS: WeightedList = [
     mesmerising enchanting exhilarating  unforgettable astonishing astounding
     miraculous glorious transcendent awe-inspiring jaw-dropping ingenious top-notch
     first-rate world-class must-see must-have unbeatable heartwarming captivating
-    spellbinding scrumptious sensational genius brilliance exceptionally`],
+    spellbinding scrumptious sensational genius brilliance exceptionally amazed amazes`],
   [2.6, `compelling engaging entertaining fascinating funny hilarious witty clever
     touching poignant heartfelt inventive imaginative intelligent insightful thoughtful
     thought-provoking stylish sophisticated refreshing   joy joyous joyful
@@ -80,8 +80,8 @@ export const POSITIVE_WORDS: WeightedList = [
     playful handsome elegantly skillful skilful skilfully skillfully smart sharp-witted
     suspenseful moving_and engrossing evocative lyrical haunting resonant honest
     satisfies satisfy entertains entertained amuses charms delivers excels shines
-    sparkles sparkling soulful`],
-  [1.2, `warm rich lightweight straightforward homemade respectable serviceable interesting
+    sparkles sparkling soulful fortunately`],
+  [1.2, `functional non-issue warm rich lightweight straightforward homemade respectable serviceable interesting
     capable intriguing powerful versatile appealing`],
   [1.9, `inspiring`],
 ];
@@ -159,10 +159,11 @@ export const NEGATIVE_WORDS: WeightedList = [
     overheats overheating cracked annoyance headache nuisance flaw flaws inattentive
     unfriendly rubbery disrespected unforgivable unforgivably  mess_of
     sanitised sanitized stagey stagy unwieldy fuddled incompetence badness fussy
-    lukewarm sadistic gimmicky cheaply half-assed listless tepid limp`],
+    lukewarm sadistic gimmicky cheaply half-assed listless tepid limp froze freezes
+    skimped skimp skimps shortcoming shortcomings nonresponsive`],
   [1.2, `cheesy corny silly absurd implausible sour bitter sappy saccharine schmaltzy
     mawkish jumble uneven choppy shaky tired drawback drawbacks downside downsides
-    scratched fragile sorry peculiar odd padded unnecessary mediocrity`],
+    scratched fragile sorry peculiar odd padded unnecessary mediocrity unpredictable`],
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -197,7 +198,9 @@ export const PHRASES: WeightedList = [
     no_complaints well_made well_worth step_forward on_track back_to_normal
     returned_to_profit return_to_profit back_in_the_black back_to_profit
     stronger_than_expected higher_than_expected performed_well doing_well went_well`],
-  [-2.0, `do_n't_buy not_buy never_buy n't_waste_your save_your_money
+  [-2.0, `not_crazy_about n't_crazy_about will_avoid i_will_avoid avoid_this
+    left_me_cold left_us_cold leaves_me_cold leaves_you_cold left_you_cold
+    n't_add_up_to_much do_n't_buy not_buy never_buy n't_waste_your save_your_money
     more_trouble_than waste_of zero_stars no_stars
     worse_than_expected weaker_than_expected lower_than_expected fell_short
     falls_short fall_short profit_warning laid_off lay_off lays_off laying_off job_cuts
@@ -216,7 +219,8 @@ export const PHRASES: WeightedList = [
     step_down`],
   // Scored as zero so their parts do not count: "in line with expectations" is meeting,
   // not beating, a forecast; "fixed price" and "risk management" are just terms.
-  [0, `would_like i_would_like we_would_like in_line_with in_line fixed_price fixed_term
+  [-1.2, `too_many no_way_to there_is_no_way`],
+  [0, `make_no_mistake no_mistake_about would_like i_would_like we_would_like in_line_with in_line fixed_price fixed_term
     fixed_income fixed_assets fixed_line tender_offer waste_management risk_management
     non_recurring one_off crash_course free_of_charge hit_the_market after_taxes
     before_taxes after_tax before_tax goods consumer_goods up_to set_up sets_up
@@ -271,6 +275,13 @@ export const NEGATORS = words(`not no never n't without hardly barely scarcely s
   rarely nobody nothing none neither nor nowhere cannot dont doesnt didnt isnt wasnt
   arent werent cant couldnt wouldnt shouldnt wont havent hasnt hadnt aint no_longer
   far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one`);
+
+/** Words a negation reaches through without using up its window: "doesn't end up being
+ * very inspiring or insightful" denies both adjectives. */
+export const NEGATION_TRANSPARENT = words(`a an the be being been is was are were am very really
+  so that as all at any either or nor seem seems seemed feel feels felt look looks
+  looked sound sounds become becomes became particularly especially exactly quite much
+  terribly overly too`);
 
 /** Remedies: the negative word right after them is what was dealt with, not the news
  * ("solved my problem", "fixed the bug", "helps prevent fraud"). */
