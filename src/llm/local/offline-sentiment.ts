@@ -11,7 +11,10 @@
 //      quantity noun: costs fell (+), revenue fell (−), operating loss narrowed (+). A
 //      numeric comparison ("EUR 5 mn, compared to EUR 7 mn") is scored the same way.
 //   5. Valence words, each scaled by nearby intensifiers/dampeners, flipped by a negator
-//      within three tokens, emphasised when in capitals.
+//      within three tokens (copulas, articles and "or" do not count: "isn't very funny or
+//      clever"), emphasised when in capitals. A denied negative is faint praise ("not
+//      terrible"), not praise; hedges ("okay", "fine", "nothing special") weigh little, so
+//      a middling verdict stays neutral.
 //   6. Sum, add "!" emphasis, squash to a compound score in (−1, 1); below a threshold
 //      tuned on data the sentence is neutral.
 

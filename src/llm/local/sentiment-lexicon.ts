@@ -198,7 +198,9 @@ export const PHRASES: WeightedList = [
     no_complaints well_made well_worth step_forward on_track back_to_normal
     returned_to_profit return_to_profit back_in_the_black back_to_profit
     stronger_than_expected higher_than_expected performed_well doing_well went_well`],
-  [-2.0, `not_crazy_about n't_crazy_about will_avoid i_will_avoid avoid_this
+  [-2.0, `returned_it return_it returning_it sent_it_back send_it_back took_it_back
+    for_a_refund wanted_to_like tried_to_like wanted_to_love n't_turn_on
+    no_longer_works expected_better expected_more not_crazy_about n't_crazy_about will_avoid i_will_avoid avoid_this
     left_me_cold left_us_cold leaves_me_cold leaves_you_cold left_you_cold
     n't_add_up_to_much do_n't_buy not_buy never_buy n't_waste_your save_your_money
     more_trouble_than waste_of zero_stars no_stars
@@ -274,7 +276,8 @@ export const EXCESS_WORDS: WeightedList = [
 export const NEGATORS = words(`not no never n't without hardly barely scarcely seldom
   rarely nobody nothing none neither nor nowhere cannot dont doesnt didnt isnt wasnt
   arent werent cant couldnt wouldnt shouldnt wont havent hasnt hadnt aint no_longer
-  far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one`);
+  far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one
+  could_have_been should_have_been would_have_been might_have_been if_only`);
 
 /** Words a negation reaches through without using up its window: "doesn't end up being
  * very inspiring or insightful" denies both adjectives. */
