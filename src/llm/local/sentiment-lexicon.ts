@@ -64,7 +64,8 @@ export const POSITIVE_WORDS: WeightedList = [
     mesmerising enchanting exhilarating  unforgettable astonishing astounding
     miraculous glorious transcendent awe-inspiring jaw-dropping ingenious top-notch
     first-rate world-class must-see must-have unbeatable heartwarming captivating
-    spellbinding scrumptious sensational genius brilliance exceptionally amazed amazes`],
+    spellbinding scrumptious sensational genius brilliance exceptionally amazed amazes
+    impeccable impeccably perfection tour_de_force top_notch`],
   [2.6, `compelling engaging entertaining fascinating funny hilarious witty clever
     touching poignant heartfelt inventive imaginative intelligent insightful thoughtful
     thought-provoking stylish sophisticated refreshing   joy joyous joyful
@@ -80,8 +81,11 @@ export const POSITIVE_WORDS: WeightedList = [
     playful handsome elegantly skillful skilful skilfully skillfully smart sharp-witted
     suspenseful moving_and engrossing evocative lyrical haunting resonant honest
     satisfies satisfy entertains entertained amuses charms delivers excels shines
-    sparkles sparkling soulful fortunately`],
-  [1.2, `functional non-issue warm rich lightweight straightforward homemade respectable serviceable interesting
+    sparkles sparkling soulful fortunately startling delicately buoyant potent unflinching
+    unforced sly integrity intoxicating stirring miracle wry vitality droll understated
+    audacious hypnotic`],
+  [1.2, `captures bittersweet undeniably uncompromising distinctive sympathetic timely
+    faithful functional non-issue warm rich lightweight straightforward homemade respectable serviceable interesting
     capable intriguing powerful versatile appealing`],
   [1.9, `inspiring`],
 ];
@@ -146,7 +150,7 @@ export const NEGATIVE_WORDS: WeightedList = [
   // Reviews of films, products and restaurants (see the note in POSITIVE_WORDS).
   [3.2, `unwatchable unbearable insufferable excruciating drivel dreck mind-numbing
     moronic witless idiotic abomination stinker travesty`],
-  [2.6, `junk shoddy inept stupid dumb lame lousy crummy junky unfunny lifeless soulless
+  [2.6, `vapid inane joyless dud stupidity junk shoddy inept stupid dumb lame lousy crummy junky unfunny lifeless soulless
     amateurish obnoxious trashy contemptuous contempt disgust disgusted repulsive
     revolting insulting insulted unwatchably dull`],
   [1.9, `tiresome humorless humourless hollow shallow forgettable predictable cliched
@@ -160,10 +164,15 @@ export const NEGATIVE_WORDS: WeightedList = [
     unfriendly rubbery disrespected unforgivable unforgivably  mess_of
     sanitised sanitized stagey stagy unwieldy fuddled incompetence badness fussy
     lukewarm sadistic gimmicky cheaply half-assed listless tepid limp froze freezes
-    skimped skimp skimps shortcoming shortcomings nonresponsive`],
+    skimped skimp skimps shortcoming shortcomings nonresponsive misfire misfires banal
+    exhausting leaden mired numbingly stilted grating monotonous unlikable unfocused devoid
+    meandering retread rehash labored laboured mindless preachy superficial lazy
+    inconsequential clunky unsatisfying shapeless nonsensical ludicrous convoluted
+    meaningless crass embarrassment misery bogged_down bogs_down`],
   [1.2, `cheesy corny silly absurd implausible sour bitter sappy saccharine schmaltzy
     mawkish jumble uneven choppy shaky tired drawback drawbacks downside downsides
-    scratched fragile sorry peculiar odd padded unnecessary mediocrity unpredictable`],
+    scratched fragile sorry peculiar odd padded unnecessary mediocrity unpredictable stiff
+    strained vague hastily alas wannabe hokey murky telegraphed`],
 ];
 
 // ---------------------------------------------------------------------------------------
