@@ -82,6 +82,8 @@ function deniedNegative(valence: number): number {
   const v = -valence;
   return Math.min(-NEGATION_FACTOR * v, Math.max(0.5, 2.2 - 0.5 * v));
 }
+/** Positive words in a question count this much. */
+const QUESTION_FACTOR = 0.4;
 /** How many tokens back a negator reaches. */
 const NEGATION_WINDOW = 3;
 /** How far a direction word looks for its quantity, backwards (subject) and forwards. */
@@ -614,6 +616,7 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
   const clauses = clauseWeights(tokens);
   const weights = (i: number) => (clauses ? clauses[i] : 1);
   const used = new Uint8Array(tokens.length); // quantities consumed by a direction rule
+  const asked = questionMask(tokens);
   const tally = new Tally(tokens, trace);
 
   // Direction and comparison rules first, so their quantities are not scored again.
@@ -644,7 +647,9 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
       const m = modifier(tokens, i, false);
       // Litotes: "not terrible" is faint praise, not praise; "no problems" is plainly good.
       const v = t.cue.valence < 0 && m < 0 ? deniedNegative(t.cue.valence) * (m / NEGATION_FACTOR) : t.cue.valence * m;
-      tally.add(v * weights(i), i, m < 0 && t.cue.valence < 0 ? 'denied negative' : 'word');
+      // Praise inside a question is seldom praise ("Who needs love like this?").
+      const q = asked && asked[i] && v > 0 ? QUESTION_FACTOR : 1;
+      tally.add(v * q * weights(i), i, m < 0 && t.cue.valence < 0 ? 'denied negative' : 'word');
     } else if (t.cue.excess) {
       // "too long": excess with no sentiment word after it is a complaint.
       const j = nextHead(tokens, i);
@@ -667,6 +672,19 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
   return { raw: tally.raw, positive: tally.positive, negative: tally.negative,
     count: tally.count, english: words ? known / words : 0, func: words ? func / words : 0, words,
     exclamations };
+}
+
+/** Which tokens sit in a sentence that ends with "?" (null when none does). */
+function questionMask(tokens: Token[]): Uint8Array | null {
+  if (!tokens.some((t) => t.text === '?')) return null;
+  const mask = new Uint8Array(tokens.length);
+  let inQuestion = 0;
+  for (let k = tokens.length - 1; k >= 0; k--) {
+    const t = tokens[k];
+    if (isSentenceEnd(t)) inQuestion = t.text === '?' ? 1 : 0;
+    else mask[k] = inQuestion;
+  }
+  return mask;
 }
 
 /** Index of the token after the word or phrase that starts at i. */

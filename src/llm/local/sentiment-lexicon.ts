@@ -286,7 +286,7 @@ export const NEGATORS = words(`not no never n't without hardly barely scarcely s
   rarely nobody nothing none neither nor nowhere cannot dont doesnt didnt isnt wasnt
   arent werent cant couldnt wouldnt shouldnt wont havent hasnt hadnt aint no_longer
   far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one
-  could_have_been should_have_been would_have_been might_have_been if_only`);
+  could_have_been should_have_been would_have_been might_have_been if_only least`);
 
 /** Words a negation reaches through without using up its window: "doesn't end up being
  * very inspiring or insightful" denies both adjectives. */
@@ -305,7 +305,7 @@ export const REMEDY_WORDS = words(`solve solved solves solving resolve resolved 
 
 /** Negator combinations that do not negate. Scored as zero phrases. */
 export const NOT_NEGATION = words(`not_only not_just no_doubt no_wonder not_least
-  nothing_but without_doubt no_later`);
+  nothing_but without_doubt no_later at_least at_the_very_least`);
 
 /** "X but Y": Y is what the writer means. Before ×0.5, after ×1.5 (VADER's weights). */
 export const CONTRAST_WORDS = words(`but however nevertheless nonetheless yet`);

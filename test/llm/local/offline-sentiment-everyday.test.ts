@@ -55,6 +55,13 @@ describe('offline sentiment: negation scope', () => {
     expect(label("The film doesn't end up being very inspiring or insightful.")).toBe('negative');
   });
 
+  it('reads "least" as a denial and praise in a question as no praise', () => {
+    expect(score('The least interesting film of the year.')).toBeLessThan(0);
+    expect(label('At least the popcorn was good.')).toBe('positive');
+    expect(label('Is it any good?')).toBe('neutral');
+    expect(label('It is good.')).toBe('positive');
+  });
+
   it('reads what should have been as what was not', () => {
     expect(label('It could have been great.')).toBe('negative');
     expect(label('I wanted to like this movie.')).toBe('negative');
