@@ -8,9 +8,13 @@
 //   - sentiment-dev: ../shared/data/sentiment-dev/sentences.jsonl (Financial PhraseBank,
 //     2,582 sentences, non-commercial licence: read in place, never copied into the repo).
 //   - everyday: test/fixtures/everyday-sentiment.jsonl (our own reviews/news/support lines).
+//   - reviews: bench/data/sentiment-everyday/reviews.jsonl (900 Amazon product and movie
+//     review snippets, human-rated, MIT; see its NOTICE.md), reported as its dev half (tuned
+//     on) and its held-out half (never tuned on) separately.
 // For each: accuracy, per-class precision/recall/F1, macro-F1, confusion matrix, the same
-// figures for two baselines computed here (majority class; plain word counting with our
-// lexicon and no rules) and, for the finance set, published reference figures.
+// figures for baselines computed in the same run (majority class; plain word counting with
+// our lexicon and no rules; VADER from npm `vader-sentiment` with its standard ±0.05
+// compound thresholds) and, for the finance set, published reference figures.
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,8 +26,9 @@ import {
   type SentimentLabel,
 } from '../src/llm/local/offline-sentiment.js';
 import { NEGATIVE_WORDS, POSITIVE_WORDS, words } from '../src/llm/local/sentiment-lexicon.js';
+import vader from 'vader-sentiment';
 
-type Example = { text: string; label: SentimentLabel };
+type Example = { text: string; label: SentimentLabel; split?: string; source?: string };
 type Predictor = (text: string) => SentimentLabel;
 
 const LABELS: SentimentLabel[] = ['positive', 'neutral', 'negative'];
@@ -111,6 +116,14 @@ function wordCountBaseline(): Predictor {
   };
 }
 
+/** VADER as its authors recommend using it: compound ≥ 0.05 positive, ≤ −0.05 negative. */
+function vaderBaseline(): Predictor {
+  return (text) => {
+    const c = vader.SentimentIntensityAnalyzer.polarity_scores(text).compound;
+    return c >= 0.05 ? 'positive' : c <= -0.05 ? 'negative' : 'neutral';
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // Runs.
 // ---------------------------------------------------------------------------------------
@@ -137,23 +150,30 @@ function printCalibration(examples: Example[], results: ReturnType<typeof classi
   console.log(`  accuracy by confidence: ${cells.join(' | ')}`);
 }
 
+/** One line per run of a set, collected for the summary table at the end. */
+const summary: { set: string; ours: number; vader: number; n: number }[] = [];
+
 function runSet(name: string, examples: Example[], reference: string[]): void {
   const counts = LABELS.map((l) => `${l} ${examples.filter((e) => e.label === l).length}`).join(', ');
   console.log(`\n=== ${name}: ${examples.length} sentences (${counts})`);
 
   const results = examples.map((e) => classifySentiment(e.text));
-  printReport(`${OFFLINE_SENTIMENT_MODEL} (neutral below min(${NEUTRAL_THRESHOLD}, 0.22 + 0.006·words))`,
-    evaluate(examples, results.map((r) => r.label)));
+  const ours = evaluate(examples, results.map((r) => r.label));
+  printReport(`${OFFLINE_SENTIMENT_MODEL} (neutral below min(${NEUTRAL_THRESHOLD}, 0.22 + 0.006·words))`, ours);
   printCalibration(examples, results);
 
   const baselines: [string, Predictor][] = [
     ['baseline: majority class', majorityBaseline(examples)],
     ['baseline: plain word count, same lexicon, no rules', wordCountBaseline()],
+    ['baseline: VADER (vader-sentiment 1.1.3, ±0.05)', vaderBaseline()],
   ];
+  let vaderAccuracy = 0;
   for (const [label, predict] of baselines) {
     const r = evaluate(examples, examples.map((e) => predict(e.text)));
     console.log(`  ${label.padEnd(52)} accuracy ${pct(r.accuracy)}   macro-F1 ${pct(r.macroF1)}`);
+    if (label.includes('VADER')) vaderAccuracy = r.accuracy;
   }
+  summary.push({ set: name.replace(/ \(.*$/, ''), ours: ours.accuracy, vader: vaderAccuracy, n: examples.length });
   for (const line of reference) console.log(`  ${line}`);
 
   if (args.includes('--sweep')) {
@@ -186,7 +206,12 @@ function throughput(texts: string[]): number {
   return n / ((performance.now() - start) / 1000);
 }
 
-const devPath = join(repoRoot, '..', 'shared', 'data', 'sentiment-dev', 'sentences.jsonl');
+// The shared data sit beside the main checkout (../shared); a worktree under wt/ is one
+// level deeper. SENTIMENT_DEV overrides both.
+const devPath = process.env.SENTIMENT_DEV ?? [
+  join(repoRoot, '..', 'shared', 'data', 'sentiment-dev', 'sentences.jsonl'),
+  join(repoRoot, '..', '..', 'shared', 'data', 'sentiment-dev', 'sentences.jsonl'),
+].find((p) => existsSync(p)) ?? join(repoRoot, '..', 'shared', 'data', 'sentiment-dev', 'sentences.jsonl');
 const everydayPath = join(repoRoot, 'test', 'fixtures', 'everyday-sentiment.jsonl');
 const allTexts: string[] = [];
 
@@ -203,5 +228,22 @@ if (existsSync(devPath)) {
 const everyday = readJsonl(everydayPath);
 allTexts.push(...everyday.map((e) => e.text));
 runSet('everyday (test/fixtures/everyday-sentiment.jsonl)', everyday, []);
+
+const reviewsPath = join(repoRoot, 'bench', 'data', 'sentiment-everyday', 'reviews.jsonl');
+const reviews = readJsonl(reviewsPath);
+allTexts.push(...reviews.map((e) => e.text));
+for (const split of ['dev', 'heldout']) {
+  const half = reviews.filter((e) => e.split === split);
+  runSet(`reviews ${split} (Amazon + movie snippets, VADER ground truth)`, half, []);
+  for (const source of ['amazon', 'movie']) {
+    runSet(`reviews ${split} ${source}`, half.filter((e) => e.source === source), []);
+  }
+}
+
+console.log('\n=== summary: accuracy, ours vs VADER in this run');
+console.log(`  ${'set'.padEnd(30)} ${'n'.padStart(5)}  ${OFFLINE_SENTIMENT_MODEL.padStart(17)}   VADER`);
+for (const r of summary) {
+  console.log(`  ${r.set.padEnd(30)} ${String(r.n).padStart(5)}  ${pct(r.ours).padStart(17)}  ${pct(r.vader)}`);
+}
 
 console.log(`\nthroughput: ${Math.round(throughput(allTexts)).toLocaleString('en-US')} sentences/s (single thread, ${allTexts.length} sentences cycled)`);

@@ -11,7 +11,10 @@
 //      quantity noun: costs fell (+), revenue fell (−), operating loss narrowed (+). A
 //      numeric comparison ("EUR 5 mn, compared to EUR 7 mn") is scored the same way.
 //   5. Valence words, each scaled by nearby intensifiers/dampeners, flipped by a negator
-//      within three tokens, emphasised when in capitals.
+//      within three tokens (copulas, articles and "or" do not count: "isn't very funny or
+//      clever"), emphasised when in capitals. A denied negative is faint praise ("not
+//      terrible"), not praise; hedges ("okay", "fine", "nothing special") weigh little, so
+//      a middling verdict stays neutral.
 //   6. Sum, add "!" emphasis, squash to a compound score in (−1, 1); below a threshold
 //      tuned on data the sentence is neutral.
 
@@ -28,7 +31,9 @@ import {
   EXPECTATION_FILLERS,
   EXPECTATION_NOUNS,
   EXPECTATION_VERBS,
+  HEDGES,
   NEGATIVE_WORDS,
+  NEGATION_TRANSPARENT,
   NEGATORS,
   NEUTRAL_WORDS,
   NOT_NEGATION,
@@ -70,6 +75,15 @@ const ALPHA = 15;
 const PAIR_VALENCE = 2.0;
 /** A negator flips and weakens: "not bad" is mildly good, not "good" (VADER's 0.74). */
 const NEGATION_FACTOR = -0.74;
+/** A denied negative ("not bad", "nothing terrible") is worth at most this much, less the
+ * stronger the word: denying disaster is faint praise ("not terrible" ≈ meh), denying a
+ * nuisance is a plain good ("no problems"). */
+function deniedNegative(valence: number): number {
+  const v = -valence;
+  return Math.min(-NEGATION_FACTOR * v, Math.max(0.5, 2.2 - 0.5 * v));
+}
+/** Positive words in a question count this much. */
+const QUESTION_FACTOR = 0.4;
 /** How many tokens back a negator reaches. */
 const NEGATION_WINDOW = 3;
 /** How far a direction word looks for its quantity, backwards (subject) and forwards. */
@@ -162,6 +176,7 @@ function buildCues(): { cues: Map<string, Cue>; phraseLength: Map<string, number
   each(NEUTRAL_WORDS, () => {});
   weighted(POSITIVE_WORDS, (c, w) => { c.valence = w; });
   weighted(NEGATIVE_WORDS, (c, w) => { c.valence = -w; });
+  weighted(HEDGES, (c, w) => { c.valence = w; });
   weighted(PHRASES, (c, w) => { c.valence = w; });
   for (const [w, verbs] of EXPECTATION_VERBS) {
     for (const verb of verbs.trim().split(/\s+/)) {
@@ -452,14 +467,18 @@ function modifier(tokens: Token[], i: number, lookAhead: boolean): number {
   return m;
 }
 
-/** Is there a negator within NEGATION_WINDOW tokens before i, in the same clause? */
+const TRANSPARENT = new Set(NEGATION_TRANSPARENT);
+
+/** Is there a negator within NEGATION_WINDOW tokens before i, in the same clause? Copulas,
+ * articles, "or" and the like do not count towards the window. */
 function negatedAt(tokens: Token[], i: number): boolean {
   for (let d = 1, seen = 0; seen < NEGATION_WINDOW && i - d >= 0; d++) {
     const t = tokens[i - d];
     if (t.inPhrase) continue;
     if (isBarrier(t)) return false;
-    seen++;
     if (t.cue.negator) return true;
+    if (TRANSPARENT.has(t.text)) continue;
+    seen++;
   }
   return false;
 }
@@ -597,6 +616,7 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
   const clauses = clauseWeights(tokens);
   const weights = (i: number) => (clauses ? clauses[i] : 1);
   const used = new Uint8Array(tokens.length); // quantities consumed by a direction rule
+  const asked = questionMask(tokens);
   const tally = new Tally(tokens, trace);
 
   // Direction and comparison rules first, so their quantities are not scored again.
@@ -624,7 +644,12 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
     if (t.inPhrase || t.cue.dir || used[i]) continue;
     if (t.cue.valence) {
       if (t.cue.valence < 0 && remedied(tokens, i)) continue;
-      tally.add(t.cue.valence * modifier(tokens, i, false) * weights(i), i, 'word');
+      const m = modifier(tokens, i, false);
+      // Litotes: "not terrible" is faint praise, not praise; "no problems" is plainly good.
+      const v = t.cue.valence < 0 && m < 0 ? deniedNegative(t.cue.valence) * (m / NEGATION_FACTOR) : t.cue.valence * m;
+      // Praise inside a question is seldom praise ("Who needs love like this?").
+      const q = asked && asked[i] && v > 0 ? QUESTION_FACTOR : 1;
+      tally.add(v * q * weights(i), i, m < 0 && t.cue.valence < 0 ? 'denied negative' : 'word');
     } else if (t.cue.excess) {
       // "too long": excess with no sentiment word after it is a complaint.
       const j = nextHead(tokens, i);
@@ -647,6 +672,19 @@ function score(tokens: Token[], trace?: SentimentContribution[]): Evidence {
   return { raw: tally.raw, positive: tally.positive, negative: tally.negative,
     count: tally.count, english: words ? known / words : 0, func: words ? func / words : 0, words,
     exclamations };
+}
+
+/** Which tokens sit in a sentence that ends with "?" (null when none does). */
+function questionMask(tokens: Token[]): Uint8Array | null {
+  if (!tokens.some((t) => t.text === '?')) return null;
+  const mask = new Uint8Array(tokens.length);
+  let inQuestion = 0;
+  for (let k = tokens.length - 1; k >= 0; k--) {
+    const t = tokens[k];
+    if (isSentenceEnd(t)) inQuestion = t.text === '?' ? 1 : 0;
+    else mask[k] = inQuestion;
+  }
+  return mask;
 }
 
 /** Index of the token after the word or phrase that starts at i. */

@@ -49,7 +49,7 @@ export const POSITIVE_WORDS: WeightedList = [
     enjoys pleasure proud honored honoured positive live_up_to lived_up_to lives_up_to
     strengthen strengthened strengthening strengthens bolster bolstered bolsters
     bolstering expand expanded expansion expanding`],
-  [1.2, `fine decent okay ok alright fair reasonable adequate solid clean quick fast safe
+  [1.2, `decent fair reasonable solid clean quick fast safe
     secure stable enhance enhanced welcome welcomed succeed succeeded achieve achieved
     achievement accomplished popular upside cool neat sweet smile smiling laugh peace
     bonus perk cheerful prompt promptly professional authentic opportunity opportunities
@@ -57,6 +57,37 @@ export const POSITIVE_WORDS: WeightedList = [
     selected chosen optimism confident recommendation acceptable agreed cheers yay wow
     progressed modern fix fixed fixes fixing well`],
   [0.6, `free works worked`],
+  // Reviews of films, products and restaurants: the words critics and customers judge with.
+  // Left out on purpose: words with a neutral business sense ("appeal", "original",
+  // "derivative", "gross", "crude", "flat", "mean", "sharp", "moving").
+  [3.2, `masterpiece masterful superlative sublime dazzling riveting gripping mesmerizing
+    mesmerising enchanting exhilarating  unforgettable astonishing astounding
+    miraculous glorious transcendent awe-inspiring jaw-dropping ingenious top-notch
+    first-rate world-class must-see must-have unbeatable heartwarming captivating
+    spellbinding scrumptious sensational genius brilliance exceptionally amazed amazes
+    impeccable impeccably perfection tour_de_force top_notch`],
+  [2.6, `compelling engaging entertaining fascinating funny hilarious witty clever
+    touching poignant heartfelt inventive imaginative intelligent insightful thoughtful
+    thought-provoking stylish sophisticated refreshing   joy joyous joyful
+    vibrant vivid rewarding irresistible well-crafted well-acted well-written well-done
+    well-made well-designed well-built wise wisdom uplifting  inspirational
+     amusing likable likeable lovable loveable adorable succulent mouth-watering
+     enjoyably wonderfully beautifully terrifically excellently gem-like`],
+  [1.9, `   competent worthy commendable admirable memorable
+     absorbing watchable pleasing polished assured sincere  earnest
+    subtle nuanced refined tasteful  courage courageous brave bold
+    encouraging lovingly   speedy crisp sleek cute sexy comfy
+    user-friendly hearty  charm humor humour humorous warmth grace graceful lively
+    playful handsome elegantly skillful skilful skilfully skillfully smart sharp-witted
+    suspenseful moving_and engrossing evocative lyrical haunting resonant honest
+    satisfies satisfy entertains entertained amuses charms delivers excels shines
+    sparkles sparkling soulful fortunately startling delicately buoyant potent unflinching
+    unforced sly integrity intoxicating stirring miracle wry vitality droll understated
+    audacious hypnotic`],
+  [1.2, `captures bittersweet undeniably uncompromising distinctive sympathetic timely
+    faithful functional non-issue warm rich lightweight straightforward homemade respectable serviceable interesting
+    capable intriguing powerful versatile appealing`],
+  [1.9, `inspiring`],
 ];
 
 export const NEGATIVE_WORDS: WeightedList = [
@@ -110,12 +141,55 @@ export const NEGATIVE_WORDS: WeightedList = [
     delisted pain storm hurricane earthquake wildfire evacuated arrested arrest jail
     prison homeless resigned resignation fired sacked challenging challenges pressure
     pressures adverse harm harmful disruption disrupted lawsuits struggles obstacles
-    weighed concerns concerned meh greasy salty soggy pricey mistake mistakes rejected
+    weighed concerns concerned greasy salty soggy pricey mistake mistakes rejected
     refused stuck disappeared interrupted stopped stoppage disagree invalid impacted
     adversely inconsistent suspected suspect tough unable inability idle idled laborious
     prosecutor investigation`],
   [0.6, `cold nobody no_one lack lacks lacked problematic doubt doubts questionable
     unclear`],
+  // Reviews of films, products and restaurants (see the note in POSITIVE_WORDS).
+  [3.2, `unwatchable unbearable insufferable excruciating drivel dreck mind-numbing
+    moronic witless idiotic abomination stinker travesty`],
+  [2.6, `vapid inane joyless dud stupidity junk shoddy inept stupid dumb lame lousy crummy junky unfunny lifeless soulless
+    amateurish obnoxious trashy contemptuous contempt disgust disgusted repulsive
+    revolting insulting insulted unwatchably dull`],
+  [1.9, `tiresome humorless humourless hollow shallow forgettable predictable cliched
+    clichéd cliché clichés formulaic trite hackneyed contrived pretentious self-indulgent
+    overlong overwrought overblown overdone bloated muddled incoherent clumsy clumsily
+    sloppy ridiculous laughable preposterous unconvincing uninspired uninteresting
+    unimaginative unoriginal unpleasant irritating offensive distasteful tasteless
+    exploitative sleazy vulgar manipulative heavy-handed disjointed plodding ponderous
+    dreary drab wasted malfunction malfunctioned malfunctions glitchy laggy unresponsive
+    overheats overheating cracked annoyance headache nuisance flaw flaws inattentive
+    unfriendly rubbery disrespected unforgivable unforgivably  mess_of
+    sanitised sanitized stagey stagy unwieldy fuddled incompetence badness fussy
+    lukewarm sadistic gimmicky cheaply half-assed listless tepid limp froze freezes
+    skimped skimp skimps shortcoming shortcomings nonresponsive misfire misfires banal
+    exhausting leaden mired numbingly stilted grating monotonous unlikable unfocused devoid
+    meandering retread rehash labored laboured mindless preachy superficial lazy
+    inconsequential clunky unsatisfying shapeless nonsensical ludicrous convoluted
+    meaningless crass embarrassment misery bogged_down bogs_down`],
+  [1.2, `cheesy corny silly absurd implausible sour bitter sappy saccharine schmaltzy
+    mawkish jumble uneven choppy shaky tired drawback drawbacks downside downsides
+    scratched fragile sorry peculiar odd padded unnecessary mediocrity unpredictable stiff
+    strained vague hastily alas wannabe hokey murky telegraphed`],
+];
+
+// ---------------------------------------------------------------------------------------
+// Hedges: middling verdicts. "It's an okay phone" is neither praise nor complaint, so these
+// weigh far less than a mild word ("decent", 1.2) and leave a short text neutral on their
+// own; next to a clear word they barely move it ("okay, but the battery died" is negative).
+// ---------------------------------------------------------------------------------------
+
+export const HEDGES: WeightedList = [
+  [0.3, `okay ok alright all_right fine adequate acceptable passable tolerable average
+    so-so so_so does_the_job did_the_job as_expected as_advertised`],
+  [0, `it_is_what_it_is middle_of_the_road run_of_the_mill nothing_more_nothing_less
+    neither_good_nor_bad not_great_not_terrible not_good_not_bad`],
+  [-0.6, `nothing_special nothing_spectacular nothing_remarkable nothing_great
+    nothing_amazing nothing_fancy nothing_exceptional nothing_outstanding nothing_to_write_home_about
+    nothing_to_rave_about not_the_best hit_or_miss hit_and_miss mixed_bag mixed_feelings
+    could_be_better could_have_been_better meh`],
 ];
 
 // ---------------------------------------------------------------------------------------
@@ -125,12 +199,21 @@ export const NEGATIVE_WORDS: WeightedList = [
 export const PHRASES: WeightedList = [
   [2.8, `works_like_a_charm worth_every_penny above_and_beyond better_than_expected
     better_than_anticipated five_stars 5_stars`],
-  [2.0, `worth_it worth_the_money worth_the_price worth_the_wait worth_the_trip
+  [2.0, `not_bad_at_all n't_bad_at_all no_problems_at_all ca_n't_go_wrong cannot_go_wrong
+    wo_n't_regret wo_n't_be_disappointed not_disappointed
+    n't_disappointed a_plus big_plus highly_recommended
+    worth_it worth_the_money worth_the_price worth_the_wait worth_the_trip
     worth_the_visit value_for_money thumbs_up be_back come_back_again n't_complain
     no_complaints well_made well_worth step_forward on_track back_to_normal
     returned_to_profit return_to_profit back_in_the_black back_to_profit
     stronger_than_expected higher_than_expected performed_well doing_well went_well`],
-  [-2.0, `worse_than_expected weaker_than_expected lower_than_expected fell_short
+  [-2.0, `returned_it return_it returning_it sent_it_back send_it_back took_it_back
+    for_a_refund wanted_to_like tried_to_like wanted_to_love n't_turn_on
+    no_longer_works expected_better expected_more not_crazy_about n't_crazy_about will_avoid i_will_avoid avoid_this
+    left_me_cold left_us_cold leaves_me_cold leaves_you_cold left_you_cold
+    n't_add_up_to_much do_n't_buy not_buy never_buy n't_waste_your save_your_money
+    more_trouble_than waste_of zero_stars no_stars
+    worse_than_expected weaker_than_expected lower_than_expected fell_short
     falls_short fall_short profit_warning laid_off lay_off lays_off laying_off job_cuts
     job_losses fell_apart falls_apart broke_down went_downhill gone_downhill
     waste_of_money waste_of_time rip_off never_again stay_away let_down let_me_down
@@ -147,7 +230,8 @@ export const PHRASES: WeightedList = [
     step_down`],
   // Scored as zero so their parts do not count: "in line with expectations" is meeting,
   // not beating, a forecast; "fixed price" and "risk management" are just terms.
-  [0, `would_like i_would_like we_would_like in_line_with in_line fixed_price fixed_term
+  [-1.2, `too_many no_way_to there_is_no_way`],
+  [0, `make_no_mistake no_mistake_about would_like i_would_like we_would_like in_line_with in_line fixed_price fixed_term
     fixed_income fixed_assets fixed_line tender_offer waste_management risk_management
     non_recurring one_off crash_course free_of_charge hit_the_market after_taxes
     before_taxes after_tax before_tax goods consumer_goods up_to set_up sets_up
@@ -201,7 +285,15 @@ export const EXCESS_WORDS: WeightedList = [
 export const NEGATORS = words(`not no never n't without hardly barely scarcely seldom
   rarely nobody nothing none neither nor nowhere cannot dont doesnt didnt isnt wasnt
   arent werent cant couldnt wouldnt shouldnt wont havent hasnt hadnt aint no_longer
-  far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one`);
+  far_from lack_of lacks lacked lacking fail_to failed_to fails_to free_of no_one
+  could_have_been should_have_been would_have_been might_have_been if_only least`);
+
+/** Words a negation reaches through without using up its window: "doesn't end up being
+ * very inspiring or insightful" denies both adjectives. */
+export const NEGATION_TRANSPARENT = words(`a an the be being been is was are were am very really
+  so that as all at any either or nor seem seems seemed feel feels felt look looks
+  looked sound sounds become becomes became particularly especially exactly quite much
+  terribly overly too`);
 
 /** Remedies: the negative word right after them is what was dealt with, not the news
  * ("solved my problem", "fixed the bug", "helps prevent fraud"). */
@@ -213,7 +305,7 @@ export const REMEDY_WORDS = words(`solve solved solves solving resolve resolved 
 
 /** Negator combinations that do not negate. Scored as zero phrases. */
 export const NOT_NEGATION = words(`not_only not_just no_doubt no_wonder not_least
-  nothing_but without_doubt no_later`);
+  nothing_but without_doubt no_later at_least at_the_very_least`);
 
 /** "X but Y": Y is what the writer means. Before ×0.5, after ×1.5 (VADER's weights). */
 export const CONTRAST_WORDS = words(`but however nevertheless nonetheless yet`);

@@ -249,7 +249,7 @@ describe('offline sentiment: accuracy floors', () => {
     }
   });
 
-  it('stays accurate on the everyday fixture (measured 95.6%)', () => {
+  it('stays accurate on the everyday fixture (measured 96.1%)', () => {
     expect(accuracy(fixture)).toBeGreaterThanOrEqual(0.92);
     // No class may collapse: each needs its own recall.
     for (const l of ['positive', 'neutral', 'negative'] as const) {
@@ -259,8 +259,11 @@ describe('offline sentiment: accuracy floors', () => {
   });
 
   // Financial PhraseBank lives outside the repo (non-commercial licence); skip without it.
-  const devPath = join(repoRoot, '..', 'shared', 'data', 'sentiment-dev', 'sentences.jsonl');
-  it.skipIf(!existsSync(devPath))('stays above finance-lexicon VADER (~69%) on sentiment-dev (measured 71.2%)', () => {
+  // Beside the main checkout (../shared) or, from a worktree under wt/, one level further up.
+  const devPath = [join(repoRoot, '..', 'shared'), join(repoRoot, '..', '..', 'shared')]
+    .map((dir) => join(dir, 'data', 'sentiment-dev', 'sentences.jsonl'))
+    .find((p) => existsSync(p)) ?? '';
+  it.skipIf(!devPath)('stays above finance-lexicon VADER (~69%) on sentiment-dev (measured 71.2%)', () => {
     expect(accuracy(readJsonl(devPath))).toBeGreaterThanOrEqual(0.70);
   });
 });
