@@ -47,7 +47,7 @@ describe('llmops analyse, offline (no key, no network)', () => {
     try {
       const r = await runCli(['--db', p.url, 'analyse']);
       expect(r.code, r.stderr).toBe(0);
-      expect(ndjson(r.stdout)[0]).toMatchObject({ command: 'analyse', model: 'local/llmops-lexicon-v1', done: 20, failed: 0 });
+      expect(ndjson(r.stdout)[0]).toMatchObject({ command: 'analyse', model: 'local/llmops-lexicon-v2', done: 20, failed: 0 });
       const s = await resultsState(p.db);
       expect(s.everyOnce).toBe(true);
       const bySentence = new Map((await p.db.db.selectFrom('sentences').select(['id', 'text']).execute()).map((x) => [x.id, x.text]));
@@ -56,7 +56,7 @@ describe('llmops analyse, offline (no key, no network)', () => {
       expect(label('Doc 0 is terrible!')).toBe('negative');
       expect(label('Doc 0 is on Tuesday.')).toBe('neutral');
       for (const x of s.results) {
-        expect(x).toMatchObject({ status: 'ok', provider: 'local', model: 'llmops-lexicon-v1', task: 'sentiment', task_version: 1 });
+        expect(x).toMatchObject({ status: 'ok', provider: 'local', model: 'llmops-lexicon-v2', task: 'sentiment', task_version: 1 });
         expect(x.trace_id).toMatch(/^[0-9a-f]{32}$/);
         if (!x.cached) expect(s.calls.find((c) => c.id === x.llm_call_id)?.trace_id).toBe(x.trace_id);
       }

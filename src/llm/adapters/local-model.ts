@@ -1,7 +1,13 @@
-import { classifySentiment, OFFLINE_SENTIMENT_MODEL } from '../local/offline-sentiment.js';
+import { classifySentiment, OFFLINE_SENTIMENT_ALIASES, OFFLINE_SENTIMENT_MODEL } from '../local/offline-sentiment.js';
 import type { ChatModel, ChatRequest } from '../types.js';
 
 export const LOCAL_MODELS = [OFFLINE_SENTIMENT_MODEL] as const;
+
+/** The local model a profile's name stands for (an old name resolves to the current one). */
+export function resolveLocalModel(name: string): string | undefined {
+  if ((LOCAL_MODELS as readonly string[]).includes(name)) return name;
+  return OFFLINE_SENTIMENT_ALIASES[name];
+}
 
 /**
  * The offline provider: no network, no key. It answers the tasks it has a local model for
@@ -10,7 +16,7 @@ export const LOCAL_MODELS = [OFFLINE_SENTIMENT_MODEL] as const;
 export function createLocalModel(opts: { model: string }): ChatModel {
   return {
     provider: 'local',
-    model: opts.model,
+    model: resolveLocalModel(opts.model) ?? opts.model,
     async generate(req: ChatRequest) {
       const started = performance.now();
       const task = req.tags?.task;

@@ -55,7 +55,13 @@ export type OfflineSentiment = {
 };
 
 /** The model name recorded with each result. Bump when scores change materially. */
-export const OFFLINE_SENTIMENT_MODEL = 'llmops-lexicon-v1';
+export const OFFLINE_SENTIMENT_MODEL = 'llmops-lexicon-v2';
+/**
+ * Earlier names of the same classifier, still accepted in a profile. They run the current
+ * rules and results are recorded under the current name, so a cache keyed by model never
+ * serves an answer of the older rules (v2: hedges, faint praise and review vocabulary).
+ */
+export const OFFLINE_SENTIMENT_ALIASES: Record<string, string> = { 'llmops-lexicon-v1': OFFLINE_SENTIMENT_MODEL };
 
 // ---------------------------------------------------------------------------------------
 // Tunable constants. The neutral threshold was chosen on data (bench/sentiment-accuracy.ts

@@ -81,8 +81,8 @@ export async function resolveEnv(opts: { profiles?: string; env?: string; cwd?: 
     throw new UsageError(`${shown}: profiles.${envEntry.profile}.provider: ${profile.provider} needs ${keyVar}, which is not set (or pick another env: --env offline)`);
   }
   if (profile.provider === 'local') {
-    const { LOCAL_MODELS } = await import('../adapters/local-model.js');
-    if (!(LOCAL_MODELS as readonly string[]).includes(profile.model)) {
+    const { LOCAL_MODELS, resolveLocalModel } = await import('../adapters/local-model.js');
+    if (resolveLocalModel(profile.model) === undefined) {
       throw new UsageError(`${shown}: profiles.${envEntry.profile}.model: the local provider has no model "${profile.model}" (have: ${LOCAL_MODELS.join(', ')})`);
     }
   }

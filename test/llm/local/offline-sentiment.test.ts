@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { createLocalModel } from '../../../src/llm/adapters/local-model.js';
 import {
   classifySentiment,
   explainSentiment,
@@ -28,7 +29,14 @@ function accuracy(examples: Example[]): number {
 
 describe('offline sentiment: API', () => {
   it('names its model', () => {
-    expect(OFFLINE_SENTIMENT_MODEL).toBe('llmops-lexicon-v1');
+    expect(OFFLINE_SENTIMENT_MODEL).toBe('llmops-lexicon-v2');
+  });
+
+  it('a profile naming the old model runs, and records, the current one (no cached v1 answer is reused)', async () => {
+    const model = createLocalModel({ model: 'llmops-lexicon-v1' });
+    expect(model.model).toBe('llmops-lexicon-v2');
+    const r = await model.generate({ messages: [], input: { text: "It's an okay phone." }, tags: { task: 'sentiment' } } as never);
+    expect(JSON.parse(r.text).label).toBe('neutral');
   });
 
   it('returns a label, a compound score in [-1, 1] and a confidence in [0, 1]', () => {
