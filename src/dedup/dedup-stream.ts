@@ -41,6 +41,7 @@ export function recordKey(rec: unknown, key: string[] | undefined, field: string
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
   const problems: string[] = [];
+  const noKey = new LinesWithout(o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`);
   const seen = new Set<string>();
   const near = o.near ? new NearDuplicateFilter<string>({ threshold: o.threshold }) : undefined;
   let pending: { rec: unknown; key: string }[] = [];
@@ -65,7 +66,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     if (near) {
       const text = asText(getPath(rec.value, o.field!));
       if (text === undefined) {
-        problems.push(`${rec.file}:${rec.line}: no field "${o.field}"`);
+        noKey.add(rec.file, rec.line);
         continue;
       }
       const id = asText(getPath(rec.value, o.idField)) ?? `${rec.file}:${rec.line}`;
@@ -78,7 +79,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     }
     const key = recordKey(rec.value, o.key, o.field);
     if (key === undefined) {
-      problems.push(`${rec.file}:${rec.line}: no ${o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`}`);
+      noKey.add(rec.file, rec.line);
       continue;
     }
     if (seen.has(key)) {
@@ -95,9 +96,30 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     for (const c of near.clusters.values()) o.onCluster?.(c);
     r.clusters = near.clusters.size;
   }
-  r.invalid = problems.length;
-  if (problems.length > 0) throw new InputError(`dedup: ${problems.length} bad record(s)`, problems);
+  r.invalid = problems.length + noKey.count;
+  const missing = noKey.summary();
+  if (problems.length === 0 && missing.length === 1) throw new InputError(`dedup: ${missing[0]}`);
+  if (r.invalid > 0) throw new InputError(`dedup: ${r.invalid} bad record(s)`, [...problems, ...missing]);
   return r;
+}
+
+/** Records without the key: one line per file with the count and the first line numbers, not one per record. */
+class LinesWithout {
+  private readonly byFile = new Map<string, { n: number; lines: number[] }>();
+  count = 0;
+  constructor(private readonly what: string) {}
+  add(file: string, line: number): void {
+    this.count++;
+    const f = this.byFile.get(file) ?? { n: 0, lines: [] };
+    f.n++;
+    if (f.lines.length < 5) f.lines.push(line);
+    this.byFile.set(file, f);
+  }
+  summary(): string[] {
+    return [...this.byFile].map(([file, { n, lines }]) =>
+      `${file}: ${n} record${n === 1 ? '' : 's'} without ${this.what}: line${n === 1 ? '' : 's'} ${lines.join(', ')}${n > lines.length ? ', …' : ''}`,
+    );
+  }
 }
 
 export function parseKeyFlag(key: string | undefined, field: string | undefined, near: boolean): { key?: string[]; field?: string } {
