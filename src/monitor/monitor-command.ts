@@ -11,17 +11,15 @@ export async function monitorCommand(ctx: Context, configs: string[], flags: Mon
   if (flags.every && flags.cron) throw new UsageError('monitor: --every and --cron do not go together');
   if (flags.webhookPort !== undefined && !flags.every && !flags.cron) throw new UsageError('monitor: --webhook-port goes with --every or --cron (a one-off run has no prompt cache to refresh)');
   if (flags.webhookPort !== undefined && !process.env.LANGFUSE_WEBHOOK_SECRET) throw new UsageError('monitor --webhook-port: LANGFUSE_WEBHOOK_SECRET is not set');
-  const { loadMonitorConfig } = await import('./monitor-config.js');
-  // Every config is checked before anything runs: one bad file stops all, with every problem.
+  const { readMonitorConfig } = await import('./monitor-config.js');
+  // Every config is checked before the database is opened: one bad file stops all, with every
+  // problem of every file, and leaves no database and no run behind.
   const loaded = [];
   const problems: string[] = [];
   for (const c of configs) {
-    try {
-      loaded.push(await loadMonitorConfig(c));
-    } catch (err) {
-      if (err instanceof UsageError) problems.push(err.message);
-      else throw err;
-    }
+    const r = await readMonitorConfig(c);
+    problems.push(...r.problems);
+    if (r.loaded) loaded.push(r.loaded);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
   const db = await ctx.openDb();

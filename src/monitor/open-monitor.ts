@@ -44,8 +44,23 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     runtime = { env, client, traceId: newTraceId(), prompt: (ref) => promptText(ref, deps.logger) };
     return runtime;
   };
-  const extractor = await createExtractor(config.source, config.extractor, m.baseDir, m.shown);
-  const metrics = await buildMetrics(config.metrics, { judge, baseDir: m.baseDir }, m.shown);
+  // Every problem of the extractor, the metrics and the source's settings at once.
+  const problems: string[] = [];
+  const collect = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.message.split('\n'));
+      return undefined;
+    }
+  };
+  const extractor = await collect(() => createExtractor(config.source, config.extractor, m.baseDir, m.shown));
+  const metrics = await collect(() => buildMetrics(config.metrics, { judge, baseDir: m.baseDir }, m.shown));
+  if (problems.length > 0 || !extractor || !metrics) {
+    await (client as LlmClient | null)?.shutdown();
+    throw new UsageError(problems.join('\n'));
+  }
 
   const publishers: Publisher[] = [];
   const { sqlPublisher, ndjsonPublisher, langfusePublisher } = await import('./publish/publishers.js');
