@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
-import { asText, getPath } from '../monitor/dot-path.js';
+import { asText, getPath } from '../core/dot-path.js';
 import type { MonitorDb } from '../ledger/ledger-tables.js';
 import { insertSeen } from '../ledger/ledger-repo.js';
 import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
