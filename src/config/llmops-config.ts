@@ -54,7 +54,7 @@ export async function loadLlmopsConfig(explicit: string | undefined, cwd = proce
 }
 
 /**
- * Parses YAML text; every syntax error is one line naming the file, line and column. The yaml
+ * Parses YAML text; a syntax error is one line naming the file, line and column. The yaml
  * package fills in line positions only with prettyErrors, which also puts a code frame in the
  * message: a LineCounter gives the position without it.
  */
@@ -63,11 +63,10 @@ export async function parseYamlText(text: string, shown: string): Promise<unknow
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((err) => {
-      const pos = lineCounter.linePos(err.pos[0]);
-      return `${shown}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split('\n')[0]}`;
-    });
-    throw new UsageError(lines.join('\n'));
+    // The first error is the cause; the parser's later ones are mostly its consequences.
+    const err = doc.errors[0]!;
+    const pos = lineCounter.linePos(err.pos[0]);
+    throw new UsageError(`${shown}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split('\n')[0]}`);
   }
   return doc.toJS();
 }
