@@ -29,6 +29,8 @@ export type Context = {
   warehouseUrl: string | undefined;
   /** `{ mustExist: true }` for commands that only read: no database is an error, not a new file. */
   openDb(opts?: import('../store/database.js').OpenOptions): Promise<Db>;
+  /** The database handle before anything is opened: `ready()` opens and migrates; `close()` first leaves nothing behind. */
+  prepareDb(): Promise<Db & { ready(): Promise<void> }>;
   openWarehouse(db: Db): Promise<DocumentStore>;
 };
 
@@ -52,6 +54,11 @@ export async function createContext(globals: GlobalOptions): Promise<Context> {
       const { parseDatabaseUrl } = await import('../store/database-url.js');
       const { openDatabase } = await import('../store/database.js');
       return openDatabase(parseDatabaseUrl(dbUrl), opts);
+    },
+    async prepareDb() {
+      const { parseDatabaseUrl } = await import('../store/database-url.js');
+      const { prepareDatabase } = await import('../store/database.js');
+      return prepareDatabase(parseDatabaseUrl(dbUrl));
     },
     async openWarehouse(db: Db) {
       if (warehouseUrl && /^mongodb(\+srv)?:\/\//i.test(warehouseUrl)) {

@@ -22,15 +22,28 @@ export async function monitorCommand(ctx: Context, configs: string[], flags: Mon
     if (r.loaded) loaded.push(r.loaded);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
-  const db = await ctx.openDb();
+  // The handle exists, the file does not yet: a problem found while setting the monitors up
+  // (a metric module that does not load, a judge without its key) leaves no database behind.
+  const db = await ctx.prepareDb();
   const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
-  const out: NdjsonWriter | undefined = flags.out ? createNdjsonWriter(flags.out) : undefined;
+  let out: NdjsonWriter | undefined;
   const { openMonitor } = await import('./open-monitor.js');
   const opened: import('./open-monitor.js').OpenedMonitor[] = [];
   try {
     for (const m of loaded) {
       if (flags.concurrency) m.config.concurrency = flags.concurrency;
-      opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), out, outIsStdout: flags.out === '-' }));
+      try {
+        opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), outIsStdout: flags.out === '-' }));
+      } catch (err) {
+        if (err instanceof UsageError) problems.push(...err.message.split('\n'));
+        else throw err;
+      }
+    }
+    if (problems.length) throw new UsageError(problems.join('\n'));
+    await db.ready();
+    if (flags.out) {
+      out = createNdjsonWriter(flags.out);
+      for (const o of opened) o.addOut(out);
     }
     const { runMonitor } = await import('./run-monitor.js');
     let failedRuns = 0;

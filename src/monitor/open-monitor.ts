@@ -69,7 +69,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
       if (p.type === 'sql') publishers.push(sqlPublisher(deps.db));
       else if (p.type === 'stdout') {
         // `--out -` already prints every score on stdout: once is enough.
-        if (!(deps.out && deps.outIsStdout)) {
+        if (!deps.outIsStdout) {
           const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
           publishers.push(ndjsonPublisher(createNdjsonWriter('-')));
         }
@@ -77,6 +77,8 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     }
   }
   if (deps.out) publishers.push(ndjsonPublisher(deps.out, 'out'));
+  // --out is opened only once every monitor is set up (so a config error writes nothing).
+  const addOut = (out: NdjsonWriter) => publishers.push(ndjsonPublisher(out, 'out'));
 
   const source = (): AsyncIterable<SourceItem | SourceProblem> => openSource(m, deps);
   return {
@@ -84,6 +86,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     extractor,
     metrics,
     publishers,
+    addOut,
     source,
     async close() {
       for (const p of publishers) if (p.name !== 'out') await p.close().catch(() => {});

@@ -74,38 +74,44 @@ export type OpenOptions = {
 
 const noDatabase = (display: string) => new UsageError(`no llmops database at ${display} (nothing to read: run ingest, crawl or monitor first, or pass --db)`);
 
+/**
+ * The Kysely instance opens the file on its first query (kysely calls the factory then), so a
+ * command can set everything up, find a config problem and stop without creating a file.
+ */
 async function openSqlite(path: string, opts: OpenOptions): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  if (path !== ':memory:') {
-    if (opts.mustExist && !existsSync(path)) throw noDatabase(path);
-    mkdirSync(dirname(path), { recursive: true });
-  }
-  let sqlite;
-  try {
-    sqlite = new BetterSqlite3(path, { fileMustExist: Boolean(opts.mustExist) && path !== ':memory:' });
-  } catch (err) {
-    throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
-  }
-  try {
-    sqlite.pragma('busy_timeout = 15000');
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
-    sqlite.pragma('foreign_keys = ON');
-  } catch (err) {
-    sqlite.close();
-    // The first read of the header: any file that is not SQLite fails here.
-    if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${path} is not a SQLite database`);
-    throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
-  }
-  // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
-  // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
-  // extension exists, everything but vector search still works: see migrate().
-  try {
-    (await import('sqlite-vec')).load(sqlite);
-  } catch {
-    // the vector store reports it when it is needed
-  }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const memory = path === ':memory:';
+  if (!memory && opts.mustExist && !existsSync(path)) throw noDatabase(path);
+  const connect = async () => {
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    let sqlite;
+    try {
+      sqlite = new BetterSqlite3(path, { fileMustExist: Boolean(opts.mustExist) && !memory });
+    } catch (err) {
+      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+    }
+    try {
+      sqlite.pragma('busy_timeout = 15000');
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
+      sqlite.pragma('foreign_keys = ON');
+    } catch (err) {
+      sqlite.close();
+      // The first read of the header: any file that is not SQLite fails here.
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${path} is not a SQLite database`);
+      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+    }
+    // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
+    // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
+    // extension exists, everything but vector search still works: see migrate().
+    try {
+      (await import('sqlite-vec')).load(sqlite);
+    } catch {
+      // the vector store reports it when it is needed
+    }
+    return withStatementCache(sqlite);
+  };
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connect }) });
 }
 
 let pgTypesConfigured = false;
@@ -137,20 +143,40 @@ const PG_USAGE_CODES: Record<string, string> = {
 
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
+  const prepared = await prepareDatabase(target, opts);
+  await prepared.ready();
+  return prepared;
+}
+
+/**
+ * A database handle that has touched nothing yet: no file, no connection, until `ready()`
+ * (which migrates) or a first query. `close()` before that leaves nothing behind, so a
+ * command can hand the handle to everything it sets up and still stop on a config error
+ * without creating the database.
+ */
+export async function prepareDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db & { ready(): Promise<void> }> {
   const db = target.engine === 'sqlite' ? await openSqlite(target.path, opts) : await openPostgres(target.url);
-  try {
-    if (opts.mustExist && !(await hasLlmopsSchema(db))) throw noDatabase(target.display);
-    await migrate(db);
-  } catch (err) {
-    await db.destroy().catch(() => {});
-    if (err instanceof UsageError) throw err;
-    const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string };
-    const why = redactText(errorMessage(cause));
-    if (cause.code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${target.display} is not a SQLite database`);
-    if (cause.code && PG_USAGE_CODES[cause.code]) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
-    throw new LlmopsError(`cannot open database ${target.display}: ${why}`, { cause: err });
-  }
-  return { db, engine: target.engine, display: target.display, close: () => db.destroy() };
+  return {
+    db,
+    engine: target.engine,
+    display: target.display,
+    close: () => db.destroy(),
+    async ready() {
+      try {
+        if (opts.mustExist && !(await hasLlmopsSchema(db))) throw noDatabase(target.display);
+        await migrate(db);
+      } catch (err) {
+        await db.destroy().catch(() => {});
+        if (err instanceof UsageError) throw err;
+        const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string };
+        if (cause instanceof UsageError) throw cause;
+        const why = redactText(errorMessage(cause));
+        if (cause.code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${target.display} is not a SQLite database`);
+        if (cause.code && PG_USAGE_CODES[cause.code]) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
+        throw new LlmopsError(`cannot open database ${target.display}: ${why}`, { cause: err });
+      }
+    },
+  };
 }
 
 /** A database that llmops never wrote to has no migration table. */
@@ -159,6 +185,7 @@ async function hasLlmopsSchema(db: Kysely<any>): Promise<boolean> {
     await db.selectFrom('llmops_migrations').select('name').limit(1).execute();
     return true;
   } catch (err) {
+    if (err instanceof UsageError) throw err; // the file could not be opened at all
     const code = (err as { code?: string }).code;
     if (code && PG_USAGE_CODES[code]) throw err; // not "no such table": the connection itself failed
     if (code === 'SQLITE_NOTADB') throw err;
@@ -172,7 +199,8 @@ async function upToDate(db: Kysely<any>): Promise<boolean> {
     const rows = await db.selectFrom('llmops_migrations').select('name').execute();
     const done = new Set(rows.map((r) => r.name as string));
     return Object.keys(migrations).every((m) => done.has(m));
-  } catch {
+  } catch (err) {
+    if (err instanceof UsageError) throw err; // the file could not be opened at all
     return false; // a new database: no migration table yet
   }
 }

@@ -132,6 +132,8 @@ describe('llmops monitor (CLI)', () => {
       const r = await runCli(['monitor', cfg, '--db', join(dir.path, 'm.db')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/metrics\.0 \(rubric\): the rubric judge needs a model, and env "offline" uses the local provider/);
+      // Found while setting the monitor up, after the config was read: still no database.
+      expect(existsSync(join(dir.path, 'm.db'))).toBe(false);
     } finally {
       dir.remove();
     }
