@@ -2,7 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { REPO, runCli, type CliResult } from '../helpers/cli.js';
 import { createPgDatabase, engineMissing, tempDir } from '../helpers/databases.js';
 
 /** One line on stderr: the error the user reads, nothing else. */
@@ -142,6 +142,20 @@ describe('a fresh database opened by several processes at once', () => {
         const docs = await runCli(['--db', db, 'inspect', 'documents', '--json'], { cwd: dir.path });
         expect(docs.stdout.trim().split('\n')).toHaveLength(1);
       }
+    } finally {
+      dir.remove();
+    }
+  }, 300_000);
+
+  it('SQLite: three monitors started together on a fresh file all run (the cron-tick case)', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'm.db');
+      const runs = await together(3, ['--db', db, 'monitor', join(REPO, 'configs/monitor.yaml'), '--json'], dir.path);
+      expect(runs.map((r) => r.code), runs.map((r) => r.stderr).join('')).toEqual([0, 0, 0]);
+      // The ledger shares the 50 items out: each is scored once over the three runs.
+      const scored = runs.map((r) => JSON.parse(r.stdout.trim().split('\n')[0]!).scored_items as number);
+      expect(scored.reduce((a, b) => a + b, 0)).toBe(50);
     } finally {
       dir.remove();
     }
