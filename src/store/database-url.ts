@@ -18,7 +18,9 @@ export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd())
     try {
       new URL(raw);
     } catch {
-      throw new UsageError(`--db: not a valid PostgreSQL URL: ${redactUrl(raw)} (expected postgres://user@host:5432/database)`);
+      // Masked by hand: a malformed URL may hold a password redactUrl's pattern does not see.
+      const shown = raw.replace(/^([a-z]+:\/\/)([^@]*)@/i, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? `${cred.slice(0, cred.indexOf(':'))}:***` : cred}@`);
+      throw new UsageError(`--db: not a valid PostgreSQL URL: ${shown} (expected postgres://user@host:5432/database)`);
     }
     return { engine: 'postgres', url: raw, display: redactUrl(raw) };
   }

@@ -20,6 +20,11 @@ describe('opening --db: clear errors, exit 2, nothing created', () => {
       expect(r.code).toBe(2);
       expect(oneLine(r)).toMatch(/--db: not a valid PostgreSQL URL: postgres:\/\/user@/);
       expect(r.stderr).not.toMatch(/^llmops: Invalid URL/);
+      const withPassword = await runCli(['--db', 'postgres://bob:se cret@', 'inspect', 'runs'], { cwd: dir.path });
+      expect(withPassword.code).toBe(2);
+      expect(oneLine(withPassword)).toContain('postgres://bob:***@');
+      expect(withPassword.stderr).not.toContain('se cret');
+      expect(readdirSync(dir.path)).toEqual([]);
     } finally {
       dir.remove();
     }
