@@ -45,10 +45,15 @@ function oneOf(values: readonly unknown[]): string {
   return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
 }
 
+/** How zod's own (English) messages begin; anything else was written in a schema. */
+const ZOD_WORDING = /^(Invalid |Too (small|big)|Unrecognized keys?:|Number must be|Expected )/;
+
 /** `at` is the value found at the issue's path, when the data was at hand. */
 function describeIssue(issue: z.core.$ZodIssue, at: { value: unknown } | undefined): string {
   const value = at?.value;
   const given = !at ? '' : value === undefined ? '; missing' : `; got ${shown(value)}`;
+  // A schema's own message ("unknown provider (use one of: …)") is already in our words.
+  if (!ZOD_WORDING.test(issue.message)) return at && value !== undefined ? `${issue.message}${given}` : issue.message;
   switch (issue.code) {
     case 'invalid_type':
       if (at && value === undefined) return `missing (expected ${TYPE_WORDS[issue.expected] ?? issue.expected})`;
@@ -74,8 +79,7 @@ function describeIssue(issue: z.core.$ZodIssue, at: { value: unknown } | undefin
       return `must be ${small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than'} ${n}${given}`;
     }
     case 'invalid_format':
-      // Our schemas give regexes a message of their own ("letters, digits, _ . -").
-      if (issue.format === 'regex') return issue.message.startsWith('Invalid string') ? `not in the expected form${given}` : `${issue.message}${given}`;
+      if (issue.format === 'regex') return `not in the expected form${given}`;
       return `not a valid ${issue.format === 'url' ? 'URL' : issue.format === 'datetime' ? 'ISO date-time (2026-01-31T12:00:00Z)' : issue.format}${given}`;
     case 'unrecognized_keys':
       // Kept in zod's words, which are already plain (and which scripts may match on).
