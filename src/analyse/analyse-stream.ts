@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { InputError } from '../core/errors.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
+import { getPath } from '../core/dot-path.js';
 import { TEXT_FIELD_CANDIDATES } from '../ingest/map-record.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
@@ -62,7 +63,7 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
     else {
       obj = rec.value as Record<string, unknown>;
       const field = opts.textField ?? TEXT_FIELD_CANDIDATES.find((f) => typeof obj[f] === 'string');
-      const v = field ? obj[field] : undefined;
+      const v = field ? getPath(obj, field) : undefined;
       if (typeof v !== 'string' || v.trim() === '') problem = `missing text field (${opts.textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
       else text = v;
     }

@@ -27,7 +27,10 @@ export type Context = {
   signal: AbortSignal;
   dbUrl: string | undefined;
   warehouseUrl: string | undefined;
-  openDb(): Promise<Db>;
+  /** `{ mustExist: true }` for commands that only read: no database is an error, not a new file. */
+  openDb(opts?: import('../store/database.js').OpenOptions): Promise<Db>;
+  /** The database handle before anything is opened: `ready()` opens and migrates; `close()` first leaves nothing behind. */
+  prepareDb(): Promise<Db & { ready(): Promise<void> }>;
   openWarehouse(db: Db): Promise<DocumentStore>;
 };
 
@@ -36,7 +39,8 @@ export async function createContext(globals: GlobalOptions): Promise<Context> {
   const logger = new Logger(verbosity);
   const { loadLlmopsConfig } = await import('../config/llmops-config.js');
   const { config } = await loadLlmopsConfig(globals.config);
-  const dbUrl = globals.db ?? process.env.LLMOPS_DB ?? config.db;
+  // An empty LLMOPS_DB is unset (as shells use it); an empty --db is refused when opened.
+  const dbUrl = globals.db ?? (process.env.LLMOPS_DB || undefined) ?? config.db;
   const warehouseUrl = globals.warehouse ?? process.env.LLMOPS_WAREHOUSE ?? config.warehouse;
   return {
     config,
@@ -46,10 +50,15 @@ export async function createContext(globals: GlobalOptions): Promise<Context> {
     signal: interruptSignal(logger),
     dbUrl,
     warehouseUrl,
-    async openDb() {
+    async openDb(opts) {
       const { parseDatabaseUrl } = await import('../store/database-url.js');
       const { openDatabase } = await import('../store/database.js');
-      return openDatabase(parseDatabaseUrl(dbUrl));
+      return openDatabase(parseDatabaseUrl(dbUrl), opts);
+    },
+    async prepareDb() {
+      const { parseDatabaseUrl } = await import('../store/database-url.js');
+      const { prepareDatabase } = await import('../store/database.js');
+      return prepareDatabase(parseDatabaseUrl(dbUrl));
     },
     async openWarehouse(db: Db) {
       if (warehouseUrl && /^mongodb(\+srv)?:\/\//i.test(warehouseUrl)) {

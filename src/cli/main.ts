@@ -22,7 +22,7 @@ export function buildProgram(): Command {
   const program = new Command('llmops')
     .description('The life of text in an LLM application: bring documents in, split and analyse them, embed and search them, watch production traffic.')
     .version(VERSION, '-V, --version')
-    .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db)')
+    .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db, created by the first command that writes)')
     .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
     .option('--config <file>', 'config file (default llmops.yaml if present)')
     .option('--json', 'print NDJSON on stdout even on a terminal')

@@ -1,9 +1,90 @@
 import type { z } from 'zod';
 
-/** Every zod issue as `file: path.to.field: message`, one line each, all at once. */
-export function formatIssues(file: string, issues: z.core.$ZodIssue[]): string[] {
+/**
+ * Every zod issue as `file: path.to.field: message`, one line each, all at once, in our words
+ * ("expected one of jsonl, slack; got \"jsonll\"", "missing") rather than zod's ("Invalid
+ * discriminator value", "Invalid input: expected string, received undefined"). `data` is the
+ * parsed file, so a line can show the value that was given.
+ */
+export function formatIssues(file: string, issues: z.core.$ZodIssue[], source?: { data: unknown }): string[] {
   return issues.map((issue) => {
     const path = issue.path.map(String).join('.');
-    return `${file}: ${path || '(top level)'}: ${issue.message}`;
+    const at = source ? { value: valueAt(source.data, issue.path) } : undefined;
+    return `${file}: ${path || '(top level)'}: ${describeIssue(issue, at)}`;
   });
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+  let cur = data;
+  for (const k of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[k];
+  }
+  return cur;
+}
+
+function shown(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  object: 'a mapping (key: value)',
+  array: 'a list',
+  record: 'a mapping (key: value)',
+};
+
+function oneOf(values: readonly unknown[]): string {
+  return values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join(', ');
+}
+
+/** How zod's own (English) messages begin; anything else was written in a schema. */
+const ZOD_WORDING = /^(Invalid |Too (small|big)|Unrecognized keys?:|Number must be|Expected )/;
+
+/** `at` is the value found at the issue's path, when the data was at hand. */
+function describeIssue(issue: z.core.$ZodIssue, at: { value: unknown } | undefined): string {
+  const value = at?.value;
+  const given = !at ? '' : value === undefined ? '; missing' : `; got ${shown(value)}`;
+  // A schema's own message ("unknown provider (use one of: …)") is already in our words.
+  if (!ZOD_WORDING.test(issue.message)) return at && value !== undefined ? `${issue.message}${given}` : issue.message;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (at && value === undefined) return `missing (expected ${TYPE_WORDS[issue.expected] ?? issue.expected})`;
+      return `expected ${TYPE_WORDS[issue.expected] ?? issue.expected}${given}`;
+    case 'invalid_union': {
+      const u = issue as z.core.$ZodIssueInvalidUnion & { options?: unknown[] };
+      if (u.options) return `expected one of ${oneOf(u.options)}${given}`;
+      return `does not match any of the allowed forms${given}`;
+    }
+    case 'invalid_value':
+      return issue.values.length === 1 ? `expected ${shown(issue.values[0])}${given}` : `expected one of ${oneOf(issue.values)}${given}`;
+    case 'too_small':
+    case 'too_big': {
+      const small = issue.code === 'too_small';
+      const bound = small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum;
+      const inclusive = issue.inclusive !== false;
+      const n = Number(bound);
+      if (issue.origin === 'string') {
+        if (small && n === 1) return 'must not be empty';
+        return `must have ${small ? 'at least' : 'at most'} ${n} character${n === 1 ? '' : 's'}`;
+      }
+      if (issue.origin === 'array' || issue.origin === 'set') return `must have ${small ? 'at least' : 'at most'} ${n} item${n === 1 ? '' : 's'}`;
+      return `must be ${small ? (inclusive ? 'at least' : 'more than') : inclusive ? 'at most' : 'less than'} ${n}${given}`;
+    }
+    case 'invalid_format':
+      if (issue.format === 'regex') return `not in the expected form${given}`;
+      return `not a valid ${issue.format === 'url' ? 'URL' : issue.format === 'datetime' ? 'ISO date-time (2026-01-31T12:00:00Z)' : issue.format}${given}`;
+    case 'unrecognized_keys':
+      // Kept in zod's words, which are already plain (and which scripts may match on).
+      return issue.message;
+    default:
+      return issue.message;
+  }
 }

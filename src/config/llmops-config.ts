@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from './format-issues.js';
 
 /**
@@ -47,21 +47,37 @@ export async function loadLlmopsConfig(explicit: string | undefined, cwd = proce
   const data = await parseYamlFile(path, shown);
   const parsed = llmopsConfigSchema.safeParse(data ?? {});
   if (!parsed.success) {
-    const lines = formatIssues(shown, parsed.error.issues);
+    const lines = formatIssues(shown, parsed.error.issues, { data });
     throw new UsageError(lines.join('\n'));
   }
   return { config: parsed.data, path };
 }
 
-/** Parses a YAML file; a syntax error names the file, line and column. */
-export async function parseYamlFile(path: string, shown = path): Promise<unknown> {
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(readFileSync(path, 'utf8'), { prettyErrors: false });
+/**
+ * Parses YAML text; a syntax error is one line naming the file, line and column. The yaml
+ * package fills in line positions only with prettyErrors, which also puts a code frame in the
+ * message: a LineCounter gives the position without it.
+ */
+export async function parseYamlText(text: string, shown: string): Promise<unknown> {
+  const { parseDocument, LineCounter } = await import('yaml');
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
+    // The first error is the cause; the parser's later ones are mostly its consequences.
     const err = doc.errors[0]!;
-    const pos = err.linePos?.[0];
-    const where = pos ? `${shown}:${pos.line}:${pos.col}` : shown;
-    throw new UsageError(`${where}: invalid YAML: ${err.message.split('\n')[0]}`);
+    const pos = lineCounter.linePos(err.pos[0]);
+    throw new UsageError(`${shown}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split('\n')[0]}`);
   }
   return doc.toJS();
+}
+
+/** Parses a YAML file; a syntax error names the file, line and column. */
+export async function parseYamlFile(path: string, shown = path): Promise<unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new UsageError(`${shown}: cannot read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
+  }
+  return parseYamlText(text, shown);
 }

@@ -143,6 +143,11 @@ function descriptorOf(target: string): number | undefined {
   }
 }
 
+/** Whether `target` names this process's stdout (`-`, `/dev/stdout`, `/proc/self/fd/1`). */
+export function isStdoutPath(target: string): boolean {
+  return target === '-' || descriptorOf(target) === 1;
+}
+
 function plan(target: string, label: string | undefined): Plan {
   if (target === '-') return { kind: 'stdout' };
   if (target === '') throw new UsageError(`${label ? `${label}: ` : ''}the output path is empty`);

@@ -15,7 +15,7 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
   if (flags.in === undefined) {
     if (!near) throw new UsageError('dedup: give --in <file|-> (exact dedup works on a stream; --near also on stored documents)');
     if (flags.field && flags.field !== 'content') throw new UsageError('dedup --near on stored documents compares their content (leave out --field, or --field content)');
-    const db = await ctx.openDb();
+    const db = await ctx.openDb({ mustExist: true });
     const store = await ctx.openWarehouse(db);
     const report = createNdjsonWriter(flags.report ?? '-', { label: 'dedup --report' });
     try {
@@ -67,7 +67,8 @@ export async function ledgerCommand(ctx: Context, action: 'list' | 'count' | 'pr
   const ns = flags.ledger ? ledgerNamespace(flags.ledger) : undefined;
   const { parseDuration } = await import('../core/duration.js');
   const olderMs = action === 'prune' ? parseDuration(flags.olderThan!, '--older-than') : 0;
-  const db = await ctx.openDb();
+  // Every ledger action reads an existing ledger: no database is an error, never a new file.
+  const db = await ctx.openDb({ mustExist: true });
   const { monitorDb } = await import('../ledger/ledger-tables.js');
   const repo = await import('../ledger/ledger-repo.js');
   const mdb = monitorDb(db.db);

@@ -2,7 +2,7 @@ import { InputError, UsageError } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
-import { asText, getPath } from '../monitor/dot-path.js';
+import { asText, getPath } from '../core/dot-path.js';
 import type { MonitorDb } from '../ledger/ledger-tables.js';
 import { openDedupLedger } from './dedup-ledger.js';
 import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
@@ -50,13 +50,14 @@ export function recordKey(rec: unknown, key: string[] | undefined, field: string
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
   const problems: string[] = [];
+  const noKey = new LinesWithout(o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`);
   const seen = new Set<string>();
   const near = o.near ? new NearDuplicateFilter<string>({ threshold: o.threshold }) : undefined;
   const ledger = o.ledger ? await openDedupLedger(o.ledger.db, o.ledger.namespace) : undefined;
   // Keys held and written but not yet committed, with the position of their record in the output.
   let unconfirmed: { key: string; seq: number }[] = [];
   let pending: { rec: unknown; key: string }[] = [];
-  const stopped = () => o.out.closedByReader || problems.length > 0;
+  const stopped = () => o.out.closedByReader || problems.length > 0 || noKey.count > 0;
   /** Commits the held keys whose records the OS has taken (stdout, pipes, devices). */
   const commitFlushed = async () => {
     if (!ledger || o.out.commitsOnClose || unconfirmed.length === 0) return;
@@ -91,7 +92,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     for await (const rec of readJsonRecords(o.input)) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
-        if (problems.length === 0 && !near) await flush();
+        if (!stopped() && !near) await flush();
         problems.push(`${rec.file}:${rec.line}: ${rec.reason}`);
         continue;
       }
@@ -99,7 +100,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       if (near) {
         const text = asText(getPath(rec.value, o.field!));
         if (text === undefined) {
-          problems.push(`${rec.file}:${rec.line}: no field "${o.field}"`);
+          noKey.add(rec.file, rec.line);
           continue;
         }
         if (stopped()) continue;
@@ -113,8 +114,8 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       }
       const key = recordKey(rec.value, o.key, o.field);
       if (key === undefined) {
-        if (problems.length === 0) await flush();
-        problems.push(`${rec.file}:${rec.line}: no ${o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`}`);
+        if (!stopped()) await flush();
+        noKey.add(rec.file, rec.line);
         continue;
       }
       if (stopped()) continue;
@@ -132,8 +133,10 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       for (const c of near.clusters.values()) await o.onCluster?.(c);
       r.clusters = near.clusters.size;
     }
-    r.invalid = problems.length;
-    if (problems.length > 0) throw new InputError(`dedup: ${problems.length} bad record(s)`, problems);
+    r.invalid = problems.length + noKey.count;
+    const missing = noKey.summary();
+    if (problems.length === 0 && missing.length === 1) throw new InputError(`dedup: ${missing[0]}`);
+    if (r.invalid > 0) throw new InputError(`dedup: ${r.invalid} bad record(s)`, [...problems, ...missing]);
     await o.out.close();
     if (o.out.commitsOnClose) await ledger?.commitAll();
     else await commitFlushed();
@@ -146,6 +149,25 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       await ledger.releaseAll();
       ledger.close();
     }
+  }
+}
+
+/** Records without the key: one line per file with the count and the first line numbers, not one per record. */
+class LinesWithout {
+  private readonly byFile = new Map<string, { n: number; lines: number[] }>();
+  count = 0;
+  constructor(private readonly what: string) {}
+  add(file: string, line: number): void {
+    this.count++;
+    const f = this.byFile.get(file) ?? { n: 0, lines: [] };
+    f.n++;
+    if (f.lines.length < 5) f.lines.push(line);
+    this.byFile.set(file, f);
+  }
+  summary(): string[] {
+    return [...this.byFile].map(([file, { n, lines }]) =>
+      `${file}: ${n} record${n === 1 ? '' : 's'} without ${this.what}: line${n === 1 ? '' : 's'} ${lines.join(', ')}${n > lines.length ? ', …' : ''}`,
+    );
   }
 }
 

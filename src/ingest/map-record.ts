@@ -1,3 +1,4 @@
+import { getPath } from '../core/dot-path.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
 import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
@@ -21,16 +22,6 @@ export const TEXT_FIELD_CANDIDATES = ['text', 'content', 'body'];
 const LINK_FIELD_CANDIDATES = ['link', 'url'];
 
 export type Mapped = { ok: true; doc: NewDocument } | { ok: false; reason: string };
-
-function getPath(obj: Record<string, unknown>, path: string): unknown {
-  if (path in obj) return obj[path];
-  let cur: unknown = obj;
-  for (const key of path.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
-}
 
 function typeName(v: unknown): string {
   if (v === null) return 'null';

@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
 import type { ExtractorConfig, SourceConfig } from './monitor-config.js';
-import { asText, getPath } from './dot-path.js';
+import { asText, getPath } from '../core/dot-path.js';
 import type { EvalItem } from './types.js';
 
 /** Turns one source item into an evaluation item; throws (a per-item failure) when it cannot. */

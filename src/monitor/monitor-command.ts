@@ -11,28 +11,40 @@ export async function monitorCommand(ctx: Context, configs: string[], flags: Mon
   if (flags.every && flags.cron) throw new UsageError('monitor: --every and --cron do not go together');
   if (flags.webhookPort !== undefined && !flags.every && !flags.cron) throw new UsageError('monitor: --webhook-port goes with --every or --cron (a one-off run has no prompt cache to refresh)');
   if (flags.webhookPort !== undefined && !process.env.LANGFUSE_WEBHOOK_SECRET) throw new UsageError('monitor --webhook-port: LANGFUSE_WEBHOOK_SECRET is not set');
-  const { loadMonitorConfig } = await import('./monitor-config.js');
-  // Every config is checked before anything runs: one bad file stops all, with every problem.
+  const { readMonitorConfig } = await import('./monitor-config.js');
+  // Every config is checked before the database is opened: one bad file stops all, with every
+  // problem of every file, and leaves no database and no run behind.
   const loaded = [];
   const problems: string[] = [];
   for (const c of configs) {
-    try {
-      loaded.push(await loadMonitorConfig(c));
-    } catch (err) {
-      if (err instanceof UsageError) problems.push(err.message);
-      else throw err;
-    }
+    const r = await readMonitorConfig(c);
+    problems.push(...r.problems);
+    if (r.loaded) loaded.push(r.loaded);
   }
   if (problems.length) throw new UsageError(problems.join('\n'));
-  const db = await ctx.openDb();
+  // The handle exists, the file does not yet: a problem found while setting the monitors up
+  // (a metric module that does not load, a judge without its key) leaves no database behind.
+  const db = await ctx.prepareDb();
   const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
-  const out: NdjsonWriter | undefined = flags.out ? createNdjsonWriter(flags.out, { label: 'monitor --out' }) : undefined;
+  const { isStdoutPath } = await import('../core/output-file.js');
+  let out: NdjsonWriter | undefined;
   const { openMonitor } = await import('./open-monitor.js');
   const opened: import('./open-monitor.js').OpenedMonitor[] = [];
   try {
     for (const m of loaded) {
       if (flags.concurrency) m.config.concurrency = flags.concurrency;
-      opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), out, outIsStdout: out?.kind === 'stdout' }));
+      try {
+        opened.push(await openMonitor(m, { db, logger: ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), outIsStdout: flags.out !== undefined && isStdoutPath(flags.out) }));
+      } catch (err) {
+        if (err instanceof UsageError) problems.push(...err.message.split('\n'));
+        else throw err;
+      }
+    }
+    if (problems.length) throw new UsageError(problems.join('\n'));
+    await db.ready();
+    if (flags.out) {
+      out = createNdjsonWriter(flags.out, { label: 'monitor --out' });
+      for (const o of opened) o.addOut(out);
     }
     const { runMonitor } = await import('./run-monitor.js');
     let failedRuns = 0;

@@ -1,8 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
+import { parseYamlText } from '../config/llmops-config.js';
 
 /**
  * The monitor YAML. Strict (unknown keys are errors, they are usually typos) and every problem
@@ -130,30 +131,86 @@ export type SamplingConfig = z.infer<typeof samplingSchema>;
 
 export type LoadedMonitor = { config: MonitorConfig; file: string; shown: string; baseDir: string };
 
-export async function loadMonitorConfig(path: string, cwd = process.cwd()): Promise<LoadedMonitor> {
+/** Parses and checks one config; every problem at once (schema, names, files) in `problems`. */
+export async function readMonitorConfig(path: string, cwd = process.cwd()): Promise<{ loaded?: LoadedMonitor; problems: string[] }> {
   const file = resolve(cwd, path);
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UsageError(`${path}: cannot read the monitor config: ${errorMessage(err)}`);
+    return { problems: [`${path}: cannot read the monitor config: ${errorMessage(err)}`] };
   }
-  const { parseDocument } = await import('yaml');
-  const doc = parseDocument(text, { prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => `${path}:${e.linePos?.[0]?.line ?? '?'}: invalid YAML: ${e.message.split('\n')[0]}`);
-    throw new UsageError(lines.join('\n'));
+  let data: unknown;
+  try {
+    data = await parseYamlText(text, path);
+  } catch (err) {
+    if (err instanceof UsageError) return { problems: err.message.split('\n') };
+    throw err;
   }
-  const parsed = monitorConfigSchema.safeParse(doc.toJS());
-  if (!parsed.success) throw new UsageError(formatIssues(path, parsed.error.issues).join('\n'));
+  const baseDir = dirname(file);
+  const parsed = monitorConfigSchema.safeParse(data);
+  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues, { data });
+  const raw = (data && typeof data === 'object' ? data : {}) as { source?: unknown; metrics?: unknown };
+  // Checked on the raw data, so a schema problem elsewhere (a bad source.type) hides none of these.
+  problems.push(...sourcePathProblems(raw.source, baseDir, path), ...sourceEnvProblems(raw.source, path));
+  problems.push(...(await metricProblems(raw.metrics, path)));
+  if (!parsed.success) return { problems };
   const config = parsed.data;
-  const problems: string[] = [];
   config.metrics.forEach((m, i) => {
     const shownName = m.as ?? m.name;
     if (config.metrics.findIndex((o) => (o.as ?? o.name) === shownName) !== i) problems.push(`${path}: metrics.${i}.name: "${shownName}" appears twice (give one an "as:" name)`);
   });
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
-  return { config, file, shown: path, baseDir: dirname(file) };
+  return { loaded: { config, file, shown: path, baseDir }, problems };
+}
+
+/** Throws one UsageError with every problem of the config. */
+export async function loadMonitorConfig(path: string, cwd = process.cwd()): Promise<LoadedMonitor> {
+  const { loaded, problems } = await readMonitorConfig(path, cwd);
+  if (problems.length > 0 || !loaded) throw new UsageError(problems.join('\n'));
+  return loaded;
+}
+
+/** A jsonl source's file must exist when the run starts (relative to the config file). */
+function sourcePathProblems(source: unknown, baseDir: string, shown: string): string[] {
+  if (!source || typeof source !== 'object') return [];
+  const s = source as { type?: unknown; path?: unknown };
+  if (s.type !== 'jsonl' || typeof s.path !== 'string' || s.path === '' || s.path === '-') return [];
+  const full = resolve(baseDir, s.path);
+  if (!existsSync(full)) return [`${shown}: source.path: no such file: ${s.path}${isAbsolute(s.path) ? '' : ` (${full}; relative paths are from the config file's folder)`}`];
+  if (statSync(full).isDirectory()) return [`${shown}: source.path: ${s.path} is a folder, not a JSONL file`];
+  return [];
+}
+
+/** Credentials a source needs, checked before the database is opened and a run recorded. */
+function sourceEnvProblems(source: unknown, shown: string): string[] {
+  const type = source && typeof source === 'object' ? (source as { type?: unknown }).type : undefined;
+  const need = type === 'langfuse' ? ['LANGFUSE_PUBLIC_KEY', 'LANGFUSE_SECRET_KEY'] : type === 'slack' ? ['SLACK_BOT_TOKEN'] : [];
+  return need.filter((v) => !process.env[v]).map((v) => `${shown}: source (${type}): ${v} is not set`);
+}
+
+/**
+ * Unknown metric names and bad metric params, read from the raw data so that a schema problem
+ * elsewhere (a bad source.type) hides none of them. buildMetrics checks the same again when
+ * the monitor opens; it only gets there when nothing was found here.
+ */
+async function metricProblems(metrics: unknown, shown: string): Promise<string[]> {
+  if (!Array.isArray(metrics)) return [];
+  const { METRICS } = await import('./metrics/registry.js');
+  const out: string[] = [];
+  metrics.forEach((m, i) => {
+    if (!m || typeof m !== 'object') return;
+    const { name, module, params } = m as { name?: unknown; module?: unknown; params?: unknown };
+    if (typeof name !== 'string' || module !== undefined) return;
+    const def = METRICS[name];
+    if (!def) {
+      out.push(`${shown}: metrics.${i}.name: unknown metric "${name}" (have: ${Object.keys(METRICS).join(', ')}; or give module: ./my-metric.js#fn)`);
+      return;
+    }
+    if (params !== undefined && (params === null || typeof params !== 'object' || Array.isArray(params))) return; // the schema says so
+    const parsed = def.params.safeParse(params ?? {});
+    if (!parsed.success) out.push(...formatIssues(shown, parsed.error.issues.map((iss) => ({ ...iss, path: [`metrics`, i, 'params', ...iss.path] })), { data: { metrics } }));
+  });
+  return out;
 }
 
 export const monitorLabel = (m: LoadedMonitor) => `${m.config.name} (${basename(m.shown)})`;

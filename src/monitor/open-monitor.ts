@@ -44,8 +44,23 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     runtime = { env, client, traceId: newTraceId(), prompt: (ref) => promptText(ref, deps.logger) };
     return runtime;
   };
-  const extractor = await createExtractor(config.source, config.extractor, m.baseDir, m.shown);
-  const metrics = await buildMetrics(config.metrics, { judge, baseDir: m.baseDir }, m.shown);
+  // Every problem of the extractor, the metrics and the source's settings at once.
+  const problems: string[] = [];
+  const collect = async <T>(f: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await f();
+    } catch (err) {
+      if (!(err instanceof UsageError)) throw err;
+      problems.push(...err.message.split('\n'));
+      return undefined;
+    }
+  };
+  const extractor = await collect(() => createExtractor(config.source, config.extractor, m.baseDir, m.shown));
+  const metrics = await collect(() => buildMetrics(config.metrics, { judge, baseDir: m.baseDir }, m.shown));
+  if (problems.length > 0 || !extractor || !metrics) {
+    await (client as LlmClient | null)?.shutdown();
+    throw new UsageError(problems.join('\n'));
+  }
 
   const publishers: Publisher[] = [];
   const { sqlPublisher, ndjsonPublisher, langfusePublisher } = await import('./publish/publishers.js');
@@ -54,7 +69,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
       if (p.type === 'sql') publishers.push(sqlPublisher(deps.db));
       else if (p.type === 'stdout') {
         // `--out -` already prints every score on stdout: once is enough.
-        if (!(deps.out && deps.outIsStdout)) {
+        if (!deps.outIsStdout) {
           const { createNdjsonWriter } = await import('../core/ndjson-writer.js');
           publishers.push(ndjsonPublisher(createNdjsonWriter('-')));
         }
@@ -62,6 +77,8 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     }
   }
   if (deps.out) publishers.push(ndjsonPublisher(deps.out, 'out'));
+  // --out is opened only once every monitor is set up (so a config error writes nothing).
+  const addOut = (out: NdjsonWriter) => publishers.push(ndjsonPublisher(out, 'out'));
 
   const source = (): AsyncIterable<SourceItem | SourceProblem> => openSource(m, deps);
   return {
@@ -69,6 +86,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     extractor,
     metrics,
     publishers,
+    addOut,
     source,
     async close() {
       for (const p of publishers) if (p.name !== 'out') await p.close().catch(() => {});

@@ -2,6 +2,7 @@ import { InputError, PartialFailure } from '../core/errors.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
+import { getPath } from '../core/dot-path.js';
 import { TEXT_FIELD_CANDIDATES } from '../ingest/map-record.js';
 import { splitDocument } from './split-document.js';
 
@@ -24,11 +25,11 @@ export async function splitStream(input: string, out: NdjsonWriter, opts: SplitS
     else {
       const obj = rec.value as Record<string, unknown>;
       const field = opts.textField ?? TEXT_FIELD_CANDIDATES.find((f) => typeof obj[f] === 'string');
-      const text = field ? obj[field] : undefined;
+      const text = field ? getPath(obj, field) : undefined;
       if (typeof text !== 'string') reason = `missing text field (${opts.textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
       else {
         content = text;
-        const own = obj[idField];
+        const own = getPath(obj, idField);
         id = typeof own === 'string' || typeof own === 'number' ? String(own) : documentId('stream', { contentHash: sha256Hex(text) });
       }
     }

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type DatabaseConnection } from 'kysely';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import { LlmopsError, UsageError, errorMessage } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
@@ -66,28 +66,52 @@ function withStatementCache(sqlite: SqliteHandle, size = 64) {
   };
 }
 
-async function openSqlite(path: string): Promise<Kysely<Database>> {
+/** What a command needs of the database: a reader never creates one. */
+export type OpenOptions = {
+  /** Read-only commands (inspect, ledger count): a missing database is an error, not a new file. */
+  mustExist?: boolean;
+};
+
+const noDatabase = (display: string) => new UsageError(`no llmops database at ${display} (nothing to read: run ingest, crawl or monitor first, or pass --db)`);
+
+/**
+ * The Kysely instance opens the file on its first query (kysely calls the factory then), so a
+ * command can set everything up, find a config problem and stop without creating a file.
+ */
+async function openSqlite(path: string, opts: OpenOptions): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  let sqlite;
-  try {
-    sqlite = new BetterSqlite3(path);
-  } catch (err) {
-    throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
-  }
-  sqlite.pragma('busy_timeout = 15000');
-  sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
-  sqlite.pragma('foreign_keys = ON');
-  // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
-  // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
-  // extension exists, everything but vector search still works: see migrate().
-  try {
-    (await import('sqlite-vec')).load(sqlite);
-  } catch {
-    // the vector store reports it when it is needed
-  }
-  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const memory = path === ':memory:';
+  if (!memory && opts.mustExist && !existsSync(path)) throw noDatabase(path);
+  const connect = async () => {
+    if (!memory) mkdirSync(dirname(path), { recursive: true });
+    let sqlite;
+    try {
+      sqlite = new BetterSqlite3(path, { fileMustExist: Boolean(opts.mustExist) && !memory });
+    } catch (err) {
+      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+    }
+    try {
+      sqlite.pragma('busy_timeout = 15000');
+      sqlite.pragma('journal_mode = WAL');
+      sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
+      sqlite.pragma('foreign_keys = ON');
+    } catch (err) {
+      sqlite.close();
+      // The first read of the header: any file that is not SQLite fails here.
+      if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${path} is not a SQLite database`);
+      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+    }
+    // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
+    // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
+    // extension exists, everything but vector search still works: see migrate().
+    try {
+      (await import('sqlite-vec')).load(sqlite);
+    } catch {
+      // the vector store reports it when it is needed
+    }
+    return withStatementCache(sqlite);
+  };
+  return new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connect }) });
 }
 
 let pgTypesConfigured = false;
@@ -106,17 +130,67 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
+/**
+ * PostgreSQL errors that are the user's to fix (a wrong URL, database, user or password):
+ * exit 2 with the URL masked, not a failure of ours.
+ */
+const PG_USAGE_CODES: Record<string, string> = {
+  '3D000': 'no such database',
+  '28P01': 'password authentication failed',
+  '28000': 'the server refused this user',
+  '42501': 'permission denied',
+};
+
 /** Opens the database and brings its schema up to date. */
-export async function openDatabase(target: DatabaseTarget): Promise<Db> {
-  const db = target.engine === 'sqlite' ? await openSqlite(target.path) : await openPostgres(target.url);
+export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
+  const prepared = await prepareDatabase(target, opts);
+  await prepared.ready();
+  return prepared;
+}
+
+/**
+ * A database handle that has touched nothing yet: no file, no connection, until `ready()`
+ * (which migrates) or a first query. `close()` before that leaves nothing behind, so a
+ * command can hand the handle to everything it sets up and still stop on a config error
+ * without creating the database.
+ */
+export async function prepareDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db & { ready(): Promise<void> }> {
+  const db = target.engine === 'sqlite' ? await openSqlite(target.path, opts) : await openPostgres(target.url);
+  return {
+    db,
+    engine: target.engine,
+    display: target.display,
+    close: () => db.destroy(),
+    async ready() {
+      try {
+        if (opts.mustExist && !(await hasLlmopsSchema(db))) throw noDatabase(target.display);
+        await migrate(db);
+      } catch (err) {
+        await db.destroy().catch(() => {});
+        if (err instanceof UsageError) throw err;
+        const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string };
+        if (cause instanceof UsageError) throw cause;
+        const why = redactText(errorMessage(cause));
+        if (cause.code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${target.display} is not a SQLite database`);
+        if (cause.code && PG_USAGE_CODES[cause.code]) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
+        throw new LlmopsError(`cannot open database ${target.display}: ${why}`, { cause: err });
+      }
+    },
+  };
+}
+
+/** A database that llmops never wrote to has no migration table. */
+async function hasLlmopsSchema(db: Kysely<any>): Promise<boolean> {
   try {
-    await migrate(db);
+    await db.selectFrom('llmops_migrations').select('name').limit(1).execute();
+    return true;
   } catch (err) {
-    await db.destroy().catch(() => {});
-    const cause = (err as { cause?: unknown }).cause ?? err;
-    throw new LlmopsError(`cannot open database ${target.display}: ${redactText(errorMessage(cause))}`, { cause: err });
+    if (err instanceof UsageError) throw err; // the file could not be opened at all
+    const code = (err as { code?: string }).code;
+    if (code && PG_USAGE_CODES[code]) throw err; // not "no such table": the connection itself failed
+    if (code === 'SQLITE_NOTADB') throw err;
+    return false;
   }
-  return { db, engine: target.engine, display: target.display, close: () => db.destroy() };
 }
 
 /** True when every migration is recorded: the common case, answered with one query. */
@@ -125,15 +199,40 @@ async function upToDate(db: Kysely<any>): Promise<boolean> {
     const rows = await db.selectFrom('llmops_migrations').select('name').execute();
     const done = new Set(rows.map((r) => r.name as string));
     return Object.keys(migrations).every((m) => done.has(m));
-  } catch {
+  } catch (err) {
+    if (err instanceof UsageError) throw err; // the file could not be opened at all
     return false; // a new database: no migration table yet
   }
 }
 
+/** Any constant: the PostgreSQL advisory lock that serializes llmops migrations. */
+const PG_MIGRATION_LOCK = 4_711_230_001;
+
+/**
+ * Brings the schema up to date. Several processes may open a fresh database at once (three
+ * monitors started by one cron tick): each takes a lock first — `BEGIN IMMEDIATE` on SQLite,
+ * an advisory lock on PostgreSQL — and checks again under it, so only the first one migrates.
+ */
 export async function migrate(db: Kysely<any>): Promise<void> {
   // The migrator introspects every table first, which costs time on each start and fails on a
   // vec0 table when sqlite-vec could not be loaded; it only runs when there is work for it.
   if (await upToDate(db)) return;
+  const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
+  await db.connection().execute(async (conn) => {
+    if (postgres) await sql`select pg_advisory_lock(${PG_MIGRATION_LOCK})`.execute(conn);
+    else await sql`begin immediate`.execute(conn);
+    let done = false;
+    try {
+      if (!(await upToDate(conn))) await runMigrator(conn);
+      done = true;
+    } finally {
+      if (postgres) await sql`select pg_advisory_unlock(${PG_MIGRATION_LOCK})`.execute(conn).catch(() => {});
+      else await sql.raw(done ? 'commit' : 'rollback').execute(conn).catch(() => {});
+    }
+  });
+}
+
+async function runMigrator(db: Kysely<any>): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },

@@ -62,6 +62,49 @@ describe('llmops monitor (CLI)', () => {
     }
   });
 
+  it('every problem at once, in our words: a bad source.type hides no misspelt metric', async () => {
+    const dir = tempDir();
+    try {
+      const cfg = join(dir.path, 'bad.yaml');
+      writeFileSync(cfg, 'name: m\nsource: { type: jsonll, path: t.jsonl }\nmetrics:\n  - name: faithfulnes\n  - name: length\n    params: { unit: pages }\npublish: [{ type: sq }]\n');
+      const db = join(dir.path, 'm.db');
+      const r = await runCli(['monitor', cfg, '--db', db]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`${cfg}: source.type: expected one of langfuse, slack, jsonl, llm_calls; got "jsonll"`);
+      expect(r.stderr).toContain(`${cfg}: metrics.0.name: unknown metric "faithfulnes"`);
+      expect(r.stderr).toContain(`${cfg}: metrics.1.params.unit: expected one of chars, words; got "pages"`);
+      expect(r.stderr).toContain(`${cfg}: publish.0.type: expected one of sql, stdout, langfuse; got "sq"`);
+      expect(r.stderr).not.toMatch(/discriminator|Invalid input|Invalid option/);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a source.path that does not exist names the key; no database, no run', async () => {
+    const dir = tempDir();
+    try {
+      const cfg = join(dir.path, 'm.yaml');
+      writeFileSync(cfg, 'name: m\nsource: { type: jsonl, path: traces/missing.jsonl }\nmetrics: [{ name: refusal }]\npublish: [{ type: sql }]\n');
+      const db = join(dir.path, 'm.db');
+      const r = await runCli(['monitor', cfg, '--db', db]);
+      expect(r.code).toBe(2);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${cfg}: source.path: no such file: traces/missing.jsonl`);
+      expect(r.stdout).toBe('');
+      expect(existsSync(db)).toBe(false);
+      // A Langfuse source without its keys: also before the database.
+      writeFileSync(cfg, 'name: m\nsource: { type: langfuse }\nmetrics: [{ name: refusal }]\n');
+      const l = await runCli(['monitor', cfg, '--db', db], { env: { LANGFUSE_PUBLIC_KEY: undefined, LANGFUSE_SECRET_KEY: undefined } });
+      expect(l.code).toBe(2);
+      expect(l.stderr).toContain(`${cfg}: source (langfuse): LANGFUSE_PUBLIC_KEY is not set`);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('bad lines and failing metrics are recorded and reported, exit 3; stdin works as a source', async () => {
     const dir = tempDir();
     try {
@@ -84,10 +127,13 @@ describe('llmops monitor (CLI)', () => {
     const dir = tempDir();
     try {
       const cfg = join(dir.path, 'm.yaml');
+      writeFileSync(join(dir.path, 'x.jsonl'), '');
       writeFileSync(cfg, 'name: j\nsource: { type: jsonl, path: x.jsonl }\nmetrics: [{ name: rubric, params: { rubric: polite } }]\n');
       const r = await runCli(['monitor', cfg, '--db', join(dir.path, 'm.db')]);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/metrics\.0 \(rubric\): the rubric judge needs a model, and env "offline" uses the local provider/);
+      // Found while setting the monitor up, after the config was read: still no database.
+      expect(existsSync(join(dir.path, 'm.db'))).toBe(false);
     } finally {
       dir.remove();
     }

@@ -1,4 +1,4 @@
-import { copyFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLlmopsConfig } from '../../src/config/llmops-config.js';
@@ -20,5 +20,31 @@ describe('llmops.yaml', () => {
     await expect(loadLlmopsConfig('nope.yaml', d.path)).rejects.toThrow('--config: no such file: nope.yaml');
     expect(await loadLlmopsConfig(undefined, d.path)).toEqual({ config: {} });
     d.remove();
+  });
+
+  it('a YAML syntax error names the file, line and column on one line', async () => {
+    const d = tempDir();
+    try {
+      writeFileSync(join(d.path, 'llmops.yaml'), 'db: x.db\ningest:\n  text_field: body\n  category: posts: news\n');
+      const err = await loadLlmopsConfig(undefined, d.path).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as Error).message).toMatch(/^llmops\.yaml:4:\d+: invalid YAML: Nested mappings/);
+      expect((err as Error).message.split('\n')).toHaveLength(1);
+    } finally {
+      d.remove();
+    }
+  });
+
+  it('schema problems are in our words, with the value given', async () => {
+    const d = tempDir();
+    try {
+      writeFileSync(join(d.path, 'llmops.yaml'), 'split: { batch_size: -3 }\ningest: { max_record_mb: "big" }\n');
+      const err = (await loadLlmopsConfig(undefined, d.path).catch((e: Error) => e)) as Error;
+      expect(err.message).toContain('llmops.yaml: split.batch_size: must be more than 0; got -3');
+      expect(err.message).toContain('llmops.yaml: ingest.max_record_mb: expected a number; got "big"');
+      expect(err.message).not.toMatch(/Invalid input|Too small/);
+    } finally {
+      d.remove();
+    }
   });
 });

@@ -96,6 +96,33 @@ describe('langfuse source and publisher', () => {
   }, 20_000);
 });
 
+describe('langfuse observations: dot paths reach into JSON-string input', () => {
+  it('fields: {input: input.question, context: input.context} feeds faithfulness from a RAG observation', async () => {
+    const now = Date.now();
+    lf.observations.push({
+      id: 'rag-1',
+      traceId: 'trace-rag-1',
+      name: 'rag-answer',
+      startTime: new Date(now - 60_000).toISOString(),
+      input: { question: 'How long do refunds take?', context: 'Refunds are paid back to the card within 5 business days of approval.' },
+      output: 'Refunds are paid back to the card within 5 business days of approval.',
+      tags: ['prod'],
+      latency: 0.4,
+    });
+    const r = await run(`name: rag
+source: { type: langfuse, name: rag-answer, since: 1h }
+extractor: { fields: { input: input.question, context: input.context } }
+metrics: [{ name: faithfulness }]
+publish: [{ type: sql }]
+`);
+    expect(r).toMatchObject({ fetched: 1, scored_items: 1, failed: 0 });
+    const rows = await monitorDb(db.db).selectFrom('monitor_scores').select(['item_id', 'metric', 'value']).where('monitor', '=', 'rag').execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ item_id: 'rag-1', metric: 'faithfulness' });
+    expect(Number(rows[0]!.value)).toBeGreaterThan(0.9);
+  });
+});
+
 describe('slack source', () => {
   it('turns the bot replies of threads into items, riding out a rate limit', async () => {
     const t0 = Math.floor(Date.now() / 1000) - 600;

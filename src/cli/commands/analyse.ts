@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .option('--text <text>', 'analyse this one text and print the result')
     .option('--in <file|->', 'read NDJSON objects with a text field instead of the store')
     .option('--out <file|->', 'write NDJSON results to a file or stdout')
-    .option('--text-field <name>', 'with --in: field holding the text (default: text, content or body)')
+    .option('--text-field <path>', 'with --in: field holding the text, a dot path such as payload.text (default: text, content or body)')
     .option('--concurrency <n>', 'calls in flight at once', toPositiveInt, 8)
     .option('--rpm <n>', 'at most n calls a minute, evenly spaced', toPositiveInt)
     .option('--limit <n>', 'analyse at most n sentences', toPositiveInt)

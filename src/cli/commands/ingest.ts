@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .command('ingest')
     .description('Store JSON, JSONL or stdin records as documents (idempotent: same input, nothing new)')
     .argument('<inputs...>', 'files, directories (their .json/.jsonl/.ndjson files) or - for stdin')
-    .option('--text-field <path>', 'field holding the text (default: text, content or body)')
+    .option('--text-field <path>', 'field holding the text, a dot path such as review.body (default: text, content or body)')
     .option('--title-field <path>', 'field holding the title (default: title)')
     .option('--id-field <path>', 'field holding the record id, used for the document id (default: id)')
     .option('--link-field <path>', 'field holding the link (default: link or url)')

@@ -33,13 +33,14 @@ function printRows(ctx: Context, rows: Record<string, unknown>[], columns?: stri
 type Opened = Awaited<ReturnType<typeof openAll>>;
 
 async function openAll(ctx: Context, opts: { vectors?: boolean } = {}) {
-  const db = await ctx.openDb();
+  // inspect only reads: a path with no database is an error, never a new empty file.
+  const db = await ctx.openDb({ mustExist: true });
   try {
     let vectors = null;
     if (opts.vectors) {
       const { parseDatabaseUrl } = await import('../../store/database-url.js');
-      const { openVectorStore } = await import('../../featurize/open-vector-store.js');
-      vectors = await openVectorStore(parseDatabaseUrl(ctx.dbUrl));
+      const { openVectorsForReading } = await import('../../inspect/open-vectors-for-reading.js');
+      vectors = await openVectorsForReading(parseDatabaseUrl(ctx.dbUrl));
     }
     return { db, vectors };
   } catch (err) {
@@ -57,6 +58,11 @@ async function withStores<T>(cmd: Command, opts: { vectors?: boolean }, fn: (ctx
     await o.vectors?.close();
     await o.db.close();
   }
+}
+
+async function whyNoCollection(vectors: Opened['vectors']): Promise<string> {
+  if (vectors) return 'llmops inspect collections lists them';
+  return (await import('../../inspect/open-vectors-for-reading.js')).NO_VECTOR_STORE_NOTE;
 }
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -81,7 +87,13 @@ Examples:
     .description('Vector collections: name, embedder, dimension, count')
     .addHelpText('after', '\nExample:\n  llmops inspect collections --json')
     .action(async (_f, cmd: Command) =>
-      withStores(cmd, { vectors: true }, async (ctx, { vectors }) => printRows(ctx, await vectors!.listCollections(), ['name', 'embedder', 'dimension', 'count'])),
+      withStores(cmd, { vectors: true }, async (ctx, { vectors }) => {
+        if (!vectors) {
+          const { NO_VECTOR_STORE_NOTE } = await import('../../inspect/open-vectors-for-reading.js');
+          ctx.logger.info(`inspect collections: no collections (${NO_VECTOR_STORE_NOTE})`);
+        }
+        printRows(ctx, vectors ? await vectors.listCollections() : [], ['name', 'embedder', 'dimension', 'count']);
+      }),
     );
 
   inspect
@@ -92,8 +104,8 @@ Examples:
     .action(async (name: string, _f, cmd: Command) =>
       withStores(cmd, { vectors: true }, async (ctx, { db, vectors }) => {
         const { UsageError } = await import('../../core/errors.js');
-        const info = await vectors!.getCollection(name);
-        if (!info) throw new UsageError(`inspect stats: no collection named ${name} (llmops inspect collections lists them)`);
+        const info = vectors ? await vectors.getCollection(name) : null;
+        if (!info) throw new UsageError(`inspect stats: no collection named ${name} (${await whyNoCollection(vectors)})`);
         const { chunkTokenStats } = await import('../../featurize/featurize-repo.js');
         const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
         const { maxTokensOf } = await import('../../inspect/embedder-limits.js');
@@ -125,6 +137,10 @@ Examples:
     .addHelpText('after', '\nExample:\n  llmops inspect sample cleaned_articles --limit 3 --filter source=ingest')
     .action(async (name: string, f: { limit: number; filter?: string[] }, cmd: Command) =>
       withStores(cmd, { vectors: true }, async (ctx, { vectors }) => {
+        if (!vectors) {
+          const { UsageError } = await import('../../core/errors.js');
+          throw new UsageError(`inspect sample: no collection named ${name} (${await whyNoCollection(vectors)})`);
+        }
         const { parseFilters } = await import('../../vector/vector-store.js');
         const pts = await vectors!.sample(name, f.limit, parseFilters(f.filter));
         printRows(ctx, pts.map((p) => ({ id: p.id, ...p.payload })));
@@ -151,8 +167,8 @@ Examples:
         if (f.fusion !== undefined && !FUSIONS.includes(f.fusion as never)) throw new UsageError(`--fusion: expected rrf or convex, got ${f.fusion}`);
         const { parseFilters } = await import('../../vector/vector-store.js');
         const filter = parseFilters(f.filter);
-        const info = await vectors!.getCollection(name);
-        if (!info) throw new UsageError(`inspect search: no collection named ${name} (llmops inspect collections lists them)`);
+        const info = vectors ? await vectors.getCollection(name) : null;
+        if (!info) throw new UsageError(`inspect search: no collection named ${name} (${await whyNoCollection(vectors)})`);
         if (!info.embedder) throw new UsageError(`inspect search: ${name} holds payloads only; search its embedded_ twin`);
         let embedder;
         if (f.mode !== 'lexical') {

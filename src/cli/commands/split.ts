@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'split at most n documents', toPositiveInt)
     .option('--watch <interval>', 'keep polling for new documents every interval (e.g. 30s) until Ctrl-C')
     .option('--batch-size <n>', 'documents per transaction (default 256)', toPositiveInt)
-    .option('--text-field <name>', 'with --in: field holding the text (default: text, content or body)')
+    .option('--text-field <path>', 'with --in: field holding the text, a dot path such as payload.text (default: text, content or body)')
     .option('--skip-invalid', 'with --in: skip bad records (reported on stderr, exit 3)')
     .addHelpText(
       'after',
