@@ -214,6 +214,8 @@ describe('output paths through the CLI (process boundary)', () => {
       const blocker = join(dir.path, 'blocker');
       writeFileSync(blocker, '');
       const target = join(blocker, 'backup.jsonl');
+      // Readers refuse a missing database: store one document first.
+      expect((await runCli(['--db', db, 'ingest', '-'], { input: '{"text":"One document."}\n' })).code).toBe(0);
       const r = await runCli(['--db', db, 'inspect', 'export', target]);
       expect(r.code).toBe(2);
       expect(r.stderr.trimEnd().split('\n')).toEqual([`llmops: inspect export: cannot write ${target}: a part of the path is not a folder`]);
