@@ -7,7 +7,10 @@
 //   - every input item exactly once in the store;
 //   - every result with its call row in llm_calls (and every cache entry too);
 //   - each sentence asked of the provider at most once more per kill than it was answered;
-//   - `PRAGMA integrity_check` clean on SQLite.
+//   - `PRAGMA integrity_check` clean on SQLite;
+//   - dedup --ledger (into a file, and into stdout): after every run the ledger holds no key
+//     whose record was not delivered, and at the end every record was delivered, none again
+//     after a run that completed, no claim or `*.tmp-*` file left.
 // It prints one row per scenario and engine (kills that landed, items, violations) and exits 1
 // if any invariant was broken.
 //
@@ -17,11 +20,11 @@
 // Adding a scenario: append an object to SCENARIOS (see the fields documented there).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BIN as BUILT_BIN, rng } from './lib.mjs';
@@ -114,21 +117,24 @@ async function freshDatabase(engine, dir) {
 
 // ── running the CLI ──────────────────────────────────────────────────────────────────────────
 
-function start(ctx, args, env = {}) {
+/** With `captureStdout`, the command's stdout is a pipe read to its end (also after a kill). */
+function start(ctx, args, env = {}, captureStdout = false) {
   const child = spawn(process.execPath, [BIN, '--db', ctx.url, ...args], {
     cwd: ctx.dir,
     env: { ...process.env, LLMOPS_DB: undefined, LLMOPS_WAREHOUSE: undefined, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', captureStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
-  const done = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })));
+  child.stdout?.setEncoding('utf8').on('data', (d) => (stdout += d));
+  const done = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr, stdout })));
   return { child, done };
 }
 
 /** Runs to the end (all of the scenario's workers at once); resolves to the first non-zero exit, else the last. */
-async function runToEnd(ctx, args, env, workers = 1) {
-  const results = await Promise.all(Array.from({ length: workers }, () => start(ctx, args, env).done));
+async function runToEnd(ctx, args, env, workers = 1, captureStdout = false) {
+  const results = await Promise.all(Array.from({ length: workers }, () => start(ctx, args, env, captureStdout).done));
   return results.find((r) => r.code !== 0) ?? results.at(-1);
 }
 
@@ -140,7 +146,7 @@ async function runToEnd(ctx, args, env, workers = 1) {
 async function killAtRandomPoint(ctx, scenario, total) {
   const target = Math.floor(random() * total);
   const extraMs = Math.floor(random() * 40);
-  const runs = Array.from({ length: scenario.workers ?? 1 }, () => start(ctx, scenario.command(ctx), scenario.env?.(ctx)));
+  const runs = Array.from({ length: scenario.workers ?? 1 }, () => start(ctx, scenario.command(ctx), scenario.env?.(ctx), Boolean(scenario.afterRun)));
   let exited = false;
   void Promise.all(runs.map((r) => r.done)).then(() => (exited = true));
   let probe = null;
@@ -162,7 +168,8 @@ async function killAtRandomPoint(ctx, scenario, total) {
       landed = true;
     }
   }
-  await Promise.all(runs.map((r) => r.done));
+  const results = await Promise.all(runs.map((r) => r.done));
+  if (scenario.afterRun) for (const r of results) await scenario.afterRun(ctx, { killed: r.signal === 'SIGKILL', stdout: r.stdout });
   return landed;
 }
 
@@ -246,6 +253,9 @@ async function analyseInvariants(probe, v) {
 //   progress(probe)  items committed so far (polled while the command runs)
 //   check(probe, ctx, violations)  pushes a message per broken invariant; returns the item count
 //   teardown(ctx) optional: stop helpers; may add violations (ctx.violations)
+//   afterRun(ctx, { killed, stdout })  optional: called after each run, killed or not (before
+//                 the next one starts), with the run's stdout (captured only for such scenarios);
+//                 may check invariants that must hold between runs (ctx.violations)
 
 /** analyse against the fake Anthropic API: real llm_calls rows, requests counted per sentence. */
 function analyseWithFakeProvider(o) {
@@ -286,6 +296,103 @@ function analyseWithFakeProvider(o) {
     },
     teardown: async (ctx) => {
       await ctx.fake?.stop().catch(() => {});
+    },
+  };
+}
+
+/**
+ * dedup --ledger over unique records, into `--out out.jsonl` (a consumer takes each delivered
+ * file away before the next run, as a batch pipeline would) or into stdout (a pipe read to its
+ * end). After every run, killed or not: each key the ledger holds as done has its record in
+ * what was delivered so far (the ledger is never ahead of the output). At the end: every input
+ * record delivered, none twice except after a kill between its delivery and the ledger's commit
+ * (a run that completed committed all it delivered, so nothing it delivered may come again),
+ * every key done, no claim left, no `*.tmp-*` file left.
+ */
+function dedupWithLedger(o) {
+  const records = () => size.traces * 4; // tiny 160, small 1200 (3 claim batches of 500), medium 12000
+  const namespace = 'dedup:crash';
+  const outFile = (ctx) => join(ctx.dir, 'out.jsonl');
+  return {
+    name: o.name,
+    setup: async (ctx) => {
+      const lines = [];
+      ctx.idOfKey = new Map();
+      for (let i = 0; i < records(); i++) {
+        const id = `r-${i}`;
+        lines.push(JSON.stringify({ id, text: `Record ${i} is ${WORDS[i % WORDS.length]} and ${WORDS[(i * 5) % WORDS.length]}.` }));
+        // The ledger's key for `--key id`: sha256 of the JSON list of the key values.
+        ctx.idOfKey.set(createHash('sha256').update(JSON.stringify([id]), 'utf8').digest('hex'), id);
+      }
+      ctx.input = join(ctx.dir, 'records.jsonl');
+      writeFileSync(ctx.input, `${lines.join('\n')}\n`);
+      ctx.runs = 0;
+      ctx.deliveries = new Map(); // id → [{ run, killed }]
+    },
+    total: () => records(),
+    command: (ctx) => ['dedup', '--in', ctx.input, '--key', 'id', '--ledger', 'crash', ...(o.toFile ? ['--out', outFile(ctx)] : [])],
+    // Claimed and done keys: claims come batch by batch, so kills spread over the run.
+    progress: (probe) => count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}'`),
+    afterRun: async (ctx, { killed, stdout }) => {
+      const run = ctx.runs++;
+      const v = ctx.violations;
+      let text = '';
+      if (!o.toFile) text = stdout;
+      else if (existsSync(outFile(ctx))) {
+        text = readFileSync(outFile(ctx), 'utf8');
+        renameSync(outFile(ctx), join(ctx.dir, `delivered-${run}.jsonl`));
+        if (text !== '' && !text.endsWith('\n')) v.push(`run ${run}: the --out file ends in half a line`);
+      }
+      // A kill may cut a pipe's last line short: only whole lines were delivered.
+      const whole = text.slice(0, text.lastIndexOf('\n') + 1);
+      const inRun = new Set();
+      for (const line of whole.split('\n')) {
+        if (line === '') continue;
+        let id;
+        try {
+          id = JSON.parse(line).id;
+        } catch {
+          v.push(`run ${run}: a whole output line that is not JSON: ${line.slice(0, 60)}`);
+          continue;
+        }
+        if (!/^r-\d+$/.test(id ?? '')) v.push(`run ${run}: a record that is not in the input: ${line.slice(0, 60)}`);
+        else if (inRun.has(id)) v.push(`run ${run}: ${id} written twice in one run`);
+        inRun.add(id);
+        const d = ctx.deliveries.get(id) ?? [];
+        d.push({ run, killed });
+        ctx.deliveries.set(id, d);
+      }
+      const probe = await openProbe(ctx.engine, ctx.url);
+      try {
+        const done = (await probe?.all(`select item_id from monitor_ledger where namespace = '${namespace}' and status = 'done'`)) ?? [];
+        const ahead = done.filter((r) => !ctx.deliveries.has(ctx.idOfKey.get(r.item_id))).length;
+        if (ahead) v.push(`after run ${run}${killed ? ' (killed)' : ''}: ${ahead} key(s) done in the ledger whose record was not delivered`);
+      } finally {
+        await probe?.close();
+      }
+    },
+    check: async (probe, ctx, v) => {
+      const n = records();
+      let missing = 0;
+      let again = 0; // delivered once more after a kill: allowed (README: "may come twice")
+      let afterCompleted = 0;
+      for (const id of ctx.idOfKey.values()) {
+        const d = ctx.deliveries.get(id) ?? [];
+        if (d.length === 0) missing++;
+        again += Math.max(0, d.length - 1);
+        if (d.slice(0, -1).some((x) => !x.killed)) afterCompleted++;
+      }
+      if (missing) v.push(`${missing} of ${n} input record(s) never delivered`);
+      if (afterCompleted) v.push(`${afterCompleted} record(s) delivered again after a run that completed had delivered them`);
+      const done = await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}' and status = 'done'`);
+      const claimed = await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}' and status <> 'done'`);
+      if (done !== n) v.push(`${done} keys done in the ledger for ${n} input records`);
+      if (claimed) v.push(`${claimed} claim(s) left in the ledger`);
+      const temps = readdirSync(ctx.dir).filter((f) => f.includes('.tmp-'));
+      if (temps.length) v.push(`temporary file(s) left: ${temps.join(', ')}`);
+      const copies = [...ctx.deliveries.values()].reduce((s, d) => s + d.length, 0);
+      ctx.notes.push(`${copies} records delivered over ${ctx.runs} runs; ${again} delivered twice (a kill between delivery and the ledger's commit)`);
+      return n;
     },
   };
 }
@@ -401,8 +508,8 @@ const SCENARIOS = [
       return size.traces;
     },
   },
-  // ── dedup --ledger: a colleague adds this scenario here (same fields as above; the ledger
-  //    must never hold a key whose record did not reach the output). ──
+  dedupWithLedger({ name: 'dedup --ledger (--out file)', toFile: true }),
+  dedupWithLedger({ name: 'dedup --ledger (stdout)', toFile: false }),
 ];
 
 // ── the harness ──────────────────────────────────────────────────────────────────────────────
@@ -410,14 +517,15 @@ const SCENARIOS = [
 async function runScenario(scenario, engine) {
   const dir = mkdtempSync(join(tmpdir(), 'llmops-crash-'));
   const db = await freshDatabase(engine, dir);
-  const ctx = { engine, url: db.url, dir, killsLanded: 0, notes: [] };
   const violations = [];
+  const ctx = { engine, url: db.url, dir, killsLanded: 0, notes: [], violations };
   let items = 0;
   try {
     await scenario.setup(ctx);
     for (let i = 0; i < KILLS; i++) if (await killAtRandomPoint(ctx, scenario, scenario.total(ctx))) ctx.killsLanded++;
-    const last = await runToEnd(ctx, scenario.command(ctx), scenario.env?.(ctx), scenario.workers);
+    const last = await runToEnd(ctx, scenario.command(ctx), scenario.env?.(ctx), scenario.workers, Boolean(scenario.afterRun));
     if (last.code !== 0) violations.push(`the rerun exited ${last.code}: ${last.stderr.trim().split('\n').at(-1)}`);
+    await scenario.afterRun?.(ctx, { killed: false, stdout: last.stdout });
     const probe = await openProbe(engine, db.url);
     try {
       items = await scenario.check(probe, ctx, violations);

@@ -8,7 +8,7 @@ export function register(program: Command): void {
     .description('Score production LLM traffic (Langfuse, Slack, llm_calls, JSONL) with heuristics and LLM judges; each item once')
     .argument('[configs...]', 'monitor YAML file(s), e.g. configs/monitor.yaml')
     .option('--dry-run', 'fetch, sample and score, but publish nothing and leave the ledger untouched')
-    .option('--out <file|->', 'also write every score as NDJSON to a file or stdout')
+    .option('--out <file|->', 'also write the scores as NDJSON to a file or stdout (a copy: the record is what publish names; a file is renamed into place when the command ends)')
     .option('--env <name>', 'profiles env for judge metrics (default: the config\'s env, LLMOPS_ENV, else offline)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES)')
     .option('--concurrency <n>', 'scores in flight at once (overrides the config)', toPositiveInt)
