@@ -2,6 +2,7 @@ import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSy
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { LlmopsError, UsageError } from './errors.js';
+import { processAlive } from './process-alive.js';
 
 /**
  * Where every output path goes (`--out`, `--report`, `inspect export`, `inspect report`).
@@ -79,15 +80,6 @@ function cannotWrite(target: string, label: string | undefined, err: unknown, us
 /** The temporary name of an atomic write of `path`; also the pattern stale ones are found by. */
 export function tempPathFor(path: string, pid = process.pid): string {
   return join(dirname(path), `${basename(path)}.tmp-${pid}`);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { CompiledQuery, sql } from 'kysely';
 import { insertShared, isPostgres, placeholders } from './bulk-sql.js';
 import type { MonitorDb } from './ledger-tables.js';
+import { processAlive } from '../core/process-alive.js';
 
 /**
  * The ledger: which (namespace, item, metric, version) keys are done. The monitor's namespace
@@ -18,15 +19,6 @@ import type { MonitorDb } from './ledger-tables.js';
 export type LedgerKey = { itemId: string; metric: string; version: string };
 
 const BATCH = 400;
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export const keyString = (k: LedgerKey) => `${k.itemId}\u0000${k.metric}\u0000${k.version}`;
 

@@ -5,6 +5,7 @@ import { readJson, writeJson } from './json-column.js';
 import type { CacheEntry } from '../llm/client.js';
 import type { CallLogRow } from '../llm/hooks/store-hook.js';
 import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
+import { processAlive } from '../core/process-alive.js';
 
 /**
  * Work sharing for per-sentence tasks. A worker claims sentences by inserting leases into
@@ -27,15 +28,6 @@ function okResultOf(eb: ExpressionBuilder<Database & { s: Database['sentences'] 
     .where('r.task', '=', task)
     .where('r.task_version', '=', version)
     .where('r.status', '=', 'ok');
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Drops expired leases, and leases of processes on this host that no longer exist. */

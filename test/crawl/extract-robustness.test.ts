@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { pageFromHtml } from '../../src/crawl/article-crawler.js';
 import { CrawlError, type CrawlTarget } from '../../src/crawl/crawl-types.js';
 import { extractArticle } from '../../src/crawl/extract-article.js';
+import { rng } from '../../bench/rng.js'; // seeded: the same pages on every run, so a failure repeats
 
 // Whatever the page, extraction gives an article or the crawl a one-line reason: never an
 // exception out of the DOM library or Readability.
@@ -83,17 +84,6 @@ describe('pages with nothing to read give a one-line reason', () => {
   });
 });
 
-// A small seeded generator (mulberry32): the same pages on every run, so a failure repeats.
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FRAGMENTS = [
   '<html>', '</html>', '<body>', '</body>', '<head>', '</head>', '<!DOCTYPE html>', '<?xml version="1.0"?>', '\uFEFF', '<!--', '-->', '<![CDATA[', ']]>',
