@@ -139,7 +139,7 @@ describe('a fresh database opened by several processes at once', () => {
     const dir = tempDir();
     try {
       writeFileSync(join(dir.path, 'd.jsonl'), '{"id":"one","text":"hello there"}\n');
-      for (let round = 0; round < 3; round++) {
+      for (let round = 0; round < 2; round++) {
         const db = join(dir.path, `round-${round}.db`);
         const runs = await together(6, ['--db', db, 'ingest', 'd.jsonl'], dir.path);
         for (const r of runs) expect(r.stderr, `round ${round}`).not.toMatch(/already exists/);
@@ -170,7 +170,7 @@ describe('a fresh database opened by several processes at once', () => {
     const dir = tempDir();
     try {
       writeFileSync(join(dir.path, 'd.jsonl'), '{"id":"one","text":"hello there"}\n');
-      for (let round = 0; round < 2; round++) {
+      for (let round = 0; round < 1; round++) {
         const fresh = await createPgDatabase();
         try {
           const runs = await together(6, ['--db', fresh.url, 'ingest', 'd.jsonl'], dir.path);

@@ -73,14 +73,14 @@ for (const engine of ENGINES) {
       const dir = tempDir();
       try {
         const db = ['--db', target.url];
-        const all = records(10_000, 200);
+        const all = records(4_000, 200);
         const input = join(dir.path, 'in.jsonl');
         writeFileSync(input, lines(all));
         const out = join(dir.path, 'out.jsonl');
         const delivered = new Set<string>();
         let seed = 12345;
         const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-        const KILLS = 6;
+        const KILLS = 4;
         for (let k = 0; k < KILLS; k++) {
           const toStdout = k % 2 === 0;
           const args = [BIN, 'dedup', '--in', input, '--field', 'text', '--ledger', 'feed', ...(toStdout ? ['--out', '-'] : ['--out', out]), ...db];
@@ -88,7 +88,7 @@ for (const engine of ENGINES) {
           let stdout = '';
           // Killed mid-run for sure: once some output arrived on stdout, or once the file's
           // temporary copy has grown that far (a timer in case the run ends first).
-          const killAtBytes = Math.floor(random() * 1_500_000) + 1;
+          const killAtBytes = Math.floor(random() * 600_000) + 1;
           const kill = () => child.kill('SIGKILL');
           const timer = setTimeout(kill, 60_000);
           child.stdout.setEncoding('utf8').on('data', (d: string) => {
