@@ -12,6 +12,7 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
 import { VERSION } from '../core/version.js';
+import { describePathError } from '../core/path-errors.js';
 
 // Only commander and the command definitions load here; each command imports its stage
 // when it runs, so `llmops --help` stays fast.
@@ -87,6 +88,13 @@ function report(err: unknown): number {
     return err.exitCode;
   }
   const e = err as NodeJS.ErrnoException;
+  // A file or folder named on the command line or in a config that cannot be read is the user's
+  // to fix: one line naming it, exit 2 (the stage code need not wrap every read).
+  const why = e?.path ? describePathError(e) : undefined;
+  if (why) {
+    process.stderr.write(`llmops: cannot read ${redactText(e.path!)}: ${why}\n`);
+    return 2;
+  }
   // One line: an SDK's message may go on with a dump of the response (LLMOPS_DEBUG shows the stack).
   process.stderr.write(`llmops: ${redactText(String(e?.message ?? err).split('\n')[0]!)}\n`);
   if (process.env.LLMOPS_DEBUG && e?.stack) process.stderr.write(`${redactText(e.stack)}\n`);

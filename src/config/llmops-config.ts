@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from './format-issues.js';
+import { describePathError } from '../core/path-errors.js';
 
 /**
  * `llmops.yaml` (or `--config <file>`): defaults for every command. Flags win over the file,
@@ -77,7 +78,7 @@ export async function parseYamlFile(path: string, shown = path): Promise<unknown
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`${shown}: cannot read: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
+    throw new UsageError(`cannot read ${shown}: ${describePathError(err) ?? errorMessage(err)}`);
   }
   return parseYamlText(text, shown);
 }

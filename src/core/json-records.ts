@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 
 /**
@@ -50,7 +50,12 @@ export function formatForPath(path: string): RecordFormat {
 }
 
 export function openInput(path: string): Readable {
-  return path === '-' ? process.stdin : createReadStream(path, { highWaterMark: 1 << 20 });
+  if (path === '-') return process.stdin;
+  // A folder opens but fails on the first read with no path in the error: name it here.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path, syscall: 'open' });
+  }
+  return createReadStream(path, { highWaterMark: 1 << 20 });
 }
 
 /** Records of one input (`-` for stdin), in order. */

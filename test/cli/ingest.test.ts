@@ -9,7 +9,7 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { countDocuments } from '../../src/store/documents-repo.js';
 import { listRuns } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { BIN, ndjson, runCli, runCliAsUnprivileged } from '../helpers/cli.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -332,10 +332,10 @@ describe('llmops ingest, input errors', () => {
       writeFileSync(join(d.path, 'secret.jsonl'), '{"text":"secret"}\n');
       chmodSync(join(d.path, 'in/locked'), 0o000);
       chmodSync(join(d.path, 'secret.jsonl'), 0o000);
-      const dirRun = await runAs(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in')], d.path);
+      const dirRun = await runCliAsUnprivileged(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in')], d.path);
       expect(dirRun.stderr).toBe(`llmops: ingest: cannot read ${join(d.path, 'in/locked')}: permission denied\n`);
       expect(dirRun.code).toBe(2);
-      const fileRun = await runAs(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in/a.jsonl'), join(d.path, 'secret.jsonl')], d.path);
+      const fileRun = await runCliAsUnprivileged(['--db', join(d.path, 'x.db'), 'ingest', join(d.path, 'in/a.jsonl'), join(d.path, 'secret.jsonl')], d.path);
       expect(fileRun.stderr).toBe(`llmops: ingest: cannot read ${join(d.path, 'secret.jsonl')}: permission denied\n`);
       expect(fileRun.code).toBe(2);
       expect(existsSync(join(d.path, 'x.db'))).toBe(false);
@@ -372,35 +372,3 @@ describe('llmops ingest, input errors', () => {
     expect(r.stderr).toContain("unknown option '--no-such-flag'");
   });
 });
-
-/**
- * Runs the CLI as a user whom file permissions bind: as root (CI containers), as `nobody` in
- * a folder given to it, since root reads a mode-000 file anyway.
- */
-function runAs(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const root = process.getuid?.() === 0;
-  if (root) chownTree(cwd, 65534, 65534);
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: cwd },
-      ...(root ? { uid: 65534, gid: 65534 } : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (x) => (stdout += x));
-    child.stderr.setEncoding('utf8').on('data', (x) => (stderr += x));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end();
-  });
-}
-
-function chownTree(path: string, uid: number, gid: number): void {
-  chownSync(path, uid, gid);
-  for (const e of readdirSync(path, { withFileTypes: true })) {
-    const p = join(path, e.name);
-    if (e.isDirectory()) chownTree(p, uid, gid);
-    else chownSync(p, uid, gid);
-  }
-}

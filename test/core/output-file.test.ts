@@ -207,6 +207,22 @@ describe('output paths through the CLI (process boundary)', () => {
     }
   }, 30_000);
 
+  it('inspect report --out /dev/stdout and --out -: the page alone on stdout, the summary on stderr', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'x.db');
+      expect((await runCli(['--db', db, 'ingest', '-'], { input: '{"text":"One document."}\n' })).code).toBe(0);
+      for (const out of ['/dev/stdout', '-']) {
+        const r = await runCli(['--db', db, 'inspect', 'report', '--out', out]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout.trimEnd().endsWith('</html>'), out).toBe(true);
+        expect(r.stderr).toContain('inspect report');
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('inspect export and report to an unwritable path: exit 2, one line naming the path, no temp name', async () => {
     const dir = tempDir();
     try {

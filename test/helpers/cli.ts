@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { chownSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/llmops.js', import.meta.url));
@@ -37,4 +39,36 @@ export function ndjson(text: string): any[] {
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * Runs the CLI as a user whom file permissions bind: as root (CI containers), as `nobody` in
+ * a folder given to it, since root reads a mode-000 file anyway.
+ */
+export function runCliAsUnprivileged(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const root = process.getuid?.() === 0;
+  if (root) chownTree(cwd, 65534, 65534);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: cwd },
+      ...(root ? { uid: 65534, gid: 65534 } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (x) => (stdout += x));
+    child.stderr.setEncoding('utf8').on('data', (x) => (stderr += x));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  chownSync(path, uid, gid);
+  for (const e of readdirSync(path, { withFileTypes: true })) {
+    const p = join(path, e.name);
+    if (e.isDirectory()) chownTree(p, uid, gid);
+    else chownSync(p, uid, gid);
+  }
 }

@@ -337,7 +337,7 @@ async function writeReport(ctx: Context, db: Db, sink: OutputSink, out: string):
     const data = await gatherReportData(db, store, collections);
     await sink.write(renderReport(data));
     await sink.close();
-    printSummary(ctx, 'inspect report', { out, documents: data.documents, chunks: data.chunks.reduce((s, c) => s + c.counts.length, 0), llm_calls: data.calls_by_day.reduce((s, c) => s + c.calls, 0) });
+    printSummary(ctx, 'inspect report', { out, documents: data.documents, chunks: data.chunks.reduce((s, c) => s + c.counts.length, 0), llm_calls: data.calls_by_day.reduce((s, c) => s + c.calls, 0) }, sink.kind === 'stdout');
   } finally {
     if (store.kind !== 'sql') await store.close();
   }
