@@ -15,7 +15,7 @@ import {
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
-import { createCallSignals } from './call-signals.js';
+import { createCallSignals } from '../core/call-signals.js';
 import { addOutcome, emptySummary, type AnalyseSummary } from './summary.js';
 
 export type AnalyseOptions = {

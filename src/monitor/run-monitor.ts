@@ -12,6 +12,7 @@ import type { Metric } from './metrics/metric.js';
 import type { Publisher } from './publish/publishers.js';
 import { sampleItems } from './sampling.js';
 import type { EvalItem, Score, ScoreValue, SourceItem, SourceProblem } from './types.js';
+import { createCallSignals } from '../core/call-signals.js';
 
 export type MetricSummary = { metric: string; version: string; count: number; mean: number | null; pass_rate: number | null; failed: number };
 
@@ -205,6 +206,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
       };
       // Heuristics answer synchronously and are scored inline (no promise per score, which cost
       // more than the checks themselves); judges go through the concurrency limiter.
+      const callSignals = createCallSignals(o.signal);
       const scoreOne = (it: EvalItem, m: Metric): Promise<void> | void => {
         const key = { itemId: it.id, metric: m.name, version: m.version };
         if (!wonSet.has(keyString(key))) return;
@@ -220,7 +222,8 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
         }
         let v: ScoreValue | Promise<ScoreValue>;
         try {
-          v = m.score(it, o.signal);
+          // A judge's SDK call listens on its signal: one signal per call, not the run's (see call-signals).
+          v = m.judge ? callSignals.with((signal) => Promise.resolve(m.score(it, signal))) : m.score(it, o.signal);
         } catch (err) {
           return scoreFailed(it, m, key, err);
         }
@@ -239,7 +242,7 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
           if (r) tasks.push(r);
         }
       }
-      await Promise.all(tasks);
+      await Promise.all(tasks).finally(() => callSignals.dispose());
       lap('score_s');
       if (!o.dryRun && badKeys.length > 0) await releaseKeys(mdb, namespace, worker, badKeys);
       try {

@@ -62,6 +62,32 @@ async function run(yaml: string) {
 }
 
 describe('LLM judges through the LLM layer (fake Anthropic)', () => {
+  it('16 judges in flight on one run signal: no MaxListenersExceededWarning', async () => {
+    const ctx = 'Annual plans are refunded in full within 30 days of purchase.';
+    writeFileSync(join(dir.path, 'many.jsonl'), Array.from({ length: 32 }, (_, i) => JSON.stringify({ id: `m${i}`, input: `Refund ${i}?`, output: `Within 30 days, order ${i}.`, context: ctx })).join('\n'));
+    const file = join(dir.path, 'many.yaml');
+    writeFileSync(file, `name: many\nsource: { type: jsonl, path: many.jsonl }\nmetrics:\n  - { name: faithfulness }\npublish: [{ type: sql }]\nconcurrency: 16\n`);
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    server.setLatency(30); // so the calls overlap
+    const run = new AbortController();
+    const own = await openDatabase(parseDatabaseUrl(join(dir.path, 'many.sqlite'))); // the other tests count this file's calls
+    const m = await loadMonitorConfig(file);
+    const o = await openMonitor(m, { db: own, logger: quiet, dryRun: false, env: 'anthropic' });
+    try {
+      const r = await runMonitor({ monitor: m, db: own, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet, signal: run.signal });
+      expect(r.failed).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      server.setLatency(0);
+      process.off('warning', onWarning);
+      await o.close();
+      await own.close();
+    }
+  });
+
   it('rubric and faithfulness judges return {score, pass, reason}, logged in llm_calls', async () => {
     const r = await run(`name: judged
 source: { type: jsonl, path: traces.jsonl }
