@@ -70,12 +70,23 @@ function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
   const needles = new Set<string>();
   for (const v of values) {
     needles.add(v);
-    for (const variant of base64Cores(v)) if (variant.length >= MIN_SECRET_LENGTH) needles.add(variant);
+    for (const variant of [...base64Cores(v), ...otherForms(v)]) if (variant.length >= MIN_SECRET_LENGTH) needles.add(variant);
   }
   // Longest first, so a value is masked whole before a shorter one inside it.
   const sorted = [...needles].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
   cache = { key, pattern: sorted.length ? new RegExp(sorted.join('|'), 'g') : null };
   return cache.pattern;
+}
+
+/**
+ * Forms a server may echo a key back in: URL-encoded (a key with + / =), hex, and the first
+ * 12 characters (error messages that show a key's beginning and hide the rest).
+ */
+function otherForms(value: string): string[] {
+  const hex = Buffer.from(value, 'utf8').toString('hex');
+  const forms = [encodeURIComponent(value), hex, hex.toUpperCase()];
+  if (value.length > 16) forms.push(value.slice(0, 12));
+  return forms.filter((f) => f !== value);
 }
 
 /** The part of base64(x + value + y) that depends only on `value`, for each offset mod 3. */

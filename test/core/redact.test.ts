@@ -37,6 +37,14 @@ describe('redaction of the secret values the process holds', () => {
     expect(out).toBe('key *** *** in /root with abc');
   });
 
+  it('masks the URL-encoded, hex and 12-character-prefix forms a server may echo back', () => {
+    const key = 'proj+CANARY/key=2024abc';
+    const e = { OPENAI_API_KEY: key };
+    for (const form of [encodeURIComponent(key), Buffer.from(key).toString('hex'), Buffer.from(key).toString('hex').toUpperCase(), `${key.slice(0, 12)}…`]) {
+      expect(redactText(`Incorrect API key provided: ${form}`, [], e), form).toBe('Incorrect API key provided: ***' + (form.endsWith('…') ? '…' : ''));
+    }
+  });
+
   it('masks base64 forms of the values: a Basic header of public:secret, and a value inside a longer base64 text', () => {
     const basic = Buffer.from(`${env.LANGFUSE_PUBLIC_KEY}:${env.LANGFUSE_SECRET_KEY}`).toString('base64');
     for (const prefix of ['', 'x', 'xy']) {
