@@ -46,7 +46,8 @@ export function recordKey(rec: unknown, key: string[] | undefined, field: string
  * The output is closed here (its commit must come before the ledger's); on an error the caller
  * aborts it. After the first bad record nothing more is written: the rest of the input is read
  * only to report every problem, and the run then deletes every key it recorded (exit 2 records
- * no key).
+ * no key). Records go out as parsed with exact integers: one beyond 2^53 is written as a string
+ * of its digits (readJsonRecords does not hand back the raw text).
  */
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
@@ -91,7 +92,9 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     }
   };
   try {
-    for await (const rec of readJsonRecords(o.input)) {
+    // Integers beyond 2^53 stay exact (strings of their digits): 9007199254740993 is not
+    // 9007199254740992, neither in the key nor in the record written out.
+    for await (const rec of readJsonRecords(o.input, { exactIntegers: true })) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
         if (!stopped() && !near) await flush();
