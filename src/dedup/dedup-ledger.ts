@@ -9,6 +9,9 @@ import { claimKeys, markAllClaimedDone, markDone, releaseStaleClaims, releaseWor
  * once its record has reached the output: flushed to stdout or a pipe, or renamed into place
  * with the output file. Claims of a failed run are deleted; those of a killed run are deleted
  * by the next run (its process is gone from this host, or the lease ran out elsewhere).
+ * A run that ends on bad input (exit 2) takes back every key it recorded too (`forgetRun`):
+ * the user reruns on the fixed file, often into the same `> out.jsonl`, which the shell
+ * truncates, so keys kept from the failed run would lose their records for good.
  */
 export type DedupLedger = {
   /** The keys of `keys` this run now holds (not seen before, not held by a live run). */
@@ -19,6 +22,8 @@ export type DedupLedger = {
   commitAll(): Promise<void>;
   /** Gives every key still held back (their records did not reach the output). */
   releaseAll(): Promise<void>;
+  /** Deletes every row of this run, committed or claimed, in one statement (bad input). */
+  forgetRun(): Promise<void>;
 };
 
 const LEASE_MS = 10 * 60_000;
@@ -55,6 +60,11 @@ export async function openDedupLedger(db: MonitorDb, namespace: string): Promise
     async releaseAll() {
       if (held === 0) return;
       await releaseWorker(db, namespace, worker);
+      held = 0;
+    },
+    async forgetRun() {
+      // Committed rows keep the worker id of the run that claimed them: one delete finds them all.
+      await db.deleteFrom('monitor_ledger').where('namespace', '=', namespace).where('worker', '=', worker).execute();
       held = 0;
     },
     close() {

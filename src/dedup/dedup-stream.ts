@@ -45,7 +45,9 @@ export function recordKey(rec: unknown, key: string[] | undefined, field: string
  *
  * The output is closed here (its commit must come before the ledger's); on an error the caller
  * aborts it. After the first bad record nothing more is written: the rest of the input is read
- * only to report every problem.
+ * only to report every problem, and the run then deletes every key it recorded (exit 2 records
+ * no key). Records go out as parsed with exact integers: one beyond 2^53 is written as a string
+ * of its digits (readJsonRecords does not hand back the raw text).
  */
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
@@ -57,6 +59,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   // Keys held and written but not yet committed, with the position of their record in the output.
   let unconfirmed: { key: string; seq: number }[] = [];
   let pending: { rec: unknown; key: string }[] = [];
+  let badInput = false;
   const stopped = () => o.out.closedByReader || problems.length > 0 || noKey.count > 0;
   /** Commits the held keys whose records the OS has taken (stdout, pipes, devices). */
   const commitFlushed = async () => {
@@ -89,7 +92,9 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     }
   };
   try {
-    for await (const rec of readJsonRecords(o.input)) {
+    // Integers beyond 2^53 stay exact (strings of their digits): 9007199254740993 is not
+    // 9007199254740992, neither in the key nor in the record written out.
+    for await (const rec of readJsonRecords(o.input, { exactIntegers: true })) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
         if (!stopped() && !near) await flush();
@@ -142,10 +147,18 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     else await commitFlushed();
     r.interrupted = o.signal?.aborted || undefined;
     return r;
+  } catch (err) {
+    // Bad input (exit 2) records no key: what this run already sent out passes again on the
+    // fixed rerun (a duplicate downstream rather than a record lost to `> out.jsonl`).
+    if (ledger && err instanceof InputError) {
+      badInput = true;
+      await ledger.forgetRun();
+    }
+    throw err;
   } finally {
     if (ledger) {
       // What got out is kept (stdout, a pipe); everything else held goes back to the ledger.
-      await commitFlushed().catch(() => {});
+      if (!badInput) await commitFlushed().catch(() => {});
       await ledger.releaseAll();
       ledger.close();
     }

@@ -19,6 +19,18 @@ describe('llmops dedup (CLI)', () => {
     expect(r.stderr).toMatch(/dropped\s+1/);
   });
 
+  it('integers beyond 2^53: distinct values are distinct keys, and their digits go out exact', async () => {
+    const input = '{"uid":9007199254740992,"q":"a"}\n{"uid":9007199254740993,"q":"a"}\n{"uid":9007199254740993,"q":"a"}\n{"uid":12345678901234567890123,"q":"b"}\n';
+    const r = await runCli(['dedup', '--in', '-', '--out', '-', '--key', 'uid,q'], { input });
+    expect(r.code).toBe(0);
+    const out = r.stdout.trimEnd().split('\n');
+    expect(out).toHaveLength(3);
+    expect(out[0]).toContain('9007199254740992');
+    expect(out[1]).toContain('9007199254740993');
+    expect(out[2]).toContain('12345678901234567890123');
+    expect(r.stdout).not.toMatch(/e\+22/);
+  });
+
   it('bad input: file:line, exit 2; no key flag: usage error', async () => {
     const r = await runCli(['dedup', '--in', '-', '--field', 'text'], { input: '{"text":"a"}\n{oops\n' });
     expect(r.code).toBe(2);

@@ -178,20 +178,29 @@ describe('dedup --ledger on stdout', () => {
     }
   }, 60_000);
 
-  it('a bad record: the records before it go out and are recorded, nothing after it; the fixed rerun passes the rest', async () => {
+  it('a bad record (invalid JSON or a missing key): the records before it go out, exit 2 records no key; the fixed rerun passes all', async () => {
     const dir = tempDir();
     try {
       const db = ['--db', join(dir.path, 'l.db')];
       const all = records(1200);
+      const run = (input: string) => runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', '--out', '-', ...db], { input });
       const broken = lines(all.slice(0, 700)) + '{oops\n' + lines(all.slice(700));
-      const r = await runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', '--out', '-', ...db], { input: broken });
+      const r = await run(broken);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/<stdin>:701: /);
       expect(ndjson(r.stdout).map((x) => x.id)).toEqual(all.slice(0, 700).map((x) => x.id));
-      expect(await ledgerCount(db, 'feed')).toBe(700);
-      const fixed = await runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', '--out', '-', ...db], { input: lines(all) });
+      expect(await ledgerCount(db, 'feed')).toBe(0);
+      const noKey = lines(all.slice(0, 700)) + '{"id":-1}\n' + lines(all.slice(700));
+      const m = await run(noKey);
+      expect(m.code).toBe(2);
+      expect(m.stderr).toMatch(/line 701/);
+      expect(ndjson(m.stdout).length).toBe(700);
+      expect(await ledgerCount(db, 'feed')).toBe(0);
+      // The rerun (say `> out.jsonl` again, truncated by the shell) must get every record.
+      const fixed = await run(lines(all));
       expect(fixed.code).toBe(0);
-      expect(ndjson(fixed.stdout).map((x) => x.id)).toEqual(all.slice(700).map((x) => x.id));
+      expect(ndjson(fixed.stdout).map((x) => x.id)).toEqual(all.map((x) => x.id));
+      expect(await ledgerCount(db, 'feed')).toBe(1200);
     } finally {
       dir.remove();
     }
