@@ -12,7 +12,8 @@ export default defineConfig({
   platform: 'node',
   outDir: 'dist',
   splitting: true,
-  sourcemap: true,
+  // No sourcemaps: they doubled dist and the tarball, and stack traces name our own small modules.
+  sourcemap: false,
   clean: true,
   dts: false,
   // Dependencies stay external (installed beside the package), except kysely: its ~280 ESM files

@@ -68,7 +68,9 @@ for (const engine of ENGINES) {
       }
     }, 60_000);
 
-    it('kill -9 at random points, to stdout and to a file: the ledger holds only keys whose records got out; the last run completes the set', async () => {
+    // On PostgreSQL the same invariant is checked after random kills by bench/crash.mjs's dedup
+    // scenarios (test/crash/crash-harness.test.ts); here SQLite only, to keep the suite quick.
+    it.runIf(engine === 'sqlite')('kill -9 at random points, to stdout and to a file: the ledger holds only keys whose records got out; the last run completes the set', async () => {
       const target = await freshDatabase(engine);
       const dir = tempDir();
       try {
