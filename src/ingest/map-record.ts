@@ -88,6 +88,9 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { 
     if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { ok: false, reason: `export record: field "metadata" must be an object, got ${typeName(metadata)}` };
     const createdAt = str('created_at', false)!;
     if (Number.isNaN(Date.parse(createdAt))) return { ok: false, reason: `export record: field "created_at" is not a timestamp: ${createdAt}` };
+    // Older exports may lack updated_at: the restore time then stands in.
+    const updatedAt = str('updated_at', true);
+    if (updatedAt !== null && updatedAt !== undefined && Number.isNaN(Date.parse(updatedAt))) return { ok: false, reason: `export record: field "updated_at" is not a timestamp: ${updatedAt}` };
     const contentHash = sha256Hex(content);
     return {
       ok: true,
@@ -103,6 +106,7 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { 
         metadata: metadata as Record<string, unknown>,
         content_hash: contentHash,
         created_at: createdAt,
+        ...(updatedAt ? { updated_at: updatedAt } : {}),
       },
     };
   } catch (err) {

@@ -10,7 +10,7 @@ export function toDocument(row: Selectable<DocumentsTable>): Document {
 }
 
 function toRow(doc: NewDocument, now: string) {
-  return { ...doc, metadata: writeJson(doc.metadata), updated_at: now };
+  return { ...doc, metadata: writeJson(doc.metadata), updated_at: doc.updated_at ?? now };
 }
 
 /**

@@ -64,11 +64,11 @@ export class MongoDocumentStore implements DocumentStore {
       const { id, ...rest } = d;
       if (hash === undefined) {
         // Upsert rather than insert: a concurrent writer may have inserted the same id.
-        ops.push({ updateOne: { filter: { _id: id }, update: { $setOnInsert: { ...rest, updated_at: now } }, upsert: true } });
+        ops.push({ updateOne: { filter: { _id: id }, update: { $setOnInsert: { ...rest, updated_at: rest.updated_at ?? now } }, upsert: true } });
         counts.inserted++;
       } else if (hash !== d.content_hash) {
         const { created_at: _c, ...changed } = rest;
-        ops.push({ updateOne: { filter: { _id: id }, update: { $set: { ...changed, updated_at: now } } } });
+        ops.push({ updateOne: { filter: { _id: id }, update: { $set: { ...changed, updated_at: changed.updated_at ?? now } } } });
         counts.updated++;
       } else counts.unchanged++;
     }

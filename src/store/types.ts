@@ -139,7 +139,8 @@ export type Document = {
   updated_at?: string;
 };
 
-export type NewDocument = Omit<Document, 'updated_at'>;
+/** A document to store; `updated_at` is given only by a restore (an export keeps its own). */
+export type NewDocument = Omit<Document, 'updated_at'> & { updated_at?: string };
 
 export type UpsertCounts = { inserted: number; updated: number; unchanged: number };
 

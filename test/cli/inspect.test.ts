@@ -166,7 +166,7 @@ for (const engine of ENGINES) {
         expect(ndjson(i.stdout)[0]).toMatchObject({ inserted: 4 });
         const again = await runCli(['--db', copy.url, 'ingest', file]);
         expect(ndjson(again.stdout)[0]).toMatchObject({ inserted: 0, updated: 0, unchanged: 4 });
-        const cols = ['id', 'source', 'external_id', 'category', 'link', 'author', 'title', 'content', 'metadata', 'content_hash', 'created_at'] as const;
+        const cols = ['id', 'source', 'external_id', 'category', 'link', 'author', 'title', 'content', 'metadata', 'content_hash', 'created_at', 'updated_at'] as const;
         const read = async (u: string) => {
           const d = await openDatabase(parseDatabaseUrl(u));
           try {
