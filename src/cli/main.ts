@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError, LlmopsError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
-import { stdoutEpipeHandled } from '../core/output-file.js';
+import { stdoutEpipeHandled } from '../core/stdout-epipe.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerSplit } from './commands/split.js';
 import { register as registerAnalyse } from './commands/analyse.js';

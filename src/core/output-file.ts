@@ -3,6 +3,8 @@ import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { LlmopsError, UsageError } from './errors.js';
 import { processAlive } from './process-alive.js';
+import { describePathError } from './path-errors.js';
+import { holdStdoutEpipe } from './stdout-epipe.js';
 
 /**
  * Where every output path goes (`--out`, `--report`, `inspect export`, `inspect report`).
@@ -46,30 +48,9 @@ export type OutputOptions = {
   readerGone?: 'exit' | 'stop';
 };
 
-let stdoutSinksStoppingOnEpipe = 0;
-
-/** For main's EPIPE handler: a stdout sink handles the reader going away itself. */
-export function stdoutEpipeHandled(): boolean {
-  return stdoutSinksStoppingOnEpipe > 0;
-}
-
-const REASONS: Record<string, string> = {
-  EACCES: 'permission denied',
-  EPERM: 'not permitted',
-  ENOENT: 'no such folder',
-  ENOTDIR: 'a part of the path is not a folder',
-  EROFS: 'read-only file system',
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'disk quota exceeded',
-  EISDIR: 'is a folder',
-  ENXIO: 'no reader (a socket or a device without a driver)',
-  EFBIG: 'file too large',
-  EIO: 'input/output error',
-};
 
 function reason(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  return (code && REASONS[code]) ?? code ?? String(err);
+  return describePathError(err, { writing: true }) ?? (err as NodeJS.ErrnoException)?.code ?? String(err);
 }
 
 function cannotWrite(target: string, label: string | undefined, err: unknown, usage: boolean): LlmopsError {
@@ -287,7 +268,8 @@ function streamSink(
     for (const f of w) f();
   };
   const stopsOnEpipe = kind === 'stdout' && opts.readerGone === 'stop';
-  if (stopsOnEpipe) stdoutSinksStoppingOnEpipe++;
+  // main's EPIPE handler leaves the reader going away to this sink.
+  const releaseEpipe = stopsOnEpipe ? holdStdoutEpipe() : undefined;
   const onError = (err: NodeJS.ErrnoException) => {
     // After EPIPE the stream is destroyed: the writes queued behind it fail with ERR_STREAM_DESTROYED.
     if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closedByReader = true;
@@ -300,7 +282,7 @@ function streamSink(
   const detach = () => {
     if (detached) return;
     detached = true;
-    if (stopsOnEpipe) stdoutSinksStoppingOnEpipe--;
+    releaseEpipe?.();
     // process.stdout lives on: leave no listener of ours on it.
     if (kind === 'stdout') stream.off('error', onError);
   };

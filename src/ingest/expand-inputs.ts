@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
+import { describePathError } from '../core/path-errors.js';
 
 const RECORD_FILE = /\.(json|jsonl|ndjson)$/i;
 
@@ -65,8 +66,7 @@ function checkReadable(file: string): void {
 }
 
 function cannotRead(path: string, err: unknown): UsageError {
-  const code = (err as NodeJS.ErrnoException).code;
-  const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOENT' ? 'no such file or directory' : (code ?? String(err));
+  const why = describePathError(err) ?? (err as NodeJS.ErrnoException).code ?? String(err);
   return new UsageError(`ingest: cannot read ${path}: ${why}`);
 }
 

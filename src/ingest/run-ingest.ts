@@ -4,6 +4,7 @@ import type { DocumentStore } from '../store/document-store.js';
 import type { NewDocument, UpsertCounts } from '../store/types.js';
 import { isExportHeader, mapExportRecord, mapRecord, type FieldMapping } from './map-record.js';
 import { describeRepairs, type TextRepairs } from './storable-text.js';
+import { describePathError } from '../core/path-errors.js';
 
 export type IngestOptions = {
   files: string[];
@@ -266,6 +267,6 @@ function refusal(err: unknown): string {
 function unreadable(file: string, err: unknown): unknown {
   const e = err as NodeJS.ErrnoException;
   if (!e || typeof e.code !== 'string' || typeof e.syscall !== 'string') return err;
-  const what = e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : e.code;
+  const what = describePathError(e) ?? e.code;
   return new UsageError(`ingest: cannot read ${file === '-' ? 'stdin' : file}: ${what}`);
 }
