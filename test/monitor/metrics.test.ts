@@ -6,7 +6,7 @@ import { createExtractor } from '../../src/monitor/extractors.js';
 import { sampleItems } from '../../src/monitor/sampling.js';
 import { resolveEnv } from '../../src/llm/profiles/load-profiles.js';
 import type { EvalItem } from '../../src/monitor/types.js';
-import type { MetricConfig } from '../../src/monitor/monitor-config.js';
+import type { MetricConfig } from '../../src/monitor/metrics/metric.js';
 import { tempDir } from '../helpers/databases.js';
 
 const offlineJudge = async () => ({ env: await resolveEnv({ env: 'offline' }), client: null, traceId: 't', prompt: async () => undefined });
