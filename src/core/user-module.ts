@@ -72,7 +72,7 @@ export async function loadUserExport<T>(ref: UserModuleRef, expected: string, ac
   const { exportName } = parseModuleSpec(ref.spec);
   const mod = await importModule(ref);
   if (!(exportName in mod)) {
-    const names = Object.keys(mod);
+    const names = Object.keys(mod).sort();
     throw userModuleError(ref, `no export "${exportName}" (exports: ${names.length > 0 ? names.join(', ') : 'none'})`);
   }
   const value = mod[exportName];

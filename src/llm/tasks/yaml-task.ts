@@ -53,7 +53,7 @@ export async function loadYamlTask(ref: UserModuleRef): Promise<SentenceTask> {
     name: t.name,
     version: t.version,
     system: t.system ? `${t.system.trim()}\n\n${format}` : format,
-    prompt: ({ text }) => [{ role: 'user', content: t.prompt.replace(PLACEHOLDER, () => text) }],
+    prompt: ({ text }) => [{ role: 'user', content: t.prompt.trimEnd().replace(PLACEHOLDER, () => text) }],
     schema,
     labelField: t.label,
     confidenceField: t.confidence,
