@@ -34,7 +34,7 @@ export function isModuleSpec(spec: string): boolean {
   return /[/\\#]/.test(spec) || /\.(m?js|cjs|ts|ya?ml)$/i.test(spec);
 }
 
-export function userModulePath(ref: UserModuleRef): string {
+function userModulePath(ref: UserModuleRef): string {
   const { path } = parseModuleSpec(ref.spec);
   return isAbsolute(path) ? path : resolve(ref.baseDir, path);
 }

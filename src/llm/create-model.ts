@@ -4,7 +4,7 @@ import { apiKeyVar, type ResolvedEnv } from './profiles/load-profiles.js';
 import type { ChatModel } from './types.js';
 
 /** What a provider module's factory is called with (`provider = "./providers/my.js#provider"`). */
-export type ProviderSettings = {
+type ProviderSettings = {
   model: string;
   baseURL?: string;
   /** The value of `api_key_env`, when the profile names one. */

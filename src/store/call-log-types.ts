@@ -1,30 +1,19 @@
+import type { LlmCallsTable } from './types.js';
+
 /**
  * What the call log and the response cache hold, and the interfaces the llm layer writes them
  * through. They live here, with the stores that implement them, so the store knows nothing of
  * the llm layer; the llm layer's own types (ChatResult, FinishReason) match them structurally.
  */
-
-/** One model call as the call log keeps it (the llm_calls table, or MongoDB's collection). */
-export type CallLogRow = {
-  id: string;
-  trace_id: string;
-  provider: string;
-  model: string;
-  task: string | null;
-  system: string | null;
+/**
+ * One model call as the call log keeps it (the llm_calls table, or MongoDB's collection): the
+ * table's row, with its JSON columns as values.
+ */
+export type CallLogRow = Omit<LlmCallsTable, 'messages' | 'parameters' | 'raw' | 'status'> & {
   messages: { role: string; content: string }[];
   parameters: Record<string, unknown>;
-  response: string | null;
   raw: unknown;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  latency_ms: number;
-  finish_reason: string | null;
   status: 'ok' | 'error';
-  error: string | null;
-  repaired_from: string | null;
-  created_at: string;
 };
 
 /** Where the store hook writes: the llm_calls table, or a MongoDB collection. */
