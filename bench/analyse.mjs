@@ -31,6 +31,7 @@ import {
   runAnalyse,
   resolveEnv,
   createClientFromEnv,
+  openCallLog,
   sentimentTask,
   createRedactor,
 } from '../dist/index.js';
@@ -98,7 +99,7 @@ async function analyseRun(name, concurrency, calls) {
   await runIngest(new SqlDocumentStore(db.db), { files: [corpus], mapping: {}, skipInvalid: false });
   await runSplit(db);
   const env = await resolveEnv({ env: 'anthropic' });
-  const client = await createClientFromEnv(env, { logger, db, cache: false });
+  const client = await createClientFromEnv(env, { logger, callLog: openCallLog(db) });
   await settle();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

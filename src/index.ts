@@ -9,6 +9,8 @@ export { splitSentences, SPLITTER_VERSION } from './split/split-sentences.js';
 export { runAnalyse } from './analyse/run-analyse.js';
 export { resolveEnv } from './llm/profiles/load-profiles.js';
 export { createClientFromEnv } from './llm/create-client.js';
+export { openCallLog } from './store/open-call-log.js';
 export { sentimentTask } from './llm/tasks/sentiment-task.js';
+export { defineTask } from './llm/tasks/define-task.js';
 export { createRedactor } from './llm/secrets.js';
 export { classifySentiment } from './llm/local/offline-sentiment.js';

@@ -1,12 +1,15 @@
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { LlmClient } from '../llm/client.js';
-import type { Task } from '../llm/tasks/define-task.js';
+import { resultLabel, type Task } from '../llm/tasks/define-task.js';
 import { runTask } from '../llm/tasks/run-task.js';
 import { newTraceId } from '../llm/trace-id.js';
 
 export type ItemOutcome = {
   status: 'ok' | 'failed';
   value: Record<string, unknown> | null;
+  /** The task's label and confidence fields of the answer, as a result row stores them. */
+  label: string | null;
+  confidence: number | null;
   error: string | null;
   provider: string;
   model: string;
@@ -39,6 +42,7 @@ export async function analyseItem(
     return {
       status: 'ok',
       value: out.value,
+      ...resultLabel(task, out.value),
       error: null,
       provider: out.result.provider,
       model: out.result.model,
@@ -57,6 +61,8 @@ export async function analyseItem(
     return {
       status: 'failed',
       value: null,
+      label: null,
+      confidence: null,
       error: redact(errorMessage(err)).split('\n')[0]!.slice(0, 500),
       provider: client.provider,
       model: client.model,

@@ -1,5 +1,6 @@
 import { UsageError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { isModuleSpec, loadUserFactory } from '../core/user-module.js';
 import type { Embedder } from './embedder.js';
 
 export const EMBEDDER_NAMES = ['auto', 'minilm', 'hashing', 'openai'] as const;
@@ -13,11 +14,14 @@ export type EmbedderChoice = {
   dimension?: number;
   openaiBaseURL?: string;
   logger?: Logger;
+  /** Where a module name (`./my-embedder.js#embedder`) starts: the config file's folder, or the working directory. */
+  baseDir?: string;
 };
 
 /**
  * Builds the embedder asked for. `auto` is MiniLM when its weights load (from the local
  * models folder, never the network) and the hashing embedder otherwise, saying so on stderr.
+ * A module path (`./my-embedder.js#embedder`) names the user's own.
  */
 export async function createEmbedder(choice: EmbedderChoice): Promise<Embedder> {
   switch (choice.name) {
@@ -49,8 +53,31 @@ export async function createEmbedder(choice: EmbedderChoice): Promise<Embedder> 
       }
     }
     default:
-      throw new UsageError(`--embedder: unknown embedder "${choice.name}" (expected ${EMBEDDER_NAMES.join(', ')})`);
+      if (isModuleSpec(choice.name)) return loadEmbedderModule(choice);
+      throw new UsageError(`--embedder: unknown embedder "${choice.name}" (expected ${EMBEDDER_NAMES.join(', ')}, or a module like ./my-embedder.js#embedder)`);
   }
+}
+
+const isEmbedder = (v: unknown) => {
+  const e = v as Partial<Embedder> | null;
+  return typeof e?.id === 'string' && typeof e.dimension === 'number' && typeof e.maxTokens === 'number' && typeof e.countTokens === 'function' && typeof e.embedBatch === 'function';
+};
+
+/** An Embedder object, or a function ({model, dimension, logger}) returning one. */
+async function loadEmbedderModule(choice: EmbedderChoice): Promise<Embedder> {
+  const ref = { kind: 'embedder', spec: choice.name, baseDir: choice.baseDir ?? process.cwd(), where: '--embedder' };
+  const expected = 'an embedder (an object with id, dimension, maxTokens, countTokens and embedBatch)';
+  const e = await loadUserFactory<Embedder>(ref, expected, isEmbedder, { model: choice.model, dimension: choice.dimension, logger: choice.logger });
+  return {
+    name: e.name ?? 'module',
+    id: e.id,
+    dimension: e.dimension,
+    maxTokens: e.maxTokens,
+    tokenizer: e.tokenizer ?? 'its own',
+    countTokens: (text) => e.countTokens(text),
+    embedBatch: (texts, signal) => e.embedBatch(texts, signal),
+    close: async () => e.close?.(),
+  };
 }
 
 /**

@@ -1,35 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
-import type { CallLogRow } from './hooks/store-hook.js';
+import type { CacheEntry, CallOutbox, ResponseCache } from '../store/call-log-types.js';
 import type { ChatModel, ChatRequest, ChatResult, Hook, LlmCall, Usage } from './types.js';
 
 export type Price = { inputPerMTok: number; outputPerMTok: number };
-
-export type CachedAnswer = { text: string; usage: Usage; finishReason: ChatResult['finishReason']; llmCallId: string | null };
-
-/** Answers identical requests from earlier results. */
-export interface ResponseCache {
-  get(key: string): Promise<CachedAnswer | undefined>;
-  put(key: string, entry: CachedAnswer & { provider: string; model: string }): Promise<void>;
-}
-
-/** One answer to keep in the cache, under the key of the request it answered. */
-export type CacheEntry = { key: string; answer: CachedAnswer & { provider: string; model: string } };
-
-/**
- * Call-log rows and cache entries waiting to be committed together (the SQL call log). A cache
- * entry is never committed before the call it names, so a cached answer always has its call row.
- */
-export interface CallOutbox {
-  remember(entry: CacheEntry): void;
-  /**
-   * Hands over everything buffered, for the caller to commit in its own transaction (with the
-   * records that link to those calls). From the first take on, the caller owns the commits:
-   * the outbox no longer writes on its own timer, only on an explicit flush.
-   */
-  take(): { calls: CallLogRow[]; cache: CacheEntry[] };
-}
 
 export type ClientResult = ChatResult & {
   callId: string | null;
@@ -91,89 +66,86 @@ export function cacheKey(provider: string, model: string, parameters: Record<str
  * best effort: a failing hook is logged and never fails the call.
  */
 export function createLlmClient(opts: ClientOptions): LlmClient {
-  const { model, hooks, logger } = opts;
-
-  async function runHooks(phase: 'before' | 'after', call: LlmCall) {
-    for (const hook of hooks[phase]) {
-      const fn = hook[phase];
-      if (!fn) continue;
-      try {
-        const pending = fn.call(hook, call);
-        if (pending) await pending; // most hooks are synchronous: no microtask for them
-      } catch (err) {
-        logger.warn(`hook ${hook.name} (${phase}) failed: ${opts.redact(errorMessage(err))}`);
-      }
-    }
-  }
-
   return {
-    provider: model.provider,
-    model: model.model,
-    async generate(req, signal) {
-      const parameters = { temperature: req.temperature ?? opts.parameters.temperature, maxTokens: req.maxTokens ?? opts.parameters.maxTokens };
-      const request: ChatRequest = { ...req, temperature: parameters.temperature, maxTokens: parameters.maxTokens };
-      const key = opts.cache ? cacheKey(model.provider, model.model, parameters, request) : '';
-      if (opts.cache) {
-        const hit = await opts.cache.get(key);
-        if (hit) {
-          logger.debug(`llm cache hit ${model.provider}/${model.model} trace=${req.traceId}`);
-          return { text: hit.text, usage: hit.usage, finishReason: hit.finishReason, latencyMs: 0, costUsd: 0, callId: hit.llmCallId, cached: true, provider: model.provider, model: model.model };
-        }
-      }
-      const call: LlmCall = {
-        id: randomUUID(),
-        traceId: req.traceId,
-        provider: model.provider,
-        model: model.model,
-        request,
-        parameters,
-        startedAt: new Date().toISOString(),
-        redact: opts.redact,
-      };
-      await runHooks('before', call);
-      try {
-        const send = () => model.generate(call.request, signal);
-        const r = opts.schedule ? await opts.schedule(send) : await send();
-        call.result = { ...r, costUsd: costOf(r.usage, opts.price) };
-      } catch (err) {
-        const e = err as { status?: number };
-        call.error = { message: opts.redact(errorMessage(err)), status: typeof e?.status === 'number' ? e.status : undefined };
-        await runHooks('after', call);
-        throw err;
-      }
-      await runHooks('after', call);
-      const result = call.result!;
-      const cacheEntry: CacheEntry | undefined =
-        opts.cache && result.finishReason === 'stop'
-          ? { key, answer: { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: call.stored ? call.id : null, provider: model.provider, model: model.model } }
-          : undefined;
-      return { ...result, callId: call.stored ? call.id : null, cached: false, provider: model.provider, model: model.model, cacheEntry };
-    },
+    provider: opts.model.provider,
+    model: opts.model.model,
+    generate: (req, signal) => generate(opts, req, signal),
     outbox: opts.outbox,
     async remember(result) {
       const entry = result.cacheEntry;
       if (!entry || !opts.cache) return;
       if (opts.outbox) opts.outbox.remember(entry);
-      else await opts.cache.put(entry.key, entry.answer).catch((err) => logger.warn(`llm cache write failed: ${errorMessage(err)}`));
+      else await opts.cache.put(entry.key, entry.answer).catch((err) => opts.logger.warn(`llm cache write failed: ${errorMessage(err)}`));
     },
-    async flush() {
-      for (const hook of new Set([...hooks.before, ...hooks.after])) {
-        try {
-          await hook.flush?.();
-        } catch (err) {
-          logger.warn(`hook ${hook.name} (flush) failed: ${opts.redact(errorMessage(err))}`);
-        }
-      }
-    },
+    flush: () => eachHook(opts, 'flush'),
     async shutdown() {
-      await this.flush();
-      for (const hook of new Set([...hooks.before, ...hooks.after])) {
-        try {
-          await hook.shutdown?.();
-        } catch (err) {
-          logger.warn(`hook ${hook.name} (shutdown) failed: ${opts.redact(errorMessage(err))}`);
-        }
-      }
+      await eachHook(opts, 'flush');
+      await eachHook(opts, 'shutdown');
     },
   };
+}
+
+async function generate(opts: ClientOptions, req: ChatRequest, signal?: AbortSignal): Promise<ClientResult> {
+  const { model, logger } = opts;
+  const parameters = { temperature: req.temperature ?? opts.parameters.temperature, maxTokens: req.maxTokens ?? opts.parameters.maxTokens };
+  const request: ChatRequest = { ...req, temperature: parameters.temperature, maxTokens: parameters.maxTokens };
+  const key = opts.cache ? cacheKey(model.provider, model.model, parameters, request) : '';
+  const hit = opts.cache ? await opts.cache.get(key) : undefined;
+  if (hit) {
+    logger.debug(`llm cache hit ${model.provider}/${model.model} trace=${req.traceId}`);
+    return { text: hit.text, usage: hit.usage, finishReason: hit.finishReason, latencyMs: 0, costUsd: 0, callId: hit.llmCallId, cached: true, provider: model.provider, model: model.model };
+  }
+  const call: LlmCall = {
+    id: randomUUID(),
+    traceId: req.traceId,
+    provider: model.provider,
+    model: model.model,
+    request,
+    parameters,
+    startedAt: new Date().toISOString(),
+    redact: opts.redact,
+  };
+  await runHooks(opts, 'before', call);
+  try {
+    const send = () => model.generate(call.request, signal);
+    const r = opts.schedule ? await opts.schedule(send) : await send();
+    call.result = { ...r, costUsd: costOf(r.usage, opts.price) };
+  } catch (err) {
+    const e = err as { status?: number };
+    call.error = { message: opts.redact(errorMessage(err)), status: typeof e?.status === 'number' ? e.status : undefined };
+    await runHooks(opts, 'after', call);
+    throw err;
+  }
+  await runHooks(opts, 'after', call);
+  const result = call.result!;
+  const callId = call.stored ? call.id : null;
+  const cacheEntry: CacheEntry | undefined =
+    opts.cache && result.finishReason === 'stop'
+      ? { key, answer: { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: callId, provider: model.provider, model: model.model } }
+      : undefined;
+  return { ...result, callId, cached: false, provider: model.provider, model: model.model, cacheEntry };
+}
+
+async function runHooks(opts: ClientOptions, phase: 'before' | 'after', call: LlmCall): Promise<void> {
+  for (const hook of opts.hooks[phase]) {
+    const fn = hook[phase];
+    if (!fn) continue;
+    try {
+      const pending = fn.call(hook, call);
+      if (pending) await pending; // most hooks are synchronous: no microtask for them
+    } catch (err) {
+      opts.logger.warn(`hook ${hook.name} (${phase}) failed: ${opts.redact(errorMessage(err))}`);
+    }
+  }
+}
+
+/** flush or shutdown on every hook once (one may sit in both lists); a failure is logged. */
+async function eachHook(opts: ClientOptions, what: 'flush' | 'shutdown'): Promise<void> {
+  for (const hook of new Set([...opts.hooks.before, ...opts.hooks.after])) {
+    try {
+      await hook[what]?.();
+    } catch (err) {
+      opts.logger.warn(`hook ${hook.name} (${what}) failed: ${opts.redact(errorMessage(err))}`);
+    }
+  }
 }

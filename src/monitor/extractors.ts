@@ -1,7 +1,6 @@
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
+import { loadUserExport } from '../core/user-module.js';
 import type { ExtractorConfig, SourceConfig } from './monitor-config.js';
 import { asText, getPath } from '../core/dot-path.js';
 import type { EvalItem } from './types.js';
@@ -91,20 +90,13 @@ export async function createExtractor(source: SourceConfig, cfg: ExtractorConfig
   };
 }
 
+/** `./extract.js#fn`: (sourceItem) => {id, input, output, context?, metadata?}. */
 async function loadModuleExtractor(spec: string, baseDir: string, shown: string): Promise<Extractor> {
-  const [path, exportName = 'default'] = spec.split('#') as [string, string?];
-  const full = isAbsolute(path) ? path : resolve(baseDir, path);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`${shown}: extractor.module: cannot load ${path}: ${errorMessage(err).split('\n')[0]}`);
-  }
-  const fn = mod[exportName];
-  if (typeof fn !== 'function') throw new UsageError(`${shown}: extractor.module: ${path} has no function export "${exportName}"`);
+  const ref = { kind: 'extractor', spec, baseDir, where: `${shown}: extractor.module` };
+  const fn = await loadUserExport<(raw: unknown) => Partial<EvalItem>>(ref, 'a function (item) => {id, input, output}', (v) => typeof v === 'function');
   return (raw) => {
-    const r = (fn as (raw: unknown) => Partial<EvalItem>)(raw);
-    if (!r || typeof r !== 'object' || typeof r.id !== 'string') throw new Error(`extractor ${path} returned no id`);
+    const r = fn(raw);
+    if (!r || typeof r !== 'object' || typeof r.id !== 'string') throw new Error(`extractor ${spec} returned no id`);
     return { input: '', output: '', ...r, id: r.id, metadata: r.metadata ?? {} } as EvalItem;
   };
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
 import { parseYamlText } from '../config/llmops-config.js';
+import { metricSchema } from './metrics/metric.js';
 
 /**
  * The monitor YAML. Strict (unknown keys are errors, they are usually typos) and every problem
@@ -94,17 +95,6 @@ export const samplingSchema = z
   .default({ strategy: 'all', seed: 1 })
   .refine((s) => s.strategy !== 'random' || s.n !== undefined || s.max_items !== undefined, { message: 'random sampling needs n (how many items)', path: ['n'] });
 
-export const metricSchema = z.strictObject({
-  /** A registry name (json_valid, regex, rubric, …) — or any name with `module`. */
-  name: z.string().min(1),
-  /** The name scores are published under (default: name). Lets one metric run twice with other params. */
-  as: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : -').optional(),
-  version: z.union([z.number().int().nonnegative(), z.string().min(1)]).default(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-  /** `./metrics/tone.js#metric` */
-  module: z.string().optional(),
-});
-
 const publishSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('sql') }),
   z.strictObject({ type: z.literal('stdout') }),
@@ -124,7 +114,6 @@ export const monitorConfigSchema = z.strictObject({
 });
 
 export type MonitorConfig = z.infer<typeof monitorConfigSchema>;
-export type MetricConfig = z.infer<typeof metricSchema>;
 export type SourceConfig = z.infer<typeof sourceSchema>;
 export type ExtractorConfig = z.infer<typeof extractorSchema>;
 export type SamplingConfig = z.infer<typeof samplingSchema>;

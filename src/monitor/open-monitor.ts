@@ -6,7 +6,7 @@ import type { Db } from '../store/database.js';
 import type { LlmClient } from '../llm/client.js';
 import { createExtractor } from './extractors.js';
 import type { LoadedMonitor } from './monitor-config.js';
-import type { JudgeRuntime } from './metrics/judge-metrics.js';
+import type { JudgeRuntime } from './metrics/judge-runtime.js';
 import { buildMetrics } from './metrics/registry.js';
 import type { Publisher } from './publish/publishers.js';
 import type { SourceItem, SourceProblem } from './types.js';
@@ -37,7 +37,8 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     const env = await resolveEnv({ profiles: deps.profiles, env: deps.env ?? config.env });
     if (env.profile.provider !== 'local') {
       const { createClientFromEnv } = await import('../llm/create-client.js');
-      client = await createClientFromEnv(env, { logger: deps.logger, db: deps.db, warehouseUrl: deps.warehouseUrl, cache: true });
+      const { openCallLog } = await import('../store/open-call-log.js');
+      client = await createClientFromEnv(env, { logger: deps.logger, callLog: openCallLog(deps.db, { warehouseUrl: deps.warehouseUrl, cache: true }) });
     }
     const { newTraceId } = await import('../llm/trace-id.js');
     const { promptText } = await import('./prompts/prompt-source.js');

@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { CallLogRow, CallLogSink } from '../llm/hooks/store-hook.js';
-import type { CacheEntry, CachedAnswer, CallOutbox, ResponseCache } from '../llm/client.js';
+import type { CacheEntry, CachedAnswer, CallLogRow, CallLogSink, CallOutbox, ResponseCache } from './call-log-types.js';
 import type { Database } from './types.js';
 import { writeJson } from './json-column.js';
 

@@ -1,4 +1,4 @@
-import type { CallLogRow, CallLogSink } from '../llm/hooks/store-hook.js';
+import type { CallLogRow, CallLogSink } from './call-log-types.js';
 
 /** The call log in MongoDB's `llm_calls` collection (when the warehouse is MongoDB). */
 export async function openMongoCallLogSink(url: string): Promise<CallLogSink> {

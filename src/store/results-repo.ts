@@ -2,8 +2,7 @@ import { hostname } from 'node:os';
 import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { Database } from './types.js';
 import { readJson, writeJson } from './json-column.js';
-import type { CacheEntry } from '../llm/client.js';
-import type { CallLogRow } from '../llm/hooks/store-hook.js';
+import type { CacheEntry, CallLogRow } from './call-log-types.js';
 import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
 import { processAlive } from '../core/process-alive.js';
 

@@ -1,18 +1,19 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { BIN, ndjson, runCli } from '../helpers/cli.js';
+import { BIN, REPO, ndjson, runCli } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import { defaultResponder, type FakeLlmServer } from '../fakes/fake-llm-server.js';
 
 const CANARY = 'sk-ant-canary-7f3a9c1e5b2d4680';
+const REPO_TASKS = join(REPO, 'tasks');
 const dir = tempDir();
 afterAll(() => dir.remove());
 
@@ -440,4 +441,100 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
       });
     });
   }
+});
+
+describe('llmops analyse with a task of your own', () => {
+  let server: FakeLlmServer;
+  let profiles: string;
+  const topicOf = (text: string) => (/great|terrible|good/i.test(text) ? 'product' : /tuesday/i.test(text) ? 'delivery' : 'other');
+  beforeAll(async () => {
+    server = await startFakeOpenAI({ requireKey: false });
+    // Answers the topic task and the keyword module task, as a local vLLM server would.
+    server.setResponder(({ system, messages }) => {
+      const text = messages.at(-1)!.content;
+      if (/"topic"/.test(system ?? '')) return JSON.stringify({ topic: topicOf(text), confidence: 0.9 });
+      return JSON.stringify({ keyword: text.split(/\W+/).filter(Boolean).at(-1), certainty: 0.6 });
+    });
+    profiles = join(dir.path, 'compatible.toml');
+    writeFileSync(
+      profiles,
+      `default_env = "vllm"\n[envs.vllm]\nprofile = "p"\nhookset = "h"\n[profiles.p]\nprovider = "openai-compatible"\nmodel = "qwen2.5-7b-instruct"\nbase_url = "${server.url}"\n[hooksets.h]\nbefore = []\nafter = ["guard", "store"]\n`,
+    );
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('a YAML task: results keep its name, version and label field, linked to their calls; a rerun has nothing to do', async () => {
+    const p = await prepared('sqlite', 2);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--task', './tasks/topic.yaml']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(ndjson(r.stdout)[0]).toMatchObject({ task: 'topic v1', model: 'openai-compatible/qwen2.5-7b-instruct', done: 8, failed: 0 });
+      const s = await resultsState(p.db);
+      expect(s.everyOnce).toBe(true);
+      const texts = new Map((await p.db.db.selectFrom('sentences').select(['id', 'text']).execute()).map((x) => [x.id, x.text]));
+      for (const x of s.results) {
+        expect(x).toMatchObject({ task: 'topic', task_version: 1, status: 'ok', label: topicOf(texts.get(x.sentence_id)!), confidence: 0.9, provider: 'openai-compatible' });
+        expect(s.calls.find((c) => c.id === x.llm_call_id)).toMatchObject({ task: 'topic', trace_id: x.trace_id });
+      }
+      const again = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--task', './tasks/topic.yaml']);
+      expect(ndjson(again.stdout)[0]).toMatchObject({ done: 0, note: 'nothing new to analyse' });
+      // Sentiment is another task: its results are still to do.
+      const sentiment = await runCli(['--db', p.url, 'analyse']);
+      expect(ndjson(sentiment.stdout)[0]).toMatchObject({ task: 'sentiment v1', done: 8 });
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('answers are cached by the prompt: the same task asks once, an edited prompt asks again', async () => {
+    const d = tempDir();
+    try {
+      const env = { LLMOPS_DB: join(d.path, 'c.db') };
+      const text = 'The parcel came on Tuesday.';
+      const n0 = server.requests.length;
+      const a = await runCli(['analyse', '--profiles', profiles, '--task', join(REPO_TASKS, 'topic.yaml'), '--text', text], { env, cwd: d.path });
+      expect(a.code, a.stderr).toBe(0);
+      expect(ndjson(a.stdout)[0]).toMatchObject({ task: 'topic', task_version: 1, topic: 'delivery', confidence: 0.9, cached: false });
+      const b = await runCli(['analyse', '--profiles', profiles, '--task', join(REPO_TASKS, 'topic.yaml'), '--text', text], { env, cwd: d.path });
+      expect(ndjson(b.stdout)[0]).toMatchObject({ topic: 'delivery', cached: true });
+      expect(server.requests.length - n0).toBe(1);
+      writeFileSync(join(d.path, 'topic2.yaml'), readFileSync(join(REPO_TASKS, 'topic.yaml'), 'utf8').replace('version: 1', 'version: 2').replace('Sentence: {{text}}', 'Text: {{text}}'));
+      const c = await runCli(['analyse', '--profiles', profiles, '--task', './topic2.yaml', '--text', text], { env, cwd: d.path });
+      expect(ndjson(c.stdout)[0]).toMatchObject({ task_version: 2, topic: 'delivery', cached: false });
+      expect(server.requests.length - n0).toBe(2);
+    } finally {
+      d.remove();
+    }
+  });
+
+  it('a module task (defineTask with a zod schema) stores its own label field', async () => {
+    const p = await prepared('sqlite', 1);
+    try {
+      const r = await runCli(['--db', p.url, 'analyse', '--profiles', profiles, '--task', './test/fixtures/extensions/keyword-task.mjs#keywords']);
+      expect(r.code, r.stderr).toBe(0);
+      const s = await resultsState(p.db);
+      expect(s.results).toHaveLength(4);
+      for (const x of s.results) expect(x).toMatchObject({ task: 'keywords', task_version: 3, confidence: 0.6, label: expect.stringMatching(/^\w+$/) });
+    } finally {
+      await p.cleanup();
+    }
+  });
+
+  it('offline, a task of your own is refused up front in one line, before a database is made', async () => {
+    const d = tempDir();
+    try {
+      const r = await runCli(['analyse', '--task', join(REPO_TASKS, 'topic.yaml'), '--text', 'Anything.'], { cwd: d.path, env: { LLMOPS_DB: join(d.path, 'x.db') } });
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/--task: env "offline" answers offline, and the offline model knows only sentiment; task "topic" needs a model/);
+      expect(existsSync(join(d.path, 'x.db'))).toBe(false);
+      const bad = await runCli(['analyse', '--task', './nope.yaml'], { cwd: d.path });
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--task: task "\.\/nope\.yaml": no such file/);
+    } finally {
+      d.remove();
+    }
+  });
 });

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
@@ -85,5 +87,33 @@ describe('openai embedder (local fake of POST /v1/embeddings through the openai 
     } finally {
       await fake.close();
     }
+  });
+});
+
+describe('an embedder of your own (--embedder ./my-embedder.mjs#embedder)', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+  // Letter counts, normalized: enough to behave like an embedder (shared words → close vectors).
+  writeFileSync(
+    join(dir.path, 'letters.mjs'),
+    `const embed = (t) => { const v = new Float32Array(26); for (const c of t.toLowerCase()) { const i = c.charCodeAt(0) - 97; if (i >= 0 && i < 26) v[i]++; } const n = Math.hypot(...v) || 1; return v.map((x) => x / n); };
+export function letters({ dimension }) {
+  return { id: 'letters:v1', dimension: dimension ?? 26, maxTokens: 256, countTokens: (t) => t.split(/\\s+/).filter(Boolean).length, embedBatch: async (texts) => texts.map(embed) };
+}
+export const broken = { id: 'x' };
+`,
+  );
+
+  it('is loaded from a module relative to the working directory (or the given folder) and used like any other', async () => {
+    const e = await createEmbedder({ name: './letters.mjs#letters', baseDir: dir.path });
+    expect(e).toMatchObject({ name: 'module', id: 'letters:v1', dimension: 26, maxTokens: 256, tokenizer: 'its own' });
+    await behavesLikeAnEmbedder(e, ['zebra zoo', 'zoo zebra zone', 'cat mat hat']);
+  });
+
+  it('a module that is not an embedder is one line naming the flag and the spec', async () => {
+    await expect(createEmbedder({ name: './letters.mjs#broken', baseDir: dir.path })).rejects.toThrow(
+      '--embedder: embedder "./letters.mjs#broken": export "broken" is not an embedder (an object with id, dimension, maxTokens, countTokens and embedBatch), or a function returning one',
+    );
+    await expect(createEmbedder({ name: 'letters' })).rejects.toThrow(/unknown embedder "letters" \(expected auto, minilm, hashing, openai, or a module like/);
   });
 });

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createLlmClient, type CachedAnswer, type ResponseCache } from '../../src/llm/client.js';
+import { createLlmClient } from '../../src/llm/client.js';
+import type { CachedAnswer, CallLogRow, ResponseCache } from '../../src/store/call-log-types.js';
 import { createGuardHook } from '../../src/llm/hooks/guard-hook.js';
 import { createRedactHook } from '../../src/llm/hooks/redact-hook.js';
-import { createStoreHook, type CallLogRow } from '../../src/llm/hooks/store-hook.js';
+import { createStoreHook } from '../../src/llm/hooks/store-hook.js';
 import { runTask } from '../../src/llm/tasks/run-task.js';
 import { sentimentTask } from '../../src/llm/tasks/sentiment-task.js';
 import { createRedactor } from '../../src/llm/secrets.js';

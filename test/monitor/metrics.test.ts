@@ -6,7 +6,7 @@ import { createExtractor } from '../../src/monitor/extractors.js';
 import { sampleItems } from '../../src/monitor/sampling.js';
 import { resolveEnv } from '../../src/llm/profiles/load-profiles.js';
 import type { EvalItem } from '../../src/monitor/types.js';
-import type { MetricConfig } from '../../src/monitor/monitor-config.js';
+import type { MetricConfig } from '../../src/monitor/metrics/metric.js';
 import { tempDir } from '../helpers/databases.js';
 
 const offlineJudge = async () => ({ env: await resolveEnv({ env: 'offline' }), client: null, traceId: 't', prompt: async () => undefined });
@@ -96,6 +96,26 @@ describe('metric registry', () => {
       dir.remove();
     }
   });
+
+  it('a metric module without that export, or a missing file, is one problem naming the file, field and spec', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'shout.mjs'), 'export const loud = 1;\nexport default function () { return { value: 1 }; }\n');
+      const configs = [
+        { name: 'shout', module: './shout.mjs#shout', version: 1, params: {} },
+        { name: 'loud', module: './shout.mjs#loud', version: 1, params: {} },
+        { name: 'gone', module: './gone.mjs', version: 1, params: {} },
+      ] as MetricConfig[];
+      const err = await buildMetrics(configs, { ...deps, baseDir: dir.path }, 'm.yaml').catch((e: Error) => e);
+      expect(String((err as Error).message).split('\n')).toEqual([
+        'm.yaml: metrics.0.module: metric "./shout.mjs#shout": no export "shout" (exports: default, loud)',
+        'm.yaml: metrics.1.module: metric "./shout.mjs#loud": export "loud" is not a metric (a function (item, params) => {value, pass?, comment?})',
+        `m.yaml: metrics.2.module: metric "./gone.mjs": no such file (looked in ${join(dir.path, 'gone.mjs')})`,
+      ]);
+    } finally {
+      dir.remove();
+    }
+  });
 });
 
 describe('extractors', () => {
@@ -117,6 +137,23 @@ describe('extractors', () => {
     const ex = await createExtractor({ type: 'jsonl', path: 'x' }, {}, '.', 'm.yaml');
     expect(ex({ input: 'q', output: 'a' }).id).toBe(ex({ input: 'q', output: 'a' }).id);
     expect(() => ex({ foo: 1 })).toThrow(/no input and no output/);
+  });
+
+  it('a module extractor is loaded relative to the config; a wrong export names the file, field and spec', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'extract.mjs'), 'export function extract(raw) { return { id: raw.key, input: raw.q, output: raw.a }; }\nexport const other = 1;\n');
+      const ex = await createExtractor({ type: 'jsonl', path: 'x' }, { module: './extract.mjs#extract' }, dir.path, 'm.yaml');
+      expect(ex({ key: 'k1', q: 'question', a: 'answer' })).toMatchObject({ id: 'k1', input: 'question', output: 'answer', metadata: {} });
+      await expect(createExtractor({ type: 'jsonl', path: 'x' }, { module: './extract.mjs#extrakt' }, dir.path, 'm.yaml')).rejects.toThrow(
+        'm.yaml: extractor.module: extractor "./extract.mjs#extrakt": no export "extrakt" (exports: extract, other)',
+      );
+      await expect(createExtractor({ type: 'jsonl', path: 'x' }, { module: './extract.mjs#other' }, dir.path, 'm.yaml')).rejects.toThrow(
+        'm.yaml: extractor.module: extractor "./extract.mjs#other": export "other" is not a function (item) => {id, input, output}',
+      );
+    } finally {
+      dir.remove();
+    }
   });
 });
 

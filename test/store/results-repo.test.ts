@@ -3,7 +3,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { saveResults, type ResultRow } from '../../src/store/results-repo.js';
 import { sqlCallLogSink } from '../../src/store/llm-calls-repo.js';
-import type { CallLogRow } from '../../src/llm/hooks/store-hook.js';
+import type { CallLogRow } from '../../src/store/call-log-types.js';
 import { ENGINES, engineMissing, freshDatabase } from '../helpers/databases.js';
 
 const now = new Date().toISOString();

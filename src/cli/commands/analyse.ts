@@ -25,10 +25,10 @@ export function register(program: Command): void {
   program
     .command('analyse')
     .alias('analyze')
-    .description('Ask a model about every sentence without a result yet (sentiment), concurrently and resumably')
+    .description('Ask a model about every sentence without a result yet (sentiment, or a task of your own), concurrently and resumably')
     .option('--env <name>', 'profiles env: offline (default, no key), anthropic, openai, ollama, … (env LLMOPS_ENV)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES; default ./profiles/profiles.toml, else the shipped one)')
-    .option('--task <name>', 'task to run', 'sentiment')
+    .option('--task <name|file>', 'task to run: sentiment, or your own: a YAML task file or a module (./tasks/topic.yaml, ./tasks/x.js#task)', 'sentiment')
     .option('--text <text>', 'analyse this one text and print the result')
     .option('--in <file|->', 'read NDJSON objects with a text field instead of the store')
     .option('--out <file|->', 'write NDJSON results to a file or stdout')
@@ -46,6 +46,7 @@ Examples:
   llmops analyse                                        every stored sentence, offline model
   llmops analyse --env anthropic --concurrency 16 --rpm 500
   llmops analyse --text "The battery life is superb."
+  llmops analyse --env anthropic --task ./tasks/topic.yaml   your own task (see tasks/)
   cat sentences.jsonl | llmops analyse --in - --out - | jq .label
 
 Failed sentences are recorded with their reason and retried by the next run; exit 3 if any failed.`,
@@ -56,17 +57,19 @@ Failed sentences are recorded with their reason and retried by the next run; exi
       if (flags.watch !== undefined && (flags.text !== undefined || flags.in !== undefined)) throw new UsageError('analyse: --watch works on the store only');
       const { parseDuration } = await import('../../core/duration.js');
       const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch');
-      const { sentenceTask } = await import('../../llm/tasks/registry.js');
-      const task = sentenceTask(flags.task);
+      const { loadSentenceTask, checkTaskModel } = await import('../../llm/tasks/registry.js');
+      const task = await loadSentenceTask(flags.task);
       const { resolveEnv } = await import('../../llm/profiles/load-profiles.js');
       const env = await resolveEnv({ profiles: flags.profiles, env: flags.env });
+      checkTaskModel(task, env);
       ctx.logger.debug(`env ${env.env}: ${env.profile.provider}/${env.profile.model}, hookset ${env.hookset.name}`);
 
       if (flags.in !== undefined) return analyseFromStream(ctx, flags, env, task);
 
       const db = await ctx.openDb();
       const { createClientFromEnv } = await import('../../llm/create-client.js');
-      const client = await createClientFromEnv(env, { logger: ctx.logger, db, warehouseUrl: ctx.warehouseUrl, cache: flags.cache, rpm: flags.rpm });
+      const { openCallLog } = await import('../../store/open-call-log.js');
+      const client = await createClientFromEnv(env, { logger: ctx.logger, callLog: openCallLog(db, { warehouseUrl: ctx.warehouseUrl, cache: flags.cache }), rpm: flags.rpm });
       const { createRedactor } = await import('../../llm/secrets.js');
       const redact = createRedactor();
       try {
@@ -76,7 +79,7 @@ Failed sentences are recorded with their reason and retried by the next run; exi
           const o = await analyseItem(client, task, flags.text, redact, ctx.signal);
           const rec = resultRecord({}, flags.text, task, o);
           if (ctx.json) process.stdout.write(`${JSON.stringify(rec)}\n`);
-          else if (o.status === 'ok') process.stdout.write(`${String(o.value?.label)} (confidence ${Number(o.value?.confidence).toFixed(2)}) — ${o.provider}/${o.model}${o.cached ? ', cached' : ''}\n`);
+          else if (o.status === 'ok') process.stdout.write(`${String(o.label)}${o.confidence === null ? '' : ` (confidence ${o.confidence.toFixed(2)})`} — ${o.provider}/${o.model}${o.cached ? ', cached' : ''}\n`);
           if (o.status === 'failed') throw new PartialFailure(`analyse: ${o.error}`);
           return;
         }
@@ -144,14 +147,15 @@ Failed sentences are recorded with their reason and retried by the next run; exi
     });
 }
 
-async function analyseFromStream(ctx: Context, flags: AnalyseFlags, env: Awaited<ReturnType<typeof import('../../llm/profiles/load-profiles.js').resolveEnv>>, task: ReturnType<typeof import('../../llm/tasks/registry.js').sentenceTask>) {
+async function analyseFromStream(ctx: Context, flags: AnalyseFlags, env: Awaited<ReturnType<typeof import('../../llm/profiles/load-profiles.js').resolveEnv>>, task: Awaited<ReturnType<typeof import('../../llm/tasks/registry.js').loadSentenceTask>>) {
   const { createClientFromEnv } = await import('../../llm/create-client.js');
   const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
   const { analyseStream } = await import('../../analyse/analyse-stream.js');
   const { createRedactor } = await import('../../llm/secrets.js');
   // Store-less: no database unless one was named explicitly (then calls are logged and cached there).
   const db = ctx.dbUrl ? await ctx.openDb() : undefined;
-  const client = await createClientFromEnv(env, { logger: ctx.logger, db, warehouseUrl: ctx.warehouseUrl, cache: flags.cache, rpm: flags.rpm });
+  const { openCallLog } = await import('../../store/open-call-log.js');
+  const client = await createClientFromEnv(env, { logger: ctx.logger, callLog: openCallLog(db, { warehouseUrl: ctx.warehouseUrl, cache: flags.cache }), rpm: flags.rpm });
   const out = createNdjsonWriter(flags.out ?? '-');
   let failures = 0;
   try {

@@ -4,8 +4,8 @@ import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { undiciFetch } from './undici-fetch.js';
 
 export type OpenAIModelOptions = {
-  /** `openai`, or `ollama` for Ollama's OpenAI-compatible endpoint. */
-  provider: 'openai' | 'ollama';
+  /** `openai`; `ollama` or `openai-compatible` (vLLM, LM Studio, llama.cpp, OpenRouter) for other servers speaking its API. */
+  provider: 'openai' | 'openai-compatible' | 'ollama';
   model: string;
   apiKey: string;
   baseURL?: string;
@@ -17,7 +17,7 @@ export type OpenAIModelOptions = {
   jsonMode?: boolean;
 };
 
-/** OpenAI Chat Completions (and Ollama at `${OLLAMA_HOST}/v1`) through the official SDK. */
+/** OpenAI Chat Completions through the official SDK, and any server speaking it (Ollama at `${OLLAMA_HOST}/v1`, vLLM, …). */
 export async function createOpenAIModel(opts: OpenAIModelOptions): Promise<ChatModel> {
   const { default: OpenAISdk } = await import('openai');
   const sdk: OpenAI = new OpenAISdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4, fetch: undiciFetch });

@@ -1,33 +1,5 @@
+import type { CallLogRow, CallLogSink } from '../../store/call-log-types.js';
 import type { Hook, LlmCall } from '../types.js';
-
-/** Where the store hook writes: the llm_calls table, or a MongoDB collection. */
-export interface CallLogSink {
-  write(row: CallLogRow): Promise<void>;
-  flush?(): Promise<void>;
-  close?(): Promise<void>;
-}
-
-export type CallLogRow = {
-  id: string;
-  trace_id: string;
-  provider: string;
-  model: string;
-  task: string | null;
-  system: string | null;
-  messages: { role: string; content: string }[];
-  parameters: Record<string, unknown>;
-  response: string | null;
-  raw: unknown;
-  input_tokens: number;
-  output_tokens: number;
-  cost_usd: number;
-  latency_ms: number;
-  finish_reason: string | null;
-  status: 'ok' | 'error';
-  error: string | null;
-  repaired_from: string | null;
-  created_at: string;
-};
 
 export function callLogRow(call: LlmCall): CallLogRow {
   const r = call.result;

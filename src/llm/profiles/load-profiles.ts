@@ -1,9 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { packageRoot } from '../../core/package-root.js';
+import { registerSecret } from '../../core/redact.js';
+import { checkUserModuleFile, isModuleSpec } from '../../core/user-module.js';
 import { formatIssues } from '../../config/format-issues.js';
-import { profilesFileSchema, type Profile, type ProfilesFile, type Provider } from './profiles-schema.js';
+import { isBuiltinProvider, profilesFileSchema, type Profile, type ProfilesFile, type Provider } from './profiles-schema.js';
 import { BUILTIN_HOOKS } from '../hooks/builtin-hooks.js';
 
 export type ResolvedEnv = {
@@ -46,12 +48,19 @@ export async function readProfilesFile(file: string, shown: string): Promise<Pro
   return parsed.data;
 }
 
-export const API_KEY_ENV: Record<Provider, string | null> = {
+const API_KEY_ENV: Record<Provider, string | null> = {
   anthropic: 'ANTHROPIC_API_KEY',
   openai: 'OPENAI_API_KEY',
+  // Never OPENAI_API_KEY: that key must not be sent to another server unasked.
+  'openai-compatible': null,
   ollama: null,
   local: null,
 };
+
+/** The variable holding the profile's API key: `api_key_env`, else the provider's own, else none. */
+export function apiKeyVar(profile: Profile): string | null {
+  return profile.api_key_env ?? (isBuiltinProvider(profile.provider) ? API_KEY_ENV[profile.provider] : null);
+}
 
 /**
  * Picks the env (--env, LLMOPS_ENV, else the file's default_env) and checks everything a run
@@ -76,10 +85,7 @@ export async function resolveEnv(opts: { profiles?: string; env?: string; cwd?: 
   for (const phase of ['before', 'after'] as const) {
     hookset[phase].forEach((spec, i) => checkHookSpec(spec, `${shown}: hooksets.${envEntry.hookset}.${phase}[${i}]`, baseDir));
   }
-  const keyVar = API_KEY_ENV[profile.provider];
-  if (keyVar && !process.env[keyVar]) {
-    throw new UsageError(`${shown}: profiles.${envEntry.profile}.provider: ${profile.provider} needs ${keyVar}, which is not set (or pick another env: --env offline)`);
-  }
+  checkProvider(profile, `${shown}: profiles.${envEntry.profile}`, baseDir);
   if (profile.provider === 'local') {
     const { LOCAL_MODELS, resolveLocalModel } = await import('../adapters/local-model.js');
     if (resolveLocalModel(profile.model) === undefined) {
@@ -107,10 +113,20 @@ export async function resolveEnv(opts: { profiles?: string; env?: string; cwd?: 
 /** A hook is a built-in name or `path/to/module.js#export` (relative to the profiles file). */
 function checkHookSpec(spec: string, where: string, baseDir: string): void {
   if (BUILTIN_HOOKS.includes(spec)) return;
-  if (!spec.includes('/') && !spec.includes('#') && !spec.endsWith('.js')) {
+  if (!isModuleSpec(spec)) {
     throw new UsageError(`${where}: unknown hook "${spec}" (built-in: ${BUILTIN_HOOKS.join(', ')}; or a module path like ./hooks/my-hook.js#fn)`);
   }
-  const path = spec.split('#')[0]!;
-  const full = isAbsolute(path) ? path : resolve(baseDir, path);
-  if (!existsSync(full)) throw new UsageError(`${where}: hook module not found: ${path} (looked in ${full})`);
+  checkUserModuleFile({ kind: 'hook', spec, baseDir, where });
+}
+
+/** The provider's key is set (and masked from here on); a provider module's file exists. */
+function checkProvider(profile: Profile, where: string, baseDir: string): void {
+  const keyVar = apiKeyVar(profile);
+  if (keyVar && !process.env[keyVar]) {
+    if (profile.api_key_env) throw new UsageError(`${where}.api_key_env: ${keyVar} is not set`);
+    throw new UsageError(`${where}.provider: ${profile.provider} needs ${keyVar}, which is not set (or pick another env: --env offline)`);
+  }
+  // A variable not named like a secret (VLLM_KEY) is masked all the same.
+  if (keyVar) registerSecret(process.env[keyVar]);
+  if (!isBuiltinProvider(profile.provider)) checkUserModuleFile({ kind: 'provider', spec: profile.provider, baseDir, where: `${where}.provider` });
 }

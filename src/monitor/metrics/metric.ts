@@ -1,5 +1,20 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { EvalItem, ScoreValue } from '../types.js';
+import type { JudgeRuntime } from './judge-runtime.js';
+
+/** One entry of a monitor config's `metrics:` list. */
+export const metricSchema = z.strictObject({
+  /** A registry name (json_valid, regex, rubric, …) — or any name with `module`. */
+  name: z.string().min(1),
+  /** The name scores are published under (default: name). Lets one metric run twice with other params. */
+  as: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, _ . : -').optional(),
+  version: z.union([z.number().int().nonnegative(), z.string().min(1)]).default(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** `./metrics/tone.js#metric` */
+  module: z.string().optional(),
+});
+
+export type MetricConfig = z.infer<typeof metricSchema>;
 
 /** A metric as a run uses it: configured, versioned, ready to score one item. */
 export type Metric = {
@@ -25,6 +40,6 @@ export type MetricDefinition<P> = {
 
 /** What judges need from the outside: set up lazily, once, when a judge metric is configured. */
 export type MetricDeps = {
-  judge(): Promise<import('./judge-metrics.js').JudgeRuntime>;
+  judge(): Promise<JudgeRuntime>;
   baseDir: string;
 };

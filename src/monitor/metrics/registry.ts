@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
-import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { UsageError, errorMessage } from '../../core/errors.js';
+import { loadUserExport } from '../../core/user-module.js';
 import { formatIssues } from '../../config/format-issues.js';
-import type { MetricConfig } from '../monitor-config.js';
 import type { EvalItem, ScoreValue } from '../types.js';
 import { contains, jsonValid, latency, length, matchesSchema, notContains, refusal, regex } from './heuristic-metrics.js';
 import { answerRelevance, faithfulness, JudgeUnavailable, rubric } from './judge-metrics.js';
-import type { Metric, MetricDefinition, MetricDeps } from './metric.js';
+import type { Metric, MetricConfig, MetricDefinition, MetricDeps } from './metric.js';
 
 export const METRICS: Record<string, MetricDefinition<any>> = {
   json_valid: jsonValid,
@@ -65,34 +63,22 @@ export async function buildMetrics(configs: MetricConfig[], deps: MetricDeps, sh
   return out;
 }
 
+type ScoreFn = (item: EvalItem, params: Record<string, unknown>) => ScoreValue | Promise<ScoreValue>;
+
 /**
- * `./metrics/tone.js#metric`: the export is a function (item) => {value, pass?, comment?}
+ * `./metrics/tone.js#metric`: the export is a function (item, params) => {value, pass?, comment?}
  * (sync or async), or an object {judge?, score(item, params)}.
  */
 async function loadModuleMetric(mc: MetricConfig, baseDir: string, where: string): Promise<Metric> {
-  const [path, exportName = 'default'] = mc.module!.split('#') as [string, string?];
-  const full = isAbsolute(path) ? path : resolve(baseDir, path);
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(pathToFileURL(full).href)) as Record<string, unknown>;
-  } catch (err) {
-    throw new UsageError(`${where}: cannot load ${path}: ${errorMessage(err).split('\n')[0]}`);
-  }
-  const exported = mod[exportName] as unknown;
-  type Fn = (item: EvalItem, params: Record<string, unknown>) => ScoreValue | Promise<ScoreValue>;
-  let fn: Fn;
-  let judge = false;
-  if (typeof exported === 'function') fn = exported as Fn;
-  else if (exported && typeof exported === 'object' && typeof (exported as { score?: unknown }).score === 'function') {
-    const obj = exported as { score: Fn; judge?: boolean };
-    fn = obj.score.bind(obj);
-    judge = Boolean(obj.judge);
-  } else throw new UsageError(`${where}: ${path} has no metric export "${exportName}" (a function (item, params) => {value, pass?, comment?})`);
+  const ref = { kind: 'metric', spec: mc.module!, baseDir, where };
+  const isMetric = (v: unknown) => typeof v === 'function' || typeof (v as { score?: unknown } | null)?.score === 'function';
+  const exported = await loadUserExport<ScoreFn | { score: ScoreFn; judge?: boolean }>(ref, 'a metric (a function (item, params) => {value, pass?, comment?})', isMetric);
+  const fn: ScoreFn = typeof exported === 'function' ? exported : exported.score.bind(exported);
   return {
     name: mc.as ?? mc.name,
     kind: mc.module!,
     version: versionKey(mc.version, 'module', mc.params),
-    judge,
+    judge: typeof exported !== 'function' && Boolean(exported.judge),
     async score(item) {
       const r = await fn(item, mc.params);
       if (!r || typeof r !== 'object' || !('value' in r)) throw new Error(`metric ${mc.name} returned no {value}`);

@@ -1,5 +1,5 @@
 import type { Logger } from '../../core/logger.js';
-import type { PromptRef } from '../metrics/judge-metrics.js';
+import type { PromptRef } from '../metrics/judge-runtime.js';
 
 /**
  * Judge prompts from Langfuse prompt management, by name and label, kept in a TTL cache of our

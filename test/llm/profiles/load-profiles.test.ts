@@ -71,7 +71,7 @@ describe('profiles', () => {
 
   it('an unknown provider names the key', async () => {
     const p = profiles(BASE.replace('provider = "anthropic"', 'provider = "antropic"'));
-    await expect(resolveEnv({ profiles: p })).rejects.toThrow(/profiles\.claude\.provider: unknown provider \(use one of: anthropic, openai, ollama, local\)/);
+    await expect(resolveEnv({ profiles: p })).rejects.toThrow(/profiles\.claude\.provider: unknown provider \(use one of: anthropic, openai, openai-compatible, ollama, local; or a module, \.\/providers\/my\.js#provider\)/);
   });
 
   it('a missing model names the key', async () => {
@@ -83,7 +83,7 @@ describe('profiles', () => {
     const unknown = profiles(BASE.replace('after = ["guard", "store"]', 'after = ["guard", "stroe"]'));
     await expect(resolveEnv({ profiles: unknown })).rejects.toThrow(`${unknown}: hooksets.std.after[1]: unknown hook "stroe"`);
     const missing = profiles(BASE.replace('before = ["log"]', 'before = ["log", "./hooks/nope.js#fn"]'));
-    await expect(resolveEnv({ profiles: missing })).rejects.toThrow(`${missing}: hooksets.std.before[1]: hook module not found: ./hooks/nope.js`);
+    await expect(resolveEnv({ profiles: missing })).rejects.toThrow(`${missing}: hooksets.std.before[1]: hook "./hooks/nope.js#fn": no such file (looked in ${join(dir.path, 'hooks', 'nope.js')})`);
   });
 
   it('an unknown env lists the ones there are', async () => {
