@@ -44,6 +44,7 @@ export class CommandScope {
     })());
   }
 
+  /** The vector store that featurize writes (sqlite-vec beside --db, or Qdrant). */
   async vectors(choice?: VectorStoreChoice): Promise<VectorStore> {
     return this.use(await openVectors(this.ctx, choice), (v) => v.close());
   }

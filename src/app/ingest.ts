@@ -7,20 +7,8 @@ import { lazyIngestTarget } from './ingest-target.js';
 import { withProgress } from './progress.js';
 import { outcomeStatus } from './run-record.js';
 
-export type IngestFlags = {
-  textField?: string;
-  titleField?: string;
-  idField?: string;
-  linkField?: string;
-  authorField?: string;
-  categoryField?: string;
-  category?: string;
-  author?: string;
-  source?: string;
-  restore?: boolean;
-  skipInvalid?: boolean;
-  maxRecordMb?: number;
-};
+/** The mapping flags (a field each, or a default), and how to ingest. */
+export type IngestFlags = FieldMapping & { restore?: boolean; skipInvalid?: boolean; maxRecordMb?: number };
 
 const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
   ['textField', '--text-field'],

@@ -7,7 +7,7 @@ export type ProgressSpec = { label: string; total: number; unit: string };
 const none: Progress = { update() {}, stop() {} };
 
 /** A progress bar on stderr when a person is watching; nothing otherwise. */
-export async function createProgress(ctx: Context, spec: ProgressSpec): Promise<Progress> {
+async function createProgress(ctx: Context, spec: ProgressSpec): Promise<Progress> {
   if (!ctx.interactive || spec.total <= 0) return none;
   const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
