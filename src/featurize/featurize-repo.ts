@@ -79,6 +79,12 @@ export async function countFeaturized(db: FeaturizeDb, embedder: string): Promis
   return Number(r.n);
 }
 
+/** How many documents are featurized into this collection (`inspect stats`). */
+export async function countCollectionDocuments(db: FeaturizeDb, collection: string): Promise<number> {
+  const r = await db.selectFrom('featurized_documents').select((eb) => eb.fn.countAll<number>().as('n')).where('collection', '=', collection).executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
 /** Forgets a collection's chunks and featurize marks (before it is rebuilt). */
 export async function forgetCollection(db: FeaturizeDb, collection: string): Promise<void> {
   await db.transaction().execute(async (trx) => {

@@ -1,5 +1,5 @@
 import { InputError, UsageError } from '../core/errors.js';
-import { DEFAULT_MAX_RECORD_BYTES, readJsonRecords } from '../core/json-records.js';
+import { DEFAULT_MAX_RECORD_BYTES, readJsonRecords, type JsonRecord } from '../core/json-records.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { NewDocument, UpsertCounts } from '../store/types.js';
 import { isExportHeader, mapExportRecord, mapRecord, type FieldMapping } from './map-record.js';
@@ -42,6 +42,42 @@ const KEEP_PROBLEMS = 1000;
 
 type Batch = { docs: NewDocument[]; where: string[] };
 
+/** The summary as the run goes, and the bad records in it. */
+class Tally {
+  readonly summary: IngestSummary;
+
+  constructor(private readonly opts: IngestOptions) {
+    this.summary = { files: opts.files.length, records: 0, inserted: 0, updated: 0, unchanged: 0, invalid: 0, repaired: 0, bytes: 0, interrupted: false, problems: [], warnings: [] };
+  }
+
+  problem(p: string): void {
+    this.summary.invalid++;
+    if (this.summary.problems.length < KEEP_PROBLEMS) this.summary.problems.push(p);
+    this.opts.onProblem?.(p);
+  }
+
+  repaired(at: string, repairs: TextRepairs): void {
+    this.summary.repaired++;
+    if (this.summary.warnings.length < KEEP_PROBLEMS) this.summary.warnings.push(`${at}: ${describeRepairs(repairs)}`);
+  }
+
+  add(c: UpsertCounts): void {
+    this.summary.inserted += c.inserted;
+    this.summary.updated += c.updated;
+    this.summary.unchanged += c.unchanged;
+  }
+
+  inputError(): InputError {
+    const { invalid, problems } = this.summary;
+    return new InputError(
+      invalid === 1
+        ? `ingest: 1 invalid record (${problems[0]!}); nothing stored (--skip-invalid stores the valid ones)`
+        : `ingest: ${invalid} invalid records; nothing stored (--skip-invalid stores the valid ones)`,
+      invalid === 1 ? [] : problems,
+    );
+  }
+}
+
 /**
  * Reads every record of every file and upserts the documents in batches.
  *
@@ -57,192 +93,175 @@ type Batch = { docs: NewDocument[]; where: string[] };
  * ordinary stream must not choose the id of the document it replaces.
  */
 export async function runIngest(store: DocumentStore | (() => Promise<DocumentStore>), opts: IngestOptions): Promise<IngestSummary> {
-  const summary: IngestSummary = {
-    files: opts.files.length,
-    records: 0,
-    inserted: 0,
-    updated: 0,
-    unchanged: 0,
-    invalid: 0,
-    repaired: 0,
-    bytes: 0,
-    interrupted: false,
-    problems: [],
-    warnings: [],
-  };
-  const batchSize = opts.batchSize ?? 1000;
-  const now = new Date().toISOString();
+  const tally = new Tally(opts);
   let opened: DocumentStore | undefined;
   const open = async () => (opened ??= typeof store === 'function' ? await store() : store);
+  const batches = readBatches(opts, tally);
+  if (opts.skipInvalid) await storeEachBatch(batches, open, tally);
+  else await storeAllOrNothing(batches, open, tally);
+  return tally.summary;
+}
 
-  const problem = (p: string) => {
-    summary.invalid++;
-    if (summary.problems.length < KEEP_PROBLEMS) summary.problems.push(p);
-    opts.onProblem?.(p);
-  };
-  const add = (c: UpsertCounts) => {
-    summary.inserted += c.inserted;
-    summary.updated += c.updated;
-    summary.unchanged += c.unchanged;
-  };
-
-  async function* batches(): AsyncGenerator<Batch> {
-    let batch: Batch = { docs: [], where: [] };
-    let bytesBefore = 0;
-    for (const file of opts.files) {
-      let lastBytes = 0;
-      let kind: 'unknown' | 'export' | 'records' = opts.restore ? 'export' : 'unknown';
-      let first = true;
-      try {
-        for await (const rec of readJsonRecords(file, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, exactIntegers: true, flagEscapes: true })) {
-          lastBytes = rec.bytesRead;
-          const at = `${rec.file}:${rec.line}`;
-          const isFirst = first;
-          first = false;
-          if (rec.ok && isExportHeader(rec.value)) {
-            if (isFirst && opts.mappingFlags?.length) {
-              problem(`${at}: an llmops export, restored only as exported, but ${opts.mappingFlags.join(', ')} given: ingest it without them`);
-              break;
-            }
-            if (isFirst || kind === 'export') {
-              kind = 'export'; // a header again: exports joined with cat
-              continue;
-            }
-            summary.records++;
-            problem(`${at}: an llmops export header after ordinary records: an export is restored only whole`);
-            continue;
-          }
-          if (kind === 'unknown') kind = 'records';
-          summary.records++;
-          if (!rec.ok) {
-            problem(`${at}: ${rec.reason}`);
-            continue;
-          }
-          // Only a \u escape can put a lone surrogate or NUL in a string: skip the walk otherwise.
-          const repairs: TextRepairs | null = rec.escapes === false ? null : { surrogates: 0, nul: 0 };
-          const mapped = kind === 'export' ? mapExportRecord(rec.value, repairs) : mapRecord(rec.value, opts.mapping, now, repairs);
-          if (!mapped.ok) {
-            problem(`${at}: ${mapped.reason}`);
-            continue;
-          }
-          if (repairs && (repairs.surrogates > 0 || repairs.nul > 0)) {
-            summary.repaired++;
-            if (summary.warnings.length < KEEP_PROBLEMS) summary.warnings.push(`${at}: ${describeRepairs(repairs)}`);
-          }
-          batch.docs.push(mapped.doc);
-          batch.where.push(at);
-          if (batch.docs.length >= batchSize) {
-            yield batch;
-            batch = { docs: [], where: [] };
-            summary.bytes = bytesBefore + lastBytes;
-            opts.onProgress?.(summary.bytes);
-            if (opts.signal?.aborted) {
-              summary.interrupted = true;
-              return;
-            }
-          }
-        }
-      } catch (err) {
-        throw unreadable(file, err);
-      }
-      bytesBefore += lastBytes;
-      summary.bytes = bytesBefore;
-    }
-    if (batch.docs.length > 0) yield batch;
-    opts.onProgress?.(summary.bytes);
-  }
-
-  const inputError = () => {
-    const first = summary.problems[0]!;
-    return new InputError(
-      summary.invalid === 1
-        ? `ingest: 1 invalid record (${first}); nothing stored (--skip-invalid stores the valid ones)`
-        : `ingest: ${summary.invalid} invalid records; nothing stored (--skip-invalid stores the valid ones)`,
-      summary.invalid === 1 ? [] : summary.problems,
-    );
-  };
-
-  if (opts.skipInvalid) {
-    for await (const b of batches()) {
-      const s = await open();
-      try {
-        add(await s.transaction((tx) => tx.upsert(b.docs)));
-      } catch (err) {
-        if (!refusedRecord(err)) throw err;
-        // The database refused something in this batch: store the records one by one, so the
-        // refused ones are reported by file:line and the rest are kept.
-        for (let i = 0; i < b.docs.length; i++) {
-          try {
-            add(await s.transaction((tx) => tx.upsert([b.docs[i]!])));
-          } catch (e) {
-            if (!refusedRecord(e)) throw e;
-            problem(`${b.where[i]}: ${refusal(e)}`);
-          }
-        }
+/** The valid documents of every file in batches, with progress in bytes; stops after a batch once interrupted. */
+async function* readBatches(opts: IngestOptions, tally: Tally): AsyncGenerator<Batch> {
+  const { summary } = tally;
+  const batchSize = opts.batchSize ?? 1000;
+  const now = new Date().toISOString();
+  let batch: Batch = { docs: [], where: [] };
+  let bytesBefore = 0;
+  for (const file of opts.files) {
+    const read = { bytes: 0 };
+    for await (const { doc, at } of fileDocuments(file, opts, tally, now, read)) {
+      batch.docs.push(doc);
+      batch.where.push(at);
+      if (batch.docs.length < batchSize) continue;
+      yield batch;
+      batch = { docs: [], where: [] };
+      summary.bytes = bytesBefore + read.bytes;
+      opts.onProgress?.(summary.bytes);
+      if (opts.signal?.aborted) {
+        summary.interrupted = true;
+        return;
       }
     }
-    return summary;
+    bytesBefore += read.bytes;
+    summary.bytes = bytesBefore;
   }
+  if (batch.docs.length > 0) yield batch;
+  opts.onProgress?.(summary.bytes);
+}
 
-  const it = batches();
-  const head = await it.next();
+/**
+ * The documents of one file, each with its `file:line`; bad records go to the tally. `read.bytes`
+ * follows the bytes read so far, bad records included.
+ */
+async function* fileDocuments(file: string, opts: IngestOptions, tally: Tally, now: string, read: { bytes: number }): AsyncGenerator<{ doc: NewDocument; at: string }> {
+  let kind: 'unknown' | 'export' | 'records' = opts.restore ? 'export' : 'unknown';
+  let first = true;
+  try {
+    for await (const rec of readJsonRecords(file, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, exactIntegers: true, flagEscapes: true })) {
+      read.bytes = rec.bytesRead;
+      const at = `${rec.file}:${rec.line}`;
+      const isFirst = first;
+      first = false;
+      if (rec.ok && isExportHeader(rec.value)) {
+        if (isFirst && opts.mappingFlags?.length) {
+          tally.problem(`${at}: an llmops export, restored only as exported, but ${opts.mappingFlags.join(', ')} given: ingest it without them`);
+          break;
+        }
+        if (isFirst || kind === 'export') {
+          kind = 'export'; // a header again: exports joined with cat
+          continue;
+        }
+        tally.summary.records++;
+        tally.problem(`${at}: an llmops export header after ordinary records: an export is restored only whole`);
+        continue;
+      }
+      if (kind === 'unknown') kind = 'records';
+      tally.summary.records++;
+      const doc = toDocument(rec, kind === 'export', opts.mapping, now, tally, at);
+      if (doc) yield { doc, at };
+    }
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+}
+
+/** The document a record maps to, or null when it is bad (reported to the tally). */
+function toDocument(rec: JsonRecord, isExport: boolean, mapping: FieldMapping, now: string, tally: Tally, at: string): NewDocument | null {
+  if (!rec.ok) {
+    tally.problem(`${at}: ${rec.reason}`);
+    return null;
+  }
+  // Only a \u escape can put a lone surrogate or NUL in a string: skip the walk otherwise.
+  const repairs: TextRepairs | null = rec.escapes === false ? null : { surrogates: 0, nul: 0 };
+  const mapped = isExport ? mapExportRecord(rec.value, repairs) : mapRecord(rec.value, mapping, now, repairs);
+  if (!mapped.ok) {
+    tally.problem(`${at}: ${mapped.reason}`);
+    return null;
+  }
+  if (repairs && (repairs.surrogates > 0 || repairs.nul > 0)) tally.repaired(at, repairs);
+  return mapped.doc;
+}
+
+/** `--skip-invalid`: each batch commits on its own; a batch the database refuses is stored record by record. */
+async function storeEachBatch(batches: AsyncIterable<Batch>, open: () => Promise<DocumentStore>, tally: Tally): Promise<void> {
+  for await (const b of batches) {
+    const s = await open();
+    try {
+      tally.add(await s.transaction((tx) => tx.upsert(b.docs)));
+    } catch (err) {
+      if (!refusedRecord(err)) throw err;
+      // The database refused something in this batch: store the records one by one, so the
+      // refused ones are reported by file:line and the rest are kept.
+      for (let i = 0; i < b.docs.length; i++) {
+        try {
+          tally.add(await s.transaction((tx) => tx.upsert([b.docs[i]!])));
+        } catch (e) {
+          if (!refusedRecord(e)) throw e;
+          tally.problem(`${b.where[i]}: ${refusal(e)}`);
+        }
+      }
+    }
+  }
+}
+
+/** The default: one transaction for the whole run, rolled back by a bad record or an interruption. */
+async function storeAllOrNothing(batches: AsyncGenerator<Batch>, open: () => Promise<DocumentStore>, tally: Tally): Promise<void> {
+  const { summary } = tally;
+  const head = await batches.next();
   if (summary.invalid > 0) {
     // Bad input before the first batch: validate the rest, having opened (created) nothing.
-    for await (const _ of it);
-    throw inputError();
+    for await (const _ of batches);
+    throw tally.inputError();
   }
-  if (head.done) return summary;
-
+  if (head.done) return;
   const s = await open();
   let refused: { error: unknown; batch: Batch } | undefined;
   await s
     .transaction(async (tx) => {
       const write = async (b: Batch) => {
         try {
-          add(await tx.upsert(b.docs));
+          tally.add(await tx.upsert(b.docs));
         } catch (err) {
           if (refusedRecord(err)) refused = { error: err, batch: b };
           throw err;
         }
       };
       await write(head.value);
-      for await (const b of it) if (summary.invalid === 0) await write(b); // after a bad record, only validate
-      if (summary.invalid > 0) throw inputError();
+      for await (const b of batches) if (summary.invalid === 0) await write(b); // after a bad record, only validate
+      if (summary.invalid > 0) throw tally.inputError();
       if (summary.interrupted) throw new InterruptedIngest();
     })
     .catch(async (err) => {
       if (err instanceof InterruptedIngest) return;
-      if (refused && err === refused.error) {
-        // Rolled back. Find the record(s) the database refused, each tried alone in a
-        // transaction that is then undone, and report them by file:line.
-        const found = await attribute(s, refused.batch);
-        if (found > 0) throw inputError();
-      }
+      // Rolled back. Find the record(s) the database refused and report them by file:line.
+      if (refused && err === refused.error && (await attribute(s, refused.batch, tally)) > 0) throw tally.inputError();
       throw err;
     });
   if (summary.interrupted) {
     // The transaction was rolled back: an interrupted all-or-nothing run stores nothing.
     summary.inserted = summary.updated = summary.unchanged = 0;
   }
-  return summary;
+}
 
-  async function attribute(st: DocumentStore, b: Batch): Promise<number> {
-    let found = 0;
-    for (let i = 0; i < b.docs.length; i++) {
-      try {
-        await st.transaction(async (tx) => {
-          await tx.upsert([b.docs[i]!]);
-          throw new ProbeDone();
-        });
-      } catch (e) {
-        if (e instanceof ProbeDone) continue;
-        if (!refusedRecord(e)) throw e;
-        problem(`${b.where[i]}: ${refusal(e)}`);
-        found++;
-      }
+/** Tries each record of a batch alone, in a transaction that is then undone; reports the refused ones. */
+async function attribute(st: DocumentStore, b: Batch, tally: Tally): Promise<number> {
+  let found = 0;
+  for (let i = 0; i < b.docs.length; i++) {
+    try {
+      await st.transaction(async (tx) => {
+        await tx.upsert([b.docs[i]!]);
+        throw new ProbeDone();
+      });
+    } catch (e) {
+      if (e instanceof ProbeDone) continue;
+      if (!refusedRecord(e)) throw e;
+      tally.problem(`${b.where[i]}: ${refusal(e)}`);
+      found++;
     }
-    return found;
   }
+  return found;
 }
 
 class InterruptedIngest extends Error {}

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../store/database.js';
 import { claimUnsplitDocuments, countUnsplitDocuments, saveSplits } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
@@ -52,16 +51,4 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
 
 export function pendingDocuments(db: Db): Promise<number> {
   return countUnsplitDocuments(db.db);
-}
-
-/** Runs `once` every `intervalMs` until the signal fires. */
-export async function watchLoop(intervalMs: number, signal: AbortSignal, once: () => Promise<void>): Promise<void> {
-  while (!signal.aborted) {
-    await once();
-    try {
-      await sleep(intervalMs, undefined, { signal });
-    } catch {
-      return; // aborted while waiting
-    }
-  }
 }

@@ -1,12 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { PartialFailure } from '../../core/errors.js';
-import { createContext, withRun, type Context } from '../context.js';
+import { createContext } from '../../app/context.js';
+import type { CrawlFlags } from '../../app/crawl.js';
 import { toPositiveInt, toPositiveNumber } from '../options.js';
-import { printSummary } from '../print.js';
-import type { CrawlPlanFlags } from '../../crawl/crawl-plan.js';
-
-// The flags are the plan's input (a type-only import: nothing loads at start-up).
-type CrawlFlags = CrawlPlanFlags & { links?: string; out?: string };
 
 function toCount(v: string): number {
   const n = Number(v);
@@ -59,72 +54,13 @@ Here --config names the crawl config (links) and llmops.yaml in the working dire
 read; to name another llmops config as well: llmops --config other.yaml crawl --links links.yaml
 Exit codes: 0 all crawled, 2 bad link or config (nothing fetched), 3 some links failed (the rest stored).`,
     )
-    .action(async (urls: string[], flags: CrawlFlags, cmd: Command) => {
+    .action(async (urls: string[], flags: CrawlFlags & { links?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as Record<string, unknown> & { config?: string };
       // Commander gives `--config` to the program wherever it is written: for crawl it names the
       // links file, unless --links does, in which case it is the llmops config as everywhere else.
-      const linksFile = flags.links ?? globals.config;
-      const ctx = await createContext({ ...globals, config: flags.links !== undefined ? globals.config : undefined });
-      const { planCrawl } = await import('../../crawl/crawl-plan.js');
-      const plan = await planCrawl(urls, { ...flags, config: linksFile }, ctx.signal, ctx.logger);
-      await runCrawlCommand(ctx, plan, flags.out);
+      const { links, ...rest } = flags;
+      const ctx = await createContext({ ...globals, config: links !== undefined ? globals.config : undefined });
+      const { crawl } = await import('../../app/crawl.js');
+      await crawl(ctx, urls, { ...rest, config: links ?? globals.config });
     });
-}
-
-type Plan = Awaited<ReturnType<typeof import('../../crawl/crawl-plan.js').planCrawl>>;
-
-async function runCrawlCommand(ctx: Context, plan: Plan, outTarget: string | undefined): Promise<void> {
-  const { runCrawl } = await import('../../crawl/run-crawl.js');
-  const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
-  const db = await ctx.openDb();
-  let store;
-  const out = outTarget === undefined ? null : createNdjsonWriter(outTarget);
-  try {
-    store = await ctx.openWarehouse(db);
-    const warehouse = store;
-    const started = performance.now();
-    const summary = await withRun(db, 'crawl', async () => {
-      const s = await runCrawl(plan.targets, warehouse, plan.options, out ? (doc) => out.write(doc) : undefined);
-      const status = s.interrupted ? 'interrupted' : s.failed > 0 ? 'partial' : 'ok';
-      return { ...s, counts: { ...s }, status } as const;
-    });
-    await out?.close();
-    const { counts: _c, status: _s, domains, ...totals } = summary;
-    const toStderr = out?.kind === 'stdout';
-    printSummary(
-      ctx,
-      'crawl',
-      {
-        ...totals,
-        seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
-        documents_in_store: await warehouse.count(),
-        domains,
-        note: summary.interrupted ? 'interrupted: run again to crawl the rest' : summary.attempted === 0 && summary.skipped_existing > 0 ? 'every link is already stored (--refresh to fetch again)' : undefined,
-      },
-      toStderr,
-    );
-    // Tables are for people; with NDJSON the domains are in the summary object.
-    if (!ctx.json || toStderr) printDomains(domains, toStderr, ctx.logger.verbosity === 'quiet');
-    if (summary.failed > 0) throw new PartialFailure(`crawl: ${summary.failed} of ${summary.attempted} links failed (reasons above)`);
-  } catch (err) {
-    await out?.abort();
-    throw err;
-  } finally {
-    await store?.close();
-    await db.close();
-  }
-}
-
-function printDomains(domains: Record<string, { attempted: number; succeeded: number; failed: number; skipped: number; reasons: string[] }>, toStderr: boolean, quiet: boolean): void {
-  if (toStderr && quiet) return;
-  const names = Object.keys(domains).sort();
-  if (names.length === 0) return;
-  const width = Math.max(6, ...names.map((n) => n.length));
-  const lines = [`  ${'domain'.padEnd(width)}  attempted  succeeded  failed  skipped`];
-  for (const n of names) {
-    const d = domains[n]!;
-    lines.push(`  ${n.padEnd(width)}  ${String(d.attempted).padStart(9)}  ${String(d.succeeded).padStart(9)}  ${String(d.failed).padStart(6)}  ${String(d.skipped).padStart(7)}`);
-    for (const r of d.reasons) lines.push(`    failed: ${r}`);
-  }
-  (toStderr ? process.stderr : process.stdout).write(`${lines.join('\n')}\n`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { createContext } from '../context.js';
+import { createContext } from '../../app/context.js';
+import type { DedupFlags } from '../../app/dedup.js';
 
 function toThreshold(v: string): number {
   const n = Number(v);
@@ -34,10 +35,9 @@ Examples:
   llmops dedup --near --field content --apply                        …and delete the duplicates
   llmops dedup ledger list | count | prune --older-than 30d | export`,
     )
-    .action(async (flags, cmd: Command) => {
-      const ctx = await createContext(cmd.optsWithGlobals());
-      const { dedupCommand } = await import('../../dedup/dedup-command.js');
-      await dedupCommand(ctx, flags);
+    .action(async (flags: DedupFlags, cmd: Command) => {
+      const app = await import('../../app/dedup.js');
+      await app.dedup(await createContext(cmd.optsWithGlobals()), flags);
     });
   const ledger = dedup
     .command('ledger')
@@ -57,9 +57,8 @@ Examples:
     c.action(async (_flags, sub: Command) => {
       // `dedup` itself takes --ledger too, so read it wherever commander put it.
       const all = sub.optsWithGlobals();
-      const ctx = await createContext(all);
-      const { ledgerCommand } = await import('../../dedup/dedup-command.js');
-      await ledgerCommand(ctx, name, { ledger: all.ledger, olderThan: all.olderThan });
+      const { dedupLedger } = await import('../../app/dedup-ledger.js');
+      await dedupLedger(await createContext(all), name, { ledger: all.ledger, olderThan: all.olderThan });
     });
   }
 }

@@ -1,24 +1,7 @@
 import type { Command } from 'commander';
-import { createContext, withRun } from '../context.js';
+import { createContext } from '../../app/context.js';
+import type { FeaturizeFlags } from '../../app/featurize.js';
 import { toPositiveInt } from '../options.js';
-import { printSummary } from '../print.js';
-import { createProgress } from '../progress.js';
-
-type FeaturizeFlags = {
-  embedder: string;
-  model?: string;
-  modelsDir?: string;
-  dimension?: number;
-  vectors: string;
-  category?: string;
-  limit?: number;
-  batchSize?: number;
-  embedBatch?: number;
-  recreate?: boolean;
-  featurizeConfig?: string;
-  out?: string;
-  withVectors?: boolean;
-};
 
 export function register(program: Command): void {
   program
@@ -50,88 +33,7 @@ Examples:
 Resumable: kill it at any point and run it again; finished documents are skipped.`,
     )
     .action(async (flags: FeaturizeFlags, cmd: Command) => {
-      const ctx = await createContext(cmd.optsWithGlobals());
-      const { UsageError } = await import('../../core/errors.js');
-      if (!['auto', 'sqlite', 'qdrant'].includes(flags.vectors)) throw new UsageError(`--vectors: expected auto, sqlite or qdrant, got ${flags.vectors}`);
-      if (flags.withVectors && !flags.out) throw new UsageError('--with-vectors goes with --out');
-      const { loadFeaturizeConfig } = await import('../../featurize/featurize-config.js');
-      const config = await loadFeaturizeConfig(flags.featurizeConfig);
-      const { createEmbedder } = await import('../../embed/create-embedder.js');
-      const { parseDatabaseUrl } = await import('../../store/database-url.js');
-      const { openVectorStore } = await import('../../featurize/open-vector-store.js');
-      const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
-      const { runFeaturize, pendingCount } = await import('../../featurize/run-featurize.js');
-      const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
-
-      const target = parseDatabaseUrl(ctx.dbUrl);
-      const embedder = await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger });
-      ctx.logger.info(`featurize: embedder ${embedder.id} (${embedder.dimension} dimensions, ${embedder.maxTokens} tokens max, ${embedder.tokenizer})`);
-      const db = await ctx.openDb();
-      const vectors = await openVectorStore(target, flags.vectors as 'auto').catch(async (err) => {
-        await db.close();
-        throw err;
-      });
-      const out = flags.out === undefined ? null : createNdjsonWriter(flags.out);
-      try {
-        const store = await ctx.openWarehouse(db);
-        const fdb = withFeaturizeTables(db.db);
-        const pending = await pendingCount(fdb, store, embedder.id, flags.category);
-        const progress = await createProgress(ctx, 'featurize', flags.limit === undefined ? pending : Math.min(pending, flags.limit), 'documents');
-        let done = 0;
-        const started = performance.now();
-        const s = await withRun(db, 'featurize', async () => {
-          try {
-            const r = await runFeaturize(fdb, store, vectors, {
-              embedder,
-              config,
-              category: flags.category,
-              limit: flags.limit,
-              batchSize: flags.batchSize,
-              embedBatch: flags.embedBatch,
-              recreate: flags.recreate,
-              signal: ctx.signal,
-              onBatch: async (b) => {
-                done += b.documents;
-                progress.update(done);
-                if (out) {
-                  for (const c of b.chunks) {
-                    const { vector, idx, ...rest } = c;
-                    await out.write({ ...rest, chunk_index: idx, ...(flags.withVectors ? { vector } : {}) });
-                  }
-                }
-              },
-            });
-            return { ...r, counts: { ...r, vector_store: vectors.kind }, status: r.interrupted ? 'interrupted' : 'ok' } as const;
-          } finally {
-            progress.stop();
-            if (store.kind !== 'sql') await store.close();
-          }
-        });
-        await out?.close();
-        const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
-        printSummary(
-          ctx,
-          'featurize',
-          {
-            embedder: s.embedder,
-            vector_store: vectors.kind,
-            documents: s.documents,
-            chunks: s.chunks,
-            tokens: s.tokens,
-            capped_at_token_limit: s.capped,
-            collections: s.collections.join(', ') || undefined,
-            chunks_per_s: Number((s.chunks / seconds).toFixed(1)),
-            note: s.interrupted ? 'interrupted: the next run carries on' : s.documents === 0 ? 'nothing new to featurize' : undefined,
-          },
-          out !== null && out.kind === 'stdout',
-        );
-      } catch (err) {
-        await out?.abort();
-        throw err;
-      } finally {
-        await vectors.close();
-        await embedder.close?.();
-        await db.close();
-      }
+      const { featurize } = await import('../../app/featurize.js');
+      await featurize(await createContext(cmd.optsWithGlobals()), flags);
     });
 }

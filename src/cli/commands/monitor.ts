@@ -1,5 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createContext } from '../context.js';
+import { createContext } from '../../app/context.js';
+import type { MonitorFlags } from '../../app/monitor.js';
+import type { WebhookFlags } from '../../app/webhook.js';
 import { toPositiveInt } from '../options.js';
 
 export function register(program: Command): void {
@@ -29,10 +31,9 @@ Examples:
 Already-scored items are skipped through the ledger (per item, metric and version); failed items
 are recorded and retried by the next run, exit 3.`,
     )
-    .action(async (configs: string[], flags, cmd: Command) => {
-      const ctx = await createContext(cmd.optsWithGlobals());
-      const { monitorCommand } = await import('../../monitor/monitor-command.js');
-      await monitorCommand(ctx, configs, flags);
+    .action(async (configs: string[], flags: MonitorFlags, cmd: Command) => {
+      const app = await import('../../app/monitor.js');
+      await app.monitor(await createContext(cmd.optsWithGlobals()), configs, flags);
     });
   monitor
     .command('webhook')
@@ -51,10 +52,9 @@ Examples:
 
 The secret comes from LANGFUSE_WEBHOOK_SECRET. Unsigned, tampered or stale requests get 401.`,
     )
-    .action(async (flags, cmd: Command) => {
-      const ctx = await createContext(cmd.optsWithGlobals());
-      const { serveWebhook } = await import('../../monitor/webhook/webhook-server.js');
-      await serveWebhook(ctx, flags);
+    .action(async (flags: WebhookFlags, cmd: Command) => {
+      const { monitorWebhook } = await import('../../app/webhook.js');
+      await monitorWebhook(await createContext(cmd.optsWithGlobals()), flags);
     });
 }
 

@@ -1,8 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
-import { UsageError, errorMessage } from '../../core/errors.js';
+import { errorMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { Context } from '../../cli/context.js';
 import { invalidatePrompt } from '../prompts/prompt-source.js';
 import { verifySignature } from './verify-signature.js';
 
@@ -83,29 +82,22 @@ export function createWebhookServer(opts: WebhookOptions): Server {
   });
 }
 
-export async function serveWebhook(ctx: Context, flags: { port: number; host: string; slackChannel?: string; maxBodyKb: number; tolerance: number }): Promise<void> {
-  const secret = process.env.LANGFUSE_WEBHOOK_SECRET;
-  if (!secret) throw new UsageError('monitor webhook: LANGFUSE_WEBHOOK_SECRET is not set');
-  let onPromptVersion: WebhookOptions['onPromptVersion'];
-  if (flags.slackChannel) {
-    const token = process.env.SLACK_BOT_TOKEN;
-    if (!token) throw new UsageError('monitor webhook: --slack-channel needs SLACK_BOT_TOKEN');
-    const { WebClient } = await import('@slack/web-api');
-    const url = process.env.SLACK_API_URL;
-    const slack = new WebClient(token, url ? { slackApiUrl: url.endsWith('/') ? url : `${url}/` } : {});
-    onPromptVersion = async (e) => {
-      await slack.chat.postMessage({ channel: flags.slackChannel!, text: `Langfuse prompt *${e.name}* ${e.action ?? 'changed'}: version ${e.version ?? '?'}${e.labels?.length ? ` (${e.labels.join(', ')})` : ''}` });
-    };
-  }
-  const server = createWebhookServer({ secret, maxBodyBytes: flags.maxBodyKb * 1024, toleranceS: flags.tolerance, logger: ctx.logger, onPromptVersion });
+/** Starts listening on host:port (0: any free port); resolves with the port it got. */
+export async function listenWebhook(server: Server, port: number, host: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(flags.port, flags.host, () => resolve());
+    server.listen(port, host, () => resolve());
   });
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : flags.port;
-  ctx.logger.info(`webhook: listening on http://${flags.host}:${port}/ (Ctrl-C to stop)`);
-  process.stderr.write(`listening on http://${flags.host}:${port}/\n`);
-  await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof addr === 'object' && addr ? addr.port : port;
+}
+
+export const closeWebhook = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
+
+/** `monitor webhook`: serves until the signal fires; `onListening` learns the port (0 picks one). */
+export async function serveWebhook(opts: WebhookOptions & { port: number; host: string; signal: AbortSignal; onListening(port: number): void }): Promise<void> {
+  const server = createWebhookServer(opts);
+  opts.onListening(await listenWebhook(server, opts.port, opts.host));
+  await new Promise<void>((resolve) => opts.signal.addEventListener('abort', () => resolve(), { once: true }));
+  await closeWebhook(server);
 }

@@ -1,0 +1,45 @@
+import { parseDuration } from '../core/duration.js';
+import { runCommand } from './command-scope.js';
+import type { LedgerSummary } from '../ledger/ledger-repo.js';
+import type { Context } from './context.js';
+import { ledgerNamespace } from './dedup.js';
+
+export type LedgerAction = 'list' | 'count' | 'prune' | 'export';
+
+/** `llmops dedup ledger list | count | prune | export`. */
+export async function dedupLedger(ctx: Context, action: LedgerAction, flags: { ledger?: string; olderThan?: string }): Promise<void> {
+  const ns = flags.ledger ? ledgerNamespace(flags.ledger) : undefined;
+  const olderMs = action === 'prune' ? parseDuration(flags.olderThan!, '--older-than') : 0;
+  await runCommand(ctx, async (scope) => {
+    // Every ledger action reads an existing ledger: no database is an error, never a new file.
+    const db = await scope.db({ mustExist: true });
+    const { monitorDb } = await import('../ledger/ledger-tables.js');
+    const repo = await import('../ledger/ledger-repo.js');
+    const mdb = monitorDb(db.db);
+    switch (action) {
+      case 'list':
+        return printLedgers(ctx, (await repo.listLedgers(mdb)).filter((r) => !ns || r.namespace === ns));
+      case 'count': {
+        const n = await repo.countKeys(mdb, ns);
+        process.stdout.write(ctx.json ? `${JSON.stringify({ ledger: ns ?? 'all', keys: n })}\n` : `${n}\n`);
+        return;
+      }
+      case 'prune': {
+        const n = await repo.pruneKeys(mdb, new Date(Date.now() - olderMs), ns);
+        return scope.summary('dedup ledger prune', { ledger: ns ?? 'all', pruned: n, older_than: flags.olderThan });
+      }
+      case 'export':
+        for await (const r of repo.exportKeys(mdb, ns)) process.stdout.write(`${JSON.stringify(r)}\n`);
+    }
+  });
+}
+
+function printLedgers(ctx: Context, rows: LedgerSummary[]): void {
+  if (ctx.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+  else if (rows.length === 0) process.stdout.write('no ledgers yet\n');
+  else {
+    const w = Math.max(9, ...rows.map((r) => r.namespace.length));
+    process.stdout.write(`${'namespace'.padEnd(w)}  ${'keys'.padStart(8)}  ${'claimed'.padStart(7)}  last\n`);
+    for (const r of rows) process.stdout.write(`${r.namespace.padEnd(w)}  ${String(r.keys).padStart(8)}  ${String(r.claimed).padStart(7)}  ${r.last}\n`);
+  }
+}

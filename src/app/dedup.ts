@@ -1,0 +1,52 @@
+import { UsageError } from '../core/errors.js';
+import { runCommand, type CommandScope } from './command-scope.js';
+import type { Context } from './context.js';
+
+export type DedupFlags = { in?: string; out?: string; key?: string; field?: string; idField: string; ledger?: string; near?: boolean; threshold: number; category?: string; apply?: boolean; report?: string };
+
+/** A `--ledger` name is a dedup namespace unless it names one in full (`monitor:…`). */
+export const ledgerNamespace = (name: string) => (name.includes(':') ? name : `dedup:${name}`);
+
+/** `llmops dedup`: exact or near duplicates dropped from a stream, or near ones found among stored documents. */
+export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
+  const near = Boolean(flags.near);
+  if (near && flags.ledger) throw new UsageError('dedup --near: --ledger is for exact keys only');
+  if (flags.apply && flags.in !== undefined) throw new UsageError('dedup --apply: works on stored documents (leave out --in)');
+  if (flags.in !== undefined) return runCommand(ctx, (scope) => dedupStream(scope, flags.in!, flags));
+  if (!near) throw new UsageError('dedup: give --in <file|-> (exact dedup works on a stream; --near also on stored documents)');
+  if (flags.field && flags.field !== 'content') throw new UsageError('dedup --near on stored documents compares their content (leave out --field, or --field content)');
+  await runCommand(ctx, async (scope) => {
+    await scope.db({ mustExist: true });
+    const store = await scope.warehouse();
+    const report = scope.ndjson(flags.report ?? '-', { label: 'dedup --report' });
+    const { dedupStore } = await import('../dedup/dedup-store.js');
+    const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
+    const note = flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined;
+    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note });
+  });
+}
+
+async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags): Promise<void> {
+  const { parseKeyFlag, dedupStream } = await import('../dedup/dedup-stream.js');
+  const near = Boolean(flags.near);
+  const k = parseKeyFlag(flags.key, flags.field, near);
+  const db = flags.ledger ? await scope.db() : undefined;
+  // On stdout the run itself handles a reader going away (`| head`): it records in the ledger
+  // only the keys of records that got out, then returns.
+  const out = scope.ndjson(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
+  const report = flags.report ? scope.ndjson(flags.report, { label: 'dedup --report' }) : undefined;
+  const { monitorDb } = await import('../ledger/ledger-tables.js');
+  const r = await dedupStream({
+    input,
+    out,
+    ...k,
+    idField: flags.idField,
+    near,
+    threshold: flags.threshold,
+    ledger: db && flags.ledger ? { db: monitorDb(db.db), namespace: ledgerNamespace(flags.ledger) } : undefined,
+    onCluster: report ? (c) => report.write(c) : undefined,
+    signal: scope.ctx.signal,
+  });
+  const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : undefined;
+  await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, ledger: flags.ledger, note }, true);
+}

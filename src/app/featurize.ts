@@ -1,0 +1,81 @@
+import { UsageError } from '../core/errors.js';
+import type { ChunkOut } from '../featurize/run-featurize.js';
+import { runCommand } from './command-scope.js';
+import type { Context } from './context.js';
+import { databaseTarget } from './stores.js';
+
+export type FeaturizeFlags = {
+  embedder: string;
+  model?: string;
+  modelsDir?: string;
+  dimension?: number;
+  vectors: string;
+  category?: string;
+  limit?: number;
+  batchSize?: number;
+  embedBatch?: number;
+  recreate?: boolean;
+  featurizeConfig?: string;
+  out?: string;
+  withVectors?: boolean;
+};
+
+/** `llmops featurize`: clean, chunk and embed the documents not featurized yet by this embedder. */
+export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<void> {
+  if (!['auto', 'sqlite', 'qdrant'].includes(flags.vectors)) throw new UsageError(`--vectors: expected auto, sqlite or qdrant, got ${flags.vectors}`);
+  if (flags.withVectors && !flags.out) throw new UsageError('--with-vectors goes with --out');
+  const { loadFeaturizeConfig } = await import('../featurize/featurize-config.js');
+  const config = await loadFeaturizeConfig(flags.featurizeConfig);
+  const { createEmbedder } = await import('../embed/create-embedder.js');
+  const { runFeaturize, pendingCount } = await import('../featurize/run-featurize.js');
+  const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
+  await databaseTarget(ctx); // a bad --db is refused before a model loads
+  await runCommand(ctx, async (scope) => {
+    const embedder = scope.use(await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger }), (e) => e.close?.());
+    ctx.logger.info(`featurize: embedder ${embedder.id} (${embedder.dimension} dimensions, ${embedder.maxTokens} tokens max, ${embedder.tokenizer})`);
+    const db = await scope.db();
+    const vectors = await scope.vectors(flags.vectors as 'auto');
+    const out = flags.out === undefined ? null : scope.ndjson(flags.out);
+    const store = await scope.warehouse();
+    const fdb = withFeaturizeTables(db.db);
+    const pending = await pendingCount(fdb, store, embedder.id, flags.category);
+    const progress = { label: 'featurize', total: flags.limit === undefined ? pending : Math.min(pending, flags.limit), unit: 'documents' };
+    let done = 0;
+    const started = performance.now();
+    const s = await scope.run({ command: 'featurize', details: { vector_store: vectors.kind }, progress }, (bar) =>
+      runFeaturize(fdb, store, vectors, {
+        embedder,
+        config,
+        category: flags.category,
+        limit: flags.limit,
+        batchSize: flags.batchSize,
+        embedBatch: flags.embedBatch,
+        recreate: flags.recreate,
+        signal: ctx.signal,
+        onBatch: async (b) => {
+          done += b.documents;
+          bar.update(done);
+          if (out) for (const c of b.chunks) await out.write(chunkRecord(c, Boolean(flags.withVectors)));
+        },
+      }),
+    );
+    const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
+    await scope.finish('featurize', {
+      embedder: s.embedder,
+      vector_store: vectors.kind,
+      documents: s.documents,
+      chunks: s.chunks,
+      tokens: s.tokens,
+      capped_at_token_limit: s.capped,
+      collections: s.collections.join(', ') || undefined,
+      chunks_per_s: Number((s.chunks / seconds).toFixed(1)),
+      note: s.interrupted ? 'interrupted: the next run carries on' : s.documents === 0 ? 'nothing new to featurize' : undefined,
+    });
+  });
+}
+
+/** A chunk as `--out` writes it: its index as chunk_index, its vector only with --with-vectors. */
+function chunkRecord(c: ChunkOut, withVectors: boolean): Record<string, unknown> {
+  const { vector, idx, ...rest } = c;
+  return { ...rest, chunk_index: idx, ...(withVectors ? { vector } : {}) };
+}

@@ -1,0 +1,103 @@
+import { PartialFailure, UsageError } from '../core/errors.js';
+import type { IngestSummary } from '../ingest/run-ingest.js';
+import type { FieldMapping } from '../ingest/map-record.js';
+import { runCommand } from './command-scope.js';
+import type { Context } from './context.js';
+import { lazyIngestTarget } from './ingest-target.js';
+import { withProgress } from './progress.js';
+import { outcomeStatus } from './run-record.js';
+
+/** The mapping flags (a field each, or a default), and how to ingest. */
+export type IngestFlags = FieldMapping & { restore?: boolean; skipInvalid?: boolean; maxRecordMb?: number };
+
+const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
+  ['textField', '--text-field'],
+  ['titleField', '--title-field'],
+  ['idField', '--id-field'],
+  ['linkField', '--link-field'],
+  ['authorField', '--author-field'],
+  ['categoryField', '--category-field'],
+  ['category', '--category'],
+  ['author', '--author'],
+  ['source', '--source'],
+];
+
+const MAX_WARNING_LINES = 20;
+
+/** `llmops ingest`: JSON, JSONL or stdin records into the warehouse as documents. */
+export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags): Promise<void> {
+  const { expandInputs, totalBytes } = await import('../ingest/expand-inputs.js');
+  const { runIngest } = await import('../ingest/run-ingest.js');
+  const mappingFlags = MAPPING_FLAGS.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
+  if (flags.restore && mappingFlags.length > 0) {
+    throw new UsageError(`ingest: --restore restores documents as exported; ${mappingFlags.join(', ')} cannot apply`);
+  }
+  const files = expandInputs(inputs);
+  const conf = ctx.config.ingest ?? {};
+  const maxMb = flags.maxRecordMb ?? conf.max_record_mb ?? 64;
+  await runCommand(ctx, async (scope) => {
+    const target = await lazyIngestTarget(scope);
+    const started = performance.now();
+    try {
+      const summary = await withProgress(ctx, { label: 'ingest', total: totalBytes(files), unit: 'bytes' }, (progress) =>
+        runIngest(target.open, {
+          files,
+          mapping: fieldMapping(flags, conf),
+          restore: Boolean(flags.restore),
+          mappingFlags,
+          skipInvalid: Boolean(flags.skipInvalid),
+          maxRecordBytes: Math.round(maxMb * 1024 * 1024),
+          signal: ctx.signal,
+          onProgress: (b) => progress.update(b),
+        }),
+      );
+      const store = await target.open(); // a run that stored nothing is still recorded
+      const total = await store.count().catch(() => undefined);
+      const { problems: _p, warnings: _w, ...counts } = summary;
+      await target.finish(outcomeStatus({ interrupted: summary.interrupted, failed: summary.invalid }), counts);
+      reportProblems(ctx, summary, Boolean(flags.skipInvalid));
+      scope.summary('ingest', summaryFields(summary, total, (performance.now() - started) / 1000));
+      if (summary.invalid > 0) throw new PartialFailure(`ingest: ${summary.invalid} invalid record(s) skipped, the rest stored`);
+    } catch (err) {
+      await target.fail(err);
+      throw err;
+    }
+  });
+}
+
+/** The mapping flags, else llmops.yaml's `ingest:` section. */
+function fieldMapping(flags: IngestFlags, conf: NonNullable<Context['config']['ingest']>): FieldMapping {
+  return {
+    textField: flags.textField ?? conf.text_field,
+    titleField: flags.titleField ?? conf.title_field,
+    idField: flags.idField ?? conf.id_field,
+    linkField: flags.linkField ?? conf.link_field,
+    authorField: flags.authorField ?? conf.author_field,
+    categoryField: flags.categoryField ?? conf.category_field,
+    category: flags.category ?? conf.category,
+    author: flags.author ?? conf.author,
+    source: flags.source ?? conf.source,
+  };
+}
+
+function reportProblems(ctx: Context, summary: IngestSummary, skipInvalid: boolean): void {
+  if (skipInvalid) for (const p of summary.problems) ctx.logger.warn(p);
+  for (const w of summary.warnings.slice(0, MAX_WARNING_LINES)) ctx.logger.warn(`warning: ${w}`);
+  if (summary.repaired > MAX_WARNING_LINES) ctx.logger.warn(`warning: … and ${summary.repaired - MAX_WARNING_LINES} more records repaired`);
+}
+
+function summaryFields(summary: IngestSummary, documentsInStore: number | undefined, seconds: number): Record<string, unknown> {
+  const nothingNew = summary.inserted === 0 && summary.updated === 0;
+  return {
+    files: summary.files,
+    records: summary.records,
+    inserted: summary.inserted,
+    updated: summary.updated,
+    unchanged: summary.unchanged,
+    invalid: summary.invalid,
+    repaired: summary.repaired,
+    documents_in_store: documentsInStore,
+    mb_per_s: Number((summary.bytes / 1e6 / Math.max(seconds, 1e-6)).toFixed(2)),
+    note: summary.interrupted ? 'interrupted: nothing stored' : nothingNew ? 'nothing new to store' : undefined,
+  };
+}

@@ -1,0 +1,78 @@
+import { UsageError } from '../core/errors.js';
+import type { Context } from './context.js';
+import { inspecting, whyNoCollection } from './inspect-scope.js';
+import { printRows } from './print.js';
+
+// `inspect collections | stats | sample | search`: what the vector store holds.
+
+export async function inspectCollections(ctx: Context): Promise<void> {
+  await inspecting(ctx, async (scope) => {
+    const vectors = await scope.vectorsForReading();
+    if (!vectors) {
+      const { NO_VECTOR_STORE_NOTE } = await import('../inspect/open-vectors-for-reading.js');
+      ctx.logger.info(`inspect collections: no collections (${NO_VECTOR_STORE_NOTE})`);
+    }
+    printRows(ctx, vectors ? await vectors.listCollections() : [], ['name', 'embedder', 'dimension', 'count']);
+  });
+}
+
+export async function inspectStats(ctx: Context, name: string): Promise<void> {
+  await inspecting(ctx, async (scope, db) => {
+    const vectors = await scope.vectorsForReading();
+    const info = vectors ? await vectors.getCollection(name) : null;
+    if (!info) throw new UsageError(`inspect stats: no collection named ${name} (${await whyNoCollection(vectors)})`);
+    const { chunkTokenStats, countCollectionDocuments } = await import('../featurize/featurize-repo.js');
+    const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
+    const { maxTokensOf } = await import('../inspect/embedder-limits.js');
+    const fdb = withFeaturizeTables(db.db);
+    const [t] = await chunkTokenStats(fdb, name);
+    const documents = await countCollectionDocuments(fdb, name);
+    scope.summary(`inspect stats ${name}`, {
+      collection: info.name,
+      vector_store: vectors!.kind,
+      embedder: info.embedder ?? 'none (payload only)',
+      dimension: info.dimension ?? undefined,
+      points: info.count,
+      documents: info.embedder ? documents : info.count,
+      token_limit: info.embedder ? (maxTokensOf(info.embedder) ?? undefined) : undefined,
+      tokens_min: t?.min,
+      tokens_max: t?.max,
+      tokens_mean: t ? Number(t.mean.toFixed(1)) : undefined,
+      tokens_p95: t?.p95,
+    });
+  });
+}
+
+export async function inspectSample(ctx: Context, name: string, f: { limit: number; filter?: string[] }): Promise<void> {
+  await inspecting(ctx, async (scope) => {
+    const vectors = await scope.vectorsForReading();
+    if (!vectors) throw new UsageError(`inspect sample: no collection named ${name} (${await whyNoCollection(vectors)})`);
+    const { parseFilters } = await import('../vector/vector-store.js');
+    const pts = await vectors.sample(name, f.limit, parseFilters(f.filter));
+    printRows(ctx, pts.map((p) => ({ id: p.id, ...p.payload })));
+  });
+}
+
+export type SearchFlags = { query: string; k: number; mode: string; fusion?: string; feedback?: number; filter?: string[]; modelsDir?: string };
+
+export async function inspectSearch(ctx: Context, name: string, f: SearchFlags): Promise<void> {
+  await inspecting(ctx, async (scope, db) => {
+    const vectors = await scope.vectorsForReading();
+    const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../inspect/search-collection.js');
+    if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
+    if (f.fusion !== undefined && !FUSIONS.includes(f.fusion as never)) throw new UsageError(`--fusion: expected rrf or convex, got ${f.fusion}`);
+    const { parseFilters } = await import('../vector/vector-store.js');
+    const filter = parseFilters(f.filter);
+    const info = vectors ? await vectors.getCollection(name) : null;
+    if (!info) throw new UsageError(`inspect search: no collection named ${name} (${await whyNoCollection(vectors)})`);
+    if (!info.embedder) throw new UsageError(`inspect search: ${name} holds payloads only; search its embedded_ twin`);
+    let embedder;
+    if (f.mode !== 'lexical') {
+      const { embedderFromId } = await import('../embed/create-embedder.js');
+      embedder = scope.use(await embedderFromId(info.embedder, { modelsDir: f.modelsDir }), (e) => e.close?.());
+    }
+    const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
+    const hits = await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
+    printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
+  });
+}

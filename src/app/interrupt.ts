@@ -1,0 +1,21 @@
+import type { Logger } from '../core/logger.js';
+
+let controller: AbortController | undefined;
+
+/**
+ * Aborted on the first SIGINT/SIGTERM, so a stage finishes the batch at hand and stops; a
+ * second one stops the process at once. One per process, however many contexts are built.
+ */
+export function interruptSignal(logger: Logger): AbortSignal {
+  if (controller) return controller.signal;
+  const ctrl = new AbortController();
+  controller = ctrl;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ctrl.signal.aborted) process.exit(130); // a second Ctrl-C: stop now
+    logger.warn(`\n${sig}: finishing the current batch, then stopping (again to stop now)`);
+    ctrl.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return ctrl.signal;
+}

@@ -1,0 +1,79 @@
+import { UsageError } from '../core/errors.js';
+import { parseDuration } from '../core/duration.js';
+import type { NdjsonWriter } from '../core/ndjson-writer.js';
+import { runCommand, type CommandScope } from './command-scope.js';
+import type { Context } from './context.js';
+import { watchLoop } from './watch.js';
+
+export type SplitFlags = {
+  in?: string;
+  out?: string;
+  limit?: number;
+  watch?: string;
+  batchSize?: number;
+  textField?: string;
+  skipInvalid?: boolean;
+};
+
+/** `llmops split`: the stored documents not split yet, or NDJSON documents with --in. */
+export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
+  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch');
+  if (flags.in !== undefined) {
+    if (flags.watch !== undefined) throw new UsageError('split: --watch works on the store, not with --in');
+    return runCommand(ctx, (scope) => splitFromStream(scope, flags.in!, flags));
+  }
+  if (ctx.warehouseUrl) {
+    // Sentences reference their document in the SQL database; a MongoDB warehouse would
+    // first have to be mirrored there, which split does not do (yet).
+    throw new UsageError('split: reads documents from the --db database; with a MongoDB --warehouse, use split --in/--out on exported documents');
+  }
+  await runCommand(ctx, async (scope) => {
+    await scope.db();
+    const out = flags.out === undefined ? null : scope.ndjson(flags.out);
+    const once = () => splitStored(scope, out, flags, watchMs !== undefined);
+    if (watchMs === undefined) await once();
+    else await watchLoop(watchMs, ctx.signal, once);
+  });
+}
+
+async function splitFromStream(scope: CommandScope, input: string, flags: SplitFlags): Promise<void> {
+  const { splitStream, finishStream } = await import('../split/split-stream.js');
+  const out = scope.ndjson(flags.out ?? '-');
+  const summary = await splitStream(input, out, { textField: flags.textField, skipInvalid: flags.skipInvalid, signal: scope.ctx.signal });
+  await scope.finish('split', summary, true);
+  finishStream(summary);
+}
+
+/** One pass over the documents not split yet; with --watch, a pass that found none is quiet. */
+async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: SplitFlags, watching: boolean): Promise<void> {
+  const { runSplit, pendingDocuments } = await import('../split/run-split.js');
+  const { countSentences } = await import('../store/sentences-repo.js');
+  const { countDocuments } = await import('../store/documents-repo.js');
+  const db = await scope.db();
+  const pending = await pendingDocuments(db);
+  const total = flags.limit === undefined ? pending : Math.min(pending, flags.limit);
+  let done = 0;
+  const started = performance.now();
+  const result = await scope.run({ command: 'split', progress: { label: 'split', total, unit: 'documents' } }, (progress) =>
+    runSplit(db, {
+      limit: flags.limit,
+      batchSize: flags.batchSize ?? scope.ctx.config.split?.batch_size,
+      signal: scope.ctx.signal,
+      onBatch: async (b) => {
+        done += b.documents;
+        progress.update(done);
+        if (out) for (const s of b.sentences) await out.write(s);
+      },
+    }),
+  );
+  if (watching && result.documents === 0) return; // quiet polls
+  const seconds = (performance.now() - started) / 1000;
+  scope.summary('split', {
+    documents: result.documents,
+    sentences: result.sentences,
+    mb_per_s: Number((result.characters / 1e6 / Math.max(seconds, 1e-6)).toFixed(2)),
+    documents_in_store: await countDocuments(db.db),
+    sentences_in_store: await countSentences(db.db),
+    note: result.interrupted ? 'interrupted: the next run carries on' : result.documents === 0 ? 'nothing new to split' : undefined,
+  });
+}
