@@ -1,6 +1,7 @@
 import { getPath } from '../core/dot-path.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
+import { TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
 import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
 
 /** How the keys of the user's records map onto a document. Dot paths reach nested fields. */
@@ -18,7 +19,6 @@ export type FieldMapping = {
   source?: string;
 };
 
-export const TEXT_FIELD_CANDIDATES = ['text', 'content', 'body'];
 const LINK_FIELD_CANDIDATES = ['link', 'url'];
 
 export type Mapped = { ok: true; doc: NewDocument } | { ok: false; reason: string };

@@ -58,7 +58,7 @@ Resumable: kill it at any point and run it again; finished documents are skipped
       const config = await loadFeaturizeConfig(flags.featurizeConfig);
       const { createEmbedder } = await import('../../embed/create-embedder.js');
       const { parseDatabaseUrl } = await import('../../store/database-url.js');
-      const { openVectorStore } = await import('../../featurize/open-vector-store.js');
+      const { openVectorStore } = await import('../../vector/open-vector-store.js');
       const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
       const { runFeaturize, pendingCount } = await import('../../featurize/run-featurize.js');
       const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');

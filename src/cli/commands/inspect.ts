@@ -326,7 +326,7 @@ async function writeReport(ctx: Context, db: Db, sink: OutputSink, out: string):
   let collections = null;
   try {
     const { parseDatabaseUrl } = await import('../../store/database-url.js');
-    const { openVectorStore } = await import('../../featurize/open-vector-store.js');
+    const { openVectorStore } = await import('../../vector/open-vector-store.js');
     const vectors = await openVectorStore(parseDatabaseUrl(ctx.dbUrl));
     collections = await vectors.listCollections();
     await vectors.close();
