@@ -45,11 +45,11 @@ export type ReadRecordsOptions = {
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-export function formatForPath(path: string): RecordFormat {
+function formatForPath(path: string): RecordFormat {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'lines' : 'values';
 }
 
-export function openInput(path: string): Readable {
+function openInput(path: string): Readable {
   if (path === '-') return process.stdin;
   // A folder opens but fails on the first read with no path in the error: name it here.
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {

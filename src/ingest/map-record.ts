@@ -59,15 +59,15 @@ function unmappedFields(rec: Record<string, unknown>, used: ReadonlySet<string>)
 }
 
 /** The first line of an `llmops inspect export` file: `{"llmops_export_header": 1, ...}`. */
-export const EXPORT_HEADER_KEY = 'llmops_export_header';
+const EXPORT_HEADER_KEY = 'llmops_export_header';
 /** Each document line of an export: `{"llmops_export": 1, "id": ...}`. */
-export const EXPORT_RECORD_KEY = 'llmops_export';
+const EXPORT_RECORD_KEY = 'llmops_export';
 
 export function isExportHeader(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_HEADER_KEY in value;
 }
 
-export function isExportRecord(value: unknown): boolean {
+function isExportRecord(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_RECORD_KEY in value;
 }
 

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
@@ -52,7 +52,7 @@ const llmCallsSource = z.strictObject({
   status: z.enum(['ok', 'error', 'any']).default('ok'),
 });
 
-export const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, jsonlSource, llmCallsSource]);
+const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, jsonlSource, llmCallsSource]);
 
 const regexRule = z.strictObject({
   /** Dot path of the field of the source item (or of the extracted item: input, output, context). */
@@ -61,7 +61,7 @@ const regexRule = z.strictObject({
   flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').optional(),
 });
 
-export const extractorSchema = z
+const extractorSchema = z
   .strictObject({
     /** Dot paths into the source item; `a.b.0.c`, and `-1` for the last element of an array. */
     fields: z
@@ -83,7 +83,7 @@ export const extractorSchema = z
   })
   .default({});
 
-export const samplingSchema = z
+const samplingSchema = z
   .strictObject({
     strategy: z.enum(['all', 'random', 'most_recent', 'oldest']).default('all'),
     n: z.number().int().positive().optional(),
@@ -94,7 +94,7 @@ export const samplingSchema = z
   .default({ strategy: 'all', seed: 1 })
   .refine((s) => s.strategy !== 'random' || s.n !== undefined || s.max_items !== undefined, { message: 'random sampling needs n (how many items)', path: ['n'] });
 
-export const metricSchema = z.strictObject({
+const metricSchema = z.strictObject({
   /** A registry name (json_valid, regex, rubric, …) — or any name with `module`. */
   name: z.string().min(1),
   /** The name scores are published under (default: name). Lets one metric run twice with other params. */
@@ -111,7 +111,7 @@ const publishSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('langfuse'), base_url: z.url().optional(), comment: z.boolean().default(true) }),
 ]);
 
-export const monitorConfigSchema = z.strictObject({
+const monitorConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
   source: sourceSchema,
   extractor: extractorSchema,
@@ -212,5 +212,3 @@ async function metricProblems(metrics: unknown, shown: string): Promise<string[]
   });
   return out;
 }
-
-export const monitorLabel = (m: LoadedMonitor) => `${m.config.name} (${basename(m.shown)})`;

@@ -1,7 +1,7 @@
 // Character classes for the sentence scanner: a 64 KiB flag table for the hot loop (one lookup
 // per UTF-16 unit), and what the next word starts with, judged at one position.
 
-export const WS = 1; // exactly JavaScript's \s, so "trimmed" means what callers expect
+const WS = 1; // exactly JavaScript's \s, so "trimmed" means what callers expect
 export const TERM = 2; // . ! ? … and friends: end a sentence only when whitespace follows
 export const STRONG = 4; // 。！？ । ۔ …: end a sentence even with no space after (CJK, Indic)
 export const NEWLINE = 8;

@@ -34,8 +34,6 @@ import {
   SHORT_SLOPE,
 } from './sentiment-tuning.js';
 
-export type { SentimentContribution } from './sentiment-score.js';
-
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
 export type OfflineSentiment = {
   label: SentimentLabel;

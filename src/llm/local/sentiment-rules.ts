@@ -6,7 +6,7 @@ import { NEGATION_TRANSPARENT } from './sentiment-lexicon.js';
 import { Kind, type Token } from './sentiment-tokens.js';
 import { CAPS_FACTOR, NAME_FACTOR, NEGATION_FACTOR, NEGATION_WINDOW, PAIR_BACK, PAIR_FORWARD, PAIR_VALENCE } from './sentiment-tuning.js';
 
-export const isSentenceEnd = (t: Token) =>
+const isSentenceEnd = (t: Token) =>
   t.kind === Kind.Punct && (t.text === '.' || t.text === '!' || t.text === '?');
 /** Punctuation or a clause word: negation and pairing do not reach across it. */
 const isBarrier = (t: Token) =>
