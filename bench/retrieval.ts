@@ -19,7 +19,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '../src/store/database.js';
 import { parseDatabaseUrl } from '../src/store/database-url.js';
-import { openVectorStore } from '../src/featurize/open-vector-store.js';
+import { openVectorStore } from '../src/vector/open-vector-store.js';
 import { withFeaturizeTables } from '../src/featurize/featurize-tables.js';
 import { embedderFromId } from '../src/embed/create-embedder.js';
 import { defaultModelsDir, MINILM_MODEL } from '../src/embed/transformers-embedder.js';

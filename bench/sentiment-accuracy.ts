@@ -19,12 +19,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  classifySentiment,
-  NEUTRAL_THRESHOLD,
-  OFFLINE_SENTIMENT_MODEL,
-  type SentimentLabel,
-} from '../src/llm/local/offline-sentiment.js';
+import { classifySentiment, OFFLINE_SENTIMENT_MODEL, type SentimentLabel } from '../src/llm/local/offline-sentiment.js';
+import { NEUTRAL_THRESHOLD } from '../src/llm/local/sentiment-tuning.js';
 import { NEGATIVE_WORDS, POSITIVE_WORDS, words } from '../src/llm/local/sentiment-lexicon.js';
 import vader from 'vader-sentiment';
 

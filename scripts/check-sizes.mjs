@@ -8,7 +8,7 @@ import ts from 'typescript';
 
 const MAX_FN = 80;
 const MAX_FILE = 400;
-const DATA_TABLES = new Set(['src/llm/local/sentiment-lexicon.ts', 'src/split/abbreviations.ts', 'src/embed/stopwords.ts']);
+const DATA_TABLES = new Set(['src/llm/local/sentiment-lexicon.ts', 'src/text/abbreviations.ts', 'src/embed/stopwords.ts']);
 
 const root = new URL('..', import.meta.url).pathname;
 const files = [];

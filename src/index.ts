@@ -5,7 +5,7 @@ export { parseDatabaseUrl } from './store/database-url.js';
 export { SqlDocumentStore } from './store/sql-document-store.js';
 export { runIngest } from './ingest/run-ingest.js';
 export { runSplit } from './split/run-split.js';
-export { splitSentences, SPLITTER_VERSION } from './split/split-sentences.js';
+export { splitSentences, SPLITTER_VERSION } from './text/split-sentences.js';
 export { runAnalyse } from './analyse/run-analyse.js';
 export { resolveEnv } from './llm/profiles/load-profiles.js';
 export { createClientFromEnv } from './llm/create-client.js';

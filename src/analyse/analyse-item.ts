@@ -21,7 +21,7 @@ export type ItemOutcome = {
 };
 
 /** Errors no retry will fix for any item: stop the run instead of failing every item. */
-export function isFatalProviderError(err: unknown): boolean {
+function isFatalProviderError(err: unknown): boolean {
   const status = (err as { status?: number })?.status;
   return status === 401 || status === 403 || status === 404;
 }

@@ -2,8 +2,7 @@ import pLimit from 'p-limit';
 import { InputError } from '../core/errors.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
-import { getPath } from '../core/dot-path.js';
-import { TEXT_FIELD_CANDIDATES } from '../ingest/map-record.js';
+import { missingTextField, textOf } from '../text/text-field.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
@@ -62,9 +61,8 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
     else if (rec.value === null || typeof rec.value !== 'object' || Array.isArray(rec.value)) problem = 'record must be a JSON object';
     else {
       obj = rec.value as Record<string, unknown>;
-      const field = opts.textField ?? TEXT_FIELD_CANDIDATES.find((f) => typeof obj[f] === 'string');
-      const v = field ? getPath(obj, field) : undefined;
-      if (typeof v !== 'string' || v.trim() === '') problem = `missing text field (${opts.textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
+      const v = textOf(obj, opts.textField);
+      if (v === undefined || v.trim() === '') problem = missingTextField(opts.textField);
       else text = v;
     }
     if (problem) {

@@ -4,7 +4,7 @@ import { openOutput, type OutputKind, type OutputOptions, type OutputSink } from
 import type { Db, OpenOptions } from '../store/database.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
-import type { VectorStoreChoice } from '../featurize/open-vector-store.js';
+import type { VectorStoreChoice } from '../vector/open-vector-store.js';
 import type { Context } from './context.js';
 import { printSummary } from './print.js';
 import { withProgress, type Progress, type ProgressSpec } from './progress.js';

@@ -3,7 +3,7 @@ import type { Db, OpenOptions } from '../store/database.js';
 import type { DatabaseTarget } from '../store/database-url.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
-import type { VectorStoreChoice } from '../featurize/open-vector-store.js';
+import type { VectorStoreChoice } from '../vector/open-vector-store.js';
 import type { Context } from './context.js';
 
 // How a command reaches its stores from the global flags. Each opener loads its driver only
@@ -41,7 +41,7 @@ export async function openWarehouse(ctx: Context, db: Db): Promise<DocumentStore
 
 /** The vector store beside the --db database (sqlite-vec) or in Qdrant; `auto` picks. */
 export async function openVectors(ctx: Context, choice: VectorStoreChoice = 'auto'): Promise<VectorStore> {
-  const { openVectorStore } = await import('../featurize/open-vector-store.js');
+  const { openVectorStore } = await import('../vector/open-vector-store.js');
   return openVectorStore(await databaseTarget(ctx), choice);
 }
 

@@ -9,7 +9,7 @@ import { describePathError } from '../core/path-errors.js';
  * `llmops.yaml` (or `--config <file>`): defaults for every command. Flags win over the file,
  * the file wins over built-in defaults. Unknown keys are errors, so a typo is never ignored.
  */
-export const llmopsConfigSchema = z.strictObject({
+const llmopsConfigSchema = z.strictObject({
   db: z.string().optional(),
   warehouse: z.string().optional(),
   ingest: z
@@ -35,7 +35,7 @@ export const llmopsConfigSchema = z.strictObject({
 
 export type LlmopsConfig = z.infer<typeof llmopsConfigSchema>;
 
-export const DEFAULT_CONFIG_FILE = 'llmops.yaml';
+const DEFAULT_CONFIG_FILE = 'llmops.yaml';
 
 /** Loads the config: the named file (which must exist), else `llmops.yaml` if present, else {}. */
 export async function loadLlmopsConfig(explicit: string | undefined, cwd = process.cwd()): Promise<{ config: LlmopsConfig; path?: string }> {

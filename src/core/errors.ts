@@ -30,8 +30,6 @@ export class PartialFailure extends LlmopsError {
   override readonly exitCode = 3;
 }
 
-export const EXIT = { ok: 0, failure: 1, usage: 2, partial: 3 } as const;
-
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);

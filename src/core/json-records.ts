@@ -45,11 +45,11 @@ export type ReadRecordsOptions = {
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
-export function formatForPath(path: string): RecordFormat {
+function formatForPath(path: string): RecordFormat {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'lines' : 'values';
 }
 
-export function openInput(path: string): Readable {
+function openInput(path: string): Readable {
   if (path === '-') return process.stdin;
   // A folder opens but fails on the first read with no path in the error: name it here.
   if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
@@ -148,10 +148,47 @@ function join(parts: Buffer[], length: number): Buffer {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
 }
 
+/**
+ * The bytes of one record, gathered across chunks. Past `max` bytes they are dropped and only
+ * the fact that the record was too large is kept, so memory stays bounded by the cap.
+ */
+class RecordBytes {
+  private parts: Buffer[] = [];
+  private length = 0;
+  private oversized = false;
+
+  constructor(private readonly max: number) {}
+
+  get empty(): boolean {
+    return !this.oversized && this.length === 0;
+  }
+
+  add(chunk: Buffer, start: number, end: number): void {
+    if (this.oversized || end <= start) return;
+    if (this.length + (end - start) > this.max) {
+      this.oversized = true; // drop what we hold; the caller keeps scanning to the record's end
+      this.parts = [];
+      this.length = 0;
+      return;
+    }
+    this.parts.push(chunk.subarray(start, end));
+    this.length += end - start;
+  }
+
+  /** The record gathered so far (null when it is only blank text); starts the next one. */
+  take(file: string, line: number, bytesRead: number, parse: Parsing): JsonRecord | null {
+    const rec: JsonRecord | null = this.oversized
+      ? { ok: false, reason: `record larger than ${humanBytes(this.max)}`, file, line, bytesRead }
+      : parseRecord(join(this.parts, this.length), file, line, bytesRead, parse);
+    this.parts = [];
+    this.length = 0;
+    this.oversized = false;
+    return rec;
+  }
+}
+
 async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
-  let parts: Buffer[] = [];
-  let partLength = 0;
-  let oversized = false;
+  const bytes = new RecordBytes(max);
   let line = 1;
   let bytesRead = 0;
   for await (const chunk of chunks) {
@@ -159,37 +196,22 @@ async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: numb
     while (pos < chunk.length) {
       const nl = chunk.indexOf(10, pos);
       const end = nl === -1 ? chunk.length : nl;
-      if (!oversized && end > pos) {
-        if (partLength + (end - pos) > max) {
-          oversized = true; // drop what we hold; keep counting to the newline
-          parts = [];
-          partLength = 0;
-        } else {
-          parts.push(chunk.subarray(pos, end));
-          partLength += end - pos;
-        }
-      }
+      bytes.add(chunk, pos, end);
       if (nl === -1) {
         bytesRead += chunk.length - pos;
         break;
       }
       bytesRead += nl + 1 - pos;
-      if (oversized) {
-        yield { ok: false, reason: `record larger than ${humanBytes(max)}`, file, line, bytesRead };
-      } else if (partLength > 0) {
-        const rec = parseRecord(join(parts, partLength), file, line, bytesRead, parse);
+      if (!bytes.empty) {
+        const rec = bytes.take(file, line, bytesRead, parse);
         if (rec) yield rec;
       }
-      parts = [];
-      partLength = 0;
-      oversized = false;
       line++;
       pos = nl + 1;
     }
   }
-  if (oversized) yield { ok: false, reason: `record larger than ${humanBytes(max)}`, file, line, bytesRead };
-  else if (partLength > 0) {
-    const rec = parseRecord(join(parts, partLength), file, line, bytesRead, parse);
+  if (!bytes.empty) {
+    const rec = bytes.take(file, line, bytesRead, parse);
     if (rec) yield rec;
   }
 }
@@ -201,128 +223,141 @@ function isSpace(b: number): boolean {
   return b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09;
 }
 
+async function* scanValues(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
+  const scanner = new ValueScanner(file, max, parse);
+  let bom = true;
+  for await (const chunk of chunks) {
+    const skip = bom && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf ? 3 : 0;
+    bom = false;
+    yield* scanner.scan(chunk, skip);
+    if (scanner.stopped) return;
+  }
+  yield* scanner.end();
+}
+
 /**
  * A byte-level scanner that finds record boundaries without parsing: it tracks string state
  * and nesting depth, so each record is parsed once, by JSON.parse, and only when complete.
  * `base` is the depth at which records live: 0 for top-level values, 1 inside a top-level array.
  */
-async function* scanValues(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
-  let base = -1; // unknown until the first non-space byte
-  let arrayClosed = false;
-  let depth = 0;
-  let inString = false;
-  let escaped = false;
-  let inRecord = false;
-  let recordLine = 0;
-  let parts: Buffer[] = [];
-  let partLength = 0;
-  let oversized = false;
-  let recordStart = 0; // index in the current chunk where the record's bytes start
-  let line = 1;
-  let bytesRead = 0;
-  let bom = true;
+class ValueScanner {
+  private base = -1; // unknown until the first non-space byte
+  private arrayClosed = false;
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  private inRecord = false;
+  private recordLine = 0;
+  private recordStart = 0; // index in the current chunk where the record's bytes start
+  private line = 1;
+  private bytesRead = 0;
+  private readonly bytes: RecordBytes;
+  /** Set when the input went wrong in a way that ends it (content after the closing ]). */
+  stopped = false;
 
-  const take = (chunk: Buffer, end: number) => {
-    if (oversized || end <= recordStart) return;
-    if (partLength + (end - recordStart) > max) {
-      oversized = true;
-      parts = [];
-      partLength = 0;
-      return;
-    }
-    parts.push(chunk.subarray(recordStart, end));
-    partLength += end - recordStart;
-  };
-
-  function finish(): JsonRecord | null {
-    inRecord = false;
-    const rec: JsonRecord | null = oversized
-      ? { ok: false, reason: `record larger than ${humanBytes(max)}`, file, line: recordLine, bytesRead }
-      : parseRecord(join(parts, partLength), file, recordLine, bytesRead, parse);
-    parts = [];
-    partLength = 0;
-    oversized = false;
-    return rec;
+  constructor(
+    private readonly file: string,
+    max: number,
+    private readonly parse: Parsing,
+  ) {
+    this.bytes = new RecordBytes(max);
   }
 
-  for await (const chunk of chunks) {
-    let i = 0;
-    if (bom && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
-    bom = false;
-    recordStart = i;
-    for (; i < chunk.length; i++) {
+  /** The records that end in this chunk, scanning from byte `from`. */
+  *scan(chunk: Buffer, from: number): Generator<JsonRecord> {
+    this.recordStart = from;
+    for (let i = from; i < chunk.length; i++) {
       const b = chunk[i]!;
-      if (b === NEWLINE) line++;
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (b === BACKSLASH) escaped = true;
-        else if (b === QUOTE) inString = false;
+      if (b === NEWLINE) this.line++;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (b === BACKSLASH) this.escaped = true;
+        else if (b === QUOTE) this.inString = false;
         continue;
       }
-      if (!inRecord) {
-        if (isSpace(b)) continue;
-        if (base === -1) {
-          if (b === OPEN_BRACKET) {
-            base = 1;
-            depth = 1;
-            continue;
-          }
-          base = 0;
-        }
-        if (arrayClosed) {
-          bytesRead += i;
-          yield { ok: false, reason: 'unexpected content after the closing ]', file, line, bytesRead };
-          return;
-        }
-        if (base === 1 && b === COMMA) continue;
-        if (base === 1 && b === CLOSE_BRACKET && depth === 1) {
-          arrayClosed = true;
-          depth = 0;
-          continue;
-        }
-        inRecord = true;
-        recordLine = line;
-        recordStart = i;
+      if (!this.inRecord && !this.startsRecord(b, i)) {
+        if (!this.stopped) continue;
+        this.bytesRead += i;
+        yield { ok: false, reason: 'unexpected content after the closing ]', file: this.file, line: this.line, bytesRead: this.bytesRead };
+        return;
       }
-      // inside a record
-      if (b === QUOTE) inString = true;
-      else if (b === OPEN_BRACE || b === OPEN_BRACKET) depth++;
-      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-        if (depth === base) {
-          // a closing bracket that ends the enclosing array (after a scalar element)
-          take(chunk, i);
-          const rec = finish();
-          if (rec) yield rec;
-          if (b === CLOSE_BRACKET && base === 1) {
-            arrayClosed = true;
-            depth = 0;
-          }
-          continue;
-        }
-        depth--;
-        if (depth === base) {
-          take(chunk, i + 1);
-          const rec = finish();
-          if (rec) yield rec;
-        }
-      } else if (depth === base && (b === COMMA || (base === 0 && isSpace(b)))) {
-        // end of a scalar record (`[1, 2]` or a bare `42` line)
-        take(chunk, i);
-        const rec = finish();
-        if (rec) yield rec;
-      }
-    }
-    if (inRecord) take(chunk, chunk.length);
-    bytesRead += chunk.length;
-  }
-  if (inRecord) {
-    if (depth === base && !inString) {
-      const rec = finish();
+      const rec = this.inRecordByte(chunk, b, i);
       if (rec) yield rec;
-    } else {
-      yield { ok: false, reason: 'unterminated JSON value (the input ends inside it)', file, line: recordLine, bytesRead };
     }
-  } else if (base === 1 && !arrayClosed) {
-    yield { ok: false, reason: 'unterminated JSON array (no closing ])', file, line, bytesRead };
+    if (this.inRecord) this.bytes.add(chunk, this.recordStart, chunk.length);
+    this.bytesRead += chunk.length;
+  }
+
+  /** Whether the byte outside any record starts one; sets `stopped` when nothing may follow. */
+  private startsRecord(b: number, i: number): boolean {
+    if (isSpace(b)) return false;
+    if (this.base === -1) {
+      if (b === OPEN_BRACKET) {
+        this.base = 1;
+        this.depth = 1;
+        return false;
+      }
+      this.base = 0;
+    }
+    if (this.arrayClosed) {
+      this.stopped = true;
+      return false;
+    }
+    if (this.base === 1 && b === COMMA) return false;
+    if (this.base === 1 && b === CLOSE_BRACKET && this.depth === 1) {
+      this.closeArray();
+      return false;
+    }
+    this.inRecord = true;
+    this.recordLine = this.line;
+    this.recordStart = i;
+    return true;
+  }
+
+  /** A byte of a record (not inside a string); the record, when this byte completes it. */
+  private inRecordByte(chunk: Buffer, b: number, i: number): JsonRecord | null {
+    if (b === QUOTE) this.inString = true;
+    else if (b === OPEN_BRACE || b === OPEN_BRACKET) this.depth++;
+    else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+      if (this.depth === this.base) {
+        // a closing bracket that ends the enclosing array (after a scalar element)
+        const rec = this.finish(chunk, i);
+        if (b === CLOSE_BRACKET && this.base === 1) this.closeArray();
+        return rec;
+      }
+      this.depth--;
+      if (this.depth === this.base) return this.finish(chunk, i + 1);
+    } else if (this.depth === this.base && (b === COMMA || (this.base === 0 && isSpace(b)))) {
+      // end of a scalar record (`[1, 2]` or a bare `42` line)
+      return this.finish(chunk, i);
+    }
+    return null;
+  }
+
+  private closeArray(): void {
+    this.arrayClosed = true;
+    this.depth = 0;
+  }
+
+  private finish(chunk: Buffer, end: number): JsonRecord | null {
+    this.bytes.add(chunk, this.recordStart, end);
+    this.inRecord = false;
+    return this.bytes.take(this.file, this.recordLine, this.bytesRead, this.parse);
+  }
+
+  /** What the end of the input leaves: the last record, or why the input is cut short. */
+  *end(): Generator<JsonRecord> {
+    const { file, line, bytesRead } = this;
+    if (this.inRecord) {
+      if (this.depth === this.base && !this.inString) {
+        this.inRecord = false;
+        const rec = this.bytes.take(file, this.recordLine, bytesRead, this.parse);
+        if (rec) yield rec;
+      } else {
+        yield { ok: false, reason: 'unterminated JSON value (the input ends inside it)', file, line: this.recordLine, bytesRead };
+      }
+    } else if (this.base === 1 && !this.arrayClosed) {
+      yield { ok: false, reason: 'unterminated JSON array (no closing ])', file, line, bytesRead };
+    }
   }
 }

@@ -151,20 +151,20 @@ function plan(target: string, label: string | undefined): Plan {
 /** Opens `target` for writing as described above. Errors of the path are UsageErrors naming it. */
 export function openOutput(target: string, opts: OutputOptions = {}): OutputSink {
   const p = plan(target, opts.label);
-  if (p.kind === 'stdout') return streamSink('stdout', target, process.stdout, opts, {});
+  if (p.kind === 'stdout') return new StreamSink('stdout', target, process.stdout, opts, {});
   // stdin/stderr stay open for the rest of the process; `/dev/fd/63` is closed at the end (EOF for its reader).
-  if (p.kind === 'fd') return streamSink('in-place', target, createWriteStream('', { fd: p.fd, autoClose: p.fd > 2 }), opts, {});
+  if (p.kind === 'fd') return new StreamSink('in-place', target, createWriteStream('', { fd: p.fd, autoClose: p.fd > 2 }), opts, {});
   if (p.kind === 'in-place') {
     const flags = constants.O_WRONLY;
     // Opening a FIFO blocks until a reader comes: open it off the main thread (the stream does).
-    if (p.fifo) return streamSink('in-place', target, createWriteStream(p.path, { flags: flags as unknown as string }), opts, {});
+    if (p.fifo) return new StreamSink('in-place', target, createWriteStream(p.path, { flags: flags as unknown as string }), opts, {});
     let fd: number;
     try {
       fd = openSync(p.path, flags);
     } catch (err) {
       throw cannotWrite(target, opts.label, err, true);
     }
-    return streamSink('in-place', target, createWriteStream('', { fd }), opts, {});
+    return new StreamSink('in-place', target, createWriteStream('', { fd }), opts, {});
   }
   removeStaleTempFiles(p.path);
   const tmp = tempPathFor(p.path);
@@ -183,7 +183,7 @@ export function openOutput(target: string, opts: OutputOptions = {}): OutputSink
     fdOpen = false;
     closeSync(fd);
   };
-  return streamSink('replace', target, stream, opts, {
+  return new StreamSink('replace', target, stream, opts, {
     async commit() {
       await endStream(stream);
       try {
@@ -248,93 +248,98 @@ function waitForAny(stream: Writable, events: string[]): Promise<void> {
   });
 }
 
-function streamSink(
-  kind: OutputKind,
-  target: string,
-  stream: Writable | WriteStream,
-  opts: OutputOptions,
-  file: { commit?: () => Promise<void>; discard?: () => Promise<void> },
-): OutputSink {
-  let written = 0;
-  let flushed = 0;
-  let closedByReader = false;
-  let failure: LlmopsError | null = null;
-  let finished = false;
-  let waiters: (() => void)[] = [];
-  const settle = () => {
-    if (flushed < written && !failure && !closedByReader) return;
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  };
-  const stopsOnEpipe = kind === 'stdout' && opts.readerGone === 'stop';
-  // main's EPIPE handler leaves the reader going away to this sink.
-  const releaseEpipe = stopsOnEpipe ? holdStdoutEpipe() : undefined;
-  const onError = (err: NodeJS.ErrnoException) => {
+/** How a `replace` sink commits its temporary file, or gives it up. */
+type FileCommit = { commit?: () => Promise<void>; discard?: () => Promise<void> };
+
+/** An OutputSink over one stream: counts chunks handed over and taken, and turns errors into ours. */
+class StreamSink implements OutputSink {
+  written = 0;
+  flushed = 0;
+  closedByReader = false;
+  private failure: LlmopsError | null = null;
+  private finished = false;
+  private detached = false;
+  private waiters: (() => void)[] = [];
+  private readonly releaseEpipe: (() => void) | undefined;
+
+  constructor(
+    readonly kind: OutputKind,
+    readonly target: string,
+    private readonly stream: Writable | WriteStream,
+    private readonly opts: OutputOptions,
+    private readonly file: FileCommit,
+  ) {
+    // main's EPIPE handler leaves the reader going away to this sink.
+    this.releaseEpipe = kind === 'stdout' && opts.readerGone === 'stop' ? holdStdoutEpipe() : undefined;
+    stream.on('error', this.onError);
+  }
+
+  private readonly onError = (err: NodeJS.ErrnoException): void => {
     // After EPIPE the stream is destroyed: the writes queued behind it fail with ERR_STREAM_DESTROYED.
-    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') closedByReader = true;
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.closedByReader = true;
     // A FIFO is opened by the stream itself: its open error is still a bad path (exit 2).
-    else failure ??= cannotWrite(target, opts.label, err, err.syscall === 'open');
-    settle();
+    else this.failure ??= cannotWrite(this.target, this.opts.label, err, err.syscall === 'open');
+    this.settle();
   };
-  stream.on('error', onError);
-  let detached = false;
-  const detach = () => {
-    if (detached) return;
-    detached = true;
-    releaseEpipe?.();
+
+  /** Wakes the flush() waiters once nothing is pending (or nothing more will be taken). */
+  private settle(): void {
+    if (this.pending()) return;
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private pending(): boolean {
+    return this.flushed < this.written && !this.failure && !this.closedByReader;
+  }
+
+  private detach(): void {
+    if (this.detached) return;
+    this.detached = true;
+    this.releaseEpipe?.();
     // process.stdout lives on: leave no listener of ours on it.
-    if (kind === 'stdout') stream.off('error', onError);
-  };
-  const sink: OutputSink = {
-    kind,
-    target,
-    get written() {
-      return written;
-    },
-    get flushed() {
-      return flushed;
-    },
-    get closedByReader() {
-      return closedByReader;
-    },
-    async write(chunk: string) {
-      if (failure) throw failure;
-      if (closedByReader || finished) return;
-      written++;
-      const more = stream.write(chunk, (err) => {
-        if (err) onError(err as NodeJS.ErrnoException);
-        else flushed++;
-        settle();
-      });
-      if (!more && !closedByReader) await waitForAny(stream, ['drain', 'close']);
-      if (failure) throw failure;
-    },
-    async flush() {
-      if (flushed < written && !failure && !closedByReader) await new Promise<void>((r) => waiters.push(r));
-      if (failure) throw failure;
-    },
-    async close() {
-      if (finished) return;
-      try {
-        await sink.flush();
-        if (kind === 'replace') await file.commit!();
-        else if (kind === 'in-place' && !closedByReader) await endStream(stream).catch((err) => onError(err));
-        if (failure) throw failure;
-      } finally {
-        finished = true;
-        detach();
-      }
-    },
-    async abort() {
-      if (finished) return;
-      finished = true;
-      detach();
-      if (kind === 'replace') await file.discard!();
-      else if (kind === 'in-place') stream.destroy();
-    },
-  };
-  return sink;
+    if (this.kind === 'stdout') this.stream.off('error', this.onError);
+  }
+
+  async write(chunk: string): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closedByReader || this.finished) return;
+    this.written++;
+    const more = this.stream.write(chunk, (err) => {
+      if (err) this.onError(err as NodeJS.ErrnoException);
+      else this.flushed++;
+      this.settle();
+    });
+    if (!more && !this.closedByReader) await waitForAny(this.stream, ['drain', 'close']);
+    if (this.failure) throw this.failure;
+  }
+
+  async flush(): Promise<void> {
+    if (this.pending()) await new Promise<void>((r) => this.waiters.push(r));
+    if (this.failure) throw this.failure;
+  }
+
+  async close(): Promise<void> {
+    if (this.finished) return;
+    try {
+      await this.flush();
+      if (this.kind === 'replace') await this.file.commit!();
+      else if (this.kind === 'in-place' && !this.closedByReader) await endStream(this.stream).catch((err) => this.onError(err));
+      if (this.failure) throw this.failure;
+    } finally {
+      this.finished = true;
+      this.detach();
+    }
+  }
+
+  async abort(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.detach();
+    if (this.kind === 'replace') await this.file.discard!();
+    else if (this.kind === 'in-place') this.stream.destroy();
+  }
 }
 
 /** Writes a whole file's content (a report) through the same rules. */

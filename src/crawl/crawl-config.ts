@@ -16,7 +16,7 @@ const linkSchema = z.union([
 const duration = z.union([z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m)$/, 'expected a duration like 30s or 500ms'), z.number().positive()]);
 
 /** `configs/<name>.yaml`: an author, her links, and optionally how to crawl them. */
-export const crawlConfigSchema = z.strictObject({
+const crawlConfigSchema = z.strictObject({
   author: z.string().min(1).optional(),
   category: z.string().min(1).optional(),
   links: z.array(linkSchema).min(1, 'expected at least one link'),

@@ -30,7 +30,7 @@ export type CrawlPlanFlags = {
   userAgent?: string;
 };
 
-export const DEFAULT_USER_AGENT = `llmops/${VERSION} (+https://github.com/llmops/llmops; document crawler)`;
+const DEFAULT_USER_AGENT = `llmops/${VERSION} (+https://github.com/llmops/llmops; document crawler)`;
 
 /**
  * Links and settings for a run, from the arguments and the crawl config (flags win).

@@ -33,7 +33,7 @@ export function createDispatcher(rules: DispatchRule[]): (target: CrawlTarget, i
 }
 
 /** The site a page belongs to, as a short name: `www.example.com` → `example.com`. */
-export function platformOf(link: string): string {
+function platformOf(link: string): string {
   try {
     return new URL(link).hostname.toLowerCase().replace(/^www\./, '');
   } catch {

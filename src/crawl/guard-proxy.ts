@@ -84,7 +84,7 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
 }
 
 /** The browser crawler reads the reason from this header to report it instead of "HTTP 403". */
-export const REFUSED_HEADER = 'x-llmops-refused';
+const REFUSED_HEADER = 'x-llmops-refused';
 
 function refuse(res: import('node:http').ServerResponse, reason: string): void {
   res.writeHead(403, { 'content-type': 'text/plain', [REFUSED_HEADER]: reason }).end(reason);

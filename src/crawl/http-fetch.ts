@@ -38,7 +38,7 @@ const agents = new Map<string, Agent>();
  * the address the socket actually connects to, for the first request and every redirect hop.
  * `allowHosts` (`host` or `host:port`) are let through, for a site of your own on localhost.
  */
-export function crawlDispatcher(allowLocal: boolean, allowHosts: readonly string[] = []): Dispatcher {
+function crawlDispatcher(allowLocal: boolean, allowHosts: readonly string[] = []): Dispatcher {
   const key = allowLocal ? '*' : allowHosts.join(',');
   let agent = agents.get(key);
   if (agent) return agent;
@@ -186,7 +186,7 @@ function networkError(err: unknown, timeout: AbortSignal, opts: FetchOptions): C
   return new CrawlError(`network error: ${detail}`, transient);
 }
 
-export function parseRetryAfter(value: string | null): number | undefined {
+function parseRetryAfter(value: string | null): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);

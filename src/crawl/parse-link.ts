@@ -47,7 +47,7 @@ export function parseLink(input: string, opts: ParseLinkOptions): CrawlTarget {
 }
 
 /** The form links are stored and compared in: no fragment, lower-case host, no default port. */
-export function normaliseUrl(url: URL): string {
+function normaliseUrl(url: URL): string {
   const u = new URL(url.href);
   u.hash = '';
   return u.href;

@@ -45,72 +45,20 @@ export function isGitDir(path: string): boolean {
 export async function crawlRepository(target: CrawlTarget, platform: string, opts: RepositoryOptions): Promise<CrawledPage> {
   // Git resolves and connects by itself: the remote's addresses are checked just before.
   if (!target.localPath && !opts.allowLocal) await assertPublicHost(new URL(target.link), opts.allowHosts);
-  const { execa } = await import('execa');
   const dir = await mkdtemp(join(tmpdir(), 'llmops-clone-'));
   const checkout = join(dir, 'repo');
   try {
-    const source = target.localPath ? pathToFileURL(target.localPath).href : target.link.replace(/\/$/, '');
-    // Only the transports the user allowed; never ssh, ext:: or other helpers a link could smuggle in.
-    const protocols = target.localPath ? ['file'] : ['https', 'http'];
-    const args = [
-      '-c', 'core.hooksPath=/dev/null',
-      '-c', 'core.symlinks=false',
-      '-c', 'core.fsmonitor=false',
-      '-c', 'protocol.allow=never',
-      ...protocols.flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
-      '-c', 'filter.lfs.smudge=',
-      '-c', 'filter.lfs.process=',
-      '-c', 'filter.lfs.required=false',
-      '-c', 'advice.detachedHead=false',
-      'clone', '--depth', '1', '--single-branch', '--no-tags', '--recurse-submodules=no', '--quiet', '--', source, checkout,
-    ];
-    const child = execa('git', args, {
-      timeout: opts.timeoutMs,
-      cancelSignal: opts.signal,
-      reject: false,
-      stdin: 'ignore',
-      env: {
-        GIT_TERMINAL_PROMPT: '0',
-        GIT_LFS_SKIP_SMUDGE: '1',
-        GIT_ASKPASS: 'true',
-        GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: '/dev/null',
-      },
-    });
-    // Git has no size limit for a clone: watch the folder and stop it when it grows too big.
-    let tooBig = false;
-    const watcher = setInterval(async () => {
-      if ((await dirSize(dir).catch(() => 0)) > opts.maxRepoBytes) {
-        tooBig = true;
-        child.kill('SIGKILL');
-      }
-    }, 250);
-    const result = await child.finally(() => clearInterval(watcher));
-    if (tooBig) throw new CrawlError(`repository larger than ${formatBytes(opts.maxRepoBytes)}: clone stopped`);
-    if (result.timedOut) throw new CrawlError(`git clone timed out after ${opts.timeoutMs} ms`, true);
-    if (result.isCanceled) throw new CrawlError('interrupted');
-    if (result.exitCode !== 0) {
-      const msg = String(result.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit ${result.exitCode}`;
-      throw new CrawlError(`git clone failed: ${msg.replace(/^fatal:\s*/, '')}`, /unable to access|early EOF|RPC failed|timed out/i.test(msg));
-    }
+    await shallowClone(target, dir, checkout, opts);
     if ((await dirSize(checkout)) > opts.maxRepoBytes) throw new CrawlError(`repository larger than ${formatBytes(opts.maxRepoBytes)}`);
-    // With core.symlinks=false git writes a symbolic link as a small file holding its target: leave those out.
-    const listed = await execa('git', ['-C', checkout, 'ls-files', '-s', '-z'], { reject: false, timeout: 30_000, stdin: 'ignore' });
-    const links = new Set(
-      String(listed.stdout ?? '')
-        .split('\0')
-        .filter((l) => l.startsWith('120000 '))
-        .map((l) => l.slice(l.indexOf('\t') + 1)),
-    );
+    const links = await symbolicLinks(checkout);
     const { files, skipped } = await readFiles(checkout, { ...opts, ignore: [...opts.ignore, ...[...links].map((l) => (l.includes('/') ? l : `./${l}`))] });
     if (files.length === 0) throw new CrawlError('no text files in the repository');
-    const name = repoName(target);
     const content = files.map((f) => `--- ${f.path} ---\n${f.text.replace(/\s+$/, '')}\n`).join('\n');
     return {
       kind: 'repository',
       platform,
       category: target.category ?? 'repositories',
-      title: name,
+      title: repoName(target),
       author: target.author ?? null,
       content,
       metadata: {
@@ -123,6 +71,68 @@ export async function crawlRepository(target: CrawlTarget, platform: string, opt
   } finally {
     await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** `git clone --depth 1` of the target into `checkout` (inside `dir`, which is watched for size). */
+async function shallowClone(target: CrawlTarget, dir: string, checkout: string, opts: RepositoryOptions): Promise<void> {
+  const { execa } = await import('execa');
+  const source = target.localPath ? pathToFileURL(target.localPath).href : target.link.replace(/\/$/, '');
+  // Only the transports the user allowed; never ssh, ext:: or other helpers a link could smuggle in.
+  const protocols = target.localPath ? ['file'] : ['https', 'http'];
+  const args = [
+    '-c', 'core.hooksPath=/dev/null',
+    '-c', 'core.symlinks=false',
+    '-c', 'core.fsmonitor=false',
+    '-c', 'protocol.allow=never',
+    ...protocols.flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
+    '-c', 'filter.lfs.smudge=',
+    '-c', 'filter.lfs.process=',
+    '-c', 'filter.lfs.required=false',
+    '-c', 'advice.detachedHead=false',
+    'clone', '--depth', '1', '--single-branch', '--no-tags', '--recurse-submodules=no', '--quiet', '--', source, checkout,
+  ];
+  const child = execa('git', args, {
+    timeout: opts.timeoutMs,
+    cancelSignal: opts.signal,
+    reject: false,
+    stdin: 'ignore',
+    env: {
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_LFS_SKIP_SMUDGE: '1',
+      GIT_ASKPASS: 'true',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_CONFIG_GLOBAL: '/dev/null',
+    },
+  });
+  // Git has no size limit for a clone: watch the folder and stop it when it grows too big.
+  let tooBig = false;
+  const watcher = setInterval(async () => {
+    if ((await dirSize(dir).catch(() => 0)) > opts.maxRepoBytes) {
+      tooBig = true;
+      child.kill('SIGKILL');
+    }
+  }, 250);
+  const result = await child.finally(() => clearInterval(watcher));
+  if (tooBig) throw new CrawlError(`repository larger than ${formatBytes(opts.maxRepoBytes)}: clone stopped`);
+  if (result.timedOut) throw new CrawlError(`git clone timed out after ${opts.timeoutMs} ms`, true);
+  if (result.isCanceled) throw new CrawlError('interrupted');
+  if (result.exitCode !== 0) {
+    const msg = String(result.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit ${result.exitCode}`;
+    throw new CrawlError(`git clone failed: ${msg.replace(/^fatal:\s*/, '')}`, /unable to access|early EOF|RPC failed|timed out/i.test(msg));
+  }
+}
+
+/** Paths of symbolic links in the checkout. With core.symlinks=false git writes each as a small
+ * file holding its target: those are left out. */
+async function symbolicLinks(checkout: string): Promise<Set<string>> {
+  const { execa } = await import('execa');
+  const listed = await execa('git', ['-C', checkout, 'ls-files', '-s', '-z'], { reject: false, timeout: 30_000, stdin: 'ignore' });
+  return new Set(
+    String(listed.stdout ?? '')
+      .split('\0')
+      .filter((l) => l.startsWith('120000 '))
+      .map((l) => l.slice(l.indexOf('\t') + 1)),
+  );
 }
 
 function repoName(target: CrawlTarget): string {

@@ -15,7 +15,7 @@ const MAX_CRAWL_DELAY_S = 30;
 const robotsParser = ((robotsParserModule as unknown as { default?: unknown }).default ?? robotsParserModule) as (url: string, txt: string) => Robot;
 
 /** The product token matched against robots.txt groups. */
-export const ROBOTS_AGENT = 'llmops';
+const ROBOTS_AGENT = 'llmops';
 
 /**
  * robots.txt, fetched once per origin per run. Following RFC 9309: a missing file (4xx)

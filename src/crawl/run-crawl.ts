@@ -74,26 +74,8 @@ export async function runCrawl(
     if (unique.has(t.link)) summary.duplicates++;
     else unique.set(t.link, t);
   }
-
-  const robots = opts.respectRobots ? new RobotsCache(baseFetch(opts)) : null;
-  const beforeRequest = robots ? (url: URL) => robots.check(url) : undefined;
-  // For the requests a browser page makes by itself: no Crawl-delay wait per image or script.
-  const robotsAllow = robots ? (url: URL) => robots.allows(url) : undefined;
-  const fetchOpts: FetchOptions = { ...baseFetch(opts), beforeRequest };
-  const dispatch = createDispatcher(opts.rules);
+  const crawlers = openCrawlers(opts, unique.size);
   const limit = createHostLimiter(opts.concurrency, opts.perHost);
-  let browser: BrowserPool | null = null;
-  const getBrowser = async () => {
-    if (!browser) {
-      const { BrowserPool } = await import('./browser-crawler.js');
-      browser = new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, beforeRequest, robotsAllow });
-    }
-    return browser;
-  };
-  // Worker threads pay off from a few dozen pages; a handful is extracted in this thread.
-  const extractor = unique.size >= 24 ? createExtractPool() : inlineExtractor;
-  const onAbort = () => void (browser as BrowserPool | null)?.close();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
 
   // Documents are written in small batches: one statement per page costs more than the
   // extraction on a fast site. A batch waits at most a second, so little is lost to a kill.
@@ -124,11 +106,7 @@ export async function runCrawl(
     counts.attempted++;
     const started = performance.now();
     try {
-      const { crawler, platform } = dispatch(target, isGitDir);
-      let page: CrawledPage;
-      if (crawler === 'repository') page = await crawlRepository(target, platform, { ...opts.repository, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, timeoutMs: opts.timeoutMs * 4, signal: opts.signal });
-      else if (crawler === 'browser') page = await (await getBrowser()).crawl(target, platform);
-      else page = await crawlArticle(target, platform, fetchOpts, extractor);
+      const { crawler, page } = await crawlers.crawl(target);
       if (opts.signal?.aborted) throw new CrawlError('interrupted');
       const doc = toDocument(target, page, existing?.id);
       await writer.add(doc);
@@ -155,13 +133,52 @@ export async function runCrawl(
     await Promise.all([...unique.values()].map((t) => limit(t.domain, () => crawlOne(t))));
     await writer.flush();
   } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
-    await (browser as BrowserPool | null)?.close();
-    await extractor.close();
-    await closeCrawlDispatchers();
+    await crawlers.close();
   }
   if (opts.signal?.aborted) summary.interrupted = true;
   return summary;
+}
+
+/**
+ * The crawlers of one run, sharing robots.txt, the browser (started on first use) and the
+ * extraction pool; `crawl` fetches a target with the one the dispatcher picks.
+ */
+function openCrawlers(opts: CrawlOptions, pages: number) {
+  const robots = opts.respectRobots ? new RobotsCache(baseFetch(opts)) : null;
+  const beforeRequest = robots ? (url: URL) => robots.check(url) : undefined;
+  // For the requests a browser page makes by itself: no Crawl-delay wait per image or script.
+  const robotsAllow = robots ? (url: URL) => robots.allows(url) : undefined;
+  const fetchOpts: FetchOptions = { ...baseFetch(opts), beforeRequest };
+  const dispatch = createDispatcher(opts.rules);
+  let browser: BrowserPool | null = null;
+  const getBrowser = async () => {
+    if (!browser) {
+      const { BrowserPool } = await import('./browser-crawler.js');
+      browser = new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, beforeRequest, robotsAllow });
+    }
+    return browser;
+  };
+  // Worker threads pay off from a few dozen pages; a handful is extracted in this thread.
+  const extractor = pages >= 24 ? createExtractPool() : inlineExtractor;
+  const onAbort = () => void (browser as BrowserPool | null)?.close();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  return {
+    async crawl(target: CrawlTarget): Promise<{ crawler: string; page: CrawledPage }> {
+      const { crawler, platform } = dispatch(target, isGitDir);
+      if (crawler === 'repository') {
+        const repoOpts = { ...opts.repository, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, timeoutMs: opts.timeoutMs * 4, signal: opts.signal };
+        return { crawler, page: await crawlRepository(target, platform, repoOpts) };
+      }
+      if (crawler === 'browser') return { crawler, page: await (await getBrowser()).crawl(target, platform) };
+      return { crawler, page: await crawlArticle(target, platform, fetchOpts, extractor) };
+    },
+    async close(): Promise<void> {
+      opts.signal?.removeEventListener('abort', onAbort);
+      await (browser as BrowserPool | null)?.close();
+      await extractor.close();
+      await closeCrawlDispatchers();
+    },
+  };
 }
 
 function baseFetch(opts: CrawlOptions): FetchOptions {

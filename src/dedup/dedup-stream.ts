@@ -4,7 +4,7 @@ import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { asText, getPath } from '../core/dot-path.js';
 import type { MonitorDb } from '../ledger/ledger-tables.js';
-import { openDedupLedger } from './dedup-ledger.js';
+import { openDedupLedger, type DedupLedger } from './dedup-ledger.js';
 import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
 
 export type DedupStreamOptions = {
@@ -25,7 +25,7 @@ export type DedupStreamOptions = {
 export type DedupStreamResult = { read: number; passed: number; dropped: number; clusters: number; invalid: number; interrupted?: boolean };
 
 /** The key of one record: the listed dot paths' values (as JSON), or the sha256 of `--field`. */
-export function recordKey(rec: unknown, key: string[] | undefined, field: string | undefined): string | undefined {
+function recordKey(rec: unknown, key: string[] | undefined, field: string | undefined): string | undefined {
   if (key) {
     const vals = key.map((k) => getPath(rec, k));
     if (vals.every((v) => v === undefined)) return undefined;
@@ -56,70 +56,29 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   const seen = new Set<string>();
   const near = o.near ? new NearDuplicateFilter<string>({ threshold: o.threshold }) : undefined;
   const ledger = o.ledger ? await openDedupLedger(o.ledger.db, o.ledger.namespace) : undefined;
-  // Keys held and written but not yet committed, with the position of their record in the output.
-  let unconfirmed: { key: string; seq: number }[] = [];
-  let pending: { rec: unknown; key: string }[] = [];
+  const batches = new ClaimedBatches(o.out, ledger, r);
   let badInput = false;
   const stopped = () => o.out.closedByReader || problems.length > 0 || noKey.count > 0;
-  /** Commits the held keys whose records the OS has taken (stdout, pipes, devices). */
-  const commitFlushed = async () => {
-    if (!ledger || o.out.commitsOnClose || unconfirmed.length === 0) return;
-    const n = o.out.flushed;
-    let i = 0;
-    while (i < unconfirmed.length && unconfirmed[i]!.seq < n) i++;
-    await ledger.commit(unconfirmed.slice(0, i).map((u) => u.key));
-    unconfirmed = unconfirmed.slice(i);
-  };
-  const flush = async () => {
-    const batch = pending;
-    pending = [];
-    if (batch.length === 0 || o.out.closedByReader) return;
-    const won = ledger ? await ledger.claim(batch.map((p) => p.key)) : undefined;
-    for (const p of batch) {
-      if (won && !won.has(p.key)) {
-        r.dropped++;
-        continue;
-      }
-      if (o.out.closedByReader) break;
-      const seq = o.out.written;
-      await o.out.write(p.rec);
-      r.passed++;
-      if (won) unconfirmed.push({ key: p.key, seq });
-    }
-    if (ledger && !o.out.commitsOnClose) {
-      await o.out.flush();
-      await commitFlushed();
-    }
-  };
   try {
     // Integers beyond 2^53 stay exact (strings of their digits): 9007199254740993 is not
     // 9007199254740992, neither in the key nor in the record written out.
     for await (const rec of readJsonRecords(o.input, { exactIntegers: true })) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
-        if (!stopped() && !near) await flush();
+        if (!stopped() && !near) await batches.flush();
         problems.push(`${rec.file}:${rec.line}: ${rec.reason}`);
         continue;
       }
       r.read++;
       if (near) {
         const text = asText(getPath(rec.value, o.field!));
-        if (text === undefined) {
-          noKey.add(rec.file, rec.line);
-          continue;
-        }
-        if (stopped()) continue;
-        const id = asText(getPath(rec.value, o.idField)) ?? `${rec.file}:${rec.line}`;
-        if (near.offer(id, text)) r.dropped++;
-        else {
-          r.passed++;
-          await o.out.write(rec.value);
-        }
+        if (text === undefined) noKey.add(rec.file, rec.line);
+        else if (!stopped()) await offerNear(near, o, r, rec.value, text, `${rec.file}:${rec.line}`);
         continue;
       }
       const key = recordKey(rec.value, o.key, o.field);
       if (key === undefined) {
-        if (!stopped()) await flush();
+        if (!stopped()) await batches.flush();
         noKey.add(rec.file, rec.line);
         continue;
       }
@@ -129,11 +88,10 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
         continue;
       }
       seen.add(key);
-      pending.push({ rec: rec.value, key });
-      if (pending.length >= 500) await flush();
+      await batches.add(rec.value, key);
       if (o.out.closedByReader || o.signal?.aborted) break;
     }
-    if (!stopped()) await flush();
+    if (!stopped()) await batches.flush();
     if (near) {
       for (const c of near.clusters.values()) await o.onCluster?.(c);
       r.clusters = near.clusters.size;
@@ -142,9 +100,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     const missing = noKey.summary();
     if (problems.length === 0 && missing.length === 1) throw new InputError(`dedup: ${missing[0]}`);
     if (r.invalid > 0) throw new InputError(`dedup: ${r.invalid} bad record(s)`, [...problems, ...missing]);
-    await o.out.close();
-    if (o.out.commitsOnClose) await ledger?.commitAll();
-    else await commitFlushed();
+    await batches.close();
     r.interrupted = o.signal?.aborted || undefined;
     return r;
   } catch (err) {
@@ -158,10 +114,84 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   } finally {
     if (ledger) {
       // What got out is kept (stdout, a pipe); everything else held goes back to the ledger.
-      if (!badInput) await commitFlushed().catch(() => {});
+      if (!badInput) await batches.commitFlushed().catch(() => {});
       await ledger.releaseAll();
       ledger.close();
     }
+  }
+}
+
+/** Near mode: passes the record unless its text is close to one passed before. */
+async function offerNear(near: NearDuplicateFilter<string>, o: DedupStreamOptions, r: DedupStreamResult, value: unknown, text: string, where: string): Promise<void> {
+  const id = asText(getPath(value, o.idField)) ?? where;
+  if (near.offer(id, text)) r.dropped++;
+  else {
+    r.passed++;
+    await o.out.write(value);
+  }
+}
+
+const BATCH = 500;
+
+/**
+ * Records with a new key, written in batches whose keys the ledger claims first (without a
+ * ledger a batch is just written). A written record's key is held, and committed only once
+ * the record is out: flushed for stdout or a pipe, renamed into place for a file.
+ */
+class ClaimedBatches {
+  /** Keys held and written but not yet committed, with the position of their record in the output. */
+  private unconfirmed: { key: string; seq: number }[] = [];
+  private pending: { rec: unknown; key: string }[] = [];
+
+  constructor(
+    private readonly out: NdjsonWriter,
+    private readonly ledger: DedupLedger | undefined,
+    private readonly r: DedupStreamResult,
+  ) {}
+
+  async add(rec: unknown, key: string): Promise<void> {
+    this.pending.push({ rec, key });
+    if (this.pending.length >= BATCH) await this.flush();
+  }
+
+  async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    const { out, ledger, r } = this;
+    if (batch.length === 0 || out.closedByReader) return;
+    const won = ledger ? await ledger.claim(batch.map((p) => p.key)) : undefined;
+    for (const p of batch) {
+      if (won && !won.has(p.key)) {
+        r.dropped++;
+        continue;
+      }
+      if (out.closedByReader) break;
+      const seq = out.written;
+      await out.write(p.rec);
+      r.passed++;
+      if (won) this.unconfirmed.push({ key: p.key, seq });
+    }
+    if (ledger && !out.commitsOnClose) {
+      await out.flush();
+      await this.commitFlushed();
+    }
+  }
+
+  /** Commits the held keys whose records the OS has taken (stdout, pipes, devices). */
+  async commitFlushed(): Promise<void> {
+    if (!this.ledger || this.out.commitsOnClose || this.unconfirmed.length === 0) return;
+    const n = this.out.flushed;
+    let i = 0;
+    while (i < this.unconfirmed.length && this.unconfirmed[i]!.seq < n) i++;
+    await this.ledger.commit(this.unconfirmed.slice(0, i).map((u) => u.key));
+    this.unconfirmed = this.unconfirmed.slice(i);
+  }
+
+  /** Closes the output (its commit comes first), then commits the keys of what it holds. */
+  async close(): Promise<void> {
+    await this.out.close();
+    if (this.out.commitsOnClose) await this.ledger?.commitAll();
+    else await this.commitFlushed();
   }
 }
 

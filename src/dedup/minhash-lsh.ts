@@ -10,7 +10,7 @@ const NUM_HASHES = 128;
 export type NearOptions = { threshold: number; shingle?: number; numHashes?: number; bands?: number };
 
 /** Lowercased, whitespace collapsed: formatting differences are not differences. */
-export function normalizeText(text: string): string {
+function normalizeText(text: string): string {
   return text.toLowerCase().normalize('NFKC').replace(/\s+/g, ' ').trim();
 }
 
@@ -52,7 +52,7 @@ export function jaccard(a: Uint32Array, b: Uint32Array): number {
  * exact comparison) that still makes a pair at the threshold a candidate with p ≥ 0.995.
  * 128 hashes at 0.85 → 18 bands × 7 rows: p(0.85) = 0.999, p(0.5) = 0.14, p(0.3) = 0.004.
  */
-export function chooseBands(threshold: number, numHashes = NUM_HASHES): { bands: number; rows: number } {
+function chooseBands(threshold: number, numHashes = NUM_HASHES): { bands: number; rows: number } {
   let best = { bands: numHashes, rows: 1 };
   for (let rows = 1; rows <= numHashes; rows++) {
     const bands = Math.floor(numHashes / rows);

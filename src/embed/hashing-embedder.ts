@@ -13,7 +13,7 @@ export type HashingOptions = {
   maxTokens?: number;
 };
 
-export const HASHING_DEFAULTS = { dimension: 1024, bigramWeight: 0.5, charGramWeight: 0.35, maxTokens: 512 } as const;
+const HASHING_DEFAULTS = { dimension: 1024, bigramWeight: 0.5, charGramWeight: 0.35, maxTokens: 512 } as const;
 // Bump when the features change: vectors of another version are not comparable.
 const HASHING_VERSION = 1;
 
@@ -47,7 +47,7 @@ export function parseHashingId(rest: string): HashingOptions {
   return { dimension: Number(m[1]), bigramWeight: Number(m[2]), charGramWeight: Number(m[3]) };
 }
 
-export function featureWords(text: string): string[] {
+function featureWords(text: string): string[] {
   const words: string[] = [];
   const lower = text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   for (const m of lower.matchAll(/[\p{L}\p{N}]+/gu)) {
@@ -59,7 +59,7 @@ export function featureWords(text: string): string[] {
 }
 
 /** A light suffix stripper: enough to meet plural and tense variants, cheap and predictable. */
-export function stem(w: string): string {
+function stem(w: string): string {
   if (w.length <= 3 || /\d/.test(w)) return w;
   if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
   if (w.endsWith('sses')) return w.slice(0, -2);
@@ -85,7 +85,7 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
-export function hashingVector(text: string, o: Required<Omit<HashingOptions, 'maxTokens'>> & { maxTokens?: number }): Float32Array {
+function hashingVector(text: string, o: Required<Omit<HashingOptions, 'maxTokens'>> & { maxTokens?: number }): Float32Array {
   const words = featureWords(text);
   const tf = new Map<string, number>();
   const add = (f: string, w: number) => tf.set(f, (tf.get(f) ?? 0) + w);

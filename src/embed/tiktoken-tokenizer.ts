@@ -10,7 +10,7 @@ let encoder: Tiktoken | undefined;
  * a query (`inspect search`) never needs to pay; hence synchronous and lazy (the CommonJS
  * build, so countTokens can stay synchronous).
  */
-export function cl100k(): Tiktoken {
+function cl100k(): Tiktoken {
   if (!encoder) {
     const require = createRequire(import.meta.url);
     const { Tiktoken: Encoder } = require('js-tiktoken/lite') as typeof import('js-tiktoken/lite');

@@ -1,4 +1,4 @@
-import { splitSentences } from '../split/split-sentences.js';
+import { splitSentences } from '../text/split-sentences.js';
 
 /**
  * Chunking strategies. Each returns pieces of the cleaned text (exact substrings, so a chunk

@@ -4,7 +4,6 @@
  * its layout and its URLs, because indentation and names are its meaning.
  */
 export type CleanerName = 'article' | 'social' | 'code' | 'plain';
-export const CLEANERS: readonly CleanerName[] = ['article', 'social', 'code', 'plain'];
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', mdash: '—', ndash: '–', hellip: '…', rsquo: '’', lsquo: '‘', rdquo: '”', ldquo: '“' };
 

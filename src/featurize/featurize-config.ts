@@ -19,7 +19,7 @@ const categorySchema = z
   .refine((c) => c.chunk.strategy === 'sentences' || c.chunk.overlap < c.chunk.size, { message: 'overlap must be smaller than size', path: ['chunk', 'overlap'] })
   .refine((c) => c.chunk.strategy !== 'sentences' || c.chunk.min_chars <= c.chunk.max_chars, { message: 'min_chars must not exceed max_chars', path: ['chunk', 'min_chars'] });
 
-export const featurizeConfigSchema = z.strictObject({
+const featurizeConfigSchema = z.strictObject({
   categories: z.record(z.string().regex(/^[A-Za-z0-9_-]+$/, 'category names: letters, digits, _ and -'), categorySchema).default({}),
   default: categorySchema,
 });
@@ -27,7 +27,7 @@ export const featurizeConfigSchema = z.strictObject({
 export type CategoryPlan = { clean: CleanerName; chunk: ChunkStrategy };
 export type FeaturizeConfig = { categories: Record<string, CategoryPlan>; default: CategoryPlan; path: string };
 
-export const FEATURIZE_CONFIG = join('configs', 'featurize.yaml');
+const FEATURIZE_CONFIG = join('configs', 'featurize.yaml');
 
 /** The named file, else ./configs/featurize.yaml, else the one shipped with llmops. */
 export async function loadFeaturizeConfig(explicit?: string, cwd = process.cwd()): Promise<FeaturizeConfig> {

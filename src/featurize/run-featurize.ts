@@ -8,7 +8,7 @@ import { cleanText } from './clean-text.js';
 import { planFor, type FeaturizeConfig } from './featurize-config.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from './featurize-repo.js';
 import type { FeaturizeDb } from './featurize-tables.js';
-import { collectionNames } from './open-vector-store.js';
+import { collectionNames } from '../vector/open-vector-store.js';
 
 export type FeaturizeOptions = {
   embedder: Embedder;

@@ -1,6 +1,7 @@
 import { getPath } from '../core/dot-path.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
+import { TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
 import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
 
 /** How the keys of the user's records map onto a document. Dot paths reach nested fields. */
@@ -18,7 +19,6 @@ export type FieldMapping = {
   source?: string;
 };
 
-export const TEXT_FIELD_CANDIDATES = ['text', 'content', 'body'];
 const LINK_FIELD_CANDIDATES = ['link', 'url'];
 
 export type Mapped = { ok: true; doc: NewDocument } | { ok: false; reason: string };
@@ -38,16 +38,36 @@ function optionalString(rec: Record<string, unknown>, field: string): string | n
   throw new FieldProblem(`field "${field}" must be a string, got ${typeName(v)}`);
 }
 
+/** The record's own id (`--id-field`), as a string; null when it has none. */
+function externalIdOf(rec: Record<string, unknown>, idField: string): string | null {
+  const rawId = getPath(rec, idField);
+  if (typeof rawId === 'string' || typeof rawId === 'number') return String(rawId);
+  if (rawId === undefined || rawId === null) return null;
+  throw new FieldProblem(`field "${idField}" must be a string or a number, got ${typeName(rawId)}`);
+}
+
+/**
+ * Everything we did not map is kept, so nothing of the user's data is lost: the record's own
+ * `metadata` object, then its other unmapped top-level fields.
+ */
+function unmappedFields(rec: Record<string, unknown>, used: ReadonlySet<string>): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {};
+  const nested = rec.metadata;
+  if (nested && typeof nested === 'object' && !Array.isArray(nested)) for (const [k, v] of Object.entries(nested)) setOwn(metadata, k, v);
+  for (const [k, v] of Object.entries(rec)) if (!used.has(k) && k !== 'metadata') setOwn(metadata, k, v);
+  return metadata;
+}
+
 /** The first line of an `llmops inspect export` file: `{"llmops_export_header": 1, ...}`. */
-export const EXPORT_HEADER_KEY = 'llmops_export_header';
+const EXPORT_HEADER_KEY = 'llmops_export_header';
 /** Each document line of an export: `{"llmops_export": 1, "id": ...}`. */
-export const EXPORT_RECORD_KEY = 'llmops_export';
+const EXPORT_RECORD_KEY = 'llmops_export';
 
 export function isExportHeader(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_HEADER_KEY in value;
 }
 
-export function isExportRecord(value: unknown): boolean {
+function isExportRecord(value: unknown): boolean {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && EXPORT_RECORD_KEY in value;
 }
 
@@ -151,12 +171,7 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string, re
     used.add(titleField);
 
     const idField = mapping.idField ?? 'id';
-    const rawId = getPath(rec, idField);
-    let externalId: string | null = null;
-    if (typeof rawId === 'string' || typeof rawId === 'number') externalId = String(rawId);
-    else if (rawId !== undefined && rawId !== null) {
-      return { ok: false, reason: `field "${idField}" must be a string or a number, got ${typeName(rawId)}` };
-    }
+    const externalId = externalIdOf(rec, idField);
     used.add(idField);
 
     const linkField = pick(mapping.linkField, LINK_FIELD_CANDIDATES);
@@ -174,13 +189,7 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string, re
     const source = optionalString(rec, 'source') ?? mapping.source ?? 'ingest';
     used.add('source');
 
-    // Everything we did not map is kept, so nothing of the user's data is lost.
-    const metadata: Record<string, unknown> = {};
-    const nested = rec.metadata;
-    if (nested && typeof nested === 'object' && !Array.isArray(nested)) for (const [k, v] of Object.entries(nested)) setOwn(metadata, k, v);
-    used.add('metadata');
-    for (const [k, v] of Object.entries(rec)) if (!used.has(k)) setOwn(metadata, k, v);
-
+    const metadata = unmappedFields(rec, used);
     const contentHash = sha256Hex(content);
     return {
       ok: true,

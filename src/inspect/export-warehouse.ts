@@ -8,9 +8,9 @@ import type { DocumentStore } from '../store/document-store.js';
  *           so `ingest` restores it; without this line only `ingest --restore` does;
  *   then one {"llmops_export": 1, "id": …} line per document.
  */
-export const EXPORT_HEADER = 'llmops_export_header';
-export const EXPORT_MARKER = 'llmops_export';
-export const EXPORT_VERSION = 1;
+const EXPORT_HEADER = 'llmops_export_header';
+const EXPORT_MARKER = 'llmops_export';
+const EXPORT_VERSION = 1;
 
 /** Every document, in id order, with everything `ingest` needs to restore it as it was. */
 export async function exportWarehouse(store: DocumentStore, out: NdjsonWriter, signal?: AbortSignal): Promise<number> {

@@ -1,6 +1,4 @@
-import { UsageError } from '../core/errors.js';
 import type { Db } from '../store/database.js';
-import { readJson } from '../store/json-column.js';
 
 /** Short views of the relational tables for `inspect documents|sentences|calls`. */
 export async function listDocumentRows(db: Db, opts: { limit: number; category?: string }) {
@@ -49,10 +47,3 @@ export async function callTotals(db: Db, opts: { task?: string } = {}) {
   };
 }
 
-export function parseLimit(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--limit: expected a positive integer, got ${v}`);
-  return n;
-}
-
-export { readJson };

@@ -10,6 +10,6 @@ export const NO_VECTOR_STORE_NOTE = 'with PostgreSQL as --db, collections live i
  */
 export async function openVectorsForReading(target: DatabaseTarget, qdrantUrl = process.env.QDRANT_URL): Promise<VectorStore | null> {
   if (target.engine === 'postgres' && !qdrantUrl) return null;
-  const { openVectorStore } = await import('../featurize/open-vector-store.js');
+  const { openVectorStore } = await import('../vector/open-vector-store.js');
   return openVectorStore(target, 'auto', qdrantUrl);
 }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
@@ -53,7 +53,7 @@ const llmCallsSource = z.strictObject({
   status: z.enum(['ok', 'error', 'any']).default('ok'),
 });
 
-export const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, jsonlSource, llmCallsSource]);
+const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, jsonlSource, llmCallsSource]);
 
 const regexRule = z.strictObject({
   /** Dot path of the field of the source item (or of the extracted item: input, output, context). */
@@ -62,7 +62,7 @@ const regexRule = z.strictObject({
   flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').optional(),
 });
 
-export const extractorSchema = z
+const extractorSchema = z
   .strictObject({
     /** Dot paths into the source item; `a.b.0.c`, and `-1` for the last element of an array. */
     fields: z
@@ -84,7 +84,7 @@ export const extractorSchema = z
   })
   .default({});
 
-export const samplingSchema = z
+const samplingSchema = z
   .strictObject({
     strategy: z.enum(['all', 'random', 'most_recent', 'oldest']).default('all'),
     n: z.number().int().positive().optional(),
@@ -101,7 +101,7 @@ const publishSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('langfuse'), base_url: z.url().optional(), comment: z.boolean().default(true) }),
 ]);
 
-export const monitorConfigSchema = z.strictObject({
+const monitorConfigSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . -'),
   source: sourceSchema,
   extractor: extractorSchema,
@@ -201,5 +201,3 @@ async function metricProblems(metrics: unknown, shown: string): Promise<string[]
   });
   return out;
 }
-
-export const monitorLabel = (m: LoadedMonitor) => `${m.config.name} (${basename(m.shown)})`;

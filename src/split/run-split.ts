@@ -2,7 +2,7 @@ import type { Db } from '../store/database.js';
 import { claimUnsplitDocuments, countUnsplitDocuments, saveSplits } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
 import { splitDocument } from './split-document.js';
-import { SPLITTER_VERSION } from './split-sentences.js';
+import { SPLITTER_VERSION } from '../text/split-sentences.js';
 
 export type SplitOptions = {
   limit?: number;

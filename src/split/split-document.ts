@@ -1,6 +1,6 @@
 import { sentenceId } from '../core/ids.js';
 import type { Sentence } from '../store/types.js';
-import { splitSentences } from './split-sentences.js';
+import { splitSentences } from '../text/split-sentences.js';
 
 /** A document's sentences with their deterministic ids and offsets into its content. */
 export function splitDocument(doc: { id: string; content: string }): Sentence[] {

@@ -3,7 +3,7 @@ import { documentId, sha256Hex } from '../core/ids.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { getPath } from '../core/dot-path.js';
-import { TEXT_FIELD_CANDIDATES } from '../ingest/map-record.js';
+import { missingTextField, textOf } from '../text/text-field.js';
 import { splitDocument } from './split-document.js';
 
 export type SplitStreamOptions = { textField?: string; idField?: string; skipInvalid?: boolean; signal?: AbortSignal };
@@ -24,9 +24,8 @@ export async function splitStream(input: string, out: NdjsonWriter, opts: SplitS
     else if (rec.value === null || typeof rec.value !== 'object' || Array.isArray(rec.value)) reason = 'record must be a JSON object';
     else {
       const obj = rec.value as Record<string, unknown>;
-      const field = opts.textField ?? TEXT_FIELD_CANDIDATES.find((f) => typeof obj[f] === 'string');
-      const text = field ? getPath(obj, field) : undefined;
-      if (typeof text !== 'string') reason = `missing text field (${opts.textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
+      const text = textOf(obj, opts.textField);
+      if (text === undefined) reason = missingTextField(opts.textField);
       else {
         content = text;
         const own = getPath(obj, idField);

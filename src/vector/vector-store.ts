@@ -38,7 +38,7 @@ export interface VectorStore {
   close(): Promise<void>;
 }
 
-export const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const COLLECTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function checkCollectionName(name: string): void {
   if (!COLLECTION_NAME.test(name)) throw new UsageError(`collection name "${name}": use letters, digits, _ and - (at most 64)`);

@@ -9,7 +9,7 @@ import { SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
 import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
-import { openVectorStore } from '../../src/featurize/open-vector-store.js';
+import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { runFeaturize } from '../../src/featurize/run-featurize.js';
 import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
 import { engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';

@@ -1,5 +1,4 @@
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -9,7 +8,7 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { countDocuments } from '../../src/store/documents-repo.js';
 import { listRuns } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { BIN, ndjson, runCli, runCliAsUnprivileged } from '../helpers/cli.js';
+import { ndjson, runCli, runCliAsUnprivileged } from '../helpers/cli.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -21,7 +20,8 @@ function write(name: string, content: string | Buffer): string {
   return p;
 }
 
-const good = write(
+// Read as part of the in/ folder by the runs below.
+write(
   'in/good.jsonl',
   [
     { id: 1, text: 'Dr. Smith arrived. He was late.', title: 'One', tags: ['x'] },

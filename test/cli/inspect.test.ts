@@ -9,7 +9,7 @@ import { ndjson, runCli } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { embedderFromId } from '../../src/embed/create-embedder.js';
 import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
-import { openVectorStore } from '../../src/featurize/open-vector-store.js';
+import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { searchCollection, type Fusion, type SearchMode } from '../../src/inspect/search-collection.js';
 import { parseFilters } from '../../src/vector/vector-store.js';
 import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';

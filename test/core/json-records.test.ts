@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readJsonRecords, type JsonRecord } from '../../src/core/json-records.js';
+import { quoteUnsafeIntegers, readJsonRecords, type JsonRecord } from '../../src/core/json-records.js';
 import { tempDir } from '../helpers/databases.js';
 
 const dir = tempDir();
@@ -110,5 +110,14 @@ describe('JSON files', () => {
     const rs = await all(file('big.json', JSON.stringify(items, null, 1)));
     expect(rs.length).toBe(3000);
     expect(rs.every((r, i) => r.ok && (r.value as { i: number }).i === i)).toBe(true);
+  });
+});
+
+describe('quoteUnsafeIntegers', () => {
+  it('quotes integers a double cannot hold, and nothing inside strings', () => {
+    expect(quoteUnsafeIntegers('{"a":12345678901234567890,"b":"99999999999999999999","c":[1,-18446744073709551615,2.5e30]}')).toBe(
+      '{"a":"12345678901234567890","b":"99999999999999999999","c":[1,"-18446744073709551615",2.5e30]}',
+    );
+    expect(quoteUnsafeIntegers(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`)).toBe(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`);
   });
 });

@@ -9,7 +9,7 @@ import pg from 'pg';
  * (default the local server). In CI (CI=true) or with LLMOPS_REQUIRE_SERVICES=1 a missing
  * PostgreSQL fails the run instead of skipping it.
  */
-export const PG_ADMIN_URL = process.env.LLMOPS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PG_ADMIN_URL = process.env.LLMOPS_TEST_PG ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const SERVICES_REQUIRED = process.env.CI === 'true' || process.env.LLMOPS_REQUIRE_SERVICES === '1';
 
 async function probePostgres(): Promise<boolean> {

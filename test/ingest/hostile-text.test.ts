@@ -2,7 +2,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createNdjsonWriter } from '../../src/core/ndjson-writer.js';
-import { quoteUnsafeIntegers } from '../../src/core/json-records.js';
 import { sha256Hex } from '../../src/core/ids.js';
 import { runIngest } from '../../src/ingest/run-ingest.js';
 import { exportWarehouse } from '../../src/inspect/export-warehouse.js';
@@ -127,14 +126,5 @@ describe.skipIf(engineMissing('postgres'))('one rule on both engines', () => {
       }
     }
     expect(got[1]).toEqual(got[0]);
-  });
-});
-
-describe('quoteUnsafeIntegers', () => {
-  it('quotes integers a double cannot hold, and nothing inside strings', () => {
-    expect(quoteUnsafeIntegers('{"a":12345678901234567890,"b":"99999999999999999999","c":[1,-18446744073709551615,2.5e30]}')).toBe(
-      '{"a":"12345678901234567890","b":"99999999999999999999","c":[1,"-18446744073709551615",2.5e30]}',
-    );
-    expect(quoteUnsafeIntegers(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`)).toBe(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`);
   });
 });

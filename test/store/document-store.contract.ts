@@ -3,7 +3,7 @@ import type { DocumentStore } from '../../src/store/document-store.js';
 import type { NewDocument } from '../../src/store/types.js';
 import { documentId, sha256Hex } from '../../src/core/ids.js';
 
-export function makeDoc(n: number, overrides: Partial<NewDocument> = {}): NewDocument {
+function makeDoc(n: number, overrides: Partial<NewDocument> = {}): NewDocument {
   const content = overrides.content ?? `Document number ${n}. It has two sentences.`;
   const externalId = overrides.external_id ?? `ext-${n}`;
   return {

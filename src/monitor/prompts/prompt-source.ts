@@ -12,7 +12,7 @@ let client: PromptClientLike | null | undefined;
 const cache = new Map<string, { text: string | undefined; expires: number; stale?: boolean }>();
 const warned = new Set<string>();
 
-export const promptTtlMs = () => Number(process.env.LLMOPS_PROMPT_TTL_S ?? 300) * 1000;
+const promptTtlMs = () => Number(process.env.LLMOPS_PROMPT_TTL_S ?? 300) * 1000;
 
 async function langfuse(): Promise<PromptClientLike | null> {
   if (client !== undefined) return client;

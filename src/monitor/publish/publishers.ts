@@ -15,7 +15,7 @@ export interface Publisher {
 }
 
 /** Deterministic: republishing a score replaces it (SQL) or updates it (Langfuse). */
-export const scoreId = (s: Score) => {
+const scoreId = (s: Score) => {
   const h = sha256Hex(['score', s.source, s.monitor, s.item_id, s.metric, s.metric_version].join('\u0000'));
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
@@ -68,7 +68,7 @@ export function sqlPublisher(db: Db): Publisher {
   };
 }
 
-export function scoreRecord(s: Score): Record<string, unknown> {
+function scoreRecord(s: Score): Record<string, unknown> {
   return {
     monitor: s.monitor,
     source: s.source,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SPLITTER_VERSION, splitSentences, type SentenceSpan } from '../../src/split/split-sentences.js';
+import { SPLITTER_VERSION, splitSentences, type SentenceSpan } from '../../src/text/split-sentences.js';
 
 const texts = (content: string, locale?: string) => splitSentences(content, locale ? { locale } : undefined).map((s) => s.text);
 

@@ -1,6 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import type { DatabaseTarget } from '../store/database-url.js';
-import type { VectorStore } from '../vector/vector-store.js';
+import type { VectorStore } from './vector-store.js';
 
 export type VectorStoreChoice = 'auto' | 'sqlite' | 'qdrant';
 
@@ -13,14 +13,14 @@ export async function openVectorStore(target: DatabaseTarget, choice: VectorStor
   const useQdrant = choice === 'qdrant' || (choice === 'auto' && Boolean(qdrantUrl));
   if (useQdrant) {
     if (!qdrantUrl) throw new UsageError('--vectors qdrant: set QDRANT_URL (docker compose up qdrant starts one at http://127.0.0.1:6333)');
-    const { QdrantVectorStore } = await import('../vector/qdrant-vector-store.js');
+    const { QdrantVectorStore } = await import('./qdrant-vector-store.js');
     return QdrantVectorStore.open(qdrantUrl);
   }
   if (target.engine === 'postgres') {
     throw new UsageError('vectors: with PostgreSQL as --db, vectors live in Qdrant: set QDRANT_URL (docker compose up qdrant), or use a SQLite --db for sqlite-vec');
   }
   if (target.path === ':memory:') throw new UsageError('vectors: sqlite-vec needs a SQLite file, not :memory:');
-  const { SqliteVectorStore } = await import('../vector/sqlite-vector-store.js');
+  const { SqliteVectorStore } = await import('./sqlite-vector-store.js');
   return SqliteVectorStore.open(target.path);
 }
 

@@ -1,115 +1,36 @@
-// Rule-based sentence segmentation with UTF-16 offsets.
-//
-// One left-to-right pass over char codes, driven by a 64 KiB flag table; work only happens at
-// candidate boundaries (terminators and line breaks), where small bounded look-arounds decide.
-// Every look-around either has a fixed cap or walks characters that the next decision never walks
+// The sentence scanner: one left-to-right pass over char codes. Work only happens at candidate
+// boundaries (terminators and line breaks), where small bounded look-arounds decide; every
+// look-around either has a fixed cap or walks characters that the next decision never walks
 // again, so the whole thing stays linear on any input.
 
+import { ABBREVIATIONS, AbbrevKind, CAP_ONLY, MAX_ABBREVIATION_LENGTH, MONTH_NAMES, SENTENCE_STARTERS } from './abbreviations.js';
 import {
-  ABBREVIATIONS,
-  AbbrevKind,
-  CAP_ONLY,
-  MAX_ABBREVIATION_LENGTH,
-  MONTH_NAMES,
-  ORDINAL_DOT_LANGUAGES,
-  SENTENCE_STARTERS,
-} from './abbreviations.js';
+  CASELESS,
+  classAt,
+  CLOSER,
+  DIGIT,
+  EOS,
+  FLAGS,
+  isCjk,
+  isDigit,
+  isHSpace,
+  isLineBreak,
+  isWs,
+  LOWER,
+  NEWLINE,
+  OPENER,
+  OTHER,
+  PARA,
+  STRONG,
+  startsWord,
+  TERM,
+  UPPER,
+  wordAt,
+  type StartClass,
+} from './char-classes.js';
+import { isBlockLineAt, isFenceAt, isListMarkerAt, LineKind } from './line-shapes.js';
 
 export type SentenceSpan = { index: number; text: string; start: number; end: number };
-
-/** Bump whenever the output for some input changes: stored splits are keyed by it. */
-export const SPLITTER_VERSION = 1;
-
-export type SplitOptions = {
-  /** BCP 47 tag of the text's language, if known. Enables e.g. German ordinals ("3. Oktober"). */
-  locale?: string;
-};
-
-export function splitSentences(content: string, opts?: SplitOptions): SentenceSpan[] {
-  if (content.length === 0) return [];
-  return new Scanner(content, usesOrdinalDots(opts?.locale)).run();
-}
-
-// ---------------------------------------------------------------------------------------------
-// Character classes
-
-const WS = 1; // exactly JavaScript's \s, so "trimmed" means what callers expect
-const TERM = 2; // . ! ? … and friends: end a sentence only when whitespace follows
-const STRONG = 4; // 。！？ । ۔ …: end a sentence even with no space after (CJK, Indic)
-const NEWLINE = 8;
-const PARA = 16; // U+2029 PARAGRAPH SEPARATOR: always a boundary
-const CLOSER = 32; // quotes/brackets that stay with the sentence they close
-const OPENER = 64; // quotes/brackets/markup that may precede a word
-
-const FLAGS = buildFlags();
-
-function buildFlags(): Uint8Array {
-  const t = new Uint8Array(0x10000);
-  const mark = (flag: number, chars: string) => {
-    for (let i = 0; i < chars.length; i++) t[chars.charCodeAt(i)] |= flag;
-  };
-  mark(WS, '\t\n\v\f\r \u00a0\u1680\u2028\u2029\u202f\u205f\u3000\ufeff');
-  for (let c = 0x2000; c <= 0x200a; c++) t[c] |= WS;
-  mark(TERM, '.!?\u2026\u203c\u2047\u2048\u2049\u203d\u061f');
-  mark(STRONG, '\u3002\uff01\uff1f\uff61\ufe12\u0964\u0965\u06d4\u0589\u1362\u1367\u104b');
-  mark(NEWLINE, '\n\r\u2028');
-  mark(PARA, '\u2029');
-  mark(CLOSER, '"\'\u201d\u2019\u201c\u2018\u00bb\u00ab\u203a)]}*_');
-  mark(CLOSER, '\u300d\u300f\uff09\uff3d\uff5d\u3011\u3015\u3009\u300b\u3017\u3019\u301b\uff63\uff02\uff07\u301e\u301f');
-  mark(OPENER, '"\'\u201c\u2018\u201e\u201a\u00ab\u00bb\u2039\u203a([{\u00bf\u00a1*_');
-  mark(OPENER, '\u300c\u300e\uff08\uff3b\uff5b\u3010\u3014\u3008\u300a\u3016\u3018\u301a\uff62\u301d');
-  return t;
-}
-
-const isWs = (c: number) => (FLAGS[c] & WS) !== 0;
-const isHSpace = (c: number) => (FLAGS[c] & (WS | NEWLINE | PARA)) === WS;
-const isLineBreak = (c: number) => (FLAGS[c] & (NEWLINE | PARA)) !== 0;
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-const isAsciiLower = (c: number) => c >= 0x61 && c <= 0x7a;
-const isAsciiUpper = (c: number) => c >= 0x41 && c <= 0x5a;
-const isAsciiAlnum = (c: number) => isDigit(c) || isAsciiLower(c) || isAsciiUpper(c);
-/** Han, kana and Hangul: a Latin terminator directly followed by these still ends a sentence. */
-const isCjk = (c: number) =>
-  (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af);
-
-// What the next word starts with. Sticky regexes test one position without slicing.
-const EOS = 0;
-const UPPER = 1;
-const LOWER = 2;
-const DIGIT = 3;
-const CASELESS = 4; // a letter of a script without case (Han, Arabic, Devanagari, ...)
-const OTHER = 5;
-type StartClass = typeof EOS | typeof UPPER | typeof LOWER | typeof DIGIT | typeof CASELESS | typeof OTHER;
-
-const UPPER_AT = /[\p{Lu}\p{Lt}]/uy;
-const LOWER_AT = /\p{Ll}/uy;
-const LETTER_AT = /\p{L}/uy;
-const DIGIT_AT = /\p{Nd}/uy;
-const WORD_AT = /\p{L}{1,16}(?!\p{L})/uy;
-
-function testAt(re: RegExp, s: string, i: number): boolean {
-  re.lastIndex = i;
-  return re.test(s);
-}
-
-function classAt(s: string, i: number): StartClass {
-  if (i >= s.length) return EOS;
-  const c = s.charCodeAt(i);
-  if (c < 0x80) {
-    if (isAsciiUpper(c)) return UPPER;
-    if (isAsciiLower(c)) return LOWER;
-    return isDigit(c) ? DIGIT : OTHER;
-  }
-  if (testAt(UPPER_AT, s, i)) return UPPER;
-  if (testAt(LOWER_AT, s, i)) return LOWER;
-  if (testAt(LETTER_AT, s, i)) return CASELESS;
-  return testAt(DIGIT_AT, s, i) ? DIGIT : OTHER;
-}
-
-function startsWord(s: string, i: number): boolean {
-  const c = classAt(s, i);
-  return c !== OTHER && c !== EOS;
-}
 
 // Token shapes examined before a period.
 const ACRONYM = /^(?:\p{L}{1,2}\.)+\p{L}{1,2}$/u; // U.S, Ph.D, a.m, EE.UU
@@ -123,19 +44,7 @@ const MAX_TOKEN = Math.max(16, MAX_ABBREVIATION_LENGTH);
 const MAX_OPENERS = 8;
 const MAX_WORD = 64;
 
-function usesOrdinalDots(locale: string | undefined): boolean {
-  if (!locale) return false;
-  return ORDINAL_DOT_LANGUAGES.has(locale.toLowerCase().split(/[-_]/)[0] ?? '');
-}
-
-// ---------------------------------------------------------------------------------------------
-// Scanner
-
-/** Shape of a physical line, judged from its first non-blank characters. */
-const LineKind = { Blank: 0, Prose: 1, List: 2, Block: 3, Fence: 4 } as const;
-type LineKind = (typeof LineKind)[keyof typeof LineKind];
-
-class Scanner {
+export class Scanner {
   private readonly out: SentenceSpan[] = [];
   private readonly n: number;
   /** Start of the pending (not yet emitted) segment; may point at whitespace. */
@@ -323,21 +232,15 @@ class Scanner {
     return j;
   }
 
-  private wordAt(k: number): string | undefined {
-    WORD_AT.lastIndex = k;
-    const m = WORD_AT.exec(this.s);
-    return m === null ? undefined : m[0];
-  }
-
   /** Whether a typical sentence opener ("The", "It", "Er", ...) starts at k; "A." is an initial. */
   private isStarterAt(k: number): boolean {
-    const word = this.wordAt(k);
+    const word = wordAt(this.s, k);
     if (word === undefined || this.s.charCodeAt(k + word.length) === 0x2e) return false;
     return SENTENCE_STARTERS.has(word);
   }
 
   private isMonthAt(k: number): boolean {
-    const word = this.wordAt(k);
+    const word = wordAt(this.s, k);
     return word !== undefined && MONTH_NAMES.has(word);
   }
 
@@ -466,54 +369,3 @@ class Scanner {
 const LINE_END_FUNCTION_WORDS = new Set(
   'the a an and or but of to in on at by for with from as is are was were be that this than then'.split(' '),
 );
-
-// ---- line shapes ------------------------------------------------------------------------------
-
-const BULLETS = new Set([0x2d, 0x2a, 0x2b, 0x2022, 0x2023, 0x25e6, 0x25aa, 0x25cf, 0x00b7, 0x2013]); // - * + • ‣ ◦ ▪ ● · –
-
-const LIST_LABEL = /^(?:\d{1,3}|[a-zA-Z]|[ivx]{1,4})$/;
-
-/** "- item", "* item", "• item", "1. item", "2) item", "a) item", "b. item", "(3) item", "iv. item". */
-function isListMarkerAt(s: string, q: number): boolean {
-  const c = s.charCodeAt(q);
-  if (BULLETS.has(c)) return isHSpace(s.charCodeAt(q + 1));
-  const paren = c === 0x28;
-  const labelStart = paren ? q + 1 : q;
-  let p = labelStart;
-  while (p - labelStart < 4 && isAsciiAlnum(s.charCodeAt(p))) p++;
-  if (p === labelStart || !LIST_LABEL.test(s.slice(labelStart, p))) return false;
-  const close = s.charCodeAt(p);
-  // "A. Smith" at a line start is an initial, so capital labels need a bracket: "A)", "(B)".
-  const bracketOnly = paren || isAsciiUpper(s.charCodeAt(labelStart));
-  if (close !== 0x29 && (bracketOnly || close !== 0x2e)) return false;
-  return isHSpace(s.charCodeAt(p + 1));
-}
-
-/** "```" / "~~~" code fences. */
-function isFenceAt(s: string, q: number): boolean {
-  const c = s.charCodeAt(q);
-  return (c === 0x60 || c === 0x7e) && s.charCodeAt(q + 1) === c && s.charCodeAt(q + 2) === c;
-}
-
-/** Markdown headings ("## Title"), table rows ("| a | b |") and rules ("---", "==="). */
-function isBlockLineAt(s: string, q: number): boolean {
-  const c = s.charCodeAt(q);
-  if (c === 0x23) {
-    let p = q;
-    while (s.charCodeAt(p) === 0x23 && p - q < 6) p++;
-    const after = s.charCodeAt(p);
-    return p >= s.length || isWs(after);
-  }
-  if (c === 0x7c) return true;
-  if (c === 0x3d || c === 0x2d || c === 0x2a || c === 0x5f) {
-    let p = q;
-    let count = 0;
-    for (; p < s.length; p++) {
-      const d = s.charCodeAt(p);
-      if (d === c) count++;
-      else if (!isHSpace(d)) break;
-    }
-    return count >= 3 && (p >= s.length || isLineBreak(s.charCodeAt(p)));
-  }
-  return false;
-}
