@@ -122,6 +122,7 @@ Examples:
   llmops inspect calls --task sentiment --model openai/gpt-4o-mini --limit 5
   llmops inspect calls --json --totals | tail -1    the totals record
   llmops inspect calls 3f2a9c1e                     one call whole (--json: one record, with the raw provider answer)
+
 An id that matches no call, or a prefix that matches several, is an error (exit 2).`,
     )
     .action(async (id: string | undefined, f: CallsFlags, cmd: Command) => (await calls()).inspectCalls(await context(cmd), id, f));
