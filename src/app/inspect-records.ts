@@ -3,7 +3,7 @@ import type { Context } from './context.js';
 import { inspecting } from './inspect-scope.js';
 import { printRows } from './print.js';
 
-// `inspect chunks | documents | sentences | results | calls | runs`: rows of the database.
+// `inspect chunks | documents | sentences | results | runs`: rows of the database (calls: inspect-calls.ts).
 
 export async function inspectChunks(ctx: Context, f: { collection?: string }): Promise<void> {
   await inspecting(ctx, async (_scope, db) => {
@@ -39,16 +39,6 @@ export async function inspectResults(ctx: Context, f: { limit: number; task?: st
     const { listResults } = await import('../store/results-repo.js');
     const rows = await listResults(db.db, f);
     printRows(ctx, rows as unknown as Record<string, unknown>[], ['sentence_id', 'task', 'status', 'label', 'confidence', 'provider', 'model', 'created_at']);
-  });
-}
-
-export async function inspectCalls(ctx: Context, f: { limit: number; task?: string }): Promise<void> {
-  await inspecting(ctx, async (scope, db) => {
-    const { listCallRows, callTotals } = await import('../inspect/list-records.js');
-    printRows(ctx, await listCallRows(db, f), ['created_at', 'provider', 'model', 'task', 'status', 'input_tokens', 'output_tokens', 'latency_ms', 'cost_usd']);
-    const totals = await callTotals(db, f);
-    if (ctx.json) process.stdout.write(`${JSON.stringify({ totals })}\n`);
-    else scope.summary('totals', totals);
   });
 }
 

@@ -11,6 +11,7 @@ import { register as registerFeaturize } from './commands/featurize.js';
 import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
+import { register as registerCache } from './commands/cache.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
 
@@ -45,6 +46,7 @@ Output: data on stdout (NDJSON when piped or with --json, a summary on a termina
   registerMonitor(program);
   registerDedup(program);
   registerInspect(program);
+  registerCache(program);
   return program;
 }
 

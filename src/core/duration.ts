@@ -9,3 +9,16 @@ export function parseDuration(value: string, flag: string): number {
   }
   return parsed;
 }
+
+/**
+ * `--since 24h`, `--older-than 30d`: a duration back from now, or a date or ISO 8601 time
+ * (`2025-01-31`, UTC when no zone is given). Returns the ISO instant, as timestamps are stored.
+ */
+export function parseInstant(value: string, flag: string): string {
+  if (/^\d{4}-\d{2}-\d{2}/.test(value)) {
+    const t = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(value) || !value.includes('T') ? value : `${value}Z`);
+    if (Number.isNaN(t)) throw new UsageError(`${flag}: "${value}" is not a date (try 2025-01-31 or 2025-01-31T08:00Z)`);
+    return new Date(t).toISOString();
+  }
+  return new Date(Date.now() - parseDuration(value, flag)).toISOString();
+}

@@ -147,7 +147,8 @@ for (const engine of ENGINES) {
       expect(s).toHaveLength(3);
       expect(s[0]).toHaveProperty('start');
       expect((await runCli(['--db', url, 'inspect', 'results'])).code).toBe(0);
-      const calls = ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2'])).stdout);
+      expect(ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2'])).stdout)).toHaveLength(2);
+      const calls = ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2', '--totals'])).stdout);
       expect(calls).toHaveLength(3);
       expect(calls[2].totals).toEqual({ calls: 4, failed: 0, input_tokens: 406, output_tokens: 40, cost_usd: 0.01, latency_ms_mean: 215, latency_ms_p50: 210, latency_ms_p95: 230 });
       const runs = ndjson((await runCli(['--db', url, 'inspect', 'runs', '--command', 'featurize'])).stdout);

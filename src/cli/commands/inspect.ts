@@ -1,5 +1,6 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
+import type { CallsFlags } from '../../app/inspect-calls.js';
 import type { SearchFlags } from '../../app/inspect-collections.js';
 import { toNonNegativeInt, toPositiveInt } from '../options.js';
 
@@ -8,6 +9,7 @@ const context = (cmd: Command) => createContext(cmd.optsWithGlobals());
 const collections = () => import('../../app/inspect-collections.js');
 const records = () => import('../../app/inspect-records.js');
 const files = () => import('../../app/inspect-files.js');
+const calls = () => import('../../app/inspect-calls.js');
 
 export function register(program: Command): void {
   const inspect = program
@@ -20,6 +22,7 @@ Examples:
   llmops inspect collections
   llmops inspect search embedded_articles --query "battery life" --mode hybrid --k 5
   llmops inspect chunks                        token counts per collection, PASS/FAIL vs the limit
+  llmops inspect calls --since 24h             the latest LLM calls; llmops inspect calls <id> shows one whole
   llmops inspect export backup.jsonl && llmops --db other.db ingest backup.jsonl
   llmops inspect report --out report.html`,
     );
@@ -103,11 +106,26 @@ function registerRecords(inspect: Command): void {
 
   inspect
     .command('calls')
-    .description('LLM calls, newest first, then totals over all calls: tokens, latency, cost')
+    .argument('[id]', 'show this call whole: its id (or a unique prefix, as listed) or a trace id (every call of the trace)')
+    .description('LLM calls, newest first (totals of all matching calls on stderr); with an id, one call whole: prompt, response, usage, hooks\' notes, results')
     .option('--limit <n>', 'how many calls to list (default 20)', toPositiveInt, 20)
     .option('--task <name>', 'only calls of this task')
-    .addHelpText('after', '\nExample:\n  llmops inspect calls --limit 5')
-    .action(async (f: { limit: number; task?: string }, cmd: Command) => (await records()).inspectCalls(await context(cmd), f));
+    .option('--model <name>', 'only calls of this model (model or provider/model)')
+    .option('--since <when>', 'only calls since then: a duration back from now (24h, 7d) or a date (2025-01-31)')
+    .addOption(new Option('--status <status>', 'only calls that succeeded (ok) or failed').choices(['ok', 'failed']))
+    .option('--totals', 'the totals as data: a last {"totals":…} record with --json, on stdout on a terminal')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  llmops inspect calls --since 24h --status failed
+  llmops inspect calls --task sentiment --model openai/gpt-4o-mini --limit 5
+  llmops inspect calls --json --totals | tail -1    the totals record
+  llmops inspect calls 3f2a9c1e                     one call whole (--json: one record, with the raw provider answer)
+
+An id that matches no call, or a prefix that matches several, is an error (exit 2).`,
+    )
+    .action(async (id: string | undefined, f: CallsFlags, cmd: Command) => (await calls()).inspectCalls(await context(cmd), id, f));
 
   inspect
     .command('runs')
