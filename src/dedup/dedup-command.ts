@@ -39,7 +39,6 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
   const out = createNdjsonWriter(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
   const report = flags.report ? createNdjsonWriter(flags.report, { label: 'dedup --report' }) : undefined;
   try {
-    const { monitorDb } = await import('../ledger/ledger-tables.js');
     const r = await dedupStream({
       input: flags.in,
       out,
@@ -47,7 +46,7 @@ export async function dedupCommand(ctx: Context, flags: DedupFlags): Promise<voi
       idField: flags.idField,
       near,
       threshold: flags.threshold,
-      ledger: db && flags.ledger ? { db: monitorDb(db.db), namespace: ledgerNamespace(flags.ledger) } : undefined,
+      ledger: db && flags.ledger ? { db: db.db, namespace: ledgerNamespace(flags.ledger) } : undefined,
       onCluster: report ? (c) => report.write(c) : undefined,
       signal: ctx.signal,
     });
@@ -69,13 +68,11 @@ export async function ledgerCommand(ctx: Context, action: 'list' | 'count' | 'pr
   const olderMs = action === 'prune' ? parseDuration(flags.olderThan!, '--older-than') : 0;
   // Every ledger action reads an existing ledger: no database is an error, never a new file.
   const db = await ctx.openDb({ mustExist: true });
-  const { monitorDb } = await import('../ledger/ledger-tables.js');
-  const repo = await import('../ledger/ledger-repo.js');
-  const mdb = monitorDb(db.db);
+  const repo = await import('../store/ledger-repo.js');
   try {
     switch (action) {
       case 'list': {
-        const rows = (await repo.listLedgers(mdb)).filter((r) => !ns || r.namespace === ns);
+        const rows = (await repo.listLedgers(db.db)).filter((r) => !ns || r.namespace === ns);
         if (ctx.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
         else if (rows.length === 0) process.stdout.write('no ledgers yet\n');
         else {
@@ -86,18 +83,18 @@ export async function ledgerCommand(ctx: Context, action: 'list' | 'count' | 'pr
         return;
       }
       case 'count': {
-        const n = await repo.countKeys(mdb, ns);
+        const n = await repo.countKeys(db.db, ns);
         if (ctx.json) process.stdout.write(`${JSON.stringify({ ledger: ns ?? 'all', keys: n })}\n`);
         else process.stdout.write(`${n}\n`);
         return;
       }
       case 'prune': {
-        const n = await repo.pruneKeys(mdb, new Date(Date.now() - olderMs), ns);
+        const n = await repo.pruneKeys(db.db, new Date(Date.now() - olderMs), ns);
         printSummary(ctx, 'dedup ledger prune', { ledger: ns ?? 'all', pruned: n, older_than: flags.olderThan });
         return;
       }
       case 'export': {
-        for await (const r of repo.exportKeys(mdb, ns)) process.stdout.write(`${JSON.stringify(r)}\n`);
+        for await (const r of repo.exportKeys(db.db, ns)) process.stdout.write(`${JSON.stringify(r)}\n`);
         return;
       }
     }

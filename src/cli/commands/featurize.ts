@@ -61,7 +61,6 @@ Resumable: kill it at any point and run it again; finished documents are skipped
       const { openVectorStore } = await import('../../featurize/open-vector-store.js');
       const { createNdjsonWriter } = await import('../../core/ndjson-writer.js');
       const { runFeaturize, pendingCount } = await import('../../featurize/run-featurize.js');
-      const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
 
       const target = parseDatabaseUrl(ctx.dbUrl);
       const embedder = await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger });
@@ -74,7 +73,7 @@ Resumable: kill it at any point and run it again; finished documents are skipped
       const out = flags.out === undefined ? null : createNdjsonWriter(flags.out);
       try {
         const store = await ctx.openWarehouse(db);
-        const fdb = withFeaturizeTables(db.db);
+        const fdb = db.db;
         const pending = await pendingCount(fdb, store, embedder.id, flags.category);
         const progress = await createProgress(ctx, 'featurize', flags.limit === undefined ? pending : Math.min(pending, flags.limit), 'documents');
         let done = 0;

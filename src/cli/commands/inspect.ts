@@ -106,10 +106,9 @@ Examples:
         const { UsageError } = await import('../../core/errors.js');
         const info = vectors ? await vectors.getCollection(name) : null;
         if (!info) throw new UsageError(`inspect stats: no collection named ${name} (${await whyNoCollection(vectors)})`);
-        const { chunkTokenStats } = await import('../../featurize/featurize-repo.js');
-        const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
+        const { chunkTokenStats } = await import('../../store/featurize-repo.js');
         const { maxTokensOf } = await import('../../inspect/embedder-limits.js');
-        const fdb = withFeaturizeTables(db.db);
+        const fdb = db.db;
         const [t] = await chunkTokenStats(fdb, name);
         const docs = await fdb.selectFrom('featurized_documents').select((eb) => eb.fn.countAll<number>().as('n')).where('collection', '=', name).executeTakeFirstOrThrow();
         printSummary(ctx, `inspect stats ${name}`, {
@@ -175,8 +174,7 @@ Examples:
           const { embedderFromId } = await import('../../embed/create-embedder.js');
           embedder = await embedderFromId(info.embedder, { modelsDir: f.modelsDir });
         }
-        const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
-        const hits = await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
+        const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
         await embedder?.close?.();
         printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
       }),
@@ -189,10 +187,9 @@ Examples:
     .addHelpText('after', '\nExample:\n  llmops inspect chunks --collection embedded_articles')
     .action(async (f: { collection?: string }, cmd: Command) =>
       withStores(cmd, {}, async (ctx, { db }) => {
-        const { chunkTokenStats } = await import('../../featurize/featurize-repo.js');
-        const { withFeaturizeTables } = await import('../../featurize/featurize-tables.js');
+        const { chunkTokenStats } = await import('../../store/featurize-repo.js');
         const { maxTokensOf } = await import('../../inspect/embedder-limits.js');
-        const stats = await chunkTokenStats(withFeaturizeTables(db.db), f.collection);
+        const stats = await chunkTokenStats(db.db, f.collection);
         const rows = stats.map((s) => {
           const limit = maxTokensOf(s.embedder);
           return { collection: s.collection, embedder: s.embedder, chunks: s.chunks, min: s.min, max: s.max, mean: Number(s.mean.toFixed(1)), p95: s.p95, limit, verdict: limit === null ? 'UNKNOWN' : s.max <= limit ? 'PASS' : 'FAIL' };
