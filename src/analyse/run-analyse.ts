@@ -1,7 +1,7 @@
 import pLimit from 'p-limit';
 import type { Db } from '../store/database.js';
 import { countPendingSentences, saveResults, sentencesWithoutResult, withoutResultAmong, type PendingSentence, type ResultRow } from '../store/results-repo.js';
-import { openWorkQueue, type WorkQueue } from '../queue/work-queue.js';
+import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
@@ -36,35 +36,31 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
   const summary = emptySummary();
   const started = performance.now();
   const { task } = opts;
-  const queue = openWorkQueue(db.db, queueName(task.name, task.version));
-  await queue.releaseStale();
   let fatal: unknown;
-  const writer = resultWriter(db, client, queue, (err) => void (fatal ??= err));
   const signals = createCallSignals(opts.signal);
-
-  const processOne = async (s: PendingSentence) => {
-    if (opts.signal?.aborted || fatal) return;
-    let outcome: ItemOutcome;
-    try {
-      outcome = await signals.with((signal) => analyseItem(client, task, s.text, opts.redact, signal));
-    } catch (err) {
-      fatal ??= err;
-      return;
-    }
-    if (opts.signal?.aborted && outcome.status === 'failed') return; // cut short, not failed
-    addOutcome(summary, outcome);
-    writer.push(resultRow(s, task, outcome));
-    await opts.onResult?.(s, outcome);
-  };
   try {
-    const claimNext = sentenceClaimer(db, queue, task, opts);
-    await workThrough(claimNext, processOne, { concurrency: opts.concurrency, stop: () => Boolean(opts.signal?.aborted || fatal), onError: (err) => void (fatal ??= err) });
-    await writer.flush();
+    await withWorkQueue(db.db, queueName(task.name, task.version), async (queue) => {
+      const writer = resultWriter(db, client, queue, (err) => void (fatal ??= err));
+      const processOne = async (s: PendingSentence) => {
+        if (opts.signal?.aborted || fatal) return;
+        let outcome: ItemOutcome;
+        try {
+          outcome = await signals.with((signal) => analyseItem(client, task, s.text, opts.redact, signal));
+        } catch (err) {
+          fatal ??= err;
+          return;
+        }
+        if (opts.signal?.aborted && outcome.status === 'failed') return; // cut short, not failed
+        addOutcome(summary, outcome);
+        writer.push(resultRow(s, task, outcome));
+        await opts.onResult?.(s, outcome);
+      };
+      const claimNext = sentenceClaimer(db, queue, task, opts);
+      await workThrough(claimNext, processOne, { concurrency: opts.concurrency, stop: () => Boolean(opts.signal?.aborted || fatal), onError: (err) => void (fatal ??= err) });
+      await writer.flush();
+    });
   } finally {
     signals.dispose();
-    // Whatever was claimed but not finished (interrupted, fatal error) goes back to the pool.
-    queue.stop();
-    await queue.release().catch(() => {});
   }
   if (fatal) throw fatal;
   summary.interrupted = Boolean(opts.signal?.aborted);

@@ -7,7 +7,7 @@ import { capToTokenLimit, chunkText } from './chunk-text.js';
 import { cleanText } from './clean-text.js';
 import { planFor, type FeaturizeConfig } from './featurize-config.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
-import { openWorkQueue, type WorkQueue } from '../queue/work-queue.js';
+import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
 import { collectionNames } from './open-vector-store.js';
 
@@ -86,9 +86,7 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
   const { embedder } = opts;
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, interrupted: false };
   const ensure = collectionMaker(db, vectors, opts, summary);
-  const queue = openWorkQueue(db, `featurize:${embedder.id}`);
-  await queue.releaseStale();
-  try {
+  await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
     let afterId: string | undefined;
     for (;;) {
       if (opts.signal?.aborted) {
@@ -108,10 +106,7 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
       addBatch(summary, prepared);
       await opts.onBatch?.({ documents: prepared.length, chunks });
     }
-  } finally {
-    queue.stop();
-    await queue.release().catch(() => {});
-  }
+  });
   return summary;
 }
 

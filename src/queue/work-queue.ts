@@ -78,6 +78,21 @@ export function openWorkQueue(db: Kysely<Database>, name: string, opts: { leaseM
   };
 }
 
+/**
+ * Runs `work` with a queue of its own: leases of crashed workers are cleared first, and
+ * whatever this worker still holds at the end (interrupted, failed) goes back to the pool.
+ */
+export async function withWorkQueue<T>(db: Kysely<Database>, name: string, work: (queue: WorkQueue) => Promise<T>): Promise<T> {
+  const queue = openWorkQueue(db, name);
+  await queue.releaseStale();
+  try {
+    return await work(queue);
+  } finally {
+    queue.stop();
+    await queue.release().catch(() => {});
+  }
+}
+
 async function releaseStaleLeases(q: Queue): Promise<number> {
   const expired = await q.db.deleteFrom('work_claims').where('queue', '=', q.name).where('expires_at', '<', new Date().toISOString()).executeTakeFirst();
   const host = hostname();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../store/database.js';
-import { openWorkQueue, type WorkQueue } from '../queue/work-queue.js';
+import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import { countUnsplitDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
 import { splitDocument } from './split-document.js';
@@ -23,9 +23,7 @@ export type SplitSummary = { documents: number; sentences: number; characters: n
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, interrupted: false };
-  const queue = openWorkQueue(db.db, 'split');
-  await queue.releaseStale();
-  try {
+  await withWorkQueue(db.db, 'split', async (queue) => {
     let afterId: string | undefined;
     for (;;) {
       if (opts.signal?.aborted) {
@@ -45,10 +43,7 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
       summary.characters += batch.characters;
       await opts.onBatch?.({ documents: batch.documents, sentences: batch.sentences });
     }
-  } finally {
-    queue.stop();
-    await queue.release().catch(() => {});
-  }
+  });
   return summary;
 }
 
