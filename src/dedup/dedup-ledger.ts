@@ -42,12 +42,12 @@ export async function openDedupLedger(db: Kysely<Database>, namespace: string): 
     },
     async commit(keys) {
       if (keys.length === 0) return;
-      await claims.markDone(keys.map(asLedgerKey));
+      await claims.markDone(keys.map(asLedgerKey), { allHeld: keys.length === held.size });
       for (const k of keys) held.delete(k);
     },
     async commitAll() {
       if (held.size === 0) return;
-      await claims.markDone([...held].map(asLedgerKey));
+      await claims.markDone([...held].map(asLedgerKey), { allHeld: true });
       held.clear();
     },
     async releaseAll() {

@@ -51,8 +51,8 @@ async function scoreBatch(c: Batches, batch: EvalItem[], limit: LimitFunction): 
   if (c.claims && out.badKeys.length > 0) await c.claims.release(out.badKeys);
   if (!(await publishBatch(c, out))) return;
   lap('publish_s');
-  // Every key of this batch was either given back or published: done, leases dropped, at once.
-  await c.claims?.markDone(out.okKeys);
+  // Every key won was either given back or published: the leases left are the published ones.
+  await c.claims?.markDone(out.okKeys, { allHeld: won.length === out.okKeys.length + out.badKeys.length });
   lap('mark_s');
   tally(c, out);
 }

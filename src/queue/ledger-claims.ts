@@ -19,8 +19,11 @@ export type LedgerClaims = {
   known(keys: LedgerKey[]): Promise<Set<string>>;
   /** The keys of `keys` this worker now holds: neither done nor held by another. */
   claim(keys: LedgerKey[]): Promise<LedgerKey[]>;
-  /** These held keys' output went out: done, and their leases dropped, in one transaction. */
-  markDone(keys: LedgerKey[]): Promise<void>;
+  /**
+   * These held keys' output went out: done, and their leases dropped, in one transaction.
+   * `allHeld`: they are every key this run holds (one statement drops the leases).
+   */
+  markDone(keys: LedgerKey[], opts?: { allHeld?: boolean }): Promise<void>;
   /** Gives held keys back (all of them when none are named). */
   release(keys?: LedgerKey[]): Promise<void>;
   /** Stops renewing the leases. */
@@ -46,11 +49,12 @@ export function ledgerClaims(db: Kysely<Database>, namespace: string, opts: { le
       });
       return won.map((id) => byId.get(id)!);
     },
-    async markDone(keys) {
+    async markDone(keys, opts = {}) {
       if (keys.length === 0) return;
       await db.transaction().execute(async (trx) => {
         await insertDoneKeys(trx, namespace, queue.worker, keys);
-        await queue.complete(trx, keys.map(keyString));
+        if (opts.allHeld) await queue.completeAll(trx);
+        else await queue.complete(trx, keys.map(keyString));
       });
     },
     release: (keys) => queue.release(keys?.map(keyString)),

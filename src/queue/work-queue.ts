@@ -36,6 +36,11 @@ export type WorkQueue = {
   claim(ids: string[], stillPending?: PendingCheck): Promise<string[]>;
   /** Inside the caller's transaction that writes the results of `ids`: deletes their leases. */
   complete(trx: Kysely<Database>, ids: string[]): Promise<void>;
+  /**
+   * `complete` for every lease this worker holds, in one statement: for a caller that claims
+   * and completes in turn (never at once) and completes all it holds.
+   */
+  completeAll(trx: Kysely<Database>): Promise<void>;
   /** Gives leases back unfinished (all of this worker's when no ids are given). */
   release(ids?: string[]): Promise<void>;
   /** Stops the heartbeat (what is still held: `release()` it, or leave it to expire). */
@@ -70,7 +75,8 @@ export function openWorkQueue(db: Kysely<Database>, name: string, opts: { leaseM
       return claimLeases(q, ids, stillPending);
     },
     complete: (trx, ids) => deleteLeases(trx, q, ids),
-    release: (ids) => (ids ? deleteLeases(q.db, q, ids) : deleteAllLeases(q)),
+    completeAll: (trx) => deleteAllLeases(trx, q),
+    release: (ids) => (ids ? deleteLeases(q.db, q, ids) : deleteAllLeases(q.db, q)),
     stop() {
       clearInterval(heartbeat);
       heartbeat = undefined;
@@ -160,6 +166,6 @@ async function deleteLeases(db: Kysely<Database>, q: Queue, ids: string[]): Prom
   }
 }
 
-async function deleteAllLeases(q: Queue): Promise<void> {
-  await q.db.deleteFrom('work_claims').where('queue', '=', q.name).where('worker', '=', q.worker).execute();
+async function deleteAllLeases(db: Kysely<Database>, q: Queue): Promise<void> {
+  await db.deleteFrom('work_claims').where('queue', '=', q.name).where('worker', '=', q.worker).execute();
 }
