@@ -12,10 +12,11 @@ import type { Database } from '../store/types.js';
  * A worker claims items by inserting leases into work_claims: the primary key (queue, item)
  * makes the insert fail for everyone but one worker (insert … on conflict do nothing
  * returning), so two workers never hold one item. It works outside any transaction, then
- * writes its results and deletes its leases in ONE transaction (`complete`): a result is never
- * written without its lease going, nor a lease dropped without its result. A lease outlives a
- * crash only until it expires (a heartbeat keeps a live worker's leases fresh), or at once when
- * its process is gone from this host: `kill -9` and a rerun carries straight on.
+ * writes its results and deletes their leases in ONE transaction (`complete`): an item is done
+ * exactly when its lease is gone and its result is there; a lease given back unfinished
+ * (`release`) leaves the item to the next worker. A lease outlives a crash only until it
+ * expires (a heartbeat keeps a live worker's leases fresh), or at once when its process is
+ * gone from this host: `kill -9` and a rerun carries straight on.
  *
  * An item a worker wins may have been finished by another worker in the moment between the
  * caller's candidate query and the claim (its lease was already gone): `stillPending` checks
@@ -23,7 +24,6 @@ import type { Database } from '../store/types.js';
  * is dropped there.
  */
 export type WorkQueue = {
-  readonly name: string;
   /** This worker's id (fresh per queue), stored with each lease. */
   readonly worker: string;
   /** Drops expired leases, and leases of processes of this host that no longer exist. */
@@ -65,7 +65,6 @@ export function openWorkQueue(db: Kysely<Database>, name: string, opts: { leaseM
     heartbeat.unref();
   };
   return {
-    name,
     worker: q.worker,
     releaseStale: () => releaseStaleLeases(q),
     notLeased: (ref) => sql<SqlBool>`not exists (select 1 from work_claims wq where wq.queue = ${name} and wq.item_id = ${sql.ref(ref)})`,
