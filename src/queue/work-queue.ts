@@ -142,8 +142,11 @@ async function insertLeases(trx: Kysely<Database>, q: Queue, ids: string[]): Pro
     { name: 'expires_at', value: new Date(Date.now() + q.leaseMs).toISOString(), pg: 'timestamptz' },
   ];
   const won = new Set<string>();
-  for (let i = 0; i < ids.length; i += BATCH) {
-    const rows = ids.slice(i, i + BATCH).map((id) => [id]);
+  // In one order for every worker: two PostgreSQL transactions inserting the same leases then
+  // wait for each other in turn instead of deadlocking.
+  const sorted = [...ids].sort();
+  for (let i = 0; i < sorted.length; i += BATCH) {
+    const rows = sorted.slice(i, i + BATCH).map((id) => [id]);
     const res = await trx.executeQuery<{ item_id: string }>(sharedInsert(trx, 'work_claims', shared, [{ name: 'item_id' }], rows, 'on conflict (queue, item_id) do nothing returning item_id'));
     for (const r of res.rows) won.add(r.item_id);
   }
