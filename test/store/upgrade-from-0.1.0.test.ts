@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { REPO, ndjson, runCli } from '../helpers/cli.js';
 import { SERVICES_REQUIRED, createPgDatabase, engineMissing, tempDir } from '../helpers/databases.js';
@@ -69,13 +70,34 @@ async function carriedForward(db: string, engine: 'sqlite' | 'postgres', dir: st
   expect((await llmops(db, ['dedup', 'ledger', 'count']))[0]).toEqual({ ledger: 'all', keys: 303 });
 }
 
+async function gunzipFixture(dir: string): Promise<string> {
+  const db = join(dir, 'release-0.1.0.db');
+  await pipeline(createReadStream(join(FIXTURES, 'release-0.1.0.db.gz')), createGunzip(), createWriteStream(db));
+  return db;
+}
+
 describe('a SQLite database made by release 0.1.0', () => {
   it('upgrades in place: runs, documents, sentences, results and ledger keys carried forward', async () => {
     const dir = tempDir();
     try {
-      const db = join(dir.path, 'release-0.1.0.db');
-      await pipeline(createReadStream(join(FIXTURES, 'release-0.1.0.db.gz')), createGunzip(), createWriteStream(db));
-      await carriedForward(db, 'sqlite', dir.path);
+      await carriedForward(await gunzipFixture(dir.path), 'sqlite', dir.path);
+    } finally {
+      dir.remove();
+    }
+  }, 600_000);
+
+  it('a failed monitor run keeps its reason; a claim left by a killed run is dropped, its key not done', async () => {
+    const dir = tempDir();
+    try {
+      const db = await gunzipFixture(dir.path);
+      // What a 0.1.0 database may also hold: a run whose source failed, and a killed run's claim.
+      const old = new Database(db);
+      old.prepare(`insert into monitor_runs values ('run-failed', 'support-bot', 'langfuse', 'lf.yaml', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:01.000Z', 'failed', '{"error":"Langfuse 401"}')`).run();
+      old.prepare(`insert into monitor_ledger values ('monitor:jsonl:support-bot', 't-new', 'refusal', '1', 'claimed', 'w', 1, 'vm', '2026-12-02T00:00:00.000Z', '2026-12-02T00:00:00.000Z', '2026-12-02T00:00:00.000Z')`).run();
+      old.close();
+      const failed = (await llmops(db, ['inspect', 'runs', '--command', 'monitor'])).find((r) => r.id === 'run-failed');
+      expect(failed).toMatchObject({ status: 'failed', error: 'Langfuse 401', counts: {}, details: { monitor: 'support-bot', source: 'langfuse', config_file: 'lf.yaml' } });
+      expect(await llmops(db, ['dedup', 'ledger', 'list', '--ledger', 'monitor:jsonl:support-bot'])).toEqual([expect.objectContaining({ keys: 300, claimed: 0 })]);
     } finally {
       dir.remove();
     }
