@@ -4,7 +4,7 @@
 // and the core can be read on its own. `src/index.ts` (the library entry) sits beside cli.
 const STAGES = '(ingest|crawl|split|analyse|featurize|monitor|dedup|inspect)';
 const SERVICES = '(llm|embed|vector|queue|text)';
-const STORE = '(store|ledger)';
+const STORE = '(store)';
 const CORE = '(core|config)';
 
 const layer = (name, folders, may) => ({

@@ -312,6 +312,8 @@ function analyseWithFakeProvider(o) {
 function dedupWithLedger(o) {
   const records = () => size.traces * 4; // tiny 160, small 1200 (3 claim batches of 500), medium 12000
   const namespace = 'dedup:crash';
+  // Done keys are ledger rows; keys being worked on are leases in the work queue.
+  const queue = `ledger:${namespace}`;
   const outFile = (ctx) => join(ctx.dir, 'out.jsonl');
   return {
     name: o.name,
@@ -332,7 +334,7 @@ function dedupWithLedger(o) {
     total: () => records(),
     command: (ctx) => ['dedup', '--in', ctx.input, '--key', 'id', '--ledger', 'crash', ...(o.toFile ? ['--out', outFile(ctx)] : [])],
     // Claimed and done keys: claims come batch by batch, so kills spread over the run.
-    progress: (probe) => count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}'`),
+    progress: async (probe) => (await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}'`)) + (await count(probe, `select count(*) from work_claims where queue = '${queue}'`)),
     afterRun: async (ctx, { killed, stdout }) => {
       const run = ctx.runs++;
       const v = ctx.violations;
@@ -364,7 +366,7 @@ function dedupWithLedger(o) {
       }
       const probe = await openProbe(ctx.engine, ctx.url);
       try {
-        const done = (await probe?.all(`select item_id from monitor_ledger where namespace = '${namespace}' and status = 'done'`)) ?? [];
+        const done = (await probe?.all(`select item_id from monitor_ledger where namespace = '${namespace}'`)) ?? [];
         const ahead = done.filter((r) => !ctx.deliveries.has(ctx.idOfKey.get(r.item_id))).length;
         if (ahead) v.push(`after run ${run}${killed ? ' (killed)' : ''}: ${ahead} key(s) done in the ledger whose record was not delivered`);
       } finally {
@@ -384,8 +386,8 @@ function dedupWithLedger(o) {
       }
       if (missing) v.push(`${missing} of ${n} input record(s) never delivered`);
       if (afterCompleted) v.push(`${afterCompleted} record(s) delivered again after a run that completed had delivered them`);
-      const done = await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}' and status = 'done'`);
-      const claimed = await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}' and status <> 'done'`);
+      const done = await count(probe, `select count(*) from monitor_ledger where namespace = '${namespace}'`);
+      const claimed = await count(probe, `select count(*) from work_claims where queue = '${queue}'`);
       if (done !== n) v.push(`${done} keys done in the ledger for ${n} input records`);
       if (claimed) v.push(`${claimed} claim(s) left in the ledger`);
       const temps = readdirSync(ctx.dir).filter((f) => f.includes('.tmp-'));

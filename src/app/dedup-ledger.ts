@@ -1,6 +1,6 @@
 import { parseDuration } from '../core/duration.js';
 import { runCommand } from './command-scope.js';
-import type { LedgerSummary } from '../ledger/ledger-repo.js';
+import type { LedgerSummary } from '../store/ledger-repo.js';
 import type { Context } from './context.js';
 import { ledgerNamespace } from './dedup.js';
 
@@ -13,9 +13,8 @@ export async function dedupLedger(ctx: Context, action: LedgerAction, flags: { l
   await runCommand(ctx, async (scope) => {
     // Every ledger action reads an existing ledger: no database is an error, never a new file.
     const db = await scope.db({ mustExist: true });
-    const { monitorDb } = await import('../ledger/ledger-tables.js');
-    const repo = await import('../ledger/ledger-repo.js');
-    const mdb = monitorDb(db.db);
+    const repo = await import('../store/ledger-repo.js');
+    const mdb = db.db;
     switch (action) {
       case 'list':
         return printLedgers(ctx, (await repo.listLedgers(mdb)).filter((r) => !ns || r.namespace === ns));

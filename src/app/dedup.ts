@@ -35,7 +35,6 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
   // only the keys of records that got out, then returns.
   const out = scope.ndjson(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
   const report = flags.report ? scope.ndjson(flags.report, { label: 'dedup --report' }) : undefined;
-  const { monitorDb } = await import('../ledger/ledger-tables.js');
   const r = await dedupStream({
     input,
     out,
@@ -43,7 +42,7 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
     idField: flags.idField,
     near,
     threshold: flags.threshold,
-    ledger: db && flags.ledger ? { db: monitorDb(db.db), namespace: ledgerNamespace(flags.ledger) } : undefined,
+    ledger: db && flags.ledger ? { db: db.db, namespace: ledgerNamespace(flags.ledger) } : undefined,
     onCluster: report ? (c) => report.write(c) : undefined,
     signal: scope.ctx.signal,
   });

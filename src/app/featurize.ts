@@ -28,7 +28,6 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<vo
   const config = await loadFeaturizeConfig(flags.featurizeConfig);
   const { createEmbedder } = await import('../embed/create-embedder.js');
   const { runFeaturize, pendingCount } = await import('../featurize/run-featurize.js');
-  const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
   await databaseTarget(ctx); // a bad --db is refused before a model loads
   await runCommand(ctx, async (scope) => {
     const embedder = scope.use(await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger }), (e) => e.close?.());
@@ -37,7 +36,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<vo
     const vectors = await scope.vectors(flags.vectors as 'auto');
     const out = flags.out === undefined ? null : scope.ndjson(flags.out);
     const store = await scope.warehouse();
-    const fdb = withFeaturizeTables(db.db);
+    const fdb = db.db;
     const pending = await pendingCount(fdb, store, embedder.id, flags.category);
     const progress = { label: 'featurize', total: flags.limit === undefined ? pending : Math.min(pending, flags.limit), unit: 'documents' };
     let done = 0;

@@ -21,10 +21,9 @@ export async function inspectStats(ctx: Context, name: string): Promise<void> {
     const vectors = await scope.vectorsForReading();
     const info = vectors ? await vectors.getCollection(name) : null;
     if (!info) throw new UsageError(`inspect stats: no collection named ${name} (${await whyNoCollection(vectors)})`);
-    const { chunkTokenStats, countCollectionDocuments } = await import('../featurize/featurize-repo.js');
-    const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
+    const { chunkTokenStats, countCollectionDocuments } = await import('../store/featurize-repo.js');
     const { maxTokensOf } = await import('../inspect/embedder-limits.js');
-    const fdb = withFeaturizeTables(db.db);
+    const fdb = db.db;
     const [t] = await chunkTokenStats(fdb, name);
     const documents = await countCollectionDocuments(fdb, name);
     scope.summary(`inspect stats ${name}`, {
@@ -71,8 +70,7 @@ export async function inspectSearch(ctx: Context, name: string, f: SearchFlags):
       const { embedderFromId } = await import('../embed/create-embedder.js');
       embedder = scope.use(await embedderFromId(info.embedder, { modelsDir: f.modelsDir }), (e) => e.close?.());
     }
-    const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
-    const hits = await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
+    const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
     printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
   });
 }

@@ -7,10 +7,9 @@ import { printRows } from './print.js';
 
 export async function inspectChunks(ctx: Context, f: { collection?: string }): Promise<void> {
   await inspecting(ctx, async (_scope, db) => {
-    const { chunkTokenStats } = await import('../featurize/featurize-repo.js');
-    const { withFeaturizeTables } = await import('../featurize/featurize-tables.js');
+    const { chunkTokenStats } = await import('../store/featurize-repo.js');
     const { maxTokensOf } = await import('../inspect/embedder-limits.js');
-    const stats = await chunkTokenStats(withFeaturizeTables(db.db), f.collection);
+    const stats = await chunkTokenStats(db.db, f.collection);
     const rows = stats.map((s) => {
       const limit = maxTokensOf(s.embedder);
       return { collection: s.collection, embedder: s.embedder, chunks: s.chunks, min: s.min, max: s.max, mean: Number(s.mean.toFixed(1)), p95: s.p95, limit, verdict: limit === null ? 'UNKNOWN' : s.max <= limit ? 'PASS' : 'FAIL' };

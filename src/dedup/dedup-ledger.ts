@@ -1,13 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import type { MonitorDb } from '../ledger/ledger-tables.js';
-import { claimKeys, markAllClaimedDone, markDone, releaseStaleClaims, releaseWorker, renewClaims, type LedgerKey } from '../ledger/ledger-repo.js';
+import type { Kysely } from 'kysely';
+import { ledgerClaims } from '../queue/ledger-claims.js';
+import { deleteKeysOf, type LedgerKey } from '../store/ledger-repo.js';
+import type { Database } from '../store/types.js';
 
 /**
  * The `dedup --ledger` side of a run, in two steps so the ledger is never ahead of the output:
- * a new key is first *claimed* (a row with status 'claimed', this run's worker id, pid and
- * host: a concurrent run with the same ledger cannot pass it too), and becomes 'done' only
+ * a new key is first *claimed* (a lease in the work queue, with this run's worker id, pid and
+ * host: a concurrent run with the same ledger cannot pass it too), and becomes done only
  * once its record has reached the output: flushed to stdout or a pipe, or renamed into place
- * with the output file. Claims of a failed run are deleted; those of a killed run are deleted
+ * with the output file. Claims of a failed run are given back; those of a killed run are cleared
  * by the next run (its process is gone from this host, or the lease ran out elsewhere).
  * A run that ends on bad input (exit 2) takes back every key it recorded too (`forgetRun`):
  * the user reruns on the fixed file, often into the same `> out.jsonl`, which the shell
@@ -26,49 +27,40 @@ export type DedupLedger = {
   forgetRun(): Promise<void>;
 };
 
-const LEASE_MS = 10 * 60_000;
-const RENEW_MS = 3 * 60_000;
-
 const asLedgerKey = (k: string): LedgerKey => ({ itemId: k, metric: '', version: '' });
 
-export async function openDedupLedger(db: MonitorDb, namespace: string): Promise<DedupLedger & { close(): void }> {
-  await releaseStaleClaims(db, namespace);
-  const worker = `dedup:${randomUUID()}`;
-  let held = 0;
-  // A long run into a file holds its claims until the rename: keep the lease alive meanwhile.
-  const timer = setInterval(() => {
-    if (held > 0) renewClaims(db, namespace, worker, LEASE_MS).catch(() => {});
-  }, RENEW_MS);
-  timer.unref();
+export async function openDedupLedger(db: Kysely<Database>, namespace: string): Promise<DedupLedger & { close(): void }> {
+  // A long run into a file holds its claims until the rename: the queue's heartbeat keeps them.
+  const claims = ledgerClaims(db, namespace);
+  await claims.releaseStale();
+  const held = new Set<string>();
   return {
     async claim(keys) {
-      const won = await claimKeys(db, namespace, worker, [...new Set(keys)].map(asLedgerKey), LEASE_MS);
-      held += won.length;
+      const won = await claims.claim([...new Set(keys)].map(asLedgerKey));
+      for (const k of won) held.add(k.itemId);
       return new Set(won.map((k) => k.itemId));
     },
     async commit(keys) {
       if (keys.length === 0) return;
-      if (keys.length === held) await markAllClaimedDone(db, namespace, worker);
-      else await markDone(db, namespace, worker, keys.map(asLedgerKey));
-      held -= keys.length;
+      await claims.markDone(keys.map(asLedgerKey), { allHeld: keys.length === held.size });
+      for (const k of keys) held.delete(k);
     },
     async commitAll() {
-      if (held === 0) return;
-      await markAllClaimedDone(db, namespace, worker);
-      held = 0;
+      if (held.size === 0) return;
+      await claims.markDone([...held].map(asLedgerKey), { allHeld: true });
+      held.clear();
     },
     async releaseAll() {
-      if (held === 0) return;
-      await releaseWorker(db, namespace, worker);
-      held = 0;
+      if (held.size === 0) return;
+      await claims.release();
+      held.clear();
     },
     async forgetRun() {
-      // Committed rows keep the worker id of the run that claimed them: one delete finds them all.
-      await db.deleteFrom('monitor_ledger').where('namespace', '=', namespace).where('worker', '=', worker).execute();
-      held = 0;
+      // Recorded keys carry the worker id of the run that recorded them: one delete finds them all.
+      await deleteKeysOf(db, namespace, claims.worker);
+      await claims.release();
+      held.clear();
     },
-    close() {
-      clearInterval(timer);
-    },
+    close: () => claims.stop(),
   };
 }

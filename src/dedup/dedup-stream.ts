@@ -3,7 +3,8 @@ import { sha256Hex } from '../core/ids.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { asText, getPath } from '../core/dot-path.js';
-import type { MonitorDb } from '../ledger/ledger-tables.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/types.js';
 import { openDedupLedger, type DedupLedger } from './dedup-ledger.js';
 import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
 
@@ -16,7 +17,7 @@ export type DedupStreamOptions = {
   near: boolean;
   threshold: number;
   /** `dedup:<name>` in the ledger: keys seen by earlier runs count as seen. */
-  ledger?: { db: MonitorDb; namespace: string };
+  ledger?: { db: Kysely<Database>; namespace: string };
   onCluster?: (c: Cluster<string>) => Promise<void> | void;
   /** Aborted (Ctrl-C): stop reading, commit what was written. */
   signal?: AbortSignal;

@@ -1,8 +1,7 @@
 import type { Db } from '../store/database.js';
 import type { DocumentStore } from '../store/document-store.js';
 import { readJson } from '../store/json-column.js';
-import { chunkTokenCounts } from '../featurize/featurize-repo.js';
-import { withFeaturizeTables } from '../featurize/featurize-tables.js';
+import { chunkTokenCounts } from '../store/featurize-repo.js';
 import type { CollectionInfo } from '../vector/vector-store.js';
 import { maxTokensOf } from './embedder-limits.js';
 
@@ -40,12 +39,11 @@ export async function gatherReportData(db: Db, store: DocumentStore, collections
     afterId = page.at(-1)!.id;
   }
   const labels = await db.db.selectFrom('results').select('label').where('task', '=', 'sentiment').where('status', '=', 'ok').execute();
-  const fdb = withFeaturizeTables(db.db);
-  const counts = await chunkTokenCounts(fdb);
+  const counts = await chunkTokenCounts(db.db);
   const byCollection = new Map<string, number[]>();
   for (const c of counts) byCollection.set(c.collection, [...(byCollection.get(c.collection) ?? []), c.token_count]);
   const embedders = new Map((collections ?? []).map((c) => [c.name, c.embedder]));
-  const chunkEmbedders = new Map((await fdb.selectFrom('featurize_chunks').select(['collection', 'embedder']).distinct().execute()).map((r) => [r.collection, r.embedder]));
+  const chunkEmbedders = new Map((await db.db.selectFrom('featurize_chunks').select(['collection', 'embedder']).distinct().execute()).map((r) => [r.collection, r.embedder]));
   const calls = await db.db.selectFrom('llm_calls').select(['created_at', 'cost_usd', 'input_tokens', 'output_tokens']).orderBy('created_at').execute();
   const days = new Map<string, ReportData['calls_by_day'][number]>();
   for (const c of calls) {

@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { UsageError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import { STOPWORDS } from '../embed/stopwords.js';
-import type { FeaturizeDb } from '../featurize/featurize-tables.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/types.js';
 import type { PayloadFilter, VectorStore } from '../vector/vector-store.js';
 import { expandQuery, fuse, fuseScores, fusionDefaults, type Fusion, type SearchHit } from './fusion.js';
 
@@ -12,7 +13,7 @@ export type SearchMode = 'vector' | 'lexical' | 'hybrid';
 export const SEARCH_MODES: readonly SearchMode[] = ['vector', 'lexical', 'hybrid'];
 
 export type SearchOptions = {
-  db: FeaturizeDb;
+  db: Kysely<Database>;
   engine: 'sqlite' | 'postgres';
   vectors: VectorStore;
   collection: string;

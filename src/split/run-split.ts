@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
-import { claimUnsplitDocuments, countUnsplitDocuments, saveSplits } from '../store/sentences-repo.js';
+import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
+import { countUnsplitDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
 import { splitDocument } from './split-document.js';
 import { SPLITTER_VERSION } from '../text/split-sentences.js';
@@ -14,39 +15,47 @@ export type SplitOptions = {
 export type SplitSummary = { documents: number; sentences: number; characters: number; interrupted: boolean };
 
 /**
- * Splits every document that has no sentences yet, a batch per transaction: claim, split,
- * store sentences and the split mark, commit. A kill at any moment loses at most the batch in
- * flight, which the next run redoes; nothing is ever split twice.
+ * Splits every document that has no sentences yet, a batch at a time: claim (leases in the
+ * work queue, so several workers share the documents), split, then store the sentences and
+ * the split mark and drop the leases in one transaction. A kill at any moment loses at most
+ * the batch in flight, which the next run redoes; nothing is ever split twice.
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, interrupted: false };
-  const batchSize = opts.batchSize ?? 256;
-  let afterId: string | undefined;
-  for (;;) {
-    if (opts.signal?.aborted) {
-      summary.interrupted = true;
-      break;
+  await withWorkQueue(db.db, 'split', async (queue) => {
+    let afterId: string | undefined;
+    for (;;) {
+      if (opts.signal?.aborted) {
+        summary.interrupted = true;
+        break;
+      }
+      const want = opts.limit === undefined ? (opts.batchSize ?? 256) : Math.min(opts.batchSize ?? 256, opts.limit - summary.documents);
+      if (want <= 0) break;
+      const candidates = await unsplitDocuments(db.db, { afterId, limit: want, filter: queue.notLeased('d.id') });
+      if (candidates.length === 0) break;
+      // The cursor moves past what this worker was offered; documents other workers hold are theirs.
+      afterId = candidates.at(-1)!.id;
+      const won = new Set(await queue.claim(candidates.map((d) => d.id), unsplitAmong));
+      const batch = await splitBatch(db, queue, candidates.filter((d) => won.has(d.id)));
+      summary.documents += batch.documents;
+      summary.sentences += batch.sentences.length;
+      summary.characters += batch.characters;
+      await opts.onBatch?.({ documents: batch.documents, sentences: batch.sentences });
     }
-    const want = opts.limit === undefined ? batchSize : Math.min(batchSize, opts.limit - summary.documents);
-    if (want <= 0) break;
-    const batch = await db.db.transaction().execute(async (trx) => {
-      const { documents: docs, cursor } = await claimUnsplitDocuments(trx, { afterId, limit: want, engine: db.engine });
-      if (cursor === undefined) return null;
-      const splits = docs.map((d) => ({ documentId: d.id, sentences: splitDocument(d) }));
-      await saveSplits(trx, splits, SPLITTER_VERSION);
-      let characters = 0;
-      for (const d of docs) characters += d.content.length;
-      return { lastId: cursor, documents: docs.length, characters, sentences: splits.flatMap((s) => s.sentences) };
-    });
-    if (!batch) break;
-    // The cursor moves past what this worker claimed; rows other workers hold are theirs.
-    afterId = batch.lastId;
-    summary.documents += batch.documents;
-    summary.sentences += batch.sentences.length;
-    summary.characters += batch.characters;
-    await opts.onBatch?.({ documents: batch.documents, sentences: batch.sentences });
-  }
+  });
   return summary;
+}
+
+/** Splits claimed documents; their sentences, split marks and lease deletions commit together. */
+async function splitBatch(db: Db, queue: WorkQueue, docs: PendingDocument[]) {
+  const splits = docs.map((d) => ({ documentId: d.id, sentences: splitDocument(d) }));
+  await db.db.transaction().execute(async (trx) => {
+    await saveSplits(trx, splits, SPLITTER_VERSION);
+    await queue.complete(trx, docs.map((d) => d.id));
+  });
+  let characters = 0;
+  for (const d of docs) characters += d.content.length;
+  return { documents: docs.length, characters, sentences: splits.flatMap((s) => s.sentences) };
 }
 
 export function pendingDocuments(db: Db): Promise<number> {

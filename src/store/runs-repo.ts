@@ -7,8 +7,11 @@ import { readJson, writeJson } from './json-column.js';
 
 export type RunStatus = 'running' | 'ok' | 'partial' | 'input_error' | 'failed' | 'interrupted';
 
-/** Every command run is recorded: what was asked (secrets already masked), when, and how it went. */
-export async function startRun(db: Kysely<Database>, command: string, args: string[]): Promise<string> {
+/**
+ * Every command run is recorded: what was asked (secrets already masked), when, and how it
+ * went. `details` is what a command records beyond its counts (monitor: which monitor it ran).
+ */
+export async function startRun(db: Kysely<Database>, command: string, args: string[], details?: Record<string, unknown>): Promise<string> {
   const id = randomUUID();
   await db
     .insertInto('runs')
@@ -23,6 +26,7 @@ export async function startRun(db: Kysely<Database>, command: string, args: stri
       error: null,
       pid: process.pid,
       host: hostname(),
+      details: details === undefined ? null : writeJson(details),
     })
     .execute();
   return id;
@@ -56,6 +60,8 @@ export type RunRecord = {
   status: RunStatus;
   counts: Record<string, unknown>;
   error: string | null;
+  /** Only on runs that recorded some. */
+  details?: Record<string, unknown>;
 };
 
 export async function listRuns(db: Kysely<Database>, opts: { limit: number; command?: string }): Promise<RunRecord[]> {
@@ -71,6 +77,7 @@ export async function listRuns(db: Kysely<Database>, opts: { limit: number; comm
     counts: readJson(r.counts),
     // Rows written before redaction was applied here are masked on the way out too.
     error: r.error == null ? null : redactText(r.error),
+    ...(r.details == null ? {} : { details: readJson<Record<string, unknown>>(r.details) }),
   }));
 }
 

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Expression, Kysely, SqlBool } from 'kysely';
 import type { Database, Sentence } from './types.js';
 
 // 6 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
@@ -7,14 +7,10 @@ const INSERT_ROWS = 1000;
 export type PendingDocument = { id: string; content: string };
 
 /**
- * Claims up to `limit` documents that have not been split, in id order after `afterId`.
- * Call inside a transaction: on PostgreSQL the rows are locked and other workers skip them;
- * on SQLite the transaction is IMMEDIATE, so workers take turns.
+ * Up to `limit` documents that have not been split, in id order after `afterId`; `filter` is
+ * the work queue's (documents no other worker holds).
  */
-export async function claimUnsplitDocuments(
-  db: Kysely<Database>,
-  opts: { afterId?: string; limit: number; engine: 'sqlite' | 'postgres' },
-): Promise<{ documents: PendingDocument[]; cursor?: string }> {
+export async function unsplitDocuments(db: Kysely<Database>, opts: { afterId?: string; limit: number; filter?: Expression<SqlBool> }): Promise<PendingDocument[]> {
   let q = db
     .selectFrom('documents as d')
     .select(['d.id', 'd.content'])
@@ -22,22 +18,18 @@ export async function claimUnsplitDocuments(
     .orderBy('d.id')
     .limit(opts.limit);
   if (opts.afterId !== undefined) q = q.where('d.id', '>', opts.afterId);
-  if (opts.engine !== 'postgres') {
-    const documents = await q.execute();
-    return { documents, cursor: documents.at(-1)?.id };
+  if (opts.filter) q = q.where(opts.filter);
+  return q.execute();
+}
+
+/** Which of these documents are still not split. */
+export async function unsplitAmong(db: Kysely<Database>, ids: string[]): Promise<string[]> {
+  const split = new Set<string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const rows = await db.selectFrom('document_splits').select('document_id').where('document_id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
+    for (const r of rows) split.add(r.document_id);
   }
-  const locked = await q.forUpdate('d').skipLocked().execute();
-  const cursor = locked.at(-1)?.id;
-  if (locked.length === 0) return { documents: locked };
-  // A row we locked may have been split by a worker that committed (and released it) after our
-  // statement took its snapshot; this second statement sees that commit. Drop those.
-  const done = await db
-    .selectFrom('document_splits')
-    .select('document_id')
-    .where('document_id', 'in', locked.map((d) => d.id))
-    .execute();
-  const doneIds = new Set(done.map((r) => r.document_id));
-  return { documents: locked.filter((d) => !doneIds.has(d.id)), cursor };
+  return ids.filter((id) => !split.has(id));
 }
 
 /**

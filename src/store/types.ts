@@ -1,7 +1,8 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
- * Table types for kysely. Timestamps are ISO-8601 UTC strings on both engines (PostgreSQL
+ * Every table of the database, for kysely (one home: migrations 0001-0005 in one place).
+ * Timestamps are ISO-8601 UTC strings on both engines (PostgreSQL
  * stores timestamptz; its parser is set to hand back ISO strings), JSON columns are text in
  * SQLite and jsonb in PostgreSQL and are (de)serialised by the repositories.
  */
@@ -48,6 +49,8 @@ export interface RunsTable {
   error: string | null;
   pid: number;
   host: string;
+  /** What a command records beyond its counts (monitor: which monitor, source and config). */
+  details: ColumnType<unknown, string | null | undefined, string | null>;
 }
 
 export interface LlmCallsTable {
@@ -102,7 +105,7 @@ export interface ResultsTable {
   created_at: string;
 }
 
-/** A lease on one work item: who holds it and until when (see store/work-claims.ts). */
+/** A lease on one work item: who holds it and until when (see queue/work-queue.ts). */
 export interface WorkClaimsTable {
   item_id: string;
   queue: string;
@@ -110,6 +113,75 @@ export interface WorkClaimsTable {
   pid: number;
   host: string;
   expires_at: string;
+}
+
+/** Featurize (0003): chunks with their token counts, and which documents are done per embedder. */
+export interface FeaturizeChunksTable {
+  seq: Generated<number>;
+  id: string;
+  collection: string;
+  document_id: string;
+  embedder: string;
+  category: string;
+  idx: number;
+  text: string;
+  token_count: number;
+  created_at: string;
+}
+
+export interface FeaturizedDocumentsTable {
+  document_id: string;
+  embedder: string;
+  collection: string;
+  content_hash: string;
+  chunk_count: number;
+  featurized_at: string;
+}
+
+/**
+ * The ledger (0004, 0005): keys whose work is done, per namespace (the monitor's, or a dedup
+ * ledger's). Keys being worked on are leases in work_claims, not rows here. `worker` is the
+ * run that recorded the key (a dedup run that fails on bad input takes its keys back).
+ */
+export interface MonitorLedgerTable {
+  namespace: string;
+  item_id: string;
+  metric: string;
+  metric_version: string;
+  worker: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MonitorItemsTable {
+  run_id: string;
+  item_id: string;
+  monitor: string;
+  source: string;
+  trace_id: string | null;
+  input: string | null;
+  output: string | null;
+  context: string | null;
+  metadata: ColumnType<unknown, string, string>;
+  status: string;
+  error: string | null;
+  created_at: string;
+}
+
+export interface MonitorScoresTable {
+  id: string;
+  run_id: string;
+  monitor: string;
+  source: string;
+  item_id: string;
+  trace_id: string | null;
+  metric: string;
+  metric_version: string;
+  value: number | null;
+  pass: number | null;
+  comment: string | null;
+  scorer: string | null;
+  created_at: string;
 }
 
 export interface Database {
@@ -121,6 +193,11 @@ export interface Database {
   llm_cache: LlmCacheTable;
   results: ResultsTable;
   work_claims: WorkClaimsTable;
+  featurize_chunks: FeaturizeChunksTable;
+  featurized_documents: FeaturizedDocumentsTable;
+  monitor_ledger: MonitorLedgerTable;
+  monitor_items: MonitorItemsTable;
+  monitor_scores: MonitorScoresTable;
 }
 
 /** A document as the stages see it. */

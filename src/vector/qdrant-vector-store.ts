@@ -91,7 +91,10 @@ export class QdrantVectorStore implements VectorStore {
     if (!exists) {
       await this.call('create collection', () =>
         this.client.createCollection(name, { vectors: spec.dimension === null ? {} : { size: spec.dimension, distance: 'Cosine' } }),
-      );
+      ).catch(async (err) => {
+        // another worker (featurize processes sharing the work) created it first
+        if (!(await this.client.collectionExists(name)).exists) throw err;
+      });
     }
     const payload: Registered = { name, embedder: spec.embedder, dimension: spec.dimension };
     await this.call('register collection', () => this.client.upsert(REGISTRY, { wait: true, points: [{ id: deterministicId('collection', name), vector: {}, payload }] }));

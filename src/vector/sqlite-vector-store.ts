@@ -105,10 +105,14 @@ export class SqliteVectorStore implements VectorStore {
     }
     if ((spec.embedder === null) !== (spec.dimension === null)) throw new UsageError(`collection ${name}: embedder and dimension go together`);
     if (spec.dimension !== null && (!Number.isInteger(spec.dimension) || spec.dimension < 1)) throw new UsageError(`collection ${name}: dimension must be a positive integer`);
-    this.db.transaction(() => {
-      this.db.prepare('insert into vector_collections (name, embedder, dimension, distance, created_at) values (?, ?, ?, ?, ?)').run(name, spec.embedder, spec.dimension, 'cosine', new Date().toISOString());
-      if (spec.dimension !== null) this.db.exec(`create virtual table ${indexTableName(name)} using vec0(embedding float[${spec.dimension}] distance_metric=cosine)`);
-    })();
+    // IMMEDIATE, and checked again inside: workers sharing a featurize run create it at once.
+    this.db
+      .transaction(() => {
+        if (this.db.prepare('select 1 from vector_collections where name = ?').get(name)) return;
+        this.db.prepare('insert into vector_collections (name, embedder, dimension, distance, created_at) values (?, ?, ?, ?, ?)').run(name, spec.embedder, spec.dimension, 'cosine', new Date().toISOString());
+        if (spec.dimension !== null) this.db.exec(`create virtual table ${indexTableName(name)} using vec0(embedding float[${spec.dimension}] distance_metric=cosine)`);
+      })
+      .immediate();
     this.indexed.add(name);
   }
 

@@ -8,7 +8,6 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
-import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { runFeaturize } from '../../src/featurize/run-featurize.js';
 import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
@@ -40,7 +39,7 @@ async function featurizeInProcess(db: Db, url: string): Promise<void> {
   try {
     const embedder = await createEmbedder({ name: 'hashing' });
     const config = await loadFeaturizeConfig(undefined, REPO);
-    await runFeaturize(withFeaturizeTables(db.db), new SqlDocumentStore(db.db), vectors, { embedder, config });
+    await runFeaturize(db.db, new SqlDocumentStore(db.db), vectors, { embedder, config });
   } finally {
     await vectors.close();
   }

@@ -8,7 +8,6 @@ import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/datab
 import { ndjson, runCli } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { embedderFromId } from '../../src/embed/create-embedder.js';
-import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { searchCollection, type Fusion, type SearchMode } from '../../src/inspect/search-collection.js';
 import { parseFilters } from '../../src/vector/vector-store.js';
@@ -91,7 +90,7 @@ for (const engine of ENGINES) {
         const mode = o.mode ?? 'hybrid';
         const embedder = mode === 'lexical' ? undefined : await embedderFromId(info!.embedder!);
         try {
-          return await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors, collection, query, k: o.k ?? 10, mode, fusion: o.fusion, feedback: o.feedback, filter: parseFilters(o.filter), embedder });
+          return await searchCollection({ db: db.db, engine: db.engine, vectors, collection, query, k: o.k ?? 10, mode, fusion: o.fusion, feedback: o.feedback, filter: parseFilters(o.filter), embedder });
         } finally {
           await embedder?.close?.();
         }

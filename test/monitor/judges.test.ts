@@ -7,7 +7,6 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { loadMonitorConfig } from '../../src/monitor/monitor-config.js';
 import { openMonitor } from '../../src/monitor/open-monitor.js';
 import { runMonitor } from '../../src/monitor/run-monitor.js';
-import { monitorDb } from '../../src/ledger/ledger-tables.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
 import { tempDir } from '../helpers/databases.js';
@@ -99,7 +98,7 @@ concurrency: 2
 `);
     expect(r.failed).toBe(0);
     expect(r.metrics.find((m) => m.metric === 'rubric')).toMatchObject({ count: 3, pass_rate: 0.6667 });
-    const rows = await monitorDb(db.db).selectFrom('monitor_scores').selectAll().where('monitor', '=', 'judged').where('metric', '=', 'rubric').orderBy('item_id').execute();
+    const rows = await db.db.selectFrom('monitor_scores').selectAll().where('monitor', '=', 'judged').where('metric', '=', 'rubric').orderBy('item_id').execute();
     expect(rows.map((x) => x.pass)).toEqual([1, 0, 1]);
     expect(rows[1]!.comment).toBe('invents a policy');
     expect(rows[0]!.scorer).toBe('anthropic/claude-haiku-4-5');

@@ -7,7 +7,6 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { loadMonitorConfig } from '../../src/monitor/monitor-config.js';
 import { openMonitor } from '../../src/monitor/open-monitor.js';
 import { runMonitor } from '../../src/monitor/run-monitor.js';
-import { monitorDb } from '../../src/ledger/ledger-tables.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
 import type { Publisher } from '../../src/monitor/publish/publishers.js';
 
@@ -56,7 +55,7 @@ for (const engine of ENGINES) {
         const bumped = await run(db, file);
         expect(bumped.metrics.find((m) => m.metric === 'json_valid')!.count).toBe(35);
         expect(bumped.metrics.find((m) => m.metric === 'latency')!.count).toBe(0);
-        const rows = await monitorDb(db.db).selectFrom('monitor_scores').select(['metric', 'metric_version']).execute();
+        const rows = await db.db.selectFrom('monitor_scores').select(['metric', 'metric_version']).execute();
         expect(rows.length).toBe(35 * 2 + 35);
       } finally {
         await db.close();
@@ -75,7 +74,7 @@ for (const engine of ENGINES) {
         const file = config(dir.path);
         const [ra, rb] = await Promise.all([run(a, file), run(b, file)]);
         expect(ra.scores + rb.scores).toBe(400);
-        const rows = await monitorDb(a.db).selectFrom('monitor_scores').select(['item_id', 'metric']).execute();
+        const rows = await a.db.selectFrom('monitor_scores').select(['item_id', 'metric']).execute();
         expect(rows.length).toBe(400);
         expect(new Set(rows.map((r) => `${r.item_id}/${r.metric}`)).size).toBe(400);
       } finally {
@@ -103,9 +102,9 @@ for (const engine of ENGINES) {
         };
         const r = await run(db, file, [flaky]);
         expect(r.failed).toBe(7); // the second batch of 7 items
-        const done = await monitorDb(db.db).selectFrom('monitor_ledger').select('item_id').where('status', '=', 'done').execute();
+        const done = await db.db.selectFrom('monitor_ledger').select('item_id').execute();
         expect(new Set(done.map((d) => d.item_id)).size).toBe(13);
-        const failedRows = await monitorDb(db.db).selectFrom('monitor_items').selectAll().where('status', '=', 'failed').execute();
+        const failedRows = await db.db.selectFrom('monitor_items').selectAll().where('status', '=', 'failed').execute();
         expect(failedRows.length).toBe(7);
         expect(failedRows[0]!.error).toMatch(/publish failed: Langfuse 503/);
         const next = await run(db, file);

@@ -8,7 +8,6 @@ import { loadMonitorConfig } from '../../src/monitor/monitor-config.js';
 import { openMonitor } from '../../src/monitor/open-monitor.js';
 import { runMonitor } from '../../src/monitor/run-monitor.js';
 import { invalidatePrompt, promptText } from '../../src/monitor/prompts/prompt-source.js';
-import { monitorDb } from '../../src/ledger/ledger-tables.js';
 import { startFakeLangfuseApi, type FakeLangfuseApi } from '../fakes/langfuse-api-server.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { tempDir } from '../helpers/databases.js';
@@ -89,7 +88,7 @@ describe('langfuse source and publisher', () => {
     const failedRun = await run(lfYaml('lf2').replace('since: 2h', 'since: 2h, max_fetch: 100'));
     expect(failedRun.failed).toBeGreaterThan(0);
     expect(lf.scores.length).toBe(before);
-    const done = await monitorDb(db.db).selectFrom('monitor_ledger').select('item_id').where('namespace', '=', 'monitor:langfuse:lf2').where('status', '=', 'done').execute();
+    const done = await db.db.selectFrom('monitor_ledger').select('item_id').where('namespace', '=', 'monitor:langfuse:lf2').execute();
     expect(done.length).toBe(0);
     const ok = await run(lfYaml('lf2').replace('since: 2h', 'since: 2h, max_fetch: 100'));
     expect(ok.scores).toBe(8);
@@ -116,7 +115,7 @@ metrics: [{ name: faithfulness }]
 publish: [{ type: sql }]
 `);
     expect(r).toMatchObject({ fetched: 1, scored_items: 1, failed: 0 });
-    const rows = await monitorDb(db.db).selectFrom('monitor_scores').select(['item_id', 'metric', 'value']).where('monitor', '=', 'rag').execute();
+    const rows = await db.db.selectFrom('monitor_scores').select(['item_id', 'metric', 'value']).where('monitor', '=', 'rag').execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ item_id: 'rag-1', metric: 'faithfulness' });
     expect(Number(rows[0]!.value)).toBeGreaterThan(0.9);
@@ -148,7 +147,7 @@ publish: [{ type: sql }]
 `);
     expect(r.fetched).toBe(2);
     expect(r.failed).toBe(0);
-    const rows = await monitorDb(db.db).selectFrom('monitor_scores').select(['item_id', 'metric', 'pass']).where('monitor', '=', 'sl').where('metric', '=', 'refusal').orderBy('item_id').execute();
+    const rows = await db.db.selectFrom('monitor_scores').select(['item_id', 'metric', 'pass']).where('monitor', '=', 'sl').where('metric', '=', 'refusal').orderBy('item_id').execute();
     expect(rows.map((x) => x.pass)).toEqual([1, 0]);
     expect(slack.calls.filter((c) => c === 'conversations.history').length).toBeGreaterThanOrEqual(2); // 429, then the retry
   }, 20_000);

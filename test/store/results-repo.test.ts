@@ -83,14 +83,14 @@ for (const engine of ENGINES) {
       sink.remember(entry);
       // A result the database refuses (NOT NULL provider): its call row and cache entry are not committed either.
       const bad = sink.take();
-      await expect(saveResults(db.db, [resultRow('c1', { provider: null as unknown as string })], 'w1', bad)).rejects.toThrow();
+      await expect(saveResults(db.db, [resultRow('c1', { provider: null as unknown as string })], bad)).rejects.toThrow();
       expect(await counts(db)).toEqual({ calls: 0, cache: 0, results: 0 });
       // Once taken, the outbox leaves the commit to its owner: nothing is written behind its back.
       await sink.write(callRow('c2'));
       await new Promise((r) => setTimeout(r, 1200));
       expect((await counts(db)).calls).toBe(0);
       const good = sink.take();
-      await saveResults(db.db, [resultRow('c2')], 'w1', { calls: [...bad.calls, ...good.calls], cache: bad.cache });
+      await saveResults(db.db, [resultRow('c2')], { calls: [...bad.calls, ...good.calls], cache: bad.cache });
       expect(await counts(db)).toEqual({ calls: 2, cache: 1, results: 1 });
     });
   });

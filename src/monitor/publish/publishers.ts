@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../../core/ids.js';
 import { redactDeep, redactText } from '../../core/redact.js';
-import { insertShared, type SqlColumn } from '../../ledger/bulk-sql.js';
+import { insertShared, type SqlColumn } from '../../store/bulk-sql.js';
 import type { NdjsonWriter } from '../../core/ndjson-writer.js';
 import type { Db } from '../../store/database.js';
-import { monitorDb } from '../../ledger/ledger-tables.js';
 import type { EvalItem, Score } from '../types.js';
 
 /** Where scores go. A batch is published to every publisher before its ledger keys are marked done. */
@@ -38,14 +37,13 @@ function redactNullable(v: string | null | undefined): string | null {
   return v == null ? null : redactText(v);
 }
 
-/** Normalised tables monitor_items and monitor_scores (monitor_runs is written by the run itself). */
+/** Normalised tables monitor_items and monitor_scores (the run's `runs` row is written by the run itself). */
 export function sqlPublisher(db: Db): Publisher {
-  const mdb = monitorDb(db.db);
   return {
     name: 'sql',
     async publish({ scores, items, runId, monitor, source }) {
       const now = new Date().toISOString();
-      await mdb.transaction().execute(async (trx) => {
+      await db.db.transaction().execute(async (trx) => {
         const shared = (status?: string) => [
           { name: 'run_id', value: runId },
           { name: 'monitor', value: monitor },

@@ -1,4 +1,5 @@
-import type { FeaturizeChunksTable, FeaturizeDb } from './featurize-tables.js';
+import type { Kysely } from 'kysely';
+import type { Database, FeaturizeChunksTable } from './types.js';
 
 /** A chunk as written: the table's columns but the generated sequence and timestamp. */
 export type ChunkRow = Omit<FeaturizeChunksTable, 'seq' | 'created_at'>;
@@ -6,7 +7,7 @@ export type ChunkRow = Omit<FeaturizeChunksTable, 'seq' | 'created_at'>;
 const ROWS = 400; // 10 columns × 400 rows per INSERT, far below SQLite's parameter limit
 
 /** The content hash each of these documents was featurized at for this embedder. */
-export async function featurizedHashes(db: FeaturizeDb, embedder: string, ids: string[]): Promise<Map<string, string>> {
+export async function featurizedHashes(db: Kysely<Database>, embedder: string, ids: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (let i = 0; i < ids.length; i += 900) {
     const rows = await db
@@ -20,7 +21,7 @@ export async function featurizedHashes(db: FeaturizeDb, embedder: string, ids: s
   return out;
 }
 
-export async function chunkIdsOf(db: FeaturizeDb, collection: string, documentIds: string[]): Promise<string[]> {
+export async function chunkIdsOf(db: Kysely<Database>, collection: string, documentIds: string[]): Promise<string[]> {
   if (documentIds.length === 0) return [];
   const rows = await db.selectFrom('featurize_chunks').select('id').where('collection', '=', collection).where('document_id', 'in', documentIds).execute();
   return rows.map((r) => r.id);
@@ -28,11 +29,13 @@ export async function chunkIdsOf(db: FeaturizeDb, collection: string, documentId
 
 /**
  * Replaces the chunks of these documents in one transaction and marks them featurized: the
- * lexical index follows (triggers on SQLite, an expression index on PostgreSQL).
+ * lexical index follows (triggers on SQLite, an expression index on PostgreSQL). `within`
+ * runs in the same transaction (the work queue's completion).
  */
 export async function saveFeaturized(
-  db: FeaturizeDb,
+  db: Kysely<Database>,
   docs: { documentId: string; contentHash: string; collection: string; embedder: string; chunks: ChunkRow[] }[],
+  within?: (trx: Kysely<Database>) => Promise<void>,
 ): Promise<void> {
   if (docs.length === 0) return;
   const now = new Date().toISOString();
@@ -71,22 +74,23 @@ export async function saveFeaturized(
         )
         .execute();
     }
+    await within?.(trx);
   });
 }
 
-export async function countFeaturized(db: FeaturizeDb, embedder: string): Promise<number> {
+export async function countFeaturized(db: Kysely<Database>, embedder: string): Promise<number> {
   const r = await db.selectFrom('featurized_documents').select((eb) => eb.fn.countAll<number>().as('n')).where('embedder', '=', embedder).executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 /** How many documents are featurized into this collection (`inspect stats`). */
-export async function countCollectionDocuments(db: FeaturizeDb, collection: string): Promise<number> {
+export async function countCollectionDocuments(db: Kysely<Database>, collection: string): Promise<number> {
   const r = await db.selectFrom('featurized_documents').select((eb) => eb.fn.countAll<number>().as('n')).where('collection', '=', collection).executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
 /** Forgets a collection's chunks and featurize marks (before it is rebuilt). */
-export async function forgetCollection(db: FeaturizeDb, collection: string): Promise<void> {
+export async function forgetCollection(db: Kysely<Database>, collection: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).execute();
     await trx.deleteFrom('featurized_documents').where('collection', '=', collection).execute();
@@ -96,7 +100,7 @@ export async function forgetCollection(db: FeaturizeDb, collection: string): Pro
 export type TokenStats = { collection: string; embedder: string; chunks: number; min: number; max: number; mean: number; p95: number };
 
 /** Token counts per collection: min, max, mean and the 95th percentile (nearest rank). */
-export async function chunkTokenStats(db: FeaturizeDb, collection?: string): Promise<TokenStats[]> {
+export async function chunkTokenStats(db: Kysely<Database>, collection?: string): Promise<TokenStats[]> {
   let q = db.selectFrom('featurize_chunks').select(['collection', 'embedder', 'token_count']).orderBy('collection').orderBy('token_count');
   if (collection) q = q.where('collection', '=', collection);
   const rows = await q.execute();
@@ -113,6 +117,6 @@ export async function chunkTokenStats(db: FeaturizeDb, collection?: string): Pro
   });
 }
 
-export async function chunkTokenCounts(db: FeaturizeDb): Promise<{ collection: string; token_count: number }[]> {
+export async function chunkTokenCounts(db: Kysely<Database>): Promise<{ collection: string; token_count: number }[]> {
   return db.selectFrom('featurize_chunks').select(['collection', 'token_count']).execute();
 }
