@@ -22,7 +22,7 @@ const mask = (_match: string, urlHead: string | undefined) => (urlHead === undef
 const AUTH_HEADER = /\b(Basic|Bearer)(\s+|["':=]+\s*)(?=[A-Za-z._~-]*[0-9+/=])[A-Za-z0-9+/=._~-]{8,}/g;
 
 /** Environment variables whose values are secrets wherever they appear. */
-export const SECRET_ENV_VARS = [
+const SECRET_ENV_VARS = [
   'ANTHROPIC_API_KEY',
   'OPENAI_API_KEY',
   'LANGFUSE_SECRET_KEY',

@@ -48,7 +48,7 @@ function documentText(doc: Document): string {
   return `${title}\n\n${doc.content}`;
 }
 
-export function chunkId(embedder: string, documentId: string, index: number, text: string): string {
+function chunkId(embedder: string, documentId: string, index: number, text: string): string {
   return deterministicId('chunk', embedder, documentId, String(index), sha256Hex(text));
 }
 

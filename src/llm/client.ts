@@ -49,13 +49,13 @@ export type ClientOptions = {
   schedule?: <R>(fn: () => Promise<R>) => Promise<R>;
 };
 
-export function costOf(usage: Usage, price?: Price): number {
+function costOf(usage: Usage, price?: Price): number {
   if (!price) return 0;
   return (usage.inputTokens * price.inputPerMTok + usage.outputTokens * price.outputPerMTok) / 1e6;
 }
 
 /** Same provider, model, parameters and prompt → same key. */
-export function cacheKey(provider: string, model: string, parameters: Record<string, unknown>, req: ChatRequest): string {
+function cacheKey(provider: string, model: string, parameters: Record<string, unknown>, req: ChatRequest): string {
   const h = createHash('sha256');
   h.update(JSON.stringify([provider, model, parameters, req.system ?? null, req.messages, req.outputName ?? null]));
   return h.digest('hex');

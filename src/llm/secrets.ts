@@ -1,6 +1,5 @@
-import { redactText, SECRET_ENV_VARS } from '../core/redact.js';
+import { redactText } from '../core/redact.js';
 
-export { SECRET_ENV_VARS };
 
 /** Masks known key shapes, URL passwords and the exact values of the secrets in the environment (see core/redact.ts). */
 export function createRedactor(env: NodeJS.ProcessEnv = process.env): (text: string) => string {

@@ -5,7 +5,7 @@ import { readJson, writeJson } from './json-column.js';
 // Rows per multi-row INSERT: 12 columns × 500 stays far below SQLite's 32,766 bound parameters.
 const INSERT_ROWS = 500;
 
-export function toDocument(row: Selectable<DocumentsTable>): Document {
+function toDocument(row: Selectable<DocumentsTable>): Document {
   return { ...row, metadata: readJson(row.metadata) };
 }
 

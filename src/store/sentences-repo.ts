@@ -88,8 +88,3 @@ export async function countSentences(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom('sentences').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-export async function listSentences(db: Kysely<Database>, documentId: string): Promise<Sentence[]> {
-  const rows = await db.selectFrom('sentences').selectAll().where('document_id', '=', documentId).orderBy('idx').execute();
-  return rows.map((r) => ({ id: r.id, document_id: r.document_id, index: r.idx, text: r.text, start: r.start_offset, end: r.end_offset }));
-}

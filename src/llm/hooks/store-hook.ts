@@ -1,7 +1,7 @@
 import type { CallLogRow, CallLogSink } from '../../store/call-log-types.js';
 import type { Hook, LlmCall } from '../types.js';
 
-export function callLogRow(call: LlmCall): CallLogRow {
+function callLogRow(call: LlmCall): CallLogRow {
   const r = call.result;
   const redact = call.redact;
   return {

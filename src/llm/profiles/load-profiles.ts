@@ -21,7 +21,7 @@ export type ResolvedEnv = {
 };
 
 /** Where profiles come from: --profiles, LLMOPS_PROFILES, ./profiles/profiles.toml, else the shipped file. */
-export function locateProfiles(explicit?: string, cwd = process.cwd()): { file: string; shown: string } {
+function locateProfiles(explicit?: string, cwd = process.cwd()): { file: string; shown: string } {
   const named = explicit ?? process.env.LLMOPS_PROFILES;
   if (named) {
     const file = resolve(cwd, named);
@@ -34,7 +34,7 @@ export function locateProfiles(explicit?: string, cwd = process.cwd()): { file: 
   return { file: shipped, shown: shipped };
 }
 
-export async function readProfilesFile(file: string, shown: string): Promise<ProfilesFile> {
+async function readProfilesFile(file: string, shown: string): Promise<ProfilesFile> {
   const { parse, TomlError } = await import('smol-toml');
   let data: unknown;
   try {

@@ -3,7 +3,7 @@ import type { LlmClient, ClientResult } from '../client.js';
 import type { ChatMessage } from '../types.js';
 import type { Task } from './define-task.js';
 
-export class TaskParseError extends Error {}
+class TaskParseError extends Error {}
 
 export type TaskOutcome<O> = {
   value: O;

@@ -15,7 +15,7 @@ const STOPWORDS = new Set(
 );
 
 /** Lowercased content words, crudely stemmed so "refunds" meets "refund". */
-export function contentWords(text: string): string[] {
+function contentWords(text: string): string[] {
   const words = text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu) ?? [];
   return words.filter((w) => w.length > 1 && !STOPWORDS.has(w)).map(stem);
 }
