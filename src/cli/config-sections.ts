@@ -6,7 +6,7 @@ import { closest, distance } from 'fastest-levenshtein';
 const FILE_KEYS = ['db', 'warehouse'];
 
 type Where = { shown: string; dir: string };
-type Sections = { problems: string[]; values: Map<Command, [key: string, value: unknown][]> };
+type Sections = { problems: string[]; values: Map<Command, [Option, unknown][]> };
 
 /**
  * Checks every command section of llmops.yaml against the commands' options (all problems at
@@ -37,7 +37,7 @@ function readSection(cmd: Command, data: unknown, path: string[], where: Where, 
   const options = settableOptions(cmd);
   const subcommands = new Map(cmd.commands.flatMap((c) => [c.name(), ...c.aliases()].map((n) => [n, c] as const)));
   const seen = new Map<string, string>();
-  const values: [string, unknown][] = [];
+  const values: [Option, unknown][] = [];
   for (const [key, value] of Object.entries(data)) {
     const here = `${at}.${key}`;
     const sub = subcommands.get(key);
@@ -59,7 +59,7 @@ function readSection(cmd: Command, data: unknown, path: string[], where: Where, 
     }
     const parsed = optionValue(option, key, value, where.dir);
     if ('problem' in parsed) out.problems.push(`${here}: ${parsed.problem}`);
-    else if (parsed.value !== undefined) values.push([attr, parsed.value]);
+    else if (parsed.value !== undefined) values.push([option, parsed.value]);
   }
   out.values.set(cmd, [...(out.values.get(cmd) ?? []), ...values]); // `analyse:` and `analyze:` add up
 }

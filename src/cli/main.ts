@@ -27,7 +27,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default: the nearest .llmops/llmops.db here or in a parent folder, else ./.llmops/llmops.db, created by the first command that writes)')
     .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
-    .option('--config <file>', 'config file: defaults for every command (default llmops.yaml here, else in the project root beside .llmops/)')
+    .option('--config <file>', 'config file: defaults for any command\'s options, keyed by flag name (default llmops.yaml here, else in the project root beside .llmops/)')
     .option('--json', 'print NDJSON on stdout even on a terminal')
     .option('-q, --quiet', 'only errors on stderr')
     .option('-v, --verbose', 'more detail on stderr')
