@@ -8,7 +8,7 @@ folder, the default) and whether it exists (servers are not contacted). Nothing 
 
 Examples:
   llmops where
-  llmops --db other.db where --json | jq -r 'select(.what == "database") .location'
+  llmops --db other.db where --json | jq -r 'select(.what == "database") | .location'
   cd src/deep/folder && llmops where         finds the project's .llmops/ above`;
 
 /** `llmops where`, also reachable as `llmops inspect path` beside the other looks inside. */
