@@ -1,6 +1,7 @@
 import { Logger, type Verbosity } from '../core/logger.js';
 import type { LlmopsConfig } from '../config/llmops-config.js';
 import { interruptSignal } from './interrupt.js';
+import { locateDatabase, locateWarehouse, openProject, type Located, type Project } from './locations.js';
 
 export type GlobalOptions = {
   db?: string;
@@ -9,6 +10,14 @@ export type GlobalOptions = {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+};
+
+/** Where the data lives and why (what `llmops where` prints). */
+export type Sources = {
+  project: Project;
+  /** Always a value: named, found in a parent folder, or the default in this folder. */
+  db: Located & { value: string };
+  warehouse: Located;
 };
 
 /** What a command needs from the outside world; built once per invocation. */
@@ -21,23 +30,27 @@ export type Context = {
   interactive: boolean;
   /** Aborted on the first SIGINT/SIGTERM: stages finish the batch at hand and stop. */
   signal: AbortSignal;
+  /** A database named by --db, LLMOPS_DB or llmops.yaml; undefined: the found or default one (`sources.db`). */
   dbUrl: string | undefined;
   warehouseUrl: string | undefined;
+  sources: Sources;
 };
 
 export async function createContext(globals: GlobalOptions): Promise<Context> {
   const verbosity: Verbosity = globals.quiet ? 'quiet' : globals.verbose ? 'verbose' : 'normal';
   const logger = new Logger(verbosity);
-  const { loadLlmopsConfig } = await import('../config/llmops-config.js');
-  const { config } = await loadLlmopsConfig(globals.config);
+  const project = await openProject(globals.config);
+  const db = locateDatabase(globals.db, project);
+  const warehouse = locateWarehouse(globals.warehouse, project);
   return {
-    config,
+    config: project.config.config,
     logger,
     json: Boolean(globals.json) || !process.stdout.isTTY,
     interactive: Boolean(process.stderr.isTTY) && verbosity !== 'quiet',
     signal: interruptSignal(logger),
-    // An empty LLMOPS_DB is unset (as shells use it); an empty --db is refused when opened.
-    dbUrl: globals.db ?? (process.env.LLMOPS_DB || undefined) ?? config.db,
-    warehouseUrl: globals.warehouse ?? process.env.LLMOPS_WAREHOUSE ?? config.warehouse,
+    // An empty --db is refused when opened, never taken for the default.
+    dbUrl: db.origin === 'parent' || db.origin === 'default' ? undefined : db.value,
+    warehouseUrl: warehouse.value,
+    sources: { project, db, warehouse },
   };
 }

@@ -24,17 +24,20 @@ const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
 
 const MAX_WARNING_LINES = 20;
 
-/** `llmops ingest`: JSON, JSONL or stdin records into the warehouse as documents. */
-export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags): Promise<void> {
+/**
+ * `llmops ingest`: JSON, JSONL or stdin records into the warehouse as documents. `fromConfig`
+ * names the flags llmops.yaml filled in: its field mapping is a default for plain records, not a
+ * request that conflicts with restoring an export.
+ */
+export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags, fromConfig: ReadonlySet<string> = new Set()): Promise<void> {
   const { expandInputs, totalBytes } = await import('../ingest/expand-inputs.js');
   const { runIngest } = await import('../ingest/run-ingest.js');
-  const mappingFlags = MAPPING_FLAGS.filter(([k]) => flags[k] !== undefined).map(([, f]) => f);
+  const mappingFlags = MAPPING_FLAGS.filter(([k]) => flags[k] !== undefined && !fromConfig.has(k)).map(([, f]) => f);
   if (flags.restore && mappingFlags.length > 0) {
     throw new UsageError(`ingest: --restore restores documents as exported; ${mappingFlags.join(', ')} cannot apply`);
   }
   const files = expandInputs(inputs);
-  const conf = ctx.config.ingest ?? {};
-  const maxMb = flags.maxRecordMb ?? conf.max_record_mb ?? 64;
+  const maxMb = flags.maxRecordMb ?? 64;
   await runCommand(ctx, async (scope) => {
     const target = await lazyIngestTarget(scope);
     const started = performance.now();
@@ -42,7 +45,7 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags)
       const summary = await withProgress(ctx, { label: 'ingest', total: totalBytes(files), unit: 'bytes' }, (progress) =>
         runIngest(target.open, {
           files,
-          mapping: fieldMapping(flags, conf),
+          mapping: fieldMapping(flags),
           restore: Boolean(flags.restore),
           mappingFlags,
           skipInvalid: Boolean(flags.skipInvalid),
@@ -65,19 +68,10 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags)
   });
 }
 
-/** The mapping flags, else llmops.yaml's `ingest:` section. */
-function fieldMapping(flags: IngestFlags, conf: NonNullable<Context['config']['ingest']>): FieldMapping {
-  return {
-    textField: flags.textField ?? conf.text_field,
-    titleField: flags.titleField ?? conf.title_field,
-    idField: flags.idField ?? conf.id_field,
-    linkField: flags.linkField ?? conf.link_field,
-    authorField: flags.authorField ?? conf.author_field,
-    categoryField: flags.categoryField ?? conf.category_field,
-    category: flags.category ?? conf.category,
-    author: flags.author ?? conf.author,
-    source: flags.source ?? conf.source,
-  };
+/** The mapping flags (or llmops.yaml's `ingest:` section, which fills them in). */
+function fieldMapping(flags: IngestFlags): FieldMapping {
+  const { textField, titleField, idField, linkField, authorField, categoryField, category, author, source } = flags;
+  return { textField, titleField, idField, linkField, authorField, categoryField, category, author, source };
 }
 
 function reportProblems(ctx: Context, summary: IngestSummary, skipInvalid: boolean): void {

@@ -57,7 +57,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
   const result = await scope.run({ command: 'split', progress: { label: 'split', total, unit: 'documents' } }, (progress) =>
     runSplit(db, {
       limit: flags.limit,
-      batchSize: flags.batchSize ?? scope.ctx.config.split?.batch_size,
+      batchSize: flags.batchSize,
       signal: scope.ctx.signal,
       onBatch: async (b) => {
         done += b.documents;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import type { Db, OpenOptions } from '../store/database.js';
 import type { DatabaseTarget } from '../store/database-url.js';
@@ -5,26 +6,46 @@ import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import type { VectorStoreChoice } from '../vector/open-vector-store.js';
 import type { Context } from './context.js';
+import { shownPath } from './locations.js';
 
 // How a command reaches its stores from the global flags. Each opener loads its driver only
 // when called, so a command pays for the stores it uses.
 
-/** Where --db (or LLMOPS_DB, or the config) points; a bad value is a usage error naming it. */
+/** Where --db (or LLMOPS_DB, the config, a parent's .llmops/) points; a bad value is a usage error naming it. */
 export async function databaseTarget(ctx: Context): Promise<DatabaseTarget> {
   const { parseDatabaseUrl } = await import('../store/database-url.js');
-  return parseDatabaseUrl(ctx.dbUrl);
+  return parseDatabaseUrl(ctx.sources.db.value);
 }
 
 /** `{ mustExist: true }` for commands that only read: no database is an error, not a new file. */
 export async function openDb(ctx: Context, opts?: OpenOptions): Promise<Db> {
   const { openDatabase } = await import('../store/database.js');
-  return openDatabase(await databaseTarget(ctx), opts);
+  const target = await databaseTarget(ctx);
+  const announce = newDatabaseNote(ctx, target);
+  const db = await openDatabase(target, opts);
+  announce();
+  return db;
 }
 
 /** The database handle before anything is opened: `ready()` opens and migrates; `close()` first leaves nothing behind. */
 export async function prepareDb(ctx: Context): Promise<Db & { ready(): Promise<void> }> {
   const { prepareDatabase } = await import('../store/database.js');
-  return prepareDatabase(await databaseTarget(ctx));
+  const target = await databaseTarget(ctx);
+  const announce = newDatabaseNote(ctx, target);
+  const db = await prepareDatabase(target);
+  return { ...db, ready: () => db.ready().then(announce) };
+}
+
+/**
+ * A database nobody named, created by this command (the default in this folder, or in a parent's
+ * `.llmops/`): said once on stderr, so a run from the wrong folder does not pass unnoticed.
+ */
+function newDatabaseNote(ctx: Context, target: DatabaseTarget): () => void {
+  const unnamed = ctx.dbUrl === undefined && target.engine === 'sqlite';
+  if (!unnamed || existsSync(target.path)) return () => {};
+  return () => {
+    if (existsSync(target.path)) ctx.logger.info(`llmops: created ${shownPath(target.path)} (new database)`);
+  };
 }
 
 /** The document warehouse: MongoDB with --warehouse, else the --db database's own tables. */

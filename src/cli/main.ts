@@ -12,6 +12,8 @@ import { register as registerInspect } from './commands/inspect.js';
 import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
 import { register as registerCache } from './commands/cache.js';
+import { register as registerWhere } from './commands/where.js';
+import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
 
@@ -24,19 +26,22 @@ export function buildProgram(): Command {
   const program = new Command('llmops')
     .description('The life of text in an LLM application: bring documents in, split and analyse them, embed and search them, watch production traffic.')
     .version(VERSION, '-V, --version')
-    .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default .llmops/llmops.db, created by the first command that writes)')
+    .option('--db <path|url>', 'database: a SQLite path, sqlite:<path> or postgres://… (env LLMOPS_DB; default: the nearest .llmops/llmops.db here or in a parent folder, else ./.llmops/llmops.db, created by the first command that writes)')
     .option('--warehouse <url>', 'document warehouse in MongoDB: mongodb://… (env LLMOPS_WAREHOUSE; default: the --db database)')
-    .option('--config <file>', 'config file (default llmops.yaml if present)')
+    .option('--config <file>', 'config file: defaults for any command\'s options, keyed by flag name (default llmops.yaml here, else in the project root beside .llmops/)')
     .option('--json', 'print NDJSON on stdout even on a terminal')
     .option('-q, --quiet', 'only errors on stderr')
     .option('-v, --verbose', 'more detail on stderr')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
+    // llmops.yaml fills in the options of the command about to run that were not typed.
+    .hook('preAction', (root, actionCommand) => applyConfigOptions(root, actionCommand))
     .addHelpText(
       'after',
       `
 Exit codes: 0 done, 2 usage/config/input error (nothing written), 3 partial (some items failed), 1 other failure.
-Output: data on stdout (NDJSON when piped or with --json, a summary on a terminal); logs on stderr.`,
+Output: data on stdout (NDJSON when piped or with --json, a summary on a terminal); logs on stderr.
+Where the data lives, and why: llmops where`,
     );
   registerIngest(program);
   registerSplit(program);
@@ -47,6 +52,7 @@ Output: data on stdout (NDJSON when piped or with --json, a summary on a termina
   registerDedup(program);
   registerInspect(program);
   registerCache(program);
+  registerWhere(program);
   return program;
 }
 

@@ -1,57 +1,70 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from './format-issues.js';
 import { describePathError } from '../core/path-errors.js';
+import { findProjectRoot } from './project-dir.js';
 
 /**
- * `llmops.yaml` (or `--config <file>`): defaults for every command. Flags win over the file,
- * the file wins over built-in defaults. Unknown keys are errors, so a typo is never ignored.
+ * `llmops.yaml` (or `--config <file>`): where the data lives (`db`, `warehouse`) and defaults
+ * for every command, one section per command keyed by its flags' long names. This layer checks
+ * the file's own keys; the sections are checked against the commands' options by the CLI,
+ * which knows them (cli/config-options.ts).
  */
-const llmopsConfigSchema = z.strictObject({
+const llmopsConfigSchema = z.looseObject({
   db: z.string().optional(),
   warehouse: z.string().optional(),
-  ingest: z
-    .strictObject({
-      text_field: z.string().optional(),
-      title_field: z.string().optional(),
-      id_field: z.string().optional(),
-      link_field: z.string().optional(),
-      author_field: z.string().optional(),
-      category_field: z.string().optional(),
-      category: z.string().optional(),
-      author: z.string().optional(),
-      source: z.string().optional(),
-      max_record_mb: z.number().positive().optional(),
-    })
-    .optional(),
-  split: z
-    .strictObject({
-      batch_size: z.number().int().positive().optional(),
-    })
-    .optional(),
 });
 
 export type LlmopsConfig = z.infer<typeof llmopsConfigSchema>;
 
+/** How the config file was found: named by --config, in the working folder, or in the project root. */
+export type ConfigOrigin = 'flag' | 'here' | 'project';
+
+export type LoadedConfig = {
+  config: LlmopsConfig;
+  /** Absolute path of the file read; undefined when there is none (built-in defaults). */
+  path?: string;
+  /** The file as messages name it: as given, or relative to the working folder. */
+  shown?: string;
+  origin?: ConfigOrigin;
+};
+
 const DEFAULT_CONFIG_FILE = 'llmops.yaml';
 
-/** Loads the config: the named file (which must exist), else `llmops.yaml` if present, else {}. */
-export async function loadLlmopsConfig(explicit: string | undefined, cwd = process.cwd()): Promise<{ config: LlmopsConfig; path?: string }> {
-  const path = explicit ? resolve(cwd, explicit) : resolve(cwd, DEFAULT_CONFIG_FILE);
-  if (!existsSync(path)) {
+/**
+ * Loads the config: the named file (which must exist); else `llmops.yaml` in the working folder;
+ * else `llmops.yaml` in the project root (the folder holding the nearest `.llmops/`); else {}.
+ */
+export async function loadLlmopsConfig(explicit: string | undefined, cwd = process.cwd(), projectRoot = findProjectRoot(cwd)): Promise<LoadedConfig> {
+  const found = locateConfig(explicit, cwd, projectRoot);
+  if (!found) {
     if (explicit) throw new UsageError(`--config: no such file: ${explicit}`);
     return { config: {} };
   }
-  const shown = explicit ?? DEFAULT_CONFIG_FILE;
-  const data = await parseYamlFile(path, shown);
+  const data = await parseYamlFile(found.path, found.shown);
+  if (data !== null && data !== undefined && (typeof data !== 'object' || Array.isArray(data))) {
+    throw new UsageError(`${found.shown}: expected a mapping (key: value) at the top level`);
+  }
   const parsed = llmopsConfigSchema.safeParse(data ?? {});
   if (!parsed.success) {
-    const lines = formatIssues(shown, parsed.error.issues, { data });
+    const lines = formatIssues(found.shown, parsed.error.issues, { data });
     throw new UsageError(lines.join('\n'));
   }
-  return { config: parsed.data, path };
+  return { config: parsed.data, ...found };
+}
+
+function locateConfig(explicit: string | undefined, cwd: string, projectRoot: string | undefined): Required<Omit<LoadedConfig, 'config'>> | undefined {
+  if (explicit) {
+    const path = resolve(cwd, explicit);
+    return existsSync(path) ? { path, shown: explicit, origin: 'flag' } : undefined;
+  }
+  const here = resolve(cwd, DEFAULT_CONFIG_FILE);
+  if (existsSync(here)) return { path: here, shown: DEFAULT_CONFIG_FILE, origin: 'here' };
+  if (!projectRoot) return undefined;
+  const there = join(projectRoot, DEFAULT_CONFIG_FILE);
+  return existsSync(there) ? { path: there, shown: relative(cwd, there), origin: 'project' } : undefined;
 }
 
 /**

@@ -311,9 +311,10 @@ describe('llmops ingest, input errors', () => {
     writeFileSync(join(d.path, 'a.jsonl'), '{"text":"hello"}\n');
     const r = await runCli(['ingest', 'a.jsonl'], { cwd: d.path });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/llmops\.yaml: ingest: Unrecognized key: "text_feld"/);
+    expect(r.stderr).toMatch(/llmops\.yaml: ingest\.text_feld: unknown option; did you mean text_field\?/);
     expect(r.stderr).toMatch(/llmops\.yaml: ingest\.max_record_mb: /);
     expect(r.stderr).toMatch(/llmops\.yaml: split\.batch_size: /);
+    expect(existsSync(join(d.path, '.llmops'))).toBe(false);
     d.remove();
   });
 

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { CrawlFlags } from '../../app/crawl.js';
+import { llmopsConfigFlag } from '../config-options.js';
 import { toPositiveInt, toPositiveNumber } from '../options.js';
 
 function toCount(v: string): number {
@@ -57,10 +58,11 @@ Exit codes: 0 all crawled, 2 bad link or config (nothing fetched), 3 some links 
     .action(async (urls: string[], flags: CrawlFlags & { links?: string }, cmd: Command) => {
       const globals = cmd.optsWithGlobals() as Record<string, unknown> & { config?: string };
       // Commander gives `--config` to the program wherever it is written: for crawl it names the
-      // links file, unless --links does, in which case it is the llmops config as everywhere else.
+      // links file (over llmops.yaml's crawl.links), unless --links does, in which case it is the
+      // llmops config as everywhere else.
       const { links, ...rest } = flags;
-      const ctx = await createContext({ ...globals, config: links !== undefined ? globals.config : undefined });
+      const ctx = await createContext({ ...globals, config: llmopsConfigFlag(cmd) });
       const { crawl } = await import('../../app/crawl.js');
-      await crawl(ctx, urls, { ...rest, config: links ?? globals.config });
+      await crawl(ctx, urls, { ...rest, config: cmd.getOptionValueSource('links') === 'cli' ? links : (globals.config ?? links) });
     });
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { IngestFlags } from '../../app/ingest.js';
+import { fromConfig } from '../config-options.js';
 import { toPositiveNumber } from '../options.js';
 
 export function register(program: Command): void {
@@ -37,6 +38,6 @@ Examples:
     )
     .action(async (inputs: string[], flags: IngestFlags, cmd: Command) => {
       const { ingest } = await import('../../app/ingest.js');
-      await ingest(await createContext(cmd.optsWithGlobals()), inputs, flags);
+      await ingest(await createContext(cmd.optsWithGlobals()), inputs, flags, fromConfig(cmd));
     });
 }
