@@ -32,7 +32,7 @@ write(
     .join('\n'),
 );
 write('in/more.json', JSON.stringify([{ id: 'a', body: 'Body text here.' }, { id: 'b', text: 'Second element.' }], null, 2));
-write('in/ignored.txt', 'not a record file');
+write('in/ignored.csv', 'not a record file'); // no format ingest knows: the walk skips it
 
 for (const engine of ENGINES) {
   describe.skipIf(engineMissing(engine))(`llmops ingest (${engine})`, () => {
