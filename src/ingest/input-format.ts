@@ -4,7 +4,7 @@ import { extname } from 'node:path';
  * How an input is read: `json` records (a JSON array, objects, JSONL), or text, one document
  * per input (`text`, `markdown`, `html`) or per non-empty line (`lines`).
  */
-export const INPUT_FORMATS = ['json', 'text', 'lines', 'markdown', 'html'] as const;
+const INPUT_FORMATS = ['json', 'text', 'lines', 'markdown', 'html'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
 
 const BY_EXTENSION: Record<string, InputFormat> = {
@@ -22,7 +22,7 @@ const BY_EXTENSION: Record<string, InputFormat> = {
 export const WALKED_EXTENSIONS = Object.keys(BY_EXTENSION);
 
 /** The format a file's extension names, if it names one. */
-export function formatByExtension(path: string): InputFormat | undefined {
+function formatByExtension(path: string): InputFormat | undefined {
   return BY_EXTENSION[extname(path).slice(1).toLowerCase()];
 }
 

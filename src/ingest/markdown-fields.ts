@@ -12,7 +12,7 @@ const FRONT_MATTER = /^---[ \t]*\n([\s\S]*?)\n(?:---|\.\.\.)[ \t]*(?:\n|$)/;
 export async function markdownFields(text: string): Promise<OwnFields> {
   const m = FRONT_MATTER.exec(text);
   const front = m ? await parseFrontMatter(m[1]!) : null;
-  const body = m && front && !('error' in front) ? text.slice(m[0].length).trim() : text;
+  const body = (m && front && !('error' in front) ? text.slice(m[0].length) : text).trim();
   const own: OwnFields = { title: firstHeading(body), content: body, metadata: {} };
   if (!front) return own;
   if ('error' in front) return { ...own, warning: `front matter left in the text: ${front.error}` };
@@ -26,7 +26,7 @@ async function parseFrontMatter(yamlText: string): Promise<{ fields: Record<stri
   const { parse } = await import('yaml');
   let value: unknown;
   try {
-    value = parse(yamlText);
+    value = parse(yamlText, { logLevel: 'error' }); // an unknown tag is read as a plain value, without a warning on stderr
   } catch (err) {
     return { error: `not valid YAML (${(err as Error).message.split('\n')[0]})` };
   }

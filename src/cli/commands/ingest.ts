@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .option('--source <name>', 'source for records that have none; part of the document id (default: ingest)')
     .option('--restore', 'every input is an `inspect export` (with or without its header line): restore ids, sources, timestamps as exported')
     .option('--skip-invalid', 'store the valid records, report the invalid ones, exit 3')
-    .option('--max-record-mb <n>', 'largest record accepted, in MB (default 64)', toPositiveNumber)
+    .option('--max-record-mb <n>', 'largest record (or text file) accepted, in MB (default 64)', toPositiveNumber)
     .addHelpText(
       'after',
       `
