@@ -31,7 +31,7 @@ export async function* wholeInputDocuments(input: IngestInput, ctx: ReadContext)
   }
   const link = input.path === '-' ? null : pathToFileURL(resolve(input.path)).href;
   const text = whole.text.replace(/\r\n?/g, '\n');
-  const own = input.format === 'html' ? htmlFields(text, link) : input.format === 'markdown' ? await markdownFields(text) : plainTextFields(text);
+  const own = input.format === 'html' ? await htmlFields(text, link) : input.format === 'markdown' ? await markdownFields(text) : plainTextFields(text);
   const fields = repaired(own, at, ctx, whole.decoding);
   if (fields.content === '') {
     tally.skipped(`${at}: no text${input.format === 'html' ? ' in the page' : ''}, skipped`);

@@ -1,5 +1,3 @@
-import { extractArticle } from '../html/extract-article.js';
-
 /** What a text input says about itself; flags and defaults fill in the rest (text-documents.ts). */
 export type OwnFields = {
   title: string | null;
@@ -21,7 +19,9 @@ export function plainTextFields(text: string): OwnFields {
  * og:title, the first <h1> or <title>; the byline as author; date, site, language and
  * description in metadata under the crawler's keys. No text left: empty content.
  */
-export function htmlFields(html: string, link: string | null): OwnFields {
+export async function htmlFields(html: string, link: string | null): Promise<OwnFields> {
+  // Loaded on the first HTML file: linkedom and Readability cost ~70 ms, which a JSON run need not pay.
+  const { extractArticle } = await import('../html/extract-article.js');
   const a = extractArticle(html, link ?? '');
   const metadata: Record<string, unknown> = {};
   for (const [key, value] of [['published_at', a.publishedAt], ['site_name', a.siteName], ['lang', a.lang], ['excerpt', a.excerpt]] as const) if (value) metadata[key] = value;
