@@ -3,7 +3,7 @@
 // so a change to a stage cannot break the CLI's contract, the stores know nothing of models,
 // and the core can be read on its own. `src/index.ts` (the library entry) sits beside cli.
 const STAGES = '(ingest|crawl|split|analyse|featurize|monitor|dedup|inspect)';
-const SERVICES = '(llm|embed|vector|queue|text)';
+const SERVICES = '(llm|embed|vector|queue|text|html)';
 const STORE = '(store)';
 const CORE = '(core|config)';
 

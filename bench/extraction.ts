@@ -24,8 +24,8 @@ import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { decodeHtml } from '../src/crawl/decode-html.js';
-import { extractArticle, extractWithReadability } from '../src/crawl/extract-article.js';
+import { decodeHtml } from '../src/html/decode-html.js';
+import { extractArticle, extractWithReadability } from '../src/html/extract-article.js';
 
 const { values } = parseArgs({ options: { verbose: { type: 'boolean' }, only: { type: 'string' } } });
 const pagesDir = new URL('./fixtures/extraction/pages/', import.meta.url);

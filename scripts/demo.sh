@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 export LLMOPS_DB="${LLMOPS_DB:-.llmops/demo.db}"
 llmops() { node bin/llmops.js "$@"; }
 
-echo "== ingest data/ → $LLMOPS_DB" >&2
-llmops ingest data/
+echo "== ingest data/ (the sample records, not its README) → $LLMOPS_DB" >&2
+llmops ingest data/ --glob '*.json*'
 echo "== split" >&2
 llmops split
 echo "== analyse (offline sentiment: no key, no network)" >&2

@@ -1,5 +1,6 @@
 import { PartialFailure, UsageError } from '../core/errors.js';
-import type { IngestSummary } from '../ingest/run-ingest.js';
+import type { IngestSummary } from '../ingest/ingest-tally.js';
+import type { InputFormat } from '../ingest/input-format.js';
 import type { FieldMapping } from '../ingest/map-record.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
@@ -8,7 +9,14 @@ import { withProgress } from './progress.js';
 import { outcomeStatus } from './run-record.js';
 
 /** The mapping flags (a field each, or a default), and how to ingest. */
-export type IngestFlags = FieldMapping & { restore?: boolean; skipInvalid?: boolean; maxRecordMb?: number };
+export type IngestFlags = FieldMapping & {
+  format?: InputFormat;
+  glob?: string;
+  title?: string;
+  restore?: boolean;
+  skipInvalid?: boolean;
+  maxRecordMb?: number;
+};
 
 const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
   ['textField', '--text-field'],
@@ -25,9 +33,9 @@ const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
 const MAX_WARNING_LINES = 20;
 
 /**
- * `llmops ingest`: JSON, JSONL or stdin records into the warehouse as documents. `fromConfig`
- * names the flags llmops.yaml filled in: its field mapping is a default for plain records, not a
- * request that conflicts with restoring an export.
+ * `llmops ingest`: JSON records, text, Markdown and HTML files, or stdin into the warehouse as
+ * documents. `fromConfig` names the flags llmops.yaml filled in: its field mapping is a default
+ * for plain records, not a request that conflicts with restoring an export.
  */
 export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags, fromConfig: ReadonlySet<string> = new Set()): Promise<void> {
   const { expandInputs, totalBytes } = await import('../ingest/expand-inputs.js');
@@ -36,7 +44,7 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags,
   if (flags.restore && mappingFlags.length > 0) {
     throw new UsageError(`ingest: --restore restores documents as exported; ${mappingFlags.join(', ')} cannot apply`);
   }
-  const files = expandInputs(inputs);
+  const files = expandInputs(inputs, { glob: flags.glob });
   const maxMb = flags.maxRecordMb ?? 64;
   await runCommand(ctx, async (scope) => {
     const target = await lazyIngestTarget(scope);
@@ -45,7 +53,9 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags,
       const summary = await withProgress(ctx, { label: 'ingest', total: totalBytes(files), unit: 'bytes' }, (progress) =>
         runIngest(target.open, {
           files,
+          format: flags.format,
           mapping: fieldMapping(flags),
+          title: flags.title,
           restore: Boolean(flags.restore),
           mappingFlags,
           skipInvalid: Boolean(flags.skipInvalid),
@@ -56,7 +66,7 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags,
       );
       const store = await target.open(); // a run that stored nothing is still recorded
       const total = await store.count().catch(() => undefined);
-      const { problems: _p, warnings: _w, ...counts } = summary;
+      const { problems: _p, warnings: _w, notes: _n, ...counts } = summary;
       await target.finish(outcomeStatus({ interrupted: summary.interrupted, failed: summary.invalid }), counts);
       reportProblems(ctx, summary, Boolean(flags.skipInvalid));
       scope.summary('ingest', summaryFields(summary, total, (performance.now() - started) / 1000));
@@ -78,6 +88,8 @@ function reportProblems(ctx: Context, summary: IngestSummary, skipInvalid: boole
   if (skipInvalid) for (const p of summary.problems) ctx.logger.warn(p);
   for (const w of summary.warnings.slice(0, MAX_WARNING_LINES)) ctx.logger.warn(`warning: ${w}`);
   if (summary.repaired > MAX_WARNING_LINES) ctx.logger.warn(`warning: … and ${summary.repaired - MAX_WARNING_LINES} more records repaired`);
+  for (const n of summary.notes.slice(0, MAX_WARNING_LINES)) ctx.logger.info(`note: ${n}`);
+  if (summary.skipped > MAX_WARNING_LINES) ctx.logger.info(`note: … and ${summary.skipped - MAX_WARNING_LINES} more inputs skipped`);
 }
 
 function summaryFields(summary: IngestSummary, documentsInStore: number | undefined, seconds: number): Record<string, unknown> {
@@ -89,6 +101,7 @@ function summaryFields(summary: IngestSummary, documentsInStore: number | undefi
     updated: summary.updated,
     unchanged: summary.unchanged,
     invalid: summary.invalid,
+    skipped: summary.skipped,
     repaired: summary.repaired,
     documents_in_store: documentsInStore,
     mb_per_s: Number((summary.bytes / 1e6 / Math.max(seconds, 1e-6)).toFixed(2)),

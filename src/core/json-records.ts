@@ -41,6 +41,8 @@ export type ReadRecordsOptions = {
    * characters in strings), so a reader that repairs those can skip the others.
    */
   flagEscapes?: boolean;
+  /** The input's bytes, instead of opening `path` (stdin that was already peeked at). */
+  source?: AsyncIterable<Buffer>;
 };
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -63,10 +65,19 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
   const format = opts.format ?? (path === '-' ? 'values' : formatForPath(path));
   const name = path === '-' ? '<stdin>' : path;
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const chunks = openInput(path) as AsyncIterable<Buffer>;
+  const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
   const parse: Parsing = { parse: opts.exactIntegers ? parseExact : JSON.parse, flagEscapes: Boolean(opts.flagEscapes) };
   const records = format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
   yield* records;
+}
+
+/**
+ * The non-blank lines of one input as strings (`value`), with the same line numbers, size cap
+ * and UTF-8 check as JSONL records: `ingest --format lines`.
+ */
+export async function* readLineRecords(path: string, opts: Pick<ReadRecordsOptions, 'maxRecordBytes' | 'source'> = {}): AsyncGenerator<JsonRecord> {
+  const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
+  yield* scanLines(chunks, path === '-' ? '<stdin>' : path, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, { parse: (text) => text, flagEscapes: false });
 }
 
 type Parsing = { parse: (text: string) => unknown; flagEscapes: boolean };
@@ -114,7 +125,7 @@ export function quoteUnsafeIntegers(text: string): string {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function humanBytes(n: number): string {
+export function humanBytes(n: number): string {
   if (n >= 1 << 20) return `${Math.round(n / (1 << 20))} MB`;
   if (n >= 1 << 10) return `${Math.round(n / (1 << 10))} KB`;
   return `${n} bytes`;

@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js';
-import { decodeHtml } from './decode-html.js';
-import { extractArticle, type ExtractedArticle } from './extract-article.js';
+import { decodeHtml } from '../html/decode-html.js';
+import { extractArticle, type ExtractedArticle } from '../html/extract-article.js';
 import type { Extractor } from './extract-pool.js';
 import { fetchWithRetries, type FetchOptions } from './http-fetch.js';
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { extractArticle, type ExtractedArticle } from './extract-article.js';
+import { extractArticle, type ExtractedArticle } from '../html/extract-article.js';
 
 // Extraction (DOM parse + cleanup + Readability) is CPU work of ~10 ms a page; on a crawl of
 // many pages it, not the network, sets the pace. Worker threads spread it over the cores

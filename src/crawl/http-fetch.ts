@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent, buildConnector, fetch, type Dispatcher } from 'undici';
 import { CrawlError } from './crawl-types.js';
-import { decodeHtml } from './decode-html.js';
+import { decodeHtml } from '../html/decode-html.js';
 import { guardedLookup, isAllowedHost, isLocalAddress, LocalAddressRefused } from './network-guard.js';
 
 export type FetchOptions = {
@@ -169,7 +169,7 @@ async function readCapped(res: Response, opts: FetchOptions, timeout: AbortSigna
   return { body: Buffer.concat(chunks), bytes };
 }
 
-// BOM, then the Content-Type charset, then <meta>: see decode-html.ts.
+// BOM, then the Content-Type charset, then <meta>: see html/decode-html.ts.
 function decode(body: Uint8Array, contentType: string): string {
   return decodeHtml(body, contentType).text;
 }

@@ -1,18 +1,27 @@
-import { closeSync, openSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import * as fs from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { globSync } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
 import { describePathError } from '../core/path-errors.js';
+import { WALKED_EXTENSIONS } from './input-format.js';
 
-const RECORD_FILE = /\.(json|jsonl|ndjson)$/i;
+export type ExpandOptions = {
+  /** Which files of a directory to read (`--glob`); else every file of a known format. */
+  glob?: string;
+};
+
+const DEFAULT_GLOB = `**/*.{${WALKED_EXTENSIONS.join(',')}}`;
 
 /**
  * Turns the command-line inputs into the files to read, in a stable order: a directory gives
- * its .json/.jsonl/.ndjson files (recursively, sorted), `-` is stdin. Every path is checked
- * before anything is read, so a typo fails fast with nothing written.
+ * its files of a known format, or those `--glob` matches (recursively, sorted; hidden folders
+ * and node_modules skipped), `-` is stdin. Every path is checked before anything is read, so a
+ * typo fails fast with nothing written.
  */
-export function expandInputs(inputs: string[]): string[] {
+export function expandInputs(inputs: string[], opts: ExpandOptions = {}): string[] {
   const files: string[] = [];
   let stdin = false;
+  let dirs = 0;
   for (const input of inputs) {
     if (input === '-') {
       if (stdin) throw new UsageError('ingest: stdin (-) given more than once');
@@ -22,35 +31,61 @@ export function expandInputs(inputs: string[]): string[] {
     }
     let st;
     try {
-      st = statSync(input);
+      st = fs.statSync(input);
     } catch (err) {
       throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new UsageError(`ingest: no such file or directory: ${input}`) : cannotRead(input, err);
     }
     if (st.isDirectory()) {
-      const found = walk(input);
-      if (found.length === 0) throw new UsageError(`ingest: ${input}: no .json, .jsonl or .ndjson files in this directory`);
-      files.push(...found);
+      dirs++;
+      files.push(...walk(input, opts.glob));
     } else files.push(input);
   }
+  if (opts.glob !== undefined && dirs === 0) throw new UsageError(`ingest: --glob chooses files in a directory, and no directory was given`);
   for (const f of files) if (f !== '-') checkReadable(f);
   return files;
 }
 
-function walk(dir: string): string[] {
-  const out: string[] = [];
-  let entries;
-  try {
-    entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
-  } catch (err) {
-    throw cannotRead(dir, err);
+/** The files under `dir` the pattern matches, as paths under `dir`, sorted folder by folder. */
+function walk(dir: string, pattern: string | undefined): string[] {
+  const unreadable: { path: string; err: unknown }[] = [];
+  // The walk skips what it cannot list; this notes it, so it can be named.
+  const readdirSync = ((path: string, o: never) => {
+    try {
+      return fs.readdirSync(path, o);
+    } catch (err) {
+      unreadable.push({ path, err });
+      throw err;
+    }
+  }) as typeof fs.readdirSync;
+  const found = globSync(pattern ?? DEFAULT_GLOB, {
+    cwd: dir,
+    ignore: ['**/node_modules/**'],
+    dot: false,
+    followSymbolicLinks: false,
+    caseSensitiveMatch: pattern !== undefined,
+    fs: { readdirSync },
+  });
+  const first = unreadable[0];
+  if (first) throw cannotRead(join(dir, relative(resolve(dir), first.path)), first.err);
+  if (found.length === 0) {
+    throw new UsageError(
+      pattern === undefined
+        ? `ingest: ${dir}: no ${WALKED_EXTENSIONS.map((e) => `.${e}`).join(', ')} files in this directory`
+        : `ingest: ${dir}: no files match --glob ${pattern}`,
+    );
   }
-  for (const e of entries) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...walk(p));
-    else if (e.isFile() && RECORD_FILE.test(e.name)) out.push(p);
+  return found.sort(byFolder).map((p) => join(dir, p));
+}
+
+/** Path order as a folder listing shows it: segment by segment. */
+function byFolder(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = x[i]!.localeCompare(y[i]!);
+    if (c !== 0) return c;
   }
-  return out;
+  return x.length - y.length;
 }
 
 /**
@@ -59,7 +94,7 @@ function walk(dir: string): string[] {
  */
 function checkReadable(file: string): void {
   try {
-    if (statSync(file).isFile()) closeSync(openSync(file, 'r'));
+    if (fs.statSync(file).isFile()) fs.closeSync(fs.openSync(file, 'r'));
   } catch (err) {
     throw cannotRead(file, err);
   }
@@ -71,5 +106,5 @@ function cannotRead(path: string, err: unknown): UsageError {
 }
 
 export function totalBytes(files: string[]): number {
-  return files.reduce((sum, f) => (f === '-' ? sum : sum + statSync(f).size), 0);
+  return files.reduce((sum, f) => (f === '-' ? sum : sum + fs.statSync(f).size), 0);
 }

@@ -8,7 +8,12 @@
  * Each repaired record is reported as a warning.
  */
 
-export type TextRepairs = { surrogates: number; nul: number };
+export type TextRepairs = {
+  surrogates: number;
+  nul: number;
+  /** Invalid UTF-8 sequences replaced by U+FFFD in a text file that is otherwise UTF-8. */
+  invalidUtf8?: number;
+};
 
 type WellFormedString = string & { isWellFormed(): boolean; toWellFormed(): string };
 
@@ -64,6 +69,7 @@ export function setOwn(obj: Record<string, unknown>, k: string, v: unknown): voi
 export function describeRepairs(r: TextRepairs): string {
   const parts: string[] = [];
   if (r.surrogates > 0) parts.push(`replaced ${r.surrogates} lone surrogate${r.surrogates === 1 ? '' : 's'} with U+FFFD`);
+  if (r.invalidUtf8) parts.push(`replaced ${r.invalidUtf8} invalid UTF-8 sequence${r.invalidUtf8 === 1 ? '' : 's'} with U+FFFD`);
   if (r.nul > 0) parts.push(`removed ${r.nul} NUL character${r.nul === 1 ? '' : 's'} (\\u0000)`);
   return parts.join('; ');
 }

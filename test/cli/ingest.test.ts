@@ -8,17 +8,13 @@ import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { countDocuments } from '../../src/store/documents-repo.js';
 import { listRuns } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import { writeFileIn } from '../helpers/files.js';
 import { ndjson, runCli, runCliAsUnprivileged } from '../helpers/cli.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
 
-function write(name: string, content: string | Buffer): string {
-  const p = join(dir.path, name);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, content);
-  return p;
-}
+const write = (name: string, content: string | Buffer) => writeFileIn(dir.path, name, content);
 
 // Read as part of the in/ folder by the runs below.
 write(
@@ -32,7 +28,7 @@ write(
     .join('\n'),
 );
 write('in/more.json', JSON.stringify([{ id: 'a', body: 'Body text here.' }, { id: 'b', text: 'Second element.' }], null, 2));
-write('in/ignored.txt', 'not a record file');
+write('in/ignored.csv', 'not a record file'); // no format ingest knows: the walk skips it
 
 for (const engine of ENGINES) {
   describe.skipIf(engineMissing(engine))(`llmops ingest (${engine})`, () => {

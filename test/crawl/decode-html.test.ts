@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crawlArticle } from '../../src/crawl/article-crawler.js';
-import { decodeHtml } from '../../src/crawl/decode-html.js';
+import { decodeHtml } from '../../src/html/decode-html.js';
 
 // "日本語のニュース" and "こんにちは" in Shift_JIS.
 const SJIS_NIHONGO = [0x93, 0xfa, 0x96, 0x7b, 0x8c, 0xea];

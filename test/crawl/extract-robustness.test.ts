@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { pageFromHtml } from '../../src/crawl/article-crawler.js';
 import { CrawlError, type CrawlTarget } from '../../src/crawl/crawl-types.js';
-import { extractArticle } from '../../src/crawl/extract-article.js';
+import { extractArticle } from '../../src/html/extract-article.js';
 import { rng } from '../../bench/rng.js'; // seeded: the same pages on every run, so a failure repeats
 
 // Whatever the page, extraction gives an article or the crawl a one-line reason: never an

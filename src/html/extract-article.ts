@@ -1,4 +1,5 @@
 import { Readability } from '@mozilla/readability';
+import { looksBinary } from '../text/binary-text.js';
 import { removeBoilerplate } from './clean-dom.js';
 import { htmlToParagraphs } from './html-to-text.js';
 import { readPageMetadata } from './page-metadata.js';
@@ -38,16 +39,6 @@ export function extractArticle(html: string, url: string): ExtractedArticle {
   // with no <p>): plain Readability, then the visible text of the page.
   const content = safely(() => extractWithReadability(html).content.replace(/\n{3,}/g, '\n\n').trim()) || safely(() => pageText(html)) || '';
   return { ...(article ?? emptyArticle()), content };
-}
-
-function looksBinary(html: string): boolean {
-  const head = html.slice(0, 1024);
-  let control = 0;
-  for (let i = 0; i < head.length; i++) {
-    const c = head.charCodeAt(i);
-    if (c === 0 || (c < 32 && c !== 9 && c !== 10 && c !== 12 && c !== 13) || c === 0xfffd) control++;
-  }
-  return control > 8 && control > head.length / 50;
 }
 
 function emptyArticle(): ExtractedArticle {

@@ -3,7 +3,10 @@
 // <meta charset> or <meta http-equiv="Content-Type"> near the top of the page. With none of
 // these, UTF-8 when the bytes are valid UTF-8 and windows-1252 otherwise (what a browser with
 // an English locale falls back to). TextDecoder knows every WHATWG label (Node has full ICU):
-// `latin1` and `iso-8859-1` mean windows-1252, `sjis` means Shift_JIS, and so on.
+// `latin1` and `iso-8859-1` mean windows-1252, `sjis` means Shift_JIS, and so on. The
+// encoding-free part (BOM, UTF-8, windows-1252) is text/decode-text.ts, shared with ingest.
+
+import { bomEncoding, tryUtf8, windows1252 } from '../text/decode-text.js';
 
 /** How far into the page a <meta> charset is looked for. Browsers stop at 1024 bytes; pages
  * with a long inline script before the meta are common enough to look further. */
@@ -36,13 +39,6 @@ export function decodeHtml(bytes: Uint8Array, contentType = ''): DecodedHtml {
   return { text: windows1252.decode(bytes), encoding: 'windows-1252', source: 'sniffed' };
 }
 
-function bomEncoding(b: Uint8Array): string | null {
-  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return 'utf-8';
-  if (b[0] === 0xfe && b[1] === 0xff) return 'utf-16be';
-  if (b[0] === 0xff && b[1] === 0xfe) return 'utf-16le';
-  return null;
-}
-
 type Decoder = { encoding: string; decode(bytes: Uint8Array): string };
 
 function decoderFor(label: string | undefined | null): Decoder | null {
@@ -55,16 +51,6 @@ function decoderFor(label: string | undefined | null): Decoder | null {
   }
 }
 
-// Node 20's TextDecoder('windows-1252') decodes ISO-8859-1: bytes 0x80-0x9F come out as C1
-// control characters instead of € ‚ ƒ „ … † ‡ ˆ ‰ Š ‹ Œ Ž ‘ ’ “ ” • – — ˜ ™ š › œ ž Ÿ, so
-// every curly quote and dash of a windows-1252 page would vanish. Mapped here; a decoder that
-// gets it right already produces these characters and the mapping does nothing.
-const CP1252_HIGH = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ';
-const windows1252: Decoder = {
-  encoding: 'windows-1252',
-  decode: (bytes) => new TextDecoder('windows-1252').decode(bytes).replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!),
-};
-
 /** The charset of the first <meta> that declares one, in `head` (bytes read as latin1). */
 function metaCharset(head: string): string | null {
   // Comments may hold old or commented-out declarations.
@@ -75,14 +61,6 @@ function metaCharset(head: string): string | null {
     if (direct) return direct[1]!;
   }
   return null;
-}
-
-function tryUtf8(bytes: Uint8Array): string | null {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-  } catch {
-    return null;
-  }
 }
 
 function hasUtf8Sequences(bytes: Uint8Array): boolean {

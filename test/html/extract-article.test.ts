@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { extractArticle, extractWithReadability } from '../../src/crawl/extract-article.js';
+import { extractArticle, extractWithReadability } from '../../src/html/extract-article.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/crawl/${name}`, import.meta.url), 'utf8');
 
