@@ -10,8 +10,8 @@ const config: KnipConfig = {
   project: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.{ts,mjs}', 'scripts/**/*.mjs', 'bin/**/*.js'],
   // A type named in an exported signature is part of that API even when no one imports it.
   ignoreExportsUsedInFile: { interface: true, type: true },
-  // Tests drive a FIFO and a pseudo-terminal with these system tools.
-  ignoreBinaries: ['mkfifo', 'script'],
+  // Tests drive a FIFO and a pseudo-terminal with these system tools, and restore a pg_dump with psql.
+  ignoreBinaries: ['mkfifo', 'script', 'psql'],
   // The migration modules are read whole, as namespaces, by kysely's Migrator (migrations/index.ts).
   ignoreIssues: { 'src/store/migrations/0*.ts': ['exports'] },
 };

@@ -6,7 +6,7 @@ export type DatabaseTarget =
   | { engine: 'sqlite'; path: string; display: string }
   | { engine: 'postgres'; url: string; display: string };
 
-export const DEFAULT_DB_PATH = '.llmops/llmops.db';
+const DEFAULT_DB_PATH = '.llmops/llmops.db';
 
 /** `--db` / `LLMOPS_DB`: a path or `sqlite:` URL, or a `postgres://` URL. */
 export function parseDatabaseUrl(value: string | undefined, cwd = process.cwd()): DatabaseTarget {
