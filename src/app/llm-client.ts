@@ -15,11 +15,17 @@ export async function resolveLlmEnv(ctx: Context, flags: { env?: string; profile
   return env;
 }
 
-/** A client for `env`, shut down (its hooks flushed) when the command ends. */
-export async function openLlmClient(scope: CommandScope, env: ResolvedEnv, opts: { db?: Db; cache: boolean; rpm?: number }): Promise<LlmClient> {
+type ClientOptions = { db?: Db; cache: boolean; rpm?: number };
+
+/** A client for `env` whose calls are logged (and answers cached) in `db` or the MongoDB warehouse; the caller shuts it down. */
+export async function createLlmClient(ctx: Context, env: ResolvedEnv, opts: ClientOptions): Promise<LlmClient> {
   const { createClientFromEnv } = await import('../llm/create-client.js');
   const { openCallLog } = await import('../store/open-call-log.js');
-  const callLog = openCallLog(opts.db, { warehouseUrl: scope.ctx.warehouseUrl, cache: opts.cache });
-  const client = await createClientFromEnv(env, { logger: scope.ctx.logger, callLog, rpm: opts.rpm });
-  return scope.use(client, (c) => c.shutdown());
+  const callLog = openCallLog(opts.db, { warehouseUrl: ctx.warehouseUrl, cache: opts.cache });
+  return createClientFromEnv(env, { logger: ctx.logger, callLog, rpm: opts.rpm });
+}
+
+/** A client for `env`, shut down (its hooks flushed) when the command ends. */
+export async function openLlmClient(scope: CommandScope, env: ResolvedEnv, opts: ClientOptions): Promise<LlmClient> {
+  return scope.use(await createLlmClient(scope.ctx, env, opts), (c) => c.shutdown());
 }

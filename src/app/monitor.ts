@@ -4,8 +4,10 @@ import type { LoadedMonitor } from '../monitor/monitor-config.js';
 import type { OpenedMonitor } from '../monitor/open-monitor.js';
 import type { MonitorRunResult } from '../monitor/run-monitor.js';
 import type { Db } from '../store/database.js';
+import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
+import { createLlmClient } from './llm-client.js';
 import { prepareDb } from './stores.js';
 import { webhookSecret } from './webhook.js';
 
@@ -56,7 +58,9 @@ async function readConfigs(configs: string[]): Promise<LoadedMonitor[]> {
 /** Sets every monitor up (extractor, metrics, judges, publishers); the problems of all at once. */
 async function openMonitors(scope: CommandScope, loaded: LoadedMonitor[], db: Db, flags: MonitorFlags): Promise<OpenedMonitor[]> {
   const { openMonitor } = await import('../monitor/open-monitor.js');
-  const deps = { db, logger: scope.ctx.logger, env: flags.env, profiles: flags.profiles, warehouseUrl: scope.ctx.warehouseUrl, dryRun: Boolean(flags.dryRun), outIsStdout: flags.out !== undefined && isStdoutPath(flags.out) };
+  // The judges' client logs and caches its calls in the command's database, made in one place.
+  const openClient = (env: ResolvedEnv) => createLlmClient(scope.ctx, env, { db, cache: true });
+  const deps = { openClient, db, logger: scope.ctx.logger, env: flags.env, profiles: flags.profiles, dryRun: Boolean(flags.dryRun), outIsStdout: flags.out !== undefined && isStdoutPath(flags.out) };
   const opened: OpenedMonitor[] = [];
   const problems: string[] = [];
   for (const m of loaded) {

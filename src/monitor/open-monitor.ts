@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import type { Db } from '../store/database.js';
 import type { LlmClient } from '../llm/client.js';
+import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
 import { createExtractor } from './extractors.js';
 import type { LoadedMonitor } from './monitor-config.js';
 import type { JudgeRuntime } from './metrics/judge-runtime.js';
@@ -17,7 +18,8 @@ export type MonitorDeps = {
   /** --env / --profiles for judge metrics (the config's `env:` wins over neither: flags first). */
   env?: string;
   profiles?: string;
-  warehouseUrl?: string;
+  /** Makes the judges' client: the caller decides where its calls are logged and cached. */
+  openClient: (env: ResolvedEnv) => Promise<LlmClient>;
   dryRun: boolean;
   /** --out: scores as NDJSON as well. */
   out?: NdjsonWriter;
@@ -36,9 +38,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
     const { resolveEnv } = await import('../llm/profiles/load-profiles.js');
     const env = await resolveEnv({ profiles: deps.profiles, env: deps.env ?? config.env });
     if (env.profile.provider !== 'local') {
-      const { createClientFromEnv } = await import('../llm/create-client.js');
-      const { openCallLog } = await import('../store/open-call-log.js');
-      client = await createClientFromEnv(env, { logger: deps.logger, callLog: openCallLog(deps.db, { warehouseUrl: deps.warehouseUrl, cache: true }) });
+      client = await deps.openClient(env);
     }
     const { newTraceId } = await import('../llm/trace-id.js');
     const { promptText } = await import('./prompts/prompt-source.js');

@@ -10,6 +10,7 @@ import { runMonitor } from '../../src/monitor/run-monitor.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
 import { tempDir } from '../helpers/databases.js';
+import { judgeClientIn } from '../helpers/judge-client.js';
 
 const quiet = new Logger('quiet');
 let server: FakeLlmServer;
@@ -52,7 +53,7 @@ async function run(yaml: string) {
   const file = join(dir.path, `m-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, yaml);
   const m = await loadMonitorConfig(file);
-  const o = await openMonitor(m, { db, logger: quiet, dryRun: false, env: 'anthropic' });
+  const o = await openMonitor(m, { db, openClient: judgeClientIn(db, quiet), logger: quiet, dryRun: false, env: 'anthropic' });
   try {
     return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet });
   } finally {
@@ -73,7 +74,7 @@ describe('LLM judges through the LLM layer (fake Anthropic)', () => {
     const run = new AbortController();
     const own = await openDatabase(parseDatabaseUrl(join(dir.path, 'many.sqlite'))); // the other tests count this file's calls
     const m = await loadMonitorConfig(file);
-    const o = await openMonitor(m, { db: own, logger: quiet, dryRun: false, env: 'anthropic' });
+    const o = await openMonitor(m, { db: own, openClient: judgeClientIn(own, quiet), logger: quiet, dryRun: false, env: 'anthropic' });
     try {
       const r = await runMonitor({ monitor: m, db: own, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet, signal: run.signal });
       expect(r.failed).toBe(0);

@@ -9,6 +9,7 @@ import { openMonitor } from '../../src/monitor/open-monitor.js';
 import { runMonitor } from '../../src/monitor/run-monitor.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
 import type { Publisher } from '../../src/monitor/publish/publishers.js';
+import { judgeClientIn } from '../helpers/judge-client.js';
 
 const quiet = new Logger('quiet');
 
@@ -27,7 +28,7 @@ function config(dir: string, version = 1) {
 
 async function run(db: Db, file: string, extra: Publisher[] = []) {
   const m = await loadMonitorConfig(file);
-  const o = await openMonitor(m, { db, logger: quiet, dryRun: false });
+  const o = await openMonitor(m, { db, openClient: judgeClientIn(db, quiet), logger: quiet, dryRun: false });
   try {
     return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: [...o.publishers, ...extra], dryRun: false, logger: quiet, batchSize: 7 });
   } finally {

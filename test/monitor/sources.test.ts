@@ -11,6 +11,7 @@ import { invalidatePrompt, promptText } from '../../src/monitor/prompts/prompt-s
 import { startFakeLangfuseApi, type FakeLangfuseApi } from '../fakes/langfuse-api-server.js';
 import { startFakeSlack, type FakeSlack } from '../fakes/slack-server.js';
 import { tempDir } from '../helpers/databases.js';
+import { judgeClientIn } from '../helpers/judge-client.js';
 
 const quiet = new Logger('quiet');
 let lf: FakeLangfuseApi;
@@ -53,7 +54,7 @@ async function run(yaml: string) {
   const file = join(dir.path, `m-${Math.random().toString(36).slice(2)}.yaml`);
   writeFileSync(file, yaml);
   const m = await loadMonitorConfig(file);
-  const o = await openMonitor(m, { db, logger: quiet, dryRun: false });
+  const o = await openMonitor(m, { db, openClient: judgeClientIn(db, quiet), logger: quiet, dryRun: false });
   try {
     return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet });
   } finally {
