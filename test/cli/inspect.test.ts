@@ -5,10 +5,10 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { finishRun, startRun } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import stringWidth from 'string-width';
+import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { embedderFromId } from '../../src/embed/create-embedder.js';
-import { withFeaturizeTables } from '../../src/featurize/featurize-tables.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { searchCollection, type Fusion, type SearchMode } from '../../src/inspect/search-collection.js';
 import { parseFilters } from '../../src/vector/vector-store.js';
@@ -91,7 +91,7 @@ for (const engine of ENGINES) {
         const mode = o.mode ?? 'hybrid';
         const embedder = mode === 'lexical' ? undefined : await embedderFromId(info!.embedder!);
         try {
-          return await searchCollection({ db: withFeaturizeTables(db.db), engine: db.engine, vectors, collection, query, k: o.k ?? 10, mode, fusion: o.fusion, feedback: o.feedback, filter: parseFilters(o.filter), embedder });
+          return await searchCollection({ db: db.db, engine: db.engine, vectors, collection, query, k: o.k ?? 10, mode, fusion: o.fusion, feedback: o.feedback, filter: parseFilters(o.filter), embedder });
         } finally {
           await embedder?.close?.();
         }
@@ -130,6 +130,55 @@ for (const engine of ENGINES) {
       expect(missing.stderr).toMatch(/no collection named embedded_nothing/);
     });
 
+    it('search: every hit names its document (title, link, category, author, metadata) and marks the query words in a snippet', async () => {
+      for (const mode of ['lexical', 'vector', 'hybrid']) {
+        const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency', '--mode', mode, '--k', '2'], { env });
+        expect(r.code, r.stderr).toBe(0);
+        const hits = ndjson(r.stdout);
+        // Lexically only the BM25 article has the words; by meaning both articles come back.
+        expect(hits, mode).toHaveLength(mode === 'lexical' ? 1 : 2);
+        for (const h of hits) for (const key of ['title', 'link', 'category', 'author', 'source', 'metadata', 'chunk_index', 'token_count', 'snippet', 'highlights']) expect(h, `${mode} ${key}`).toHaveProperty(key);
+        const [bm25, dense] = [hits.find((h) => h.title === 'Tuning BM25'), hits.find((h) => h.title === 'Dense retrieval')];
+        expect(bm25, mode).toMatchObject({ category: 'articles', author: null, link: null, metadata: { lang: 'en', tags: ['search'], extra: 42 }, chunk_index: 0, token_count: expect.any(Number) });
+        if (mode !== 'lexical') expect(dense, mode).toMatchObject({ link: 'https://example.com/dense', metadata: {} });
+        // The highlights are [start, end) code point offsets into the plain snippet.
+        const words = bm25.highlights.map(([a, b]: [number, number]) => Array.from(bm25.snippet as string).slice(a, b).join('').toLowerCase());
+        expect(new Set(words), mode).toEqual(new Set(['inverse', 'document', 'frequency', 'documents']));
+      }
+      const posts = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '1'], { env })).stdout);
+      expect(posts[0]).toMatchObject({ author: 'kim', category: 'posts', title: null });
+    });
+
+    it.skipIf(!hasScript)('search on a terminal: title, author, link, metadata and the snippet with the words in bold, within the width', async () => {
+      const args = ['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency', '--k', '2'];
+      for (const width of [60, 200]) {
+        const shown = await runOnTerminal(args, { cwd: dir.path, env: { ...env, COLUMNS: String(width) } });
+        expect(shown).toContain('Tuning BM25');
+        expect(shown).toContain('https://example.com/dense');
+        expect(shown).toMatch(/lang: en · tags: \["search"\]/);
+        expect(shown).toContain('\x1b[1mfrequency\x1b[22m');
+        const lines = shown.split('\n');
+        for (const l of lines) expect(stringWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width);
+        expect(Math.max(...lines.map((l) => stringWidth(l))), `${width}`).toBeGreaterThan(width === 60 ? 50 : 100);
+      }
+      const plain = await runOnTerminal(args, { cwd: dir.path, env: { ...env, COLUMNS: '80', NO_COLOR: '1' } });
+      expect(plain).toContain('Tuning BM25');
+      expect(plain).not.toContain('\x1b[');
+    });
+
+    it.skipIf(!hasScript)('tables on a terminal fit the width (COLUMNS), long cells end in …; chunks name the longest chunk\'s document', async () => {
+      for (const width of [60, 200]) {
+        for (const cmd of [['inspect', 'documents'], ['inspect', 'sentences'], ['inspect', 'chunks'], ['inspect', 'sample', 'embedded_articles']]) {
+          const shown = await runOnTerminal(['--db', url, ...cmd], { cwd: dir.path, env: { ...env, COLUMNS: String(width) } });
+          const lines = shown.trimEnd().split('\n');
+          expect(lines.length, cmd.join(' ')).toBeGreaterThan(2);
+          for (const l of lines) expect(stringWidth(l), `${width} ${cmd.join(' ')}: ${l}`).toBeLessThanOrEqual(width);
+          if (width === 60) expect(shown, cmd.join(' ')).toContain('…');
+        }
+      }
+      expect(await runOnTerminal(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_articles'], { cwd: dir.path, env: { COLUMNS: '200' } })).toMatch(/PASS +Tuning BM25/);
+    });
+
     it('collections, stats, sample and chunks describe what featurize stored', async () => {
       const stats = ndjson((await runCli(['--db', url, 'inspect', 'stats', 'embedded_articles'], { env })).stdout)[0];
       expect(stats).toMatchObject({ embedder: 'hashing:v1-d1024-b0.5-c0.35', dimension: 1024, points: 2, documents: 2, token_limit: 512 });
@@ -138,6 +187,8 @@ for (const engine of ENGINES) {
       expect(sample[0]).toMatchObject({ category: 'posts' });
       const chunks = ndjson((await runCli(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_posts'])).stdout);
       expect(chunks).toEqual([expect.objectContaining({ collection: 'embedded_posts', chunks: 2, limit: 512, verdict: 'PASS' })]);
+      const articles = ndjson((await runCli(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_articles'])).stdout);
+      expect(articles[0]).toMatchObject({ longest_document_id: expect.any(String), longest_document_title: 'Tuning BM25' });
     });
 
     it('documents, sentences, results, calls (with totals) and runs list what the other stages left', async () => {
