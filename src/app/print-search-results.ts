@@ -1,5 +1,6 @@
 import type { SearchResult } from '../inspect/search-results.js';
 import type { Context } from './context.js';
+import { printRecords } from './print.js';
 import { colorAllowed, oneLine, pad, splitGraphemes, terminalColumns, truncate } from './terminal-text.js';
 
 // `inspect search` for people: per hit a title line, where it comes from, and the snippet with
@@ -10,19 +11,13 @@ const BOLD = '\x1b[1m';
 const NORMAL = '\x1b[22m';
 
 export function printSearchResults(ctx: Context, results: SearchResult[]): void {
-  if (ctx.json) {
-    for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
-    return;
-  }
-  if (results.length === 0) {
-    process.stdout.write('(no hits)\n');
-    return;
-  }
-  const width = terminalColumns();
-  const bold = colorAllowed();
-  const indent = String(results.length).length + 2;
-  const blocks = results.map((r) => hitLines(r, width, indent, bold).join('\n'));
-  process.stdout.write(`${blocks.join('\n\n')}\n`);
+  printRecords(ctx, results, () => {
+    const width = terminalColumns();
+    const bold = colorAllowed();
+    const indent = String(results.length).length + 2;
+    // A blank line between hits.
+    return results.flatMap((r, i) => [...(i > 0 ? [''] : []), ...hitLines(r, width, indent, bold)]);
+  });
 }
 
 function hitLines(r: SearchResult, width: number, indent: number, bold: boolean): string[] {
@@ -31,7 +26,8 @@ function hitLines(r: SearchResult, width: number, indent: number, bold: boolean)
   const label = pad(`${r.rank}.`, indent);
   const name = truncate(oneLine(r.title ?? r.document_id), Math.max(1, width - indent - score.length - 2));
   const head = truncate(`${label}${name}  ${score}`, width);
-  const where = [r.category, r.author, r.source, r.link, `chunk ${r.chunk_index}${r.token_count === null ? '' : ` (${r.token_count} tokens)`}`];
+  // The link last: the longest, so the one a narrow terminal cuts.
+  const where = [`chunk ${r.chunk_index}${r.token_count === null ? '' : ` (${r.token_count} tokens)`}`, r.category, r.author, r.source, r.link];
   const lines = [head, fit(margin, where.filter((x) => x).join(' · '), width)];
   const meta = Object.entries(r.metadata ?? {}).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   if (meta.length > 0) lines.push(fit(margin, meta.join(' · '), width));

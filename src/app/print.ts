@@ -25,22 +25,24 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
+/** Records on stdout: NDJSON for machines; for people the lines `render` makes of them, or "(none)". */
+export function printRecords<R>(ctx: Context, records: R[], render: (records: R[]) => string[]): void {
+  if (ctx.json) {
+    for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  process.stdout.write(`${(records.length === 0 ? ['(none)'] : render(records)).join('\n')}\n`);
+}
+
 /** Rows on stdout: NDJSON for machines, for people a table cut to the terminal's width. */
 export function printRows(ctx: Context, rows: Record<string, unknown>[], columns?: string[]): void {
-  if (ctx.json) {
-    for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-    return;
-  }
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
-  const cols = columns ?? Object.keys(rows[0]!);
-  const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
-  // A column of numbers (blanks aside) is right-aligned, so the digits line up.
-  const align = cols.map((c) => (rows.every((r) => typeof r[c] === 'number' || r[c] == null) ? 'right' : 'left') as 'left' | 'right');
-  const lines = formatTable(cols, cells, { width: terminalColumns(), rule: true, align });
-  process.stdout.write(`${lines.join('\n')}\n`);
+  printRecords(ctx, rows, () => {
+    const cols = columns ?? Object.keys(rows[0]!);
+    const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
+    // A column of numbers (blanks aside) is right-aligned, so the digits line up.
+    const align = cols.map((c) => (rows.every((r) => typeof r[c] === 'number' || r[c] == null) ? 'right' : 'left') as 'left' | 'right');
+    return formatTable(cols, cells, { width: terminalColumns(), rule: true, align });
+  });
 }
 
 function tableCell(v: unknown): string {

@@ -23,7 +23,7 @@ const MIN_WIDTH = 4;
  * so long text shrinks before short ids and numbers do. None goes below MIN_WIDTH; when even
  * that does not fit, the lines themselves are cut (formatTable).
  */
-export function fitWidths(natural: number[], available: number): number[] {
+function fitWidths(natural: number[], available: number): number[] {
   const widths = [...natural];
   let excess = widths.reduce((s, w) => s + w, 0) - available;
   while (excess > 0) {

@@ -284,3 +284,38 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('inspect search with an embedder of your own (--embedder ./module.mjs#export)', () => {
+  it('searches with the module named, refuses one that makes other vectors, and says to name it when none is', async () => {
+    // Letter counts, normalized: a toy embedder; `halved` records the same id with other vectors.
+    writeFileSync(
+      join(dir.path, 'letters.mjs'),
+      `const embed = (t, d) => { const v = new Float32Array(d); for (const c of t.toLowerCase()) { const i = c.charCodeAt(0) - 97; if (i >= 0 && i < 26) v[i % d]++; } const n = Math.hypot(...v) || 1; return v.map((x) => x / n); };
+const make = (d) => ({ id: 'letters:v1', dimension: d, maxTokens: 256, countTokens: (t) => t.split(/\\s+/).filter(Boolean).length, embedBatch: async (texts) => texts.map((t) => embed(t, d)) });
+export const letters = make(26);
+export const halved = make(13);
+`,
+    );
+    const db = ['--db', join(dir.path, 'module.db')];
+    const input = `${JSON.stringify({ id: 'z', category: 'articles', title: 'Zebras', text: 'Zebras graze on the savanna in herds.' })}\n${JSON.stringify({ id: 'q', category: 'articles', title: 'Quartz', text: 'Quartz clocks keep time with a crystal.' })}\n`;
+    expect((await runCli([...db, 'ingest', '-'], { input, cwd: dir.path })).code).toBe(0);
+    const f = await runCli([...db, 'featurize', '--embedder', './letters.mjs#letters'], { cwd: dir.path });
+    expect(f.code, f.stderr).toBe(0);
+    const search = (...extra: string[]) => runCli([...db, 'inspect', 'search', 'embedded_articles', '--query', 'zebras in herds', '--mode', 'vector', '--k', '1', ...extra], { cwd: dir.path });
+
+    const ok = await search('--embedder', './letters.mjs#letters');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ndjson(ok.stdout)[0]).toMatchObject({ title: 'Zebras', category: 'articles' });
+
+    const unnamed = await search();
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr.trim()).toBe('llmops: collection embedder letters:v1: not one llmops can rebuild from its id (your own module?); name it with --embedder, e.g. --embedder ./my-embedder.js#embedder');
+
+    const other = await search('--embedder', 'hashing');
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim()).toMatch(/^llmops: --embedder hashing: makes hashing:\S+ \(1024 dimensions\) but embedded_articles holds letters:v1 \(26 dimensions\)$/);
+    const halved = await search('--embedder', './letters.mjs#halved');
+    expect(halved.code).toBe(2);
+    expect(halved.stderr.trim()).toBe('llmops: --embedder ./letters.mjs#halved: makes letters:v1 (13 dimensions) but embedded_articles holds letters:v1 (26 dimensions)');
+  });
+});

@@ -90,7 +90,7 @@ code point offsets into it.`,
 function registerRecords(inspect: Command): void {
   inspect
     .command('chunks')
-    .description('Chunk token counts per collection (min, max, mean, p95) and PASS/FAIL against the embedder limit')
+    .description('Chunk token counts per collection (min, max, mean, p95), PASS/FAIL against the embedder limit, and the document (by title) of the longest chunk')
     .option('--collection <name>', 'only this collection')
     .addHelpText('after', '\nExample:\n  llmops inspect chunks --collection embedded_articles')
     .action(async (f: { collection?: string }, cmd: Command) => (await records()).inspectChunks(await context(cmd), f));
