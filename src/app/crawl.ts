@@ -4,7 +4,7 @@ import type { DomainCounts } from '../crawl/run-crawl.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
 import { formatTable } from './table.js';
-import { oneLine, terminalColumns, truncate } from './terminal-text.js';
+import { terminalColumns } from './terminal-text.js';
 
 /** The flags are the plan's input; `config` names the links file. */
 export type CrawlFlags = CrawlPlanFlags & { out?: string };
@@ -41,13 +41,13 @@ function printDomains(domains: Record<string, DomainCounts>, toStderr: boolean, 
   const names = Object.keys(domains).sort();
   if (names.length === 0) return;
   const stream = toStderr ? process.stderr : process.stdout;
-  const width = terminalColumns(stream);
   const counts = names.map((n) => [n, ...(['attempted', 'succeeded', 'failed', 'skipped'] as const).map((k) => String(domains[n]![k]))]);
-  const [header, ...rows] = formatTable(['domain', 'attempted', 'succeeded', 'failed', 'skipped'], counts, { width, indent: 2, align: ['left', 'right', 'right', 'right', 'right'] });
+  const [header, ...rows] = formatTable(['domain', 'attempted', 'succeeded', 'failed', 'skipped'], counts, { width: terminalColumns(stream), indent: 2, align: ['left', 'right', 'right', 'right', 'right'] });
   const lines = [header!];
   names.forEach((n, i) => {
     lines.push(rows[i]!);
-    for (const r of domains[n]!.reasons) lines.push(truncate(`    failed: ${oneLine(r)}`, width));
+    // Reasons are messages, not cells: whole, as a log line would be.
+    for (const r of domains[n]!.reasons) lines.push(`    failed: ${r}`);
   });
   stream.write(`${lines.join('\n')}\n`);
 }
