@@ -12,7 +12,8 @@ export async function inspectChunks(ctx: Context, f: { collection?: string }): P
     const { maxTokensOf } = await import('../inspect/embedder-limits.js');
     const stats = await chunkTokenStats(withFeaturizeTables(db.db), f.collection);
     // The longest chunk's document, by title: where to look first when a collection FAILs.
-    const titles = new Map((await (await scope.warehouse()).getMany(stats.map((s) => s.longest_document_id))).map((d) => [d.id, d.title]));
+    const documents = await (await scope.warehouse()).getMany(stats.map((s) => s.longest_document_id));
+    const titles = new Map(documents.map((d) => [d.id, d.title]));
     const rows = stats.map(({ longest_document_id, ...s }) => {
       const limit = maxTokensOf(s.embedder);
       const verdict = limit === null ? 'UNKNOWN' : s.max <= limit ? 'PASS' : 'FAIL';

@@ -22,15 +22,15 @@ export async function dedupStore(store: DocumentStore, opts: { threshold: number
     afterId = page[page.length - 1]!.id;
     if (opts.signal?.aborted) break;
   }
-  const dropped = [...filter.clusters.values()].flatMap((c) => c.dropped.map((d) => d.id));
   const clusters = [...filter.clusters.values()];
+  const dropped = clusters.flatMap((c) => c.dropped.map((d) => d.id));
   const titles = await titlesOf(store, clusters.flatMap((c) => [c.kept, ...c.dropped.map((d) => d.id)]));
   for (const c of clusters) await opts.onCluster(clusterRecord(c, (id) => titles.get(id)));
   let deleted = 0;
   if (opts.apply && dropped.length > 0) {
     for (let i = 0; i < dropped.length; i += PAGE) deleted += await store.delete(dropped.slice(i, i + PAGE));
   }
-  return { scanned, clusters: filter.clusters.size, duplicates: dropped.length, deleted };
+  return { scanned, clusters: clusters.length, duplicates: dropped.length, deleted };
 }
 
 /** The titles of these documents (those that have one), read a page at a time. */
