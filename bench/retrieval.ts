@@ -110,7 +110,6 @@ for (const name of embedders) {
   const info = await vectors.getCollection('embedded_articles');
   const embedder = await embedderFromId(info!.embedder!);
   const ext = new Map((await db.db.selectFrom('documents').select(['id', 'external_id']).execute()).map((r) => [r.id, r.external_id!]));
-  const fdb = db.db;
   const modes: SearchMode[] = name === 'hashing' ? ['lexical', 'vector', 'hybrid'] : ['vector', 'hybrid'];
   for (const mode of modes) {
     // [all, even positions, odd positions] × [nDCG@10, recall@100]
@@ -118,7 +117,7 @@ for (const name of embedders) {
     const started = performance.now();
     for (const [i, q] of queries.entries()) {
       const hits = await searchCollection({
-        db: fdb,
+        db: db.db,
         engine: 'sqlite',
         vectors,
         collection: 'embedded_articles',

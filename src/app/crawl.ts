@@ -3,6 +3,8 @@ import type { CrawlPlanFlags } from '../crawl/crawl-plan.js';
 import type { DomainCounts } from '../crawl/run-crawl.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
+import { formatTable } from './table.js';
+import { terminalColumns } from './terminal-text.js';
 
 /** The flags are the plan's input; `config` names the links file. */
 export type CrawlFlags = CrawlPlanFlags & { out?: string };
@@ -38,12 +40,14 @@ function printDomains(domains: Record<string, DomainCounts>, toStderr: boolean, 
   if (toStderr && quiet) return;
   const names = Object.keys(domains).sort();
   if (names.length === 0) return;
-  const width = Math.max(6, ...names.map((n) => n.length));
-  const lines = [`  ${'domain'.padEnd(width)}  attempted  succeeded  failed  skipped`];
-  for (const n of names) {
-    const d = domains[n]!;
-    lines.push(`  ${n.padEnd(width)}  ${String(d.attempted).padStart(9)}  ${String(d.succeeded).padStart(9)}  ${String(d.failed).padStart(6)}  ${String(d.skipped).padStart(7)}`);
-    for (const r of d.reasons) lines.push(`    failed: ${r}`);
-  }
-  (toStderr ? process.stderr : process.stdout).write(`${lines.join('\n')}\n`);
+  const stream = toStderr ? process.stderr : process.stdout;
+  const counts = names.map((n) => [n, ...(['attempted', 'succeeded', 'failed', 'skipped'] as const).map((k) => String(domains[n]![k]))]);
+  const [header, ...rows] = formatTable(['domain', 'attempted', 'succeeded', 'failed', 'skipped'], counts, { width: terminalColumns(stream), indent: 2, align: ['left', 'right', 'right', 'right', 'right'] });
+  const lines = [header!];
+  names.forEach((n, i) => {
+    lines.push(rows[i]!);
+    // Reasons are messages, not cells: whole, as a log line would be.
+    for (const r of domains[n]!.reasons) lines.push(`    failed: ${r}`);
+  });
+  stream.write(`${lines.join('\n')}\n`);
 }

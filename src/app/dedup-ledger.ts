@@ -3,6 +3,8 @@ import { runCommand } from './command-scope.js';
 import type { LedgerSummary } from '../store/ledger-repo.js';
 import type { Context } from './context.js';
 import { ledgerNamespace } from './dedup.js';
+import { formatTable } from './table.js';
+import { terminalColumns } from './terminal-text.js';
 
 export type LedgerAction = 'list' | 'count' | 'prune' | 'export';
 
@@ -37,8 +39,8 @@ function printLedgers(ctx: Context, rows: LedgerSummary[]): void {
   if (ctx.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   else if (rows.length === 0) process.stdout.write('no ledgers yet\n');
   else {
-    const w = Math.max(9, ...rows.map((r) => r.namespace.length));
-    process.stdout.write(`${'namespace'.padEnd(w)}  ${'keys'.padStart(8)}  ${'claimed'.padStart(7)}  last\n`);
-    for (const r of rows) process.stdout.write(`${r.namespace.padEnd(w)}  ${String(r.keys).padStart(8)}  ${String(r.claimed).padStart(7)}  ${r.last}\n`);
+    const cells = rows.map((r) => [r.namespace, String(r.keys), String(r.claimed), String(r.last)]);
+    const lines = formatTable(['namespace', 'keys', 'claimed', 'last'], cells, { width: terminalColumns(), align: ['left', 'right', 'right', 'left'] });
+    process.stdout.write(`${lines.join('\n')}\n`);
   }
 }

@@ -1,8 +1,10 @@
 import { UsageError } from '../core/errors.js';
 import { runCommand, type CommandScope } from './command-scope.js';
+import type { ClusterRecord } from '../dedup/cluster-record.js';
 import type { Context } from './context.js';
+import { printRows } from './print.js';
 
-export type DedupFlags = { in?: string; out?: string; key?: string; field?: string; idField: string; ledger?: string; near?: boolean; threshold: number; category?: string; apply?: boolean; report?: string };
+export type DedupFlags = { in?: string; out?: string; key?: string; field?: string; idField: string; titleField: string; ledger?: string; near?: boolean; threshold: number; category?: string; apply?: boolean; report?: string };
 
 /** A `--ledger` name is a dedup namespace unless it names one in full (`monitor:…`). */
 export const ledgerNamespace = (name: string) => (name.includes(':') ? name : `dedup:${name}`);
@@ -18,9 +20,12 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
   await runCommand(ctx, async (scope) => {
     await scope.db({ mustExist: true });
     const store = await scope.warehouse();
-    const report = scope.ndjson(flags.report ?? '-', { label: 'dedup --report' });
+    // On a terminal with no --report the clusters are a table; else NDJSON (stdout by default).
+    const shown: ClusterRecord[] = [];
+    const report = flags.report === undefined && !ctx.json ? { write: (c: ClusterRecord) => void shown.push(c) } : scope.ndjson(flags.report ?? '-', { label: 'dedup --report' });
     const { dedupStore } = await import('../dedup/dedup-store.js');
     const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
+    if (shown.length > 0) printClusters(ctx, shown);
     const note = flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined;
     await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note });
   });
@@ -40,6 +45,7 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
     out,
     ...k,
     idField: flags.idField,
+    titleField: flags.titleField,
     near,
     threshold: flags.threshold,
     ledger: db && flags.ledger ? { db: db.db, namespace: ledgerNamespace(flags.ledger) } : undefined,
@@ -48,4 +54,10 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
   });
   const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : undefined;
   await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, ledger: flags.ledger, note }, true);
+}
+
+/** One row per dropped document, each side named by its title (its id when it has none). */
+function printClusters(ctx: Context, clusters: ClusterRecord[]): void {
+  const rows = clusters.flatMap((c) => c.dropped.map((d) => ({ kept: c.kept_title ?? c.kept, dropped: d.title ?? d.id, similarity: d.similarity, dropped_id: d.id })));
+  printRows(ctx, rows);
 }

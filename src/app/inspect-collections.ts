@@ -3,7 +3,7 @@ import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
 import { printRows } from './print.js';
 
-// `inspect collections | stats | sample | search`: what the vector store holds.
+// `inspect collections | stats | sample`: what the vector store holds (`search`: inspect-search.ts).
 
 export async function inspectCollections(ctx: Context): Promise<void> {
   await inspecting(ctx, async (scope) => {
@@ -49,28 +49,5 @@ export async function inspectSample(ctx: Context, name: string, f: { limit: numb
     const { parseFilters } = await import('../vector/vector-store.js');
     const pts = await vectors.sample(name, f.limit, parseFilters(f.filter));
     printRows(ctx, pts.map((p) => ({ id: p.id, ...p.payload })));
-  });
-}
-
-export type SearchFlags = { query: string; k: number; mode: string; fusion?: string; feedback?: number; filter?: string[]; modelsDir?: string };
-
-export async function inspectSearch(ctx: Context, name: string, f: SearchFlags): Promise<void> {
-  await inspecting(ctx, async (scope, db) => {
-    const vectors = await scope.vectorsForReading();
-    const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../inspect/search-collection.js');
-    if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
-    if (f.fusion !== undefined && !FUSIONS.includes(f.fusion as never)) throw new UsageError(`--fusion: expected rrf or convex, got ${f.fusion}`);
-    const { parseFilters } = await import('../vector/vector-store.js');
-    const filter = parseFilters(f.filter);
-    const info = vectors ? await vectors.getCollection(name) : null;
-    if (!info) throw new UsageError(`inspect search: no collection named ${name} (${await whyNoCollection(vectors)})`);
-    if (!info.embedder) throw new UsageError(`inspect search: ${name} holds payloads only; search its embedded_ twin`);
-    let embedder;
-    if (f.mode !== 'lexical') {
-      const { embedderFromId } = await import('../embed/create-embedder.js');
-      embedder = scope.use(await embedderFromId(info.embedder, { modelsDir: f.modelsDir }), (e) => e.close?.());
-    }
-    const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
-    printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
   });
 }

@@ -6,15 +6,20 @@ import { printRows } from './print.js';
 // `inspect chunks | documents | sentences | results | runs`: rows of the database (calls: inspect-calls.ts).
 
 export async function inspectChunks(ctx: Context, f: { collection?: string }): Promise<void> {
-  await inspecting(ctx, async (_scope, db) => {
+  await inspecting(ctx, async (scope, db) => {
     const { chunkTokenStats } = await import('../store/featurize-repo.js');
     const { maxTokensOf } = await import('../inspect/embedder-limits.js');
     const stats = await chunkTokenStats(db.db, f.collection);
-    const rows = stats.map((s) => {
+    // The longest chunk's document, by title: where to look first when a collection FAILs.
+    const documents = await (await scope.warehouse()).getMany(stats.map((s) => s.longest_document_id));
+    const titles = new Map(documents.map((d) => [d.id, d.title]));
+    const rows = stats.map(({ longest_document_id, ...s }) => {
       const limit = maxTokensOf(s.embedder);
-      return { collection: s.collection, embedder: s.embedder, chunks: s.chunks, min: s.min, max: s.max, mean: Number(s.mean.toFixed(1)), p95: s.p95, limit, verdict: limit === null ? 'UNKNOWN' : s.max <= limit ? 'PASS' : 'FAIL' };
+      const verdict = limit === null ? 'UNKNOWN' : s.max <= limit ? 'PASS' : 'FAIL';
+      return { ...s, mean: Number(s.mean.toFixed(1)), limit, verdict, longest_document_id, longest_document_title: titles.get(longest_document_id) ?? null };
     });
-    printRows(ctx, rows);
+    const shown = ctx.json ? rows : rows.map(({ longest_document_id: id, longest_document_title: title, ...r }) => ({ ...r, longest_in: title ?? id }));
+    printRows(ctx, shown);
     if (rows.some((r) => r.verdict === 'FAIL')) throw new PartialFailure('inspect chunks: some chunks are over their embedder limit');
   });
 }

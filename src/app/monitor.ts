@@ -9,6 +9,8 @@ import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
 import { createLlmClient } from './llm-client.js';
 import { prepareDb } from './stores.js';
+import { formatTable } from './table.js';
+import { terminalColumns } from './terminal-text.js';
 import { webhookSecret } from './webhook.js';
 
 export type MonitorFlags = { dryRun?: boolean; out?: string; env?: string; profiles?: string; every?: string; cron?: string; concurrency?: number; webhookPort?: number };
@@ -125,16 +127,17 @@ function printRun(ctx: Context, r: MonitorRunResult, stdoutIsData: boolean): voi
   if (ctx.logger.verbosity === 'quiet' && toStderr) return;
   const lines = [`monitor ${r.monitor}${r.dry_run ? ' (dry run)' : ''}`];
   for (const [k, v] of Object.entries(summary)) if (v !== undefined && k !== 'monitor') lines.push(`  ${k.replaceAll('_', ' ').padEnd(16)} ${v}`);
-  if (r.metrics.length) lines.push(...metricLines(r.metrics));
+  if (r.metrics.length) lines.push(...metricLines(r.metrics, terminalColumns(toStderr ? process.stderr : process.stdout)));
   (toStderr ? process.stderr : process.stdout).write(`${lines.join('\n')}\n`);
 }
 
-function metricLines(metrics: MonitorRunResult['metrics']): string[] {
-  const lines = [`  ${'metric'.padEnd(22)} ${'count'.padStart(7)} ${'mean'.padStart(9)} ${'pass rate'.padStart(9)} ${'failed'.padStart(7)}`];
-  for (const m of metrics) {
-    const mean = m.mean === null ? '-' : m.mean.toFixed(3);
-    const passRate = m.pass_rate === null ? '-' : `${(m.pass_rate * 100).toFixed(1)}%`;
-    lines.push(`  ${m.metric.padEnd(22)} ${String(m.count).padStart(7)} ${mean.padStart(9)} ${passRate.padStart(9)} ${String(m.failed).padStart(7)}`);
-  }
-  return lines;
+function metricLines(metrics: MonitorRunResult['metrics'], width: number): string[] {
+  const rows = metrics.map((m) => [
+    m.metric,
+    String(m.count),
+    m.mean === null ? '-' : m.mean.toFixed(3),
+    m.pass_rate === null ? '-' : `${(m.pass_rate * 100).toFixed(1)}%`,
+    String(m.failed),
+  ]);
+  return formatTable(['metric', 'count', 'mean', 'pass rate', 'failed'], rows, { width, indent: 2, align: ['left', 'right', 'right', 'right', 'right'] });
 }

@@ -1,4 +1,6 @@
 import type { Context } from './context.js';
+import { formatTable } from './table.js';
+import { oneLine, terminalColumns } from './terminal-text.js';
 
 /**
  * The result of a command: one NDJSON object for machines, aligned lines for people. On stderr
@@ -23,26 +25,28 @@ function formatValue(v: unknown): string {
   return String(v);
 }
 
-/** Rows on stdout: NDJSON for machines, an aligned table for people (long text cut to fit). */
-export function printRows(ctx: Context, rows: Record<string, unknown>[], columns?: string[]): void {
+/** Records on stdout: NDJSON for machines; for people the lines `render` makes of them, or "(none)". */
+export function printRecords<R>(ctx: Context, records: R[], render: (records: R[]) => string[]): void {
   if (ctx.json) {
-    for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
+    for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
   }
-  if (rows.length === 0) {
-    process.stdout.write('(none)\n');
-    return;
-  }
-  const cols = columns ?? Object.keys(rows[0]!);
-  const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
-  const widths = cols.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`${line(cols)}\n${line(widths.map((w) => '─'.repeat(w)))}\n${cells.map(line).join('\n')}\n`);
+  process.stdout.write(`${(records.length === 0 ? ['(none)'] : render(records)).join('\n')}\n`);
+}
+
+/** Rows on stdout: NDJSON for machines, for people a table cut to the terminal's width. */
+export function printRows(ctx: Context, rows: Record<string, unknown>[], columns?: string[]): void {
+  printRecords(ctx, rows, () => {
+    const cols = columns ?? Object.keys(rows[0]!);
+    const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
+    // A column of numbers (blanks aside) is right-aligned, so the digits line up.
+    const align = cols.map((c) => (rows.every((r) => typeof r[c] === 'number' || r[c] == null) ? 'right' : 'left') as 'left' | 'right');
+    return formatTable(cols, cells, { width: terminalColumns(), rule: true, align });
+  });
 }
 
 function tableCell(v: unknown): string {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : String(Number(v.toFixed(4)))) : typeof v === 'object' ? JSON.stringify(v) : String(v);
-  const flat = s.replace(/\s+/g, ' ');
-  return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat;
+  return oneLine(s);
 }

@@ -1,16 +1,19 @@
 import type { DocumentStore } from '../store/document-store.js';
-import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
+import { clusterRecord, type ClusterRecord } from './cluster-record.js';
+import { NearDuplicateFilter } from './minhash-lsh.js';
+
+const PAGE = 500;
 
 /**
  * Near duplicates among stored documents, in id order (so the kept one of a cluster is the same
  * on every run); with `apply`, the dropped documents are deleted through the DocumentStore.
  */
-export async function dedupStore(store: DocumentStore, opts: { threshold: number; category?: string; apply: boolean; signal?: AbortSignal; onCluster: (c: Cluster<string>) => Promise<void> | void }) {
+export async function dedupStore(store: DocumentStore, opts: { threshold: number; category?: string; apply: boolean; signal?: AbortSignal; onCluster: (c: ClusterRecord) => Promise<void> | void }) {
   const filter = new NearDuplicateFilter<string>({ threshold: opts.threshold });
   let afterId: string | undefined;
   let scanned = 0;
   for (;;) {
-    const page = await store.list({ afterId, limit: 500, category: opts.category });
+    const page = await store.list({ afterId, limit: PAGE, category: opts.category });
     if (page.length === 0) break;
     for (const d of page) {
       scanned++;
@@ -19,11 +22,22 @@ export async function dedupStore(store: DocumentStore, opts: { threshold: number
     afterId = page[page.length - 1]!.id;
     if (opts.signal?.aborted) break;
   }
-  const dropped = [...filter.clusters.values()].flatMap((c) => c.dropped.map((d) => d.id));
-  for (const c of filter.clusters.values()) await opts.onCluster(c);
+  const clusters = [...filter.clusters.values()];
+  const dropped = clusters.flatMap((c) => c.dropped.map((d) => d.id));
+  const titles = await titlesOf(store, clusters.flatMap((c) => [c.kept, ...c.dropped.map((d) => d.id)]));
+  for (const c of clusters) await opts.onCluster(clusterRecord(c, (id) => titles.get(id)));
   let deleted = 0;
   if (opts.apply && dropped.length > 0) {
-    for (let i = 0; i < dropped.length; i += 500) deleted += await store.delete(dropped.slice(i, i + 500));
+    for (let i = 0; i < dropped.length; i += PAGE) deleted += await store.delete(dropped.slice(i, i + PAGE));
   }
-  return { scanned, clusters: filter.clusters.size, duplicates: dropped.length, deleted };
+  return { scanned, clusters: clusters.length, duplicates: dropped.length, deleted };
+}
+
+/** The titles of these documents (those that have one), read a page at a time. */
+async function titlesOf(store: DocumentStore, ids: string[]): Promise<Map<string, string>> {
+  const titles = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += PAGE) {
+    for (const d of await store.getMany(ids.slice(i, i + PAGE))) if (d.title) titles.set(d.id, d.title);
+  }
+  return titles;
 }

@@ -6,7 +6,8 @@ import { asText, getPath } from '../core/dot-path.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/types.js';
 import { openDedupLedger, type DedupLedger } from './dedup-ledger.js';
-import { NearDuplicateFilter, type Cluster } from './minhash-lsh.js';
+import { clusterRecord, type ClusterRecord } from './cluster-record.js';
+import { NearDuplicateFilter } from './minhash-lsh.js';
 
 export type DedupStreamOptions = {
   input: string;
@@ -14,11 +15,13 @@ export type DedupStreamOptions = {
   key?: string[];
   field?: string;
   idField: string;
+  /** Near mode: the records' titles, which the clusters name beside their ids (when a record has one). */
+  titleField?: string;
   near: boolean;
   threshold: number;
   /** `dedup:<name>` in the ledger: keys seen by earlier runs count as seen. */
   ledger?: { db: Kysely<Database>; namespace: string };
-  onCluster?: (c: Cluster<string>) => Promise<void> | void;
+  onCluster?: (c: ClusterRecord) => Promise<void> | void;
   /** Aborted (Ctrl-C): stop reading, commit what was written. */
   signal?: AbortSignal;
 };
@@ -56,6 +59,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   const noKey = new LinesWithout(o.key ? `key field (${o.key.join(', ')})` : `field "${o.field}"`);
   const seen = new Set<string>();
   const near = o.near ? new NearDuplicateFilter<string>({ threshold: o.threshold }) : undefined;
+  const titles = new Map<string, string>();
   const ledger = o.ledger ? await openDedupLedger(o.ledger.db, o.ledger.namespace) : undefined;
   const batches = new ClaimedBatches(o.out, ledger, r);
   let badInput = false;
@@ -74,7 +78,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       if (near) {
         const text = asText(getPath(rec.value, o.field!));
         if (text === undefined) noKey.add(rec.file, rec.line);
-        else if (!stopped()) await offerNear(near, o, r, rec.value, text, `${rec.file}:${rec.line}`);
+        else if (!stopped()) await offerNear(near, o, r, rec.value, text, `${rec.file}:${rec.line}`, titles);
         continue;
       }
       const key = recordKey(rec.value, o.key, o.field);
@@ -94,7 +98,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     }
     if (!stopped()) await batches.flush();
     if (near) {
-      for (const c of near.clusters.values()) await o.onCluster?.(c);
+      for (const c of near.clusters.values()) await o.onCluster?.(clusterRecord(c, (id) => titles.get(id)));
       r.clusters = near.clusters.size;
     }
     r.invalid = problems.length + noKey.count;
@@ -123,8 +127,10 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
 }
 
 /** Near mode: passes the record unless its text is close to one passed before. */
-async function offerNear(near: NearDuplicateFilter<string>, o: DedupStreamOptions, r: DedupStreamResult, value: unknown, text: string, where: string): Promise<void> {
+async function offerNear(near: NearDuplicateFilter<string>, o: DedupStreamOptions, r: DedupStreamResult, value: unknown, text: string, where: string, titles: Map<string, string>): Promise<void> {
   const id = asText(getPath(value, o.idField)) ?? where;
+  const title = o.titleField === undefined ? undefined : asText(getPath(value, o.titleField));
+  if (title) titles.set(id, title);
   if (near.offer(id, text)) r.dropped++;
   else {
     r.passed++;

@@ -104,5 +104,5 @@ export async function embedderFromId(id: string, opts: { modelsDir?: string; ope
     const { createOpenAIEmbedder } = await import('./openai-embedder.js');
     return createOpenAIEmbedder({ model: m[1], dimensions: m[2] ? Number(m[2]) : undefined, baseURL: opts.openaiBaseURL });
   }
-  throw new UsageError(`collection embedder ${id}: unknown kind ${kind}`);
+  throw new UsageError(`collection embedder ${id}: not one llmops can rebuild from its id (your own module?); name it with --embedder, e.g. --embedder ./my-embedder.js#embedder`);
 }

@@ -11,6 +11,8 @@ export type SearchHit = {
   id: string;
   document_id: string;
   chunk_index: number;
+  /** The chunk's length in its embedder's tokens. */
+  token_count?: number;
   score: number;
   text: string;
   lexical_rank?: number;
@@ -27,6 +29,7 @@ function combine(lists: { hits: SearchHit[]; contribution: (h: SearchHit) => num
       if (h.lexical_rank !== undefined) cur.lexical_rank = h.lexical_rank;
       if (h.vector_rank !== undefined) cur.vector_rank = h.vector_rank;
       if (!cur.text) cur.text = h.text;
+      cur.token_count ??= h.token_count;
       byId.set(h.id, cur);
     }
   }

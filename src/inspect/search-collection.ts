@@ -1,10 +1,9 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { UsageError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
-import { STOPWORDS } from '../embed/stopwords.js';
-import type { Kysely } from 'kysely';
 import type { Database } from '../store/types.js';
 import type { PayloadFilter, VectorStore } from '../vector/vector-store.js';
+import { queryTerms } from './query-terms.js';
 import { expandQuery, fuse, fuseScores, fusionDefaults, type Fusion, type SearchHit } from './fusion.js';
 
 export { FUSIONS, type Fusion, type SearchHit } from './fusion.js';
@@ -13,6 +12,7 @@ export type SearchMode = 'vector' | 'lexical' | 'hybrid';
 export const SEARCH_MODES: readonly SearchMode[] = ['vector', 'lexical', 'hybrid'];
 
 export type SearchOptions = {
+  /** The database that holds featurize's chunks and their lexical index (raw SQL: no table types needed). */
   db: Kysely<Database>;
   engine: 'sqlite' | 'postgres';
   vectors: VectorStore;
@@ -39,13 +39,6 @@ export type SearchOptions = {
 // Keys a lexical search can filter on: the columns of featurize_chunks.
 const LEXICAL_FILTER_COLUMNS: Record<string, 'document_id' | 'category' | 'idx'> = { document_id: 'document_id', category: 'category', chunk_index: 'idx' };
 
-/** Query words for the lexical index: letters and digits, no stopwords, each once. */
-function queryTerms(query: string): string[] {
-  const terms = new Set<string>();
-  for (const m of query.toLowerCase().normalize('NFKC').matchAll(/[\p{L}\p{N}]+/gu)) if (!STOPWORDS.has(m[0])) terms.add(m[0]);
-  return [...terms].slice(0, 64);
-}
-
 /** BM25 over the chunks (SQLite FTS5; PostgreSQL full text ranks with ts_rank_cd instead). */
 async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collection' | 'query' | 'k' | 'filter'>): Promise<SearchHit[]> {
   const terms = queryTerms(opts.query);
@@ -56,11 +49,11 @@ async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collec
     return sql` and c.${sql.ref(col)} = ${value}`;
   });
   const where = sql.join(filters, sql``);
-  type Row = { id: string; document_id: string; idx: number; text: string; score: number };
+  type Row = { id: string; document_id: string; idx: number; token_count: number; text: string; score: number };
   let rows: Row[];
   if (opts.engine === 'sqlite') {
     const match = terms.map((t) => `"${t}"`).join(' OR ');
-    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.text, bm25(featurize_chunks_fts) as score
+    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.token_count, c.text, bm25(featurize_chunks_fts) as score
       from featurize_chunks_fts join featurize_chunks c on c.seq = featurize_chunks_fts.rowid
       where featurize_chunks_fts match ${match} and c.collection = ${opts.collection}${where}
       order by score, c.id limit ${opts.k}`.execute(opts.db);
@@ -68,13 +61,13 @@ async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collec
     rows = r.rows.map((x) => ({ ...x, score: -x.score }));
   } else {
     const tsq = terms.join(' | ');
-    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.text, ts_rank_cd(to_tsvector('english', c.text), q) as score
+    const r = await sql<Row>`select c.id, c.document_id, c.idx, c.token_count, c.text, ts_rank_cd(to_tsvector('english', c.text), q) as score
       from featurize_chunks c, to_tsquery('english', ${tsq}) q
       where to_tsvector('english', c.text) @@ q and c.collection = ${opts.collection}${where}
       order by score desc, c.id limit ${opts.k}`.execute(opts.db);
     rows = r.rows;
   }
-  return rows.map((x, i) => ({ rank: i + 1, id: x.id, document_id: x.document_id, chunk_index: Number(x.idx), score: Number(x.score), text: x.text, lexical_rank: i + 1 }));
+  return rows.map((x, i) => ({ rank: i + 1, id: x.id, document_id: x.document_id, chunk_index: Number(x.idx), token_count: Number(x.token_count), score: Number(x.score), text: x.text, lexical_rank: i + 1 }));
 }
 
 /** The query's vector; `feedback` (vectors of top hits) pulls it toward them (expandQuery). */
@@ -93,6 +86,7 @@ async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collection' |
     id: h.id,
     document_id: String(h.payload.document_id ?? ''),
     chunk_index: Number(h.payload.chunk_index ?? 0),
+    token_count: typeof h.payload.token_count === 'number' ? h.payload.token_count : undefined,
     score: h.score,
     text: String(h.payload.text ?? ''),
     vector_rank: i + 1,

@@ -9,6 +9,8 @@ export interface DocumentStore {
   readonly kind: 'sql' | 'mongodb';
   upsert(docs: NewDocument[]): Promise<UpsertCounts>;
   get(id: string): Promise<Document | undefined>;
+  /** The documents of these ids that exist, in one round trip per few hundred ids; order not kept. */
+  getMany(ids: string[]): Promise<Document[]>;
   getByLink(link: string): Promise<Document | undefined>;
   /** Id order, after `afterId`: page through everything with constant memory. */
   list(opts: { afterId?: string; limit: number; category?: string }): Promise<Document[]>;

@@ -72,6 +72,16 @@ export async function getDocument(db: Kysely<Database>, id: string): Promise<Doc
   return row && toDocument(row);
 }
 
+export async function getDocuments(db: Kysely<Database>, ids: string[]): Promise<Document[]> {
+  const out: Document[] = [];
+  const unique = [...new Set(ids)];
+  for (let i = 0; i < unique.length; i += INSERT_ROWS) {
+    const rows = await db.selectFrom('documents').selectAll().where('id', 'in', unique.slice(i, i + INSERT_ROWS)).execute();
+    out.push(...rows.map(toDocument));
+  }
+  return out;
+}
+
 export async function getDocumentByLink(db: Kysely<Database>, link: string): Promise<Document | undefined> {
   const row = await db.selectFrom('documents').selectAll().where('link', '=', link).orderBy('id').executeTakeFirst();
   return row && toDocument(row);

@@ -97,23 +97,27 @@ export async function forgetCollection(db: Kysely<Database>, collection: string)
   });
 }
 
-export type TokenStats = { collection: string; embedder: string; chunks: number; min: number; max: number; mean: number; p95: number };
+export type TokenStats = { collection: string; embedder: string; chunks: number; min: number; max: number; mean: number; p95: number; longest_document_id: string };
 
-/** Token counts per collection: min, max, mean and the 95th percentile (nearest rank). */
+/**
+ * Token counts per collection: min, max, mean and the 95th percentile (nearest rank), and the
+ * document whose chunk is the longest (the first in id order among equals).
+ */
 export async function chunkTokenStats(db: Kysely<Database>, collection?: string): Promise<TokenStats[]> {
-  let q = db.selectFrom('featurize_chunks').select(['collection', 'embedder', 'token_count']).orderBy('collection').orderBy('token_count');
+  let q = db.selectFrom('featurize_chunks').select(['collection', 'embedder', 'token_count', 'document_id']).orderBy('collection').orderBy('token_count').orderBy('document_id', 'desc');
   if (collection) q = q.where('collection', '=', collection);
   const rows = await q.execute();
-  const groups = new Map<string, { embedder: string; counts: number[] }>();
+  const groups = new Map<string, { embedder: string; counts: number[]; longest: string }>();
   for (const r of rows) {
-    const g = groups.get(r.collection) ?? { embedder: r.embedder, counts: [] };
+    const g = groups.get(r.collection) ?? { embedder: r.embedder, counts: [], longest: r.document_id };
     g.counts.push(r.token_count);
+    g.longest = r.document_id;
     groups.set(r.collection, g);
   }
   return [...groups].map(([c, g]) => {
     const n = g.counts.length;
     const sum = g.counts.reduce((s, x) => s + x, 0);
-    return { collection: c, embedder: g.embedder, chunks: n, min: g.counts[0]!, max: g.counts[n - 1]!, mean: sum / n, p95: g.counts[Math.max(0, Math.ceil(0.95 * n) - 1)]! };
+    return { collection: c, embedder: g.embedder, chunks: n, min: g.counts[0]!, max: g.counts[n - 1]!, mean: sum / n, p95: g.counts[Math.max(0, Math.ceil(0.95 * n) - 1)]!, longest_document_id: g.longest };
   });
 }
 

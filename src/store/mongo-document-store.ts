@@ -83,6 +83,16 @@ export class MongoDocumentStore implements DocumentStore {
     return d ? fromMongo(d) : undefined;
   }
 
+  async getMany(ids: string[]) {
+    const unique = [...new Set(ids)];
+    const out: Document[] = [];
+    for (let i = 0; i < unique.length; i += BATCH) {
+      const rows = await this.docs.find({ _id: { $in: unique.slice(i, i + BATCH) } }, { session: this.session }).toArray();
+      out.push(...rows.map(fromMongo));
+    }
+    return out;
+  }
+
   async getByLink(link: string) {
     const d = await this.docs.findOne({ link }, { sort: { _id: 1 }, session: this.session });
     return d ? fromMongo(d) : undefined;

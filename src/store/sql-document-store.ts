@@ -5,6 +5,7 @@ import {
   deleteDocuments,
   getDocument,
   getDocumentByLink,
+  getDocuments,
   listDocuments,
   upsertDocuments,
 } from './documents-repo.js';
@@ -23,6 +24,9 @@ export class SqlDocumentStore implements DocumentStore {
   }
   get(id: string) {
     return getDocument(this.db, id);
+  }
+  getMany(ids: string[]) {
+    return getDocuments(this.db, ids);
   }
   getByLink(link: string) {
     return getDocumentByLink(this.db, link);

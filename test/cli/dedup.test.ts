@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { ndjson, runCli } from '../helpers/cli.js';
+import stringWidth from 'string-width';
+import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
 
 const lines = (xs: object[]) => xs.map((x) => JSON.stringify(x)).join('\n') + '\n';
@@ -62,15 +63,29 @@ describe('llmops dedup (CLI)', () => {
     }
   });
 
+  it('--near clusters name records by their title (--title-field, default title) when they have one', async () => {
+    const base = 'Annual plans are refunded in full within 30 days of purchase; after that the refund is prorated for the unused whole months.';
+    const input = lines([
+      { id: 'a', name: 'Refund policy', text: base },
+      { id: 'b', name: 'Refund policy (copy)', text: `${base}!` },
+      { id: 'c', text: base.toUpperCase() },
+    ]);
+    const r = await runCli(['dedup', '--in', '-', '--near', '--field', 'text', '--title-field', 'name', '--report', '-', '--out', '/dev/null'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(ndjson(r.stdout)).toEqual([
+      { kept: 'a', kept_title: 'Refund policy', dropped: [{ id: 'b', title: 'Refund policy (copy)', similarity: expect.any(Number) }, { id: 'c', similarity: 1 }] },
+    ]);
+  });
+
   it('--near on stored documents reports clusters, and --apply deletes the duplicates', async () => {
     const dir = tempDir();
     try {
       const db = ['--db', join(dir.path, 'd.db')];
       const base = 'The mobile app is available for iOS 16 and later and Android 10 and later. Notes work offline; attachments need a connection.';
       const docs = lines([
-        { id: 'd1', text: base },
+        { id: 'd1', title: 'Mobile app requirements', text: base },
         { id: 'd2', text: `${base} ` + '' },
-        { id: 'd3', text: base.replace('attachments', 'Attachments') + ' Thanks' },
+        { id: 'd3', title: 'Mobile app (old FAQ page that has a very long title indeed, longer than any narrow terminal)', text: base.replace('attachments', 'Attachments') + ' Thanks' },
         { id: 'd4', text: 'Students with a university email get half off the Pro plan for a year.' },
       ]);
       const ing = await runCli(['ingest', '-', '--source', 'faq', ...db], { input: docs });
@@ -80,6 +95,17 @@ describe('llmops dedup (CLI)', () => {
       const clusters = ndjson(report.stdout);
       expect(clusters.length).toBe(1);
       expect(clusters[0].dropped.length).toBe(2);
+      // Which one is kept follows id order; every side with a title is named by it.
+      const titled = [clusters[0].kept_title, ...clusters[0].dropped.map((d: { title?: string }) => d.title)].filter(Boolean).sort();
+      expect(titled).toEqual(['Mobile app (old FAQ page that has a very long title indeed, longer than any narrow terminal)', 'Mobile app requirements']);
+      if (hasScript) {
+        // On a terminal the clusters are a table of titles, as wide as the terminal.
+        const shown = await runOnTerminal(['dedup', '--near', ...db], { cwd: dir.path, env: { COLUMNS: '60' } });
+        expect(shown).toMatch(/^kept +dropped +similarity +dropped_id$/m);
+        expect(shown).toMatch(/Mobile app/);
+        expect(shown).toMatch(/^ {2}duplicates +2$/m);
+        for (const l of shown.split('\n')) expect(stringWidth(l), l).toBeLessThanOrEqual(60);
+      }
       const applied = await runCli(['dedup', '--near', '--apply', ...db]);
       expect(applied.stderr).toMatch(/deleted\s+2/);
       const after = await runCli(['dedup', '--near', ...db]);

@@ -5,7 +5,8 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { finishRun, startRun } from '../../src/store/runs-repo.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
-import { ndjson, runCli } from '../helpers/cli.js';
+import stringWidth from 'string-width';
+import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { embedderFromId } from '../../src/embed/create-embedder.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
@@ -129,6 +130,56 @@ for (const engine of ENGINES) {
       expect(missing.stderr).toMatch(/no collection named embedded_nothing/);
     });
 
+    it('search: every hit names its document (title, link, category, author, metadata) and marks the query words in a snippet', async () => {
+      for (const mode of ['lexical', 'vector', 'hybrid']) {
+        const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency', '--mode', mode, '--k', '2'], { env });
+        expect(r.code, r.stderr).toBe(0);
+        const hits = ndjson(r.stdout);
+        // Lexically only the BM25 article has the words; by meaning both articles come back.
+        expect(hits, mode).toHaveLength(mode === 'lexical' ? 1 : 2);
+        for (const h of hits) for (const key of ['title', 'link', 'category', 'author', 'source', 'metadata', 'chunk_index', 'token_count', 'snippet', 'highlights']) expect(h, `${mode} ${key}`).toHaveProperty(key);
+        const [bm25, dense] = [hits.find((h) => h.title === 'Tuning BM25'), hits.find((h) => h.title === 'Dense retrieval')];
+        expect(bm25, mode).toMatchObject({ category: 'articles', author: null, link: null, metadata: { lang: 'en', tags: ['search'], extra: 42 }, chunk_index: 0, token_count: expect.any(Number) });
+        if (mode !== 'lexical') expect(dense, mode).toMatchObject({ link: 'https://example.com/dense', metadata: {} });
+        // The highlights are [start, end) code point offsets into the plain snippet.
+        const words = bm25.highlights.map(([a, b]: [number, number]) => Array.from(bm25.snippet as string).slice(a, b).join('').toLowerCase());
+        expect(new Set(words), mode).toEqual(new Set(['inverse', 'document', 'frequency', 'documents']));
+      }
+      const posts = ndjson((await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--k', '1'], { env })).stdout);
+      expect(posts[0]).toMatchObject({ author: 'kim', category: 'posts', title: null });
+    });
+
+    it.skipIf(!hasScript)('search on a terminal: title, author, link, metadata and the snippet with the words in bold, within the width', async () => {
+      const args = ['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency', '--k', '2'];
+      for (const width of [60, 200]) {
+        const shown = await runOnTerminal(args, { cwd: dir.path, env: { ...env, COLUMNS: String(width) } });
+        expect(shown).toContain('Tuning BM25');
+        // The link comes last on its line: a narrow terminal cuts it.
+        expect(shown).toContain(width === 200 ? 'https://example.com/dense' : '· https://');
+        expect(shown).toMatch(/lang: en · tags: \["search"\]/);
+        expect(shown).toContain('\x1b[1mfrequency\x1b[22m');
+        const lines = shown.split('\n');
+        for (const l of lines) expect(stringWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width);
+        expect(Math.max(...lines.map((l) => stringWidth(l))), `${width}`).toBeGreaterThan(width === 60 ? 50 : 100);
+      }
+      const plain = await runOnTerminal(args, { cwd: dir.path, env: { ...env, COLUMNS: '80', NO_COLOR: '1' } });
+      expect(plain).toContain('Tuning BM25');
+      expect(plain).not.toContain('\x1b[');
+    });
+
+    it.skipIf(!hasScript)('tables on a terminal fit the width (COLUMNS), long cells end in …; chunks name the longest chunk\'s document', async () => {
+      for (const width of [60, 200]) {
+        for (const cmd of [['inspect', 'documents'], ['inspect', 'sentences'], ['inspect', 'chunks'], ['inspect', 'sample', 'embedded_articles']]) {
+          const shown = await runOnTerminal(['--db', url, ...cmd], { cwd: dir.path, env: { ...env, COLUMNS: String(width) } });
+          const lines = shown.trimEnd().split('\n');
+          expect(lines.length, cmd.join(' ')).toBeGreaterThan(2);
+          for (const l of lines) expect(stringWidth(l), `${width} ${cmd.join(' ')}: ${l}`).toBeLessThanOrEqual(width);
+          if (width === 60) expect(shown, cmd.join(' ')).toContain('…');
+        }
+      }
+      expect(await runOnTerminal(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_articles'], { cwd: dir.path, env: { COLUMNS: '200' } })).toMatch(/PASS +Tuning BM25/);
+    });
+
     it('collections, stats, sample and chunks describe what featurize stored', async () => {
       const stats = ndjson((await runCli(['--db', url, 'inspect', 'stats', 'embedded_articles'], { env })).stdout)[0];
       expect(stats).toMatchObject({ embedder: 'hashing:v1-d1024-b0.5-c0.35', dimension: 1024, points: 2, documents: 2, token_limit: 512 });
@@ -137,6 +188,8 @@ for (const engine of ENGINES) {
       expect(sample[0]).toMatchObject({ category: 'posts' });
       const chunks = ndjson((await runCli(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_posts'])).stdout);
       expect(chunks).toEqual([expect.objectContaining({ collection: 'embedded_posts', chunks: 2, limit: 512, verdict: 'PASS' })]);
+      const articles = ndjson((await runCli(['--db', url, 'inspect', 'chunks', '--collection', 'embedded_articles'])).stdout);
+      expect(articles[0]).toMatchObject({ longest_document_id: expect.any(String), longest_document_title: 'Tuning BM25' });
     });
 
     it('documents, sentences, results, calls (with totals) and runs list what the other stages left', async () => {
@@ -233,3 +286,38 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('inspect search with an embedder of your own (--embedder ./module.mjs#export)', () => {
+  it('searches with the module named, refuses one that makes other vectors, and says to name it when none is', async () => {
+    // Letter counts, normalized: a toy embedder; `halved` records the same id with other vectors.
+    writeFileSync(
+      join(dir.path, 'letters.mjs'),
+      `const embed = (t, d) => { const v = new Float32Array(d); for (const c of t.toLowerCase()) { const i = c.charCodeAt(0) - 97; if (i >= 0 && i < 26) v[i % d]++; } const n = Math.hypot(...v) || 1; return v.map((x) => x / n); };
+const make = (d) => ({ id: 'letters:v1', dimension: d, maxTokens: 256, countTokens: (t) => t.split(/\\s+/).filter(Boolean).length, embedBatch: async (texts) => texts.map((t) => embed(t, d)) });
+export const letters = make(26);
+export const halved = make(13);
+`,
+    );
+    const db = ['--db', join(dir.path, 'module.db')];
+    const input = `${JSON.stringify({ id: 'z', category: 'articles', title: 'Zebras', text: 'Zebras graze on the savanna in herds.' })}\n${JSON.stringify({ id: 'q', category: 'articles', title: 'Quartz', text: 'Quartz clocks keep time with a crystal.' })}\n`;
+    expect((await runCli([...db, 'ingest', '-'], { input, cwd: dir.path })).code).toBe(0);
+    const f = await runCli([...db, 'featurize', '--embedder', './letters.mjs#letters'], { cwd: dir.path });
+    expect(f.code, f.stderr).toBe(0);
+    const search = (...extra: string[]) => runCli([...db, 'inspect', 'search', 'embedded_articles', '--query', 'zebras in herds', '--mode', 'vector', '--k', '1', ...extra], { cwd: dir.path });
+
+    const ok = await search('--embedder', './letters.mjs#letters');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ndjson(ok.stdout)[0]).toMatchObject({ title: 'Zebras', category: 'articles' });
+
+    const unnamed = await search();
+    expect(unnamed.code).toBe(2);
+    expect(unnamed.stderr.trim()).toBe('llmops: collection embedder letters:v1: not one llmops can rebuild from its id (your own module?); name it with --embedder, e.g. --embedder ./my-embedder.js#embedder');
+
+    const other = await search('--embedder', 'hashing');
+    expect(other.code).toBe(2);
+    expect(other.stderr.trim()).toMatch(/^llmops: --embedder hashing: makes hashing:\S+ \(1024 dimensions\) but embedded_articles holds letters:v1 \(26 dimensions\)$/);
+    const halved = await search('--embedder', './letters.mjs#halved');
+    expect(halved.code).toBe(2);
+    expect(halved.stderr.trim()).toBe('llmops: --embedder ./letters.mjs#halved: makes letters:v1 (13 dimensions) but embedded_articles holds letters:v1 (26 dimensions)');
+  });
+});

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,18 @@ export function runCli(
   args: string[],
   opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  return runProcess(process.execPath, [BIN, ...args], opts);
+}
+
+function runProcess(
+  file: string,
+  args: string[],
+  opts: { cwd?: string; input?: string | Buffer; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string | undefined> = { ...process.env, LLMOPS_DB: undefined, LLMOPS_WAREHOUSE: undefined, ...opts.env };
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? REPO, env: env as NodeJS.ProcessEnv });
+    const child = spawn(file, args, { cwd: opts.cwd ?? REPO, env: env as NodeJS.ProcessEnv });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -31,6 +39,23 @@ export function runCli(
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
+}
+
+/** Whether `script` (util-linux) is here to give the CLI a pseudo-terminal. */
+export const hasScript = spawnSync('script', ['--version']).status === 0;
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs the built binary on a pseudo-terminal (`script`), as a person at a shell would: stdout
+ * is a TTY, so tables and colours rather than NDJSON. Resolves to what the terminal showed
+ * (stdout and stderr together, carriage returns dropped). Asynchronous, so that fakes served
+ * by the test process (Qdrant) keep answering.
+ */
+export async function runOnTerminal(args: string[], opts: { cwd: string; env?: Record<string, string | undefined> }): Promise<string> {
+  const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
+  const r = await runProcess('script', ['-qec', command, '/dev/null'], opts);
+  return r.stdout.replace(/\r/g, '');
 }
 
 /** Parses NDJSON stdout into objects. */

@@ -68,6 +68,15 @@ export function documentStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.getByLink('https://example.com/nowhere')).toBeUndefined();
     });
 
+    it('gets many documents by id in one call, skipping ids it does not hold', async () => {
+      const docs = [makeDoc(5), makeDoc(6), makeDoc(7)];
+      await store.upsert(docs);
+      const got = await store.getMany([docs[2]!.id, 'no-such-id', docs[0]!.id, docs[2]!.id]);
+      expect(got.map((d) => d.id).sort()).toEqual([docs[0]!.id, docs[2]!.id].sort());
+      expect(got.find((d) => d.id === docs[0]!.id)).toMatchObject({ title: 'Title 5', metadata: docs[0]!.metadata });
+      expect(await store.getMany([])).toEqual([]);
+    });
+
     it('pages through documents in id order, by category', async () => {
       const docs = Array.from({ length: 25 }, (_, i) => makeDoc(100 + i));
       await store.upsert(docs);

@@ -18,12 +18,13 @@ export function register(program: Command): void {
     .option('--key <paths>', 'comma-separated dot paths that make a record the same, e.g. user.id,question')
     .option('--field <path>', 'exact: the hash of this field is the key; --near: the text to compare')
     .option('--id-field <path>', 'record id for near-duplicate clusters', 'id')
+    .option('--title-field <path>', 'near, stream mode: record title, named in the clusters beside the id when present', 'title')
     .option('--ledger <name>', 'remember seen keys in the --db database across runs (exact mode); a key is recorded once its record is out (flushed, or the file renamed into place)')
     .option('--near', 'near duplicates: MinHash + LSH over character shingles, confirmed by exact Jaccard')
     .option('--threshold <x>', 'near: Jaccard similarity at or above which two texts are duplicates', toThreshold, 0.85)
     .option('--category <name>', 'store mode: only documents of this category')
     .option('--apply', 'store mode: delete the dropped documents (default: only report the clusters)')
-    .option('--report <file|->', 'near: write the clusters as NDJSON {kept, dropped:[{id, similarity}]} (stream mode default: stderr summary only)')
+    .option('--report <file|->', 'near: write the clusters as NDJSON {kept, kept_title, dropped:[{id, title, similarity}]} (titles where known); store mode default: a table on a terminal, NDJSON on stdout otherwise; stream mode default: stderr summary only')
     .addHelpText(
       'after',
       `

@@ -7,7 +7,7 @@ export function register(program: Command): void {
   program
     .command('featurize')
     .description('Clean, chunk and embed documents not yet featurized into cleaned_<category> and embedded_<category> collections (+ a lexical index)')
-    .option('--embedder <name>', 'auto (MiniLM if its weights load, else hashing), minilm, hashing or openai', 'auto')
+    .option('--embedder <name|module>', 'auto (MiniLM if its weights load, else hashing), minilm, hashing, openai, or your own module ./my-embedder.js#embedder (inspect search then needs the same --embedder)', 'auto')
     .option('--model <id>', 'minilm: transformers.js model folder/hub id (default Xenova/all-MiniLM-L6-v2); openai: model (default text-embedding-3-small)')
     .option('--models-dir <dir>', 'where local models live (env LLMOPS_MODELS_DIR; default ~/.cache/llmops/models)')
     .option('--dimension <n>', 'hashing: vector length (default 1024); openai: shortened embeddings', toPositiveInt)
@@ -29,6 +29,8 @@ Examples:
   llmops featurize --category articles --limit 100 --out - | jq .token_count
   QDRANT_URL=http://127.0.0.1:6333 llmops featurize --embedder minilm
   llmops featurize --embedder openai --recreate     (OPENAI_API_KEY; rebuilds the collections)
+  llmops featurize --embedder ./my-embedder.js#embedder   your own: an object (or a function returning one)
+                                                    with id, dimension, maxTokens, countTokens, embedBatch
 
 Resumable: kill it at any point and run it again; finished documents are skipped.`,
     )

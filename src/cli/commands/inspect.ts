@@ -1,12 +1,13 @@
 import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { CallsFlags } from '../../app/inspect-calls.js';
-import type { SearchFlags } from '../../app/inspect-collections.js';
+import type { SearchFlags } from '../../app/inspect-search.js';
 import { toNonNegativeInt, toPositiveInt } from '../options.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const context = (cmd: Command) => createContext(cmd.optsWithGlobals());
 const collections = () => import('../../app/inspect-collections.js');
+const search = () => import('../../app/inspect-search.js');
 const records = () => import('../../app/inspect-records.js');
 const files = () => import('../../app/inspect-files.js');
 const calls = () => import('../../app/inspect-calls.js');
@@ -59,23 +60,40 @@ function registerCollections(inspect: Command): void {
   inspect
     .command('search')
     .argument('<collection>', 'an embedded_<category> collection')
-    .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, fused)')
+    .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, fused); each hit with its document (title, link, category, author, metadata) and a snippet, the query words marked')
     .requiredOption('--query <text>', 'what to look for')
     .option('--k <n>', 'how many hits', toPositiveInt, 10)
     .option('--mode <mode>', 'vector, lexical or hybrid', 'hybrid')
     .option('--fusion <how>', 'hybrid: rrf (reciprocal ranks) or convex (weighted sum of normalised scores); default convex for hashing collections, rrf otherwise')
     .option('--feedback <n>', 'hybrid: expand the vector query with the vectors of the top n lexical hits; default 1 for hashing collections, 0 otherwise', toNonNegativeInt)
     .option('--filter <key=value>', 'payload filter, e.g. document_id=… or category=posts (repeatable)', collect)
+    .option('--embedder <name|module>', 'the embedder that featurized the collection (default: rebuilt from the id it recorded); needed for your own module, e.g. ./my-embedder.js#embedder; refused unless it makes the same id and dimension')
     .option('--models-dir <dir>', 'where local models live (for minilm collections)')
-    .addHelpText('after', '\nExamples:\n  llmops inspect search embedded_articles --query "vector databases" --mode lexical\n  llmops inspect search embedded_posts --query "refund" --k 3 --filter category=posts\n  llmops inspect search embedded_articles --query "gene therapy" --fusion rrf --feedback 0')
-    .action(async (name: string, f: SearchFlags, cmd: Command) => (await collections()).inspectSearch(await context(cmd), name, f));
+    .addHelpText(
+      'after',
+      `
+Examples:
+  llmops inspect search embedded_articles --query "vector databases" --mode lexical
+  llmops inspect search embedded_posts --query "refund" --k 3 --filter category=posts
+  llmops inspect search embedded_articles --query "gene therapy" --fusion rrf --feedback 0
+  llmops inspect search embedded_notes --query "deadline" --embedder ./my-embedder.js#embedder
+  llmops inspect search embedded_articles --query "bm25" --json | jq '{title, snippet, highlights}'
+
+On a terminal each hit shows its title, category, author, link, metadata and a snippet of the
+chunk with the query words in bold (no bold with NO_COLOR); the width follows the terminal (or
+COLUMNS). With --json (or piped) one object per hit: the chunk (id, chunk_index, token_count,
+text), its document (document_id, title, link, category, author, source, metadata), rank and
+scores, and "snippet" (plain text, "…" where cut) with "highlights": [start, end) pairs of
+code point offsets into it.`,
+    )
+    .action(async (name: string, f: SearchFlags, cmd: Command) => (await search()).inspectSearch(await context(cmd), name, f));
 }
 
 /** Rows of the database. */
 function registerRecords(inspect: Command): void {
   inspect
     .command('chunks')
-    .description('Chunk token counts per collection (min, max, mean, p95) and PASS/FAIL against the embedder limit')
+    .description('Chunk token counts per collection (min, max, mean, p95), PASS/FAIL against the embedder limit, and the document (by title) of the longest chunk')
     .option('--collection <name>', 'only this collection')
     .addHelpText('after', '\nExample:\n  llmops inspect chunks --collection embedded_articles')
     .action(async (f: { collection?: string }, cmd: Command) => (await records()).inspectChunks(await context(cmd), f));

@@ -1,0 +1,37 @@
+import { STOPWORDS } from '../embed/stopwords.js';
+
+// The words of a query as the lexical index sees them, and whether a word of a text is one of
+// them: what BM25 matched is what a snippet marks.
+
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** Query words for the lexical index: letters and digits, no stopwords, each once. */
+export function queryTerms(query: string): string[] {
+  const terms = new Set<string>();
+  for (const m of query.toLowerCase().normalize('NFKC').matchAll(WORD)) if (!STOPWORDS.has(m[0])) terms.add(m[0]);
+  return [...terms].slice(0, 64);
+}
+
+/**
+ * A word's comparable form: lowercased, accents off, common English endings off. Rougher than
+ * the index's Porter stemmer (FTS5) or PostgreSQL's, but it meets them on the usual cases:
+ * "ranks", "ranking" and "ranked" all mark for "rank".
+ */
+function wordKey(word: string): string {
+  const w = word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
+  if (/^\p{N}+$/u.test(w)) return w;
+  const stem = w.replace(/sses$/, 'ss').replace(/i(?:es|ed)$/, 'y').replace(/(?:ing|ed)$/, '').replace(/([^s])s$/, '$1').replace(/e$/, '');
+  return stem.length >= 3 ? stem : w;
+}
+
+/** Where the query's words occur in `text`: UTF-16 [start, end) ranges, in text order. */
+export function findTerms(text: string, terms: string[]): { start: number; end: number; term: string }[] {
+  if (terms.length === 0) return [];
+  const keys = new Map(terms.map((t) => [wordKey(t), t]));
+  const out: { start: number; end: number; term: string }[] = [];
+  for (const m of text.matchAll(WORD)) {
+    const term = keys.get(wordKey(m[0]));
+    if (term !== undefined) out.push({ start: m.index, end: m.index + m[0].length, term });
+  }
+  return out;
+}
