@@ -3,8 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { isModuleSpec, loadUserFactory } from '../core/user-module.js';
 import type { Embedder } from './embedder.js';
 
-export const EMBEDDER_NAMES = ['auto', 'minilm', 'hashing', 'openai'] as const;
-export type EmbedderName = (typeof EMBEDDER_NAMES)[number];
+const EMBEDDER_NAMES = ['auto', 'minilm', 'hashing', 'openai'] as const;
 
 export type EmbedderChoice = {
   name: string;
