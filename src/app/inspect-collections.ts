@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import type { SearchHit } from '../inspect/search-collection.js';
 import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
 import { printRows } from './print.js';
@@ -55,7 +56,13 @@ export async function inspectSample(ctx: Context, name: string, f: { limit: numb
 export type SearchFlags = { query: string; k: number; mode: string; fusion?: string; feedback?: number; filter?: string[]; modelsDir?: string };
 
 export async function inspectSearch(ctx: Context, name: string, f: SearchFlags): Promise<void> {
-  await inspecting(ctx, async (scope, db) => {
+  const hits = await searchHits(ctx, name, f);
+  printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
+}
+
+/** The best `k` chunks of a collection for a query, by vector, lexical or hybrid search. */
+export function searchHits(ctx: Context, name: string, f: SearchFlags): Promise<SearchHit[]> {
+  return inspecting(ctx, async (scope, db) => {
     const vectors = await scope.vectorsForReading();
     const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../inspect/search-collection.js');
     if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
@@ -70,7 +77,6 @@ export async function inspectSearch(ctx: Context, name: string, f: SearchFlags):
       const { embedderFromId } = await import('../embed/create-embedder.js');
       embedder = scope.use(await embedderFromId(info.embedder, { modelsDir: f.modelsDir }), (e) => e.close?.());
     }
-    const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
-    printRows(ctx, hits as unknown as Record<string, unknown>[], ['rank', 'score', 'document_id', 'chunk_index', 'text']);
+    return searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
   });
 }

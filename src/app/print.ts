@@ -5,6 +5,7 @@ import type { Context } from './context.js';
  * when stdout carries the data (`--out -`), and then not at all with --quiet.
  */
 export function printSummary(ctx: Context, command: string, summary: Record<string, unknown>, toStderr = false): void {
+  if (!ctx.printing) return;
   if (ctx.json && !toStderr) {
     process.stdout.write(`${JSON.stringify({ command, ...summary })}\n`);
     return;
@@ -25,6 +26,7 @@ function formatValue(v: unknown): string {
 
 /** Rows on stdout: NDJSON for machines, an aligned table for people (long text cut to fit). */
 export function printRows(ctx: Context, rows: Record<string, unknown>[], columns?: string[]): void {
+  if (!ctx.printing) return;
   if (ctx.json) {
     for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;
