@@ -4,11 +4,11 @@ export { ingest, split, analyse, featurize, search, monitor } from './app/librar
 export type { StoreOptions, IngestOptions, SplitOptions, AnalyseOptions, FeaturizeOptions, SearchOptions, MonitorOptions } from './app/library.js';
 export type { IngestReport } from './app/ingest.js';
 export type { SplitReport } from './app/split.js';
-export type { AnalyseReport, SentenceTask } from './app/analyse.js';
+export type { AnalyseReport } from './app/analyse.js';
 export type { FeaturizeReport } from './app/featurize.js';
 export type { SearchHit } from './inspect/search-collection.js';
 export type { MonitorRunResult, MetricSummary } from './monitor/run-monitor.js';
-export { defineTask, type Task } from './llm/tasks/define-task.js';
+export { defineTask, type Task, type SentenceTask } from './llm/tasks/define-task.js';
 export { LlmopsError, UsageError, InputError, PartialFailure } from './core/errors.js';
 export { Logger } from './core/logger.js';
 

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import type { AnalyseSummary } from '../analyse/summary.js';
 import type { LlmClient } from '../llm/client.js';
 import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
-import type { Task } from '../llm/tasks/define-task.js';
+import type { SentenceTask } from '../llm/tasks/define-task.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
@@ -26,8 +26,6 @@ export type AnalyseFlags = {
   cache: boolean;
   skipInvalid?: boolean;
 };
-
-export type SentenceTask = Task<{ text: string }, Record<string, unknown>>;
 
 /** What an analyse of the store reports (the summary the CLI prints). */
 export type AnalyseReport = { task: string; model: string; done: number; cached: number; failed: number; note: string | undefined } & ReturnType<typeof usage>;
