@@ -1,13 +1,11 @@
 import { Logger } from '../core/logger.js';
-import type { InputFormat } from '../ingest/input-format.js';
-import type { FieldMapping } from '../ingest/map-record.js';
 import type { SearchHit } from '../inspect/search-collection.js';
 import type { MonitorRunResult } from '../monitor/run-monitor.js';
 import type { SentenceTask } from '../llm/tasks/define-task.js';
 import type { AnalyseReport } from './analyse.js';
 import { locateContext, type Context } from './context.js';
 import type { FeaturizeReport } from './featurize.js';
-import type { IngestReport } from './ingest.js';
+import type { IngestFlags, IngestReport } from './ingest.js';
 import type { SplitReport } from './split.js';
 
 // The library: each stage as one call from a script, on the same app functions the CLI runs.
@@ -28,19 +26,8 @@ export type StoreOptions = {
   logger?: Logger;
 };
 
-export type IngestOptions = StoreOptions &
-  FieldMapping & {
-    /** Files, folders (their files of a known format, or those `glob` matches) or `-` for stdin. */
-    inputs: string[];
-    format?: InputFormat;
-    glob?: string;
-    title?: string;
-    /** Restore documents exported by `llmops inspect export`. */
-    restore?: boolean;
-    /** Skip bad records (counted as `invalid`) instead of storing nothing. */
-    skipInvalid?: boolean;
-    maxRecordMb?: number;
-  };
+/** `inputs`: files, folders (their files of a known format, or those `glob` matches) or `-` for stdin; the rest as `llmops ingest`'s flags. */
+export type IngestOptions = StoreOptions & IngestFlags & { inputs: string[] };
 
 /** Stores the inputs' records as documents; returns what `llmops ingest` prints. */
 export async function ingest(opts: IngestOptions): Promise<IngestReport> {
