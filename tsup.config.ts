@@ -15,7 +15,8 @@ export default defineConfig({
   // No sourcemaps: they doubled dist and the tarball, and stack traces name our own small modules.
   sourcemap: false,
   clean: true,
-  dts: false,
+  // Declarations for the library entry only: the CLI entry needs none.
+  dts: { entry: { index: 'src/index.ts' } },
   // Dependencies stay external (installed beside the package), except kysely: its ~280 ESM files
   // cost more to resolve and link at every start than the work of a small command.
   skipNodeModulesBundle: true,

@@ -3,7 +3,7 @@ import { parseDuration } from '../core/duration.js';
 import type { AnalyseSummary } from '../analyse/summary.js';
 import type { LlmClient } from '../llm/client.js';
 import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
-import type { Task } from '../llm/tasks/define-task.js';
+import type { SentenceTask } from '../llm/tasks/define-task.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
@@ -13,7 +13,8 @@ import { watchLoop } from './watch.js';
 export type AnalyseFlags = {
   env?: string;
   profiles?: string;
-  task: string;
+  /** A built-in task's name, a module path, or (from the library) the task itself. */
+  task: string | SentenceTask;
   text?: string;
   in?: string;
   out?: string;
@@ -26,17 +27,15 @@ export type AnalyseFlags = {
   skipInvalid?: boolean;
 };
 
-type SentenceTask = Task<{ text: string }, Record<string, unknown>>;
+/** What an analyse of the store reports (the summary the CLI prints). */
+export type AnalyseReport = { task: string; model: string; done: number; cached: number; failed: number; note: string | undefined } & ReturnType<typeof usage>;
 
 /** `llmops analyse`: one --text, an NDJSON stream with --in, else the stored sentences without a result. */
 export async function analyse(ctx: Context, flags: AnalyseFlags): Promise<void> {
   if (flags.text !== undefined && flags.in !== undefined) throw new UsageError('analyse: --text and --in do not go together');
   if (flags.watch !== undefined && (flags.text !== undefined || flags.in !== undefined)) throw new UsageError('analyse: --watch works on the store only');
   const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch');
-  const { loadSentenceTask, checkTaskModel } = await import('../llm/tasks/registry.js');
-  const task = await loadSentenceTask(flags.task);
-  const env = await resolveLlmEnv(ctx, flags);
-  checkTaskModel(task, env);
+  const { task, env } = await taskAndEnv(ctx, flags);
   if (flags.in !== undefined) return runCommand(ctx, (scope) => analyseStream(scope, flags.in!, flags, env, task));
   await runCommand(ctx, async (scope) => {
     const db = await scope.db();
@@ -44,6 +43,26 @@ export async function analyse(ctx: Context, flags: AnalyseFlags): Promise<void> 
     if (flags.text !== undefined) return analyseText(scope, client, task, flags.text);
     await analyseStored(scope, client, env, task, flags, watchMs);
   });
+}
+
+/** One pass over the stored sentences without a result (`llmops analyse` without --watch); failures are counted, not thrown. */
+export async function analyseSentences(ctx: Context, flags: Omit<AnalyseFlags, 'text' | 'in' | 'out' | 'watch' | 'textField' | 'skipInvalid'>): Promise<AnalyseReport> {
+  const { task, env } = await taskAndEnv(ctx, flags);
+  return runCommand(ctx, async (scope) => {
+    const db = await scope.db();
+    const client = await openLlmClient(scope, env, { db, cache: flags.cache, rpm: flags.rpm });
+    const { createRedactor } = await import('../llm/secrets.js');
+    return analysePass(scope, { client, env, task, flags, redact: createRedactor(), out: null, watching: false });
+  });
+}
+
+/** The task (a name or module path loaded), the profiles env, and whether the env's model can do the task. */
+async function taskAndEnv(ctx: Context, flags: Pick<AnalyseFlags, 'task' | 'env' | 'profiles'>): Promise<{ task: SentenceTask; env: ResolvedEnv }> {
+  const { loadSentenceTask, checkTaskModel } = await import('../llm/tasks/registry.js');
+  const task = typeof flags.task === 'string' ? await loadSentenceTask(flags.task) : flags.task;
+  const env = await resolveLlmEnv(ctx, flags);
+  checkTaskModel(task, env);
+  return { task, env };
 }
 
 async function analyseText(scope: CommandScope, client: LlmClient, task: SentenceTask, text: string): Promise<void> {
@@ -60,16 +79,16 @@ async function analyseStored(scope: CommandScope, client: LlmClient, env: Resolv
   const { createRedactor } = await import('../llm/secrets.js');
   const pass = { client, env, task, flags, redact: createRedactor(), out: flags.out === undefined ? null : scope.ndjson(flags.out), watching: watchMs !== undefined };
   let failed = 0;
-  const once = async () => void (failed += await analysePass(scope, pass));
+  const once = async () => void (failed += (await analysePass(scope, pass)).failed);
   if (watchMs === undefined) await once();
   else await watchLoop(watchMs, scope.ctx.signal, once);
   if (failed > 0) throw new PartialFailure(`analyse: ${failed} sentence(s) failed (recorded with their reason; the next run retries them)`);
 }
 
-type Pass = { client: LlmClient; env: ResolvedEnv; task: SentenceTask; flags: AnalyseFlags; redact: (s: string) => string; out: NdjsonWriter | null; watching: boolean };
+type Pass = { client: LlmClient; env: ResolvedEnv; task: SentenceTask; flags: Pick<AnalyseFlags, 'concurrency' | 'limit'>; redact: (s: string) => string; out: NdjsonWriter | null; watching: boolean };
 
-/** One pass over the sentences without a result; returns how many failed. */
-async function analysePass(scope: CommandScope, { client, env, task, flags, redact, out, watching }: Pass): Promise<number> {
+/** One pass over the sentences without a result; a pass that found none is quiet with --watch. */
+async function analysePass(scope: CommandScope, { client, env, task, flags, redact, out, watching }: Pass): Promise<AnalyseReport> {
   const { runAnalyse, pendingSentences } = await import('../analyse/run-analyse.js');
   const { resultRecord } = await import('../analyse/analyse-stream.js');
   const db = await scope.db();
@@ -90,10 +109,10 @@ async function analysePass(scope: CommandScope, { client, env, task, flags, reda
       },
     }),
   );
-  if (watching && s.done + s.failed === 0) return 0;
   const note = s.interrupted ? 'interrupted: the next run carries on' : s.done + s.failed === 0 ? 'nothing new to analyse' : undefined;
-  scope.summary('analyse', { task: `${task.name} v${task.version}`, model: `${env.profile.provider}/${env.profile.model}`, done: s.done, cached: s.cached, failed: s.failed, ...usage(s), note });
-  return s.failed;
+  const report = { task: `${task.name} v${task.version}`, model: `${env.profile.provider}/${env.profile.model}`, done: s.done, cached: s.cached, failed: s.failed, ...usage(s), note };
+  if (!(watching && s.done + s.failed === 0)) scope.summary('analyse', report);
+  return report;
 }
 
 /** Store-less: results as NDJSON; calls are logged and cached only in a database named explicitly. */

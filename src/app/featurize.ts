@@ -20,8 +20,21 @@ export type FeaturizeFlags = {
   withVectors?: boolean;
 };
 
+/** What featurize reports (the summary the CLI prints). */
+export type FeaturizeReport = {
+  embedder: string;
+  vector_store: string;
+  documents: number;
+  chunks: number;
+  tokens: number;
+  capped_at_token_limit: number;
+  collections: string | undefined;
+  chunks_per_s: number;
+  note: string | undefined;
+};
+
 /** `llmops featurize`: clean, chunk and embed the documents not featurized yet by this embedder. */
-export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<void> {
+export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<FeaturizeReport> {
   if (!['auto', 'sqlite', 'qdrant'].includes(flags.vectors)) throw new UsageError(`--vectors: expected auto, sqlite or qdrant, got ${flags.vectors}`);
   if (flags.withVectors && !flags.out) throw new UsageError('--with-vectors goes with --out');
   const { loadFeaturizeConfig } = await import('../featurize/featurize-config.js');
@@ -29,7 +42,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<vo
   const { createEmbedder } = await import('../embed/create-embedder.js');
   const { runFeaturize, pendingCount } = await import('../featurize/run-featurize.js');
   await databaseTarget(ctx); // a bad --db is refused before a model loads
-  await runCommand(ctx, async (scope) => {
+  return runCommand(ctx, async (scope) => {
     const embedder = scope.use(await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger }), (e) => e.close?.());
     ctx.logger.info(`featurize: embedder ${embedder.id} (${embedder.dimension} dimensions, ${embedder.maxTokens} tokens max, ${embedder.tokenizer})`);
     const db = await scope.db();
@@ -59,7 +72,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<vo
       }),
     );
     const seconds = Math.max((performance.now() - started) / 1000, 1e-6);
-    await scope.finish('featurize', {
+    const report: FeaturizeReport = {
       embedder: s.embedder,
       vector_store: vectors.kind,
       documents: s.documents,
@@ -69,7 +82,9 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<vo
       collections: s.collections.join(', ') || undefined,
       chunks_per_s: Number((s.chunks / seconds).toFixed(1)),
       note: s.interrupted ? 'interrupted: the next run carries on' : s.documents === 0 ? 'nothing new to featurize' : undefined,
-    });
+    };
+    await scope.finish('featurize', report);
+    return report;
   });
 }
 

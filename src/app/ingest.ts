@@ -32,12 +32,21 @@ const MAPPING_FLAGS: [keyof IngestFlags, string][] = [
 
 const MAX_WARNING_LINES = 20;
 
+/** What ingest reports (the summary the CLI prints). */
+export type IngestReport = ReturnType<typeof summaryFields>;
+
+/** `llmops ingest`: `ingestInputs`, exit 3 when invalid records were skipped. */
+export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags, fromConfig?: ReadonlySet<string>): Promise<void> {
+  const report = await ingestInputs(ctx, inputs, flags, fromConfig);
+  if (report.invalid > 0) throw new PartialFailure(`ingest: ${report.invalid} invalid record(s) skipped, the rest stored`);
+}
+
 /**
- * `llmops ingest`: JSON records, text, Markdown and HTML files, or stdin into the warehouse as
- * documents. `fromConfig` names the flags llmops.yaml filled in: its field mapping is a default
- * for plain records, not a request that conflicts with restoring an export.
+ * JSON records, text, Markdown and HTML files, or stdin into the warehouse as documents.
+ * `fromConfig` names the flags llmops.yaml filled in: its field mapping is a default for plain
+ * records, not a request that conflicts with restoring an export.
  */
-export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags, fromConfig: ReadonlySet<string> = new Set()): Promise<void> {
+export async function ingestInputs(ctx: Context, inputs: string[], flags: IngestFlags, fromConfig: ReadonlySet<string> = new Set()): Promise<IngestReport> {
   const { expandInputs, totalBytes } = await import('../ingest/expand-inputs.js');
   const { runIngest } = await import('../ingest/run-ingest.js');
   const mappingFlags = MAPPING_FLAGS.filter(([k]) => flags[k] !== undefined && !fromConfig.has(k)).map(([, f]) => f);
@@ -46,7 +55,7 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags,
   }
   const files = expandInputs(inputs, { glob: flags.glob });
   const maxMb = flags.maxRecordMb ?? 64;
-  await runCommand(ctx, async (scope) => {
+  return runCommand(ctx, async (scope) => {
     const target = await lazyIngestTarget(scope);
     const started = performance.now();
     try {
@@ -69,8 +78,9 @@ export async function ingest(ctx: Context, inputs: string[], flags: IngestFlags,
       const { problems: _p, warnings: _w, notes: _n, ...counts } = summary;
       await target.finish(outcomeStatus({ interrupted: summary.interrupted, failed: summary.invalid }), counts);
       reportProblems(ctx, summary, Boolean(flags.skipInvalid));
-      scope.summary('ingest', summaryFields(summary, total, (performance.now() - started) / 1000));
-      if (summary.invalid > 0) throw new PartialFailure(`ingest: ${summary.invalid} invalid record(s) skipped, the rest stored`);
+      const report = summaryFields(summary, total, (performance.now() - started) / 1000);
+      scope.summary('ingest', report);
+      return report;
     } catch (err) {
       await target.fail(err);
       throw err;
@@ -92,7 +102,7 @@ function reportProblems(ctx: Context, summary: IngestSummary, skipInvalid: boole
   if (summary.skipped > MAX_WARNING_LINES) ctx.logger.info(`note: … and ${summary.skipped - MAX_WARNING_LINES} more inputs skipped`);
 }
 
-function summaryFields(summary: IngestSummary, documentsInStore: number | undefined, seconds: number): Record<string, unknown> {
+function summaryFields(summary: IngestSummary, documentsInStore: number | undefined, seconds: number) {
   const nothingNew = summary.inserted === 0 && summary.updated === 0;
   return {
     files: summary.files,

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import type { SearchHit } from '../inspect/search-collection.js';
 import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
 import { printRows } from './print.js';

@@ -1,6 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { CollectionInfo } from '../vector/vector-store.js';
+import type { SearchResult } from '../inspect/search-results.js';
 import type { CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
@@ -10,7 +11,12 @@ export type SearchFlags = { query: string; k: number; mode: string; fusion?: str
 
 /** `inspect search`: the hits of a collection, with their documents and a marked snippet. */
 export async function inspectSearch(ctx: Context, name: string, f: SearchFlags): Promise<void> {
-  await inspecting(ctx, async (scope, db) => {
+  printSearchResults(ctx, await searchHits(ctx, name, f));
+}
+
+/** The best `k` chunks of a collection for a query (vector, lexical or hybrid), each with its document and snippet. */
+export function searchHits(ctx: Context, name: string, f: SearchFlags): Promise<SearchResult[]> {
+  return inspecting(ctx, async (scope, db) => {
     const vectors = await scope.vectorsForReading();
     const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../inspect/search-collection.js');
     if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
@@ -23,7 +29,7 @@ export async function inspectSearch(ctx: Context, name: string, f: SearchFlags):
     const embedder = f.mode === 'lexical' ? undefined : scope.use(await collectionEmbedder(scope, { ...info, embedder: info.embedder }, f), (e) => e.close?.());
     const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
     const { describeHits } = await import('../inspect/search-results.js');
-    printSearchResults(ctx, await describeHits(hits, await scope.warehouse(), f.query));
+    return describeHits(hits, await scope.warehouse(), f.query);
   });
 }
 

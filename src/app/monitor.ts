@@ -15,14 +15,21 @@ import { webhookSecret } from './webhook.js';
 
 export type MonitorFlags = { dryRun?: boolean; out?: string; env?: string; profiles?: string; every?: string; cron?: string; concurrency?: number; webhookPort?: number };
 
-/** `llmops monitor <config.yaml>...`: once, or on a schedule with --every / --cron. */
+/** `llmops monitor <config.yaml>...`: once, or on a schedule with --every / --cron; exit 3 when items failed. */
 export async function monitor(ctx: Context, configs: string[], flags: MonitorFlags): Promise<void> {
+  const runs = await runMonitors(ctx, configs, flags);
+  const failedRuns = runs.filter((r) => r.failed > 0).length;
+  if (failedRuns > 0) throw new PartialFailure(`monitor: items failed in ${failedRuns} run(s) (recorded in monitor_items with their reason; the next run retries them)`);
+}
+
+/** Every monitor's runs (on a schedule, only those that failed items: a scheduled process runs for days). */
+export async function runMonitors(ctx: Context, configs: string[], flags: MonitorFlags): Promise<MonitorRunResult[]> {
   if (configs.length === 0) throw new UsageError('monitor: name at least one config file (e.g. configs/monitor.yaml)');
   if (flags.every && flags.cron) throw new UsageError('monitor: --every and --cron do not go together');
   if (flags.webhookPort !== undefined && !flags.every && !flags.cron) throw new UsageError('monitor: --webhook-port goes with --every or --cron (a one-off run has no prompt cache to refresh)');
   if (flags.webhookPort !== undefined) webhookSecret('monitor --webhook-port');
   const loaded = await readConfigs(configs);
-  await runCommand(ctx, async (scope) => {
+  return runCommand(ctx, async (scope) => {
     // The handle exists, the file does not yet: a problem found while setting the monitors up
     // (a metric module that does not load, a judge without its key) leaves no database behind.
     const db = scope.use(await prepareDb(ctx), (d) => d.close());
@@ -31,15 +38,16 @@ export async function monitor(ctx: Context, configs: string[], flags: MonitorFla
     const out = flags.out ? scope.ndjson(flags.out, { label: 'monitor --out' }) : undefined;
     if (out) for (const o of opened) o.addOut(out);
     const { runMonitor } = await import('../monitor/run-monitor.js');
-    let failedRuns = 0;
+    const scheduled = Boolean(flags.every || flags.cron);
+    const runs: MonitorRunResult[] = [];
     const runOne = async (o: OpenedMonitor) => {
       const r = await runMonitor({ monitor: o.monitor, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
       printRun(ctx, r, out?.kind === 'stdout' || o.publishers.some((p) => p.name === 'stdout'));
-      if (r.failed > 0) failedRuns++;
+      if (!scheduled || r.failed > 0) runs.push(r);
     };
-    if (!flags.every && !flags.cron) for (const o of opened) await runOne(o);
+    if (!scheduled) for (const o of opened) await runOne(o);
     else await runOnSchedule(ctx, opened, flags, runOne);
-    if (failedRuns > 0) throw new PartialFailure(`monitor: items failed in ${failedRuns} run(s) (recorded in monitor_items with their reason; the next run retries them)`);
+    return runs;
   });
 }
 
@@ -102,6 +110,7 @@ async function startWebhook(ctx: Context, port: number): Promise<{ close(): Prom
 }
 
 function printRun(ctx: Context, r: MonitorRunResult, stdoutIsData: boolean): void {
+  if (!ctx.printing) return;
   // When stdout carries score records, the summary goes to stderr.
   const toStderr = stdoutIsData;
   const summary = {

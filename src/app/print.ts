@@ -7,6 +7,7 @@ import { oneLine, terminalColumns } from './terminal-text.js';
  * when stdout carries the data (`--out -`), and then not at all with --quiet.
  */
 export function printSummary(ctx: Context, command: string, summary: Record<string, unknown>, toStderr = false): void {
+  if (!ctx.printing) return;
   if (ctx.json && !toStderr) {
     process.stdout.write(`${JSON.stringify({ command, ...summary })}\n`);
     return;
@@ -27,6 +28,7 @@ function formatValue(v: unknown): string {
 
 /** Records on stdout: NDJSON for machines; for people the lines `render` makes of them, or "(none)". */
 export function printRecords<R>(ctx: Context, records: R[], render: (records: R[]) => string[]): void {
+  if (!ctx.printing) return;
   if (ctx.json) {
     for (const r of records) process.stdout.write(`${JSON.stringify(r)}\n`);
     return;

@@ -22,18 +22,26 @@ export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
     if (flags.watch !== undefined) throw new UsageError('split: --watch works on the store, not with --in');
     return runCommand(ctx, (scope) => splitFromStream(scope, flags.in!, flags));
   }
-  if (ctx.warehouseUrl) {
-    // Sentences reference their document in the SQL database; a MongoDB warehouse would
-    // first have to be mirrored there, which split does not do (yet).
-    throw new UsageError('split: reads documents from the --db database; with a MongoDB --warehouse, use split --in/--out on exported documents');
-  }
+  checkSqlWarehouse(ctx);
   await runCommand(ctx, async (scope) => {
     await scope.db();
     const out = flags.out === undefined ? null : scope.ndjson(flags.out);
-    const once = () => splitStored(scope, out, flags, watchMs !== undefined);
+    const once = async () => void (await splitStored(scope, out, flags, watchMs !== undefined));
     if (watchMs === undefined) await once();
     else await watchLoop(watchMs, ctx.signal, once);
   });
+}
+
+/** One pass over the stored documents not split yet (`llmops split` without --watch). */
+export function splitDocuments(ctx: Context, flags: Pick<SplitFlags, 'limit' | 'batchSize'>): Promise<SplitReport> {
+  checkSqlWarehouse(ctx);
+  return runCommand(ctx, (scope) => splitStored(scope, null, flags, false));
+}
+
+function checkSqlWarehouse(ctx: Context): void {
+  // Sentences reference their document in the SQL database; a MongoDB warehouse would
+  // first have to be mirrored there, which split does not do (yet).
+  if (ctx.warehouseUrl) throw new UsageError('split: reads documents from the --db database; with a MongoDB --warehouse, use split --in/--out on exported documents');
 }
 
 async function splitFromStream(scope: CommandScope, input: string, flags: SplitFlags): Promise<void> {
@@ -44,8 +52,11 @@ async function splitFromStream(scope: CommandScope, input: string, flags: SplitF
   finishStream(summary);
 }
 
+/** What a split of the store reports (the summary the CLI prints). */
+export type SplitReport = { documents: number; sentences: number; mb_per_s: number; documents_in_store: number; sentences_in_store: number; note: string | undefined };
+
 /** One pass over the documents not split yet; with --watch, a pass that found none is quiet. */
-async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: SplitFlags, watching: boolean): Promise<void> {
+async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: Pick<SplitFlags, 'limit' | 'batchSize'>, watching: boolean): Promise<SplitReport> {
   const { runSplit, pendingDocuments } = await import('../split/run-split.js');
   const { countSentences } = await import('../store/sentences-repo.js');
   const { countDocuments } = await import('../store/documents-repo.js');
@@ -66,14 +77,15 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
       },
     }),
   );
-  if (watching && result.documents === 0) return; // quiet polls
   const seconds = (performance.now() - started) / 1000;
-  scope.summary('split', {
+  const report: SplitReport = {
     documents: result.documents,
     sentences: result.sentences,
     mb_per_s: Number((result.characters / 1e6 / Math.max(seconds, 1e-6)).toFixed(2)),
     documents_in_store: await countDocuments(db.db),
     sentences_in_store: await countSentences(db.db),
     note: result.interrupted ? 'interrupted: the next run carries on' : result.documents === 0 ? 'nothing new to split' : undefined,
-  });
+  };
+  if (!(watching && result.documents === 0)) scope.summary('split', report); // quiet polls
+  return report;
 }
