@@ -16,6 +16,19 @@ import { startFakeOpenAI } from './openai-server.js';
 
 const SENTIMENT_SYSTEM = 'You classify the sentiment of one sentence. Answer with only a JSON object.';
 
+/** With 100 ms latency, no answer leaves before `n` requests are in (a serial server never finishes). */
+function holdUntilAllArrive(server: FakeLlmServer, n: number): void {
+  server.setLatency(100);
+  let arrived = 0;
+  let allIn!: () => void;
+  const barrier = new Promise<void>((r) => (allIn = r));
+  server.setResponder(async () => {
+    if (++arrived === n) allIn();
+    await barrier;
+    return '{"label":"neutral","confidence":0.5}';
+  });
+}
+
 async function timed<T>(fn: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
   const value = await fn();
@@ -189,15 +202,7 @@ describe('fake Anthropic Messages API through @anthropic-ai/sdk', () => {
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
     // No answer leaves before all 200 requests are in: a fake that served them one after
     // another could never finish. Order and counts, not milliseconds.
-    server.setLatency(100);
-    let arrived = 0;
-    let allIn!: () => void;
-    const barrier = new Promise<void>((r) => (allIn = r));
-    server.setResponder(async () => {
-      if (++arrived === 200) allIn();
-      await barrier;
-      return '{"label":"neutral","confidence":0.5}';
-    });
+    holdUntilAllArrive(server, 200);
     const c = client();
     const value = await Promise.all(Array.from({ length: 200 }, () => ask(c)));
     expect(value).toHaveLength(200);
@@ -322,15 +327,7 @@ describe('fake OpenAI Chat Completions API through openai', () => {
   it('answers 200 concurrent requests with 100 ms latency concurrently, not one after another', async () => {
     // No answer leaves before all 200 requests are in: a fake that served them one after
     // another could never finish. Order and counts, not milliseconds.
-    server.setLatency(100);
-    let arrived = 0;
-    let allIn!: () => void;
-    const barrier = new Promise<void>((r) => (allIn = r));
-    server.setResponder(async () => {
-      if (++arrived === 200) allIn();
-      await barrier;
-      return '{"label":"neutral","confidence":0.5}';
-    });
+    holdUntilAllArrive(server, 200);
     const c = client();
     const value = await Promise.all(Array.from({ length: 200 }, () => ask(c)));
     expect(value).toHaveLength(200);
