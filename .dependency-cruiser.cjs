@@ -2,8 +2,8 @@
 //   cli → app → stages → services → store → core
 // so a change to a stage cannot break the CLI's contract, the stores know nothing of models,
 // and the core can be read on its own. `src/index.ts` (the library entry) sits beside cli.
-const STAGES = '(ingest|crawl|split|analyse|featurize|monitor|dedup|inspect)';
-const SERVICES = '(llm|embed|vector|queue|text|html)';
+const STAGES = '(ingest|crawl|split|analyse|featurize|monitor|dedup|inspect|answer|serve)';
+const SERVICES = '(llm|embed|vector|queue|text|html|search)';
 const STORE = '(store)';
 const CORE = '(core|config)';
 

@@ -22,7 +22,7 @@ import { parseDatabaseUrl } from '../src/store/database-url.js';
 import { openVectorStore } from '../src/vector/open-vector-store.js';
 import { embedderFromId } from '../src/embed/create-embedder.js';
 import { defaultModelsDir, MINILM_MODEL } from '../src/embed/transformers-embedder.js';
-import { searchCollection, type Fusion, type SearchMode } from '../src/inspect/search-collection.js';
+import { searchCollection, type Fusion, type SearchMode } from '../src/search/search-collection.js';
 
 const BIN = fileURLToPath(new URL('../bin/llmops.js', import.meta.url));
 const { values } = parseArgs({

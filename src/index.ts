@@ -6,7 +6,7 @@ export type { IngestReport } from './app/ingest.js';
 export type { SplitReport } from './app/split.js';
 export type { AnalyseReport } from './app/analyse.js';
 export type { FeaturizeReport } from './app/featurize.js';
-export type { SearchResult } from './inspect/search-results.js';
+export type { SearchResult } from './search/search-results.js';
 export type { MonitorRunResult, MetricSummary } from './monitor/run-monitor.js';
 export { defineTask, type Task, type SentenceTask } from './llm/tasks/define-task.js';
 export { LlmopsError, UsageError, InputError, PartialFailure } from './core/errors.js';

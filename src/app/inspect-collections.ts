@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import type { SearchHit } from '../inspect/search-collection.js';
+import type { SearchHit } from '../search/search-collection.js';
 import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
 import { printRows } from './print.js';
@@ -10,7 +10,7 @@ export async function inspectCollections(ctx: Context): Promise<void> {
   await inspecting(ctx, async (scope) => {
     const vectors = await scope.vectorsForReading();
     if (!vectors) {
-      const { NO_VECTOR_STORE_NOTE } = await import('../inspect/open-vectors-for-reading.js');
+      const { NO_VECTOR_STORE_NOTE } = await import('../search/open-vectors-for-reading.js');
       ctx.logger.info(`inspect collections: no collections (${NO_VECTOR_STORE_NOTE})`);
     }
     printRows(ctx, vectors ? await vectors.listCollections() : [], ['name', 'embedder', 'dimension', 'count']);

@@ -11,5 +11,5 @@ export function inspecting<T>(ctx: Context, body: (scope: CommandScope, db: Db) 
 /** Why a collection was not found: a name not there, or no vector store to look in. */
 export async function whyNoCollection(vectors: VectorStore | null): Promise<string> {
   if (vectors) return 'llmops inspect collections lists them';
-  return (await import('../inspect/open-vectors-for-reading.js')).NO_VECTOR_STORE_NOTE;
+  return (await import('../search/open-vectors-for-reading.js')).NO_VECTOR_STORE_NOTE;
 }

@@ -1,7 +1,7 @@
 import { UsageError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { CollectionInfo } from '../vector/vector-store.js';
-import type { SearchResult } from '../inspect/search-results.js';
+import type { SearchResult } from '../search/search-results.js';
 import type { CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
 import { inspecting, whyNoCollection } from './inspect-scope.js';
@@ -18,7 +18,7 @@ export async function inspectSearch(ctx: Context, name: string, f: SearchFlags):
 export function searchHits(ctx: Context, name: string, f: SearchFlags): Promise<SearchResult[]> {
   return inspecting(ctx, async (scope, db) => {
     const vectors = await scope.vectorsForReading();
-    const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../inspect/search-collection.js');
+    const { FUSIONS, SEARCH_MODES, searchCollection } = await import('../search/search-collection.js');
     if (!SEARCH_MODES.includes(f.mode as never)) throw new UsageError(`--mode: expected vector, lexical or hybrid, got ${f.mode}`);
     if (f.fusion !== undefined && !FUSIONS.includes(f.fusion as never)) throw new UsageError(`--fusion: expected rrf or convex, got ${f.fusion}`);
     const { parseFilters } = await import('../vector/vector-store.js');
@@ -28,7 +28,7 @@ export function searchHits(ctx: Context, name: string, f: SearchFlags): Promise<
     if (!info.embedder) throw new UsageError(`inspect search: ${name} holds payloads only; search its embedded_ twin`);
     const embedder = f.mode === 'lexical' ? undefined : scope.use(await collectionEmbedder(scope, { ...info, embedder: info.embedder }, f), (e) => e.close?.());
     const hits = await searchCollection({ db: db.db, engine: db.engine, vectors: vectors!, collection: name, query: f.query, k: f.k, mode: f.mode as 'hybrid', fusion: f.fusion as 'rrf' | undefined, feedback: f.feedback, filter, embedder });
-    const { describeHits } = await import('../inspect/search-results.js');
+    const { describeHits } = await import('../search/search-results.js');
     return describeHits(hits, await scope.warehouse(), f.query);
   });
 }

@@ -1,5 +1,5 @@
 import { Logger } from '../core/logger.js';
-import type { SearchResult } from '../inspect/search-results.js';
+import type { SearchResult } from '../search/search-results.js';
 import type { MonitorRunResult } from '../monitor/run-monitor.js';
 import type { SentenceTask } from '../llm/tasks/define-task.js';
 import type { AnalyseReport } from './analyse.js';

@@ -1,4 +1,4 @@
-import type { SearchResult } from '../inspect/search-results.js';
+import type { SearchResult } from '../search/search-results.js';
 import type { Context } from './context.js';
 import { printRecords } from './print.js';
 import { colorAllowed, oneLine, pad, splitGraphemes, terminalColumns, truncate } from './terminal-text.js';

@@ -68,6 +68,6 @@ export async function openVectors(ctx: Context, choice: VectorStoreChoice = 'aut
 
 /** For readers: the vector store if there is one to read, else null (never a new one). */
 export async function openVectorsForReading(ctx: Context): Promise<VectorStore | null> {
-  const { openVectorsForReading: open } = await import('../inspect/open-vectors-for-reading.js');
+  const { openVectorsForReading: open } = await import('../search/open-vectors-for-reading.js');
   return open(await databaseTarget(ctx));
 }

@@ -15,10 +15,19 @@ export type ClientResult = ChatResult & {
   cacheEntry?: CacheEntry;
 };
 
+/** What `LlmClient.stream` yields: text deltas, then once the call ended (hooks run) its whole result. */
+export type ClientStreamEvent = { type: 'text'; text: string } | { type: 'done'; result: ClientResult };
+
 export interface LlmClient {
   readonly provider: string;
   readonly model: string;
   generate(req: ChatRequest, signal?: AbortSignal): Promise<ClientResult>;
+  /**
+   * The same call, streamed: the same cache, hooks and call log as generate(); hooks see the
+   * whole call once it ends. Aborting `signal` aborts the provider request; the call is
+   * recorded as cancelled and the iteration throws the abort reason.
+   */
+  stream(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ClientStreamEvent>;
   /**
    * Keeps a valid answer in the cache. The client never caches on its own: an answer that
    * failed validation must be asked again next time, so only the caller (who validated it)
@@ -70,6 +79,12 @@ export function createLlmClient(opts: ClientOptions): LlmClient {
     provider: opts.model.provider,
     model: opts.model.model,
     generate: (req, signal) => generate(opts, req, signal),
+    // Not yet token by token: the whole answer as one delta (the streaming adapters replace this).
+    async *stream(req, signal) {
+      const result = await generate(opts, req, signal);
+      if (result.text) yield { type: 'text', text: result.text };
+      yield { type: 'done', result };
+    },
     outbox: opts.outbox,
     async remember(result) {
       const entry = result.cacheEntry;

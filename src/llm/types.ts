@@ -38,10 +38,21 @@ export type ChatResult = {
   raw?: unknown;
 };
 
+/**
+ * What a streaming adapter yields, normalized across providers: text deltas as they arrive,
+ * then usage and the finish reason (each at most once, in any order, after the last delta).
+ */
+export type ModelStreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'usage'; usage: Usage }
+  | { type: 'finish'; reason: FinishReason; raw?: unknown };
+
 export interface ChatModel {
   readonly provider: string;
   readonly model: string;
   generate(req: ChatRequest, signal?: AbortSignal): Promise<Omit<ChatResult, 'costUsd'>>;
+  /** Token by token; adapters without it are streamed as one delta once generate() answers. Aborting `signal` aborts the provider request. */
+  stream?(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ModelStreamEvent>;
 }
 
 /** One call as the hooks see it. `result` is set for after-hooks when the call succeeded. */

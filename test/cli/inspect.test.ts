@@ -10,7 +10,7 @@ import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { embedderFromId } from '../../src/embed/create-embedder.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
-import { searchCollection, type Fusion, type SearchMode } from '../../src/inspect/search-collection.js';
+import { searchCollection, type Fusion, type SearchMode } from '../../src/search/search-collection.js';
 import { parseFilters } from '../../src/vector/vector-store.js';
 import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';
 

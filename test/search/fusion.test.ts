@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expandQuery, fuse, fuseScores, fusionDefaults, type SearchHit } from '../../src/inspect/fusion.js';
+import { expandQuery, fuse, fuseScores, fusionDefaults, type SearchHit } from '../../src/search/fusion.js';
 
 const hits = (scores: [string, number][], side: 'lexical' | 'vector'): SearchHit[] =>
   scores.map(([id, score], i) => ({ rank: i + 1, id, document_id: id, chunk_index: 0, score, text: id, [`${side}_rank`]: i + 1 }));

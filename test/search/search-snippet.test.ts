@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { queryTerms } from '../../src/inspect/query-terms.js';
-import { snippetOf } from '../../src/inspect/search-snippet.js';
+import { queryTerms } from '../../src/search/query-terms.js';
+import { snippetOf } from '../../src/search/search-snippet.js';
 
 /** The marked words, read back through the documented offsets (code points). */
 const marked = (s: { snippet: string; highlights: [number, number][] }) => s.highlights.map(([a, b]) => Array.from(s.snippet).slice(a, b).join(''));
