@@ -116,6 +116,11 @@ type TextDelta = { type: 'text'; text: string };
 /** What a call received so far: kept with a failed or cancelled call. */
 type Progress = { text: string; usage: Usage; timeToFirstTokenMs?: number; started: number };
 
+/**
+ * One call, streamed or not: the cache, the before-hooks, the request, the after-hooks (always
+ * once, whether the call succeeded, failed or was cancelled), then the result. Not streamed, it
+ * yields nothing; streamed, it yields the text deltas as they arrive.
+ */
 async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSignal | undefined, streaming: boolean): AsyncGenerator<TextDelta, ClientResult> {
   const { model, logger } = opts;
   const parameters = { temperature: req.temperature ?? opts.parameters.temperature, maxTokens: req.maxTokens ?? opts.parameters.maxTokens };
