@@ -7,7 +7,7 @@ import { extractiveAnswer } from './extractive-answer.js';
 import { countTokens as cl100k, type CountTokens } from './token-count.js';
 
 /** What an extractive answer says made it (the call log and `--json` show provider/model). */
-export const EXTRACTIVE_PROVIDER = 'local';
+const EXTRACTIVE_PROVIDER = 'local';
 export const EXTRACTIVE_MODEL = 'llmops-extractive-v1';
 
 export type AnswerQuestionOptions = {

@@ -5,7 +5,7 @@ import { packSources, renderSources, type PackedSource } from './pack-sources.js
 import type { CountTokens } from './token-count.js';
 import { MESSAGE_OVERHEAD_TOKENS, messageTokens, trimHistory } from './trim-history.js';
 
-export const SYSTEM_PROMPT = [
+const SYSTEM_PROMPT = [
   'You answer questions from the numbered sources given with each question, and from nothing else.',
   'After every statement, cite the sources that support it by their numbers in square brackets, such as [1] or [1, 3].',
   'Cite only sources that say what you state. Keep the answer short and in the language of the question.',
@@ -23,7 +23,7 @@ export type Prompt = {
 };
 
 /** The last user message: the sources, then the question. */
-export function questionMessage(question: string, sourcesBlock: string): string {
+function questionMessage(question: string, sourcesBlock: string): string {
   const sources = sourcesBlock === '' ? 'Sources: none were found.' : `Sources:\n\n${sourcesBlock}`;
   return `${sources}\n\nQuestion: ${question}`;
 }

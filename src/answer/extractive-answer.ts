@@ -19,6 +19,9 @@ const DEFAULTS: Required<ExtractiveOptions> = { maxSentences: 3, perSource: 2, m
 // A sentence longer than this is a list or a table run together: cut, not quoted whole.
 const MAX_SENTENCE_CHARS = 400;
 const MIN_WORDS = 4;
+// A question word in the source's title picked the document; within it, it says little about
+// which sentence answers ("Eddystone" in every sentence of the Eddystone article).
+const TITLE_WORD_WEIGHT = 0.5;
 const LIST_MARKER = /^(?:[-*+•]|\d{1,3}[.)])\s+/;
 const TABLE_ROW = /^\|.*\|/;
 
@@ -28,7 +31,8 @@ type Candidate = { source: PackedSource; text: string; order: number; terms: Set
  * An answer without a model: the source sentences that best match the question, best first,
  * each followed by the number of its source ([n]). A sentence scores the rarity-weighted
  * (inverse document frequency over all candidate sentences) sum of the distinct question words
- * it holds, so "rituximab" counts for more than "patients"; ties go to the better source.
+ * it holds, so "rituximab" counts for more than "patients" (words of the source's title count
+ * half: they chose the document, not the sentence); ties go to the better source.
  */
 export function extractiveAnswer(question: string, sources: PackedSource[], options: ExtractiveOptions = {}): string {
   if (sources.length === 0) return NO_SOURCES_ANSWER;
@@ -38,7 +42,10 @@ export function extractiveAnswer(question: string, sources: PackedSource[], opti
   const df = new Map<string, number>();
   for (const c of candidates) for (const t of c.terms) df.set(t, (df.get(t) ?? 0) + 1);
   const weight = (t: string) => Math.log(1 + candidates.length / (df.get(t) ?? 1));
-  for (const c of candidates) c.score = [...c.terms].reduce((s, t) => s + weight(t), 0);
+  for (const c of candidates) {
+    const inTitle = new Set(findTerms(c.source.title ?? '', terms).map((m) => m.term));
+    c.score = [...c.terms].reduce((s, t) => s + weight(t) * (inTitle.has(t) ? TITLE_WORD_WEIGHT : 1), 0);
+  }
   const ranked = candidates.filter((c) => c.score > 0).sort((a, b) => b.score - a.score || a.order - b.order);
   if (ranked.length === 0) return NO_MATCH_ANSWER;
   const floor = ranked[0]!.score * o.minShare;

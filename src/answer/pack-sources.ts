@@ -5,7 +5,7 @@ import type { CountTokens } from './token-count.js';
 export type PackedSource = AnswerSource & { n: number; /** true when only the start of the chunk fitted */ cut: boolean };
 
 /** What stands between two sources in the prompt. */
-export const SOURCE_SEPARATOR = '\n\n';
+const SOURCE_SEPARATOR = '\n\n';
 
 /**
  * Below this many tokens of room, a cut source would be a few words out of context: the
@@ -14,7 +14,7 @@ export const SOURCE_SEPARATOR = '\n\n';
 export const MIN_CUT_TOKENS = 24;
 
 /** The block the model reads for one source: its number, title and link, then the chunk's text. */
-export function formatSource(n: number, s: Pick<AnswerSource, 'title' | 'link' | 'document_id'>, text: string): string {
+function formatSource(n: number, s: Pick<AnswerSource, 'title' | 'link' | 'document_id'>, text: string): string {
   const name = s.title?.trim() || s.document_id;
   return `[${n}] ${name}${s.link ? ` (${s.link})` : ''}\n${text}`;
 }
@@ -54,7 +54,7 @@ export function packSources(sources: AnswerSource[], budget: number, count: Coun
 const ELLIPSIS = ' …';
 
 /** The longest start of `text` ending at a word boundary that, with " …", takes at most `room` tokens. */
-export function cutToTokens(text: string, room: number, count: CountTokens): string {
+function cutToTokens(text: string, room: number, count: CountTokens): string {
   const ends: number[] = [];
   for (const m of text.matchAll(/\s+/g)) if (m.index > 0) ends.push(m.index);
   ends.push(text.length);

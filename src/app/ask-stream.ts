@@ -3,13 +3,13 @@ import { InputError, PartialFailure, errorMessage } from '../core/errors.js';
 import { createCallSignals } from '../core/call-signals.js';
 import { readJsonRecords, type JsonRecord } from '../core/json-records.js';
 import type { Answer } from '../answer/answer-types.js';
-import type { Answerer } from './ask.js';
+import type { Answerer } from './answerer.js';
 import type { CommandScope } from './command-scope.js';
 
 type Question = { question: string; id?: unknown };
 
 /** One NDJSON line's question: `{"question": "...", "id": ...}` or a JSON string; else why not. */
-export function questionOf(rec: JsonRecord): Question | string {
+function questionOf(rec: JsonRecord): Question | string {
   if (!rec.ok) return rec.reason;
   const v = rec.value;
   if (typeof v === 'string') return v.trim() === '' ? 'empty question' : { question: v };

@@ -36,7 +36,11 @@ const RRF_K = 60;
 // How deep each collection's lexical and vector lists are read before its own fusion.
 const DEPTH = 100;
 
-/** A retriever over `stores`; the stores stay the caller's to close, the embedders the retriever's. */
+/**
+ * A retriever over `stores`; the stores stay the caller's to close, the embedders the
+ * retriever's. For a caller without a command scope (a server that lives on).
+ * @public
+ */
 export async function openRetriever(stores: Stores, opts: RetrieverOptions = {}): Promise<Retriever> {
   const command = opts.command ?? 'ask';
   const infos = await chosenCollections(stores, opts.collections, command);
