@@ -1,5 +1,6 @@
 import type { Answer } from '../answer/answer-types.js';
 import type { LlmClient } from '../llm/client.js';
+import type { ChatMessage } from '../llm/types.js';
 import type { CommandScope } from './command-scope.js';
 import { openLlmClient, resolveLlmEnv } from './llm-client.js';
 import { openScopedRetriever } from './retrieve.js';
@@ -20,9 +21,20 @@ export type AnswerFlags = {
   modelsDir?: string;
 };
 
+export type AnswerOptions = {
+  signal?: AbortSignal;
+  onText?: (text: string) => void;
+  /** A conversation's earlier turns (chat), oldest first: trimmed to what the budget leaves. */
+  history?: ChatMessage[];
+  /** The turn's trace id (chat stores it with the messages); default a new one. */
+  traceId?: string;
+  /** The conversation, tagged on the model call. */
+  sessionId?: string;
+};
+
 /** Answers questions: retrieval and the model (or none) opened once, for one question or a stream of them. */
 export type Answerer = {
-  answer(question: string, opts?: { signal?: AbortSignal; onText?: (text: string) => void }): Promise<Answer>;
+  answer(question: string, opts?: AnswerOptions): Promise<Answer>;
   /** `provider/model`, or `extractive` when no model answers. */
   readonly answeredBy: string;
 };
@@ -32,8 +44,8 @@ export type Answerer = {
  * until the command ends. The `local` provider (the offline default) has no model for free
  * text: its answers are extractive.
  */
-export async function openAnswerer(scope: CommandScope, flags: AnswerFlags): Promise<Answerer> {
-  const retriever = await openScopedRetriever(scope, { collections: flags.collection, modelsDir: flags.modelsDir, command: 'ask' });
+export async function openAnswerer(scope: CommandScope, flags: AnswerFlags, command = 'ask'): Promise<Answerer> {
+  const retriever = await openScopedRetriever(scope, { collections: flags.collection, modelsDir: flags.modelsDir, command });
   const client = await answeringClient(scope, flags);
   const { answerQuestion } = await import('../answer/answer-question.js');
   const { newTraceId } = await import('../llm/trace-id.js');
@@ -41,7 +53,8 @@ export async function openAnswerer(scope: CommandScope, flags: AnswerFlags): Pro
     answeredBy: client ? `${client.provider}/${client.model}` : 'extractive',
     async answer(question, opts = {}) {
       const sources = await retriever.retrieve(question, flags.k);
-      return answerQuestion({ question, sources, client, budgetTokens: flags.budget, maxTokens: flags.maxTokens, signal: opts.signal, onText: opts.onText, traceId: newTraceId() });
+      const { traceId = newTraceId(), ...rest } = opts;
+      return answerQuestion({ ...rest, question, sources, client, budgetTokens: flags.budget, maxTokens: flags.maxTokens, traceId });
     },
   };
 }
