@@ -13,6 +13,7 @@ import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
 import { register as registerCache } from './commands/cache.js';
 import { register as registerWhere } from './commands/where.js';
+import { register as registerAsk } from './commands/ask.js';
 import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
@@ -51,6 +52,7 @@ Where the data lives, and why: llmops where`,
   registerMonitor(program);
   registerDedup(program);
   registerInspect(program);
+  registerAsk(program);
   registerCache(program);
   registerWhere(program);
   return program;
