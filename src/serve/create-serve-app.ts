@@ -60,12 +60,12 @@ export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
   }
   const { default: rateLimit } = await import('@fastify/rate-limit');
   await app.register(rateLimit, {
-    max: options.rateLimitPerMinute,
-    timeWindow: 60_000,
+    max: options.rateLimit.max,
+    timeWindow: options.rateLimit.windowMs,
     // Runs after the auth hook: a logged-in caller is counted by account, wherever she
     // connects from; before login (POST /auth/token) by address.
     keyGenerator: (request) => (request.user ? `user:${request.user}` : `ip:${request.ip}`),
-    errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} a minute; retry in ${Math.ceil(context.ttl / 1000)}s`),
+    errorResponseBuilder: (_request, context) => new HttpError(429, `too many requests: at most ${context.max} per ${windowName(options.rateLimit.windowMs)}; retry in ${Math.ceil(context.ttl / 1000)}s`),
   });
 
   registerAuth(app, deps, createTokenIssuer(deps.secret, options.tokenTtlSeconds));
@@ -74,6 +74,8 @@ export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
   registerServiceRoutes(app, deps, metrics);
   return { app, metrics, turns };
 }
+
+const windowName = (ms: number) => ({ 1000: 'second', 60_000: 'minute', 3_600_000: 'hour' })[ms] ?? `${ms / 1000}s`;
 
 function setErrorHandling(app: FastifyInstance, deps: ServeDeps): void {
   app.setNotFoundHandler((request, reply) => {

@@ -28,8 +28,8 @@ export type ServeDeps = {
 export type ServeOptions = {
   /** Lifetime of an issued token. */
   tokenTtlSeconds: number;
-  /** Requests per minute per user (per IP before login). */
-  rateLimitPerMinute: number;
+  /** At most `max` requests per `windowMs` per user (per IP address before login). */
+  rateLimit: { max: number; windowMs: number };
   bodyLimitBytes: number;
   /**
    * A JSON request gets this long in all; a stream may last longer as long as it keeps
