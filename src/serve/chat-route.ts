@@ -13,6 +13,8 @@ type ChatBody = { question: string; session_id?: string; collections?: string[];
 /** One Server-Sent Event; JSON never holds a raw newline, so `data` is always one line. */
 const sseEvent = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
+const shownDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`);
+
 /** Clients that ask for a stream get one; everyone else (no Accept, JSON) gets the JSON answer. */
 const wantsStream = (accept: string | undefined) => /\btext\/event-stream\b/i.test(accept ?? '');
 
@@ -58,7 +60,7 @@ type TurnDeps = { deps: ServeDeps; turns: TurnRegistry; metrics: ServeMetrics };
 type TurnBase = Omit<ChatTurn, 'signal' | 'onSession' | 'onText'>;
 
 async function jsonTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
-  const seconds = `${Math.round(t.deps.options.requestTimeoutMs / 1000)}s`;
+  const seconds = shownDuration(t.deps.options.requestTimeoutMs);
   const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `no answer within ${seconds} (the server's --request-timeout)`);
   let first = true;
   try {
@@ -83,7 +85,7 @@ async function jsonTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDep
 }
 
 function streamTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
-  const seconds = `${Math.round(t.deps.options.requestTimeoutMs / 1000)}s`;
+  const seconds = shownDuration(t.deps.options.requestTimeoutMs);
   const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `the answer stalled: nothing for ${seconds} (the server's --request-timeout)`);
   const out = new PassThrough();
   const send = (event: string, data: unknown) => {
