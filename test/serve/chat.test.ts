@@ -146,6 +146,44 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
   });
 });
 
+describe('serve: a client that goes away', () => {
+  it('aborts the provider request mid-stream; the call log records the call as cancelled, the session keeps nothing', async () => {
+    openai.setResponder(() => Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') + ' [1].');
+    openai.setTokenDelay(20);
+    try {
+      await withServer({ openai: true }, async (server, auth, url) => {
+        const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+        const made = (await server.app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
+        const ctrl = new AbortController();
+        const r = await fetch(`${base}/chat`, { method: 'POST', signal: ctrl.signal, headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ question: 'How tall is the tower?', session_id: made.id }) });
+        const reader = r.body!.getReader();
+        let text = '';
+        while (!text.includes('event: delta')) text += new TextDecoder().decode((await reader.read()).value);
+        ctrl.abort();
+        const stream = (await openai.streamsSettled()).at(-1);
+        expect(stream!.end).toBe('client-disconnected');
+        expect(stream!.tokensSent).toBeLessThan(60);
+        const db = await openDatabase(parseDatabaseUrl(url));
+        try {
+          // The call is logged once the client's abort has gone through the hooks: wait for the row.
+          let calls: { status: string }[] = [];
+          for (let i = 0; i < 200 && calls.length === 0; i++) {
+            calls = await db.db.selectFrom('llm_calls').select(['status']).execute();
+            if (calls.length === 0) await new Promise((res) => setTimeout(res, 25));
+          }
+          expect(calls).toEqual([{ status: 'cancelled' }]);
+        } finally {
+          await db.close();
+        }
+        const stored = (await server.app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
+        expect(stored.messages).toEqual([]);
+      });
+    } finally {
+      openai.setTokenDelay(0);
+    }
+  });
+});
+
 describe('serve: /search', () => {
   it('gives the hits `llmops inspect search --json` gives for the same query', async () => {
     await withServer({}, async ({ app }, auth, url) => {
