@@ -3,6 +3,7 @@ import { VERSION } from '../core/version.js';
 import { UsageError } from '../core/errors.js';
 import { registerAuth } from './auth-routes.js';
 import { registerChatRoute } from './chat-route.js';
+import { closeGracefully, trackConnections } from './graceful-close.js';
 import { HttpError } from './http-errors.js';
 import { SHARED_SCHEMAS } from './http-schemas.js';
 import { createTokenIssuer } from './jwt-tokens.js';
@@ -18,7 +19,13 @@ import { TurnRegistry } from './turn-control.js';
 // (@fastify/rate-limit), graceful close() that finishes requests in flight, and inject() for
 // tests — and it streams a Node stream as a response without buffering it.
 
-export type ServeApp = { app: FastifyInstance; metrics: ServeMetrics; turns: TurnRegistry };
+export type ServeApp = {
+  app: FastifyInstance;
+  metrics: ServeMetrics;
+  turns: TurnRegistry;
+  /** Graceful: see closeGracefully. */
+  close(graceMs: number): Promise<void>;
+};
 
 /** The whole service, not yet listening (tests `inject()` into it or listen on port 0). */
 export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
@@ -72,7 +79,8 @@ export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
   registerSessionRoutes(app, deps);
   registerChatRoute(app, deps, turns, metrics);
   registerServiceRoutes(app, deps, metrics);
-  return { app, metrics, turns };
+  const connections = trackConnections(app.server);
+  return { app, metrics, turns, close: (graceMs) => closeGracefully({ app, turns, connections }, { graceMs, logger: deps.logger }) };
 }
 
 const windowName = (ms: number) => ({ 1000: 'second', 60_000: 'minute', 3_600_000: 'hour' })[ms] ?? `${ms / 1000}s`;

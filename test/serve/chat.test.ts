@@ -35,6 +35,23 @@ async function withServer(opts: { openai?: boolean }, body: (s: TestServer, auth
   }
 }
 
+/**
+ * The call log's rows, once there are any: the server writes them in small batches shortly
+ * after each call (not in the request's path), so a test waits for them.
+ */
+async function loggedCalls(url: string) {
+  const db = await openDatabase(parseDatabaseUrl(url));
+  try {
+    for (let i = 0; ; i++) {
+      const rows = await db.db.selectFrom('llm_calls').select(['trace_id', 'task', 'status', 'response']).execute();
+      if (rows.length > 0 || i === 400) return rows;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
 describe('serve: /chat offline (extractive answers)', () => {
   it('answers as JSON with citations resolved to the document, and keeps both messages', async () => {
     await withServer({}, async ({ app }, auth) => {
@@ -103,13 +120,7 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
       expect(done.data.answer.citations).toEqual([expect.objectContaining({ n: 1, title: 'The Eiffel Tower', link: 'https://example.org/eiffel' })]);
       expect(done.data.answer.usage.output_tokens).toBeGreaterThan(0);
 
-      const db = await openDatabase(parseDatabaseUrl(url));
-      try {
-        const calls = await db.db.selectFrom('llm_calls').select(['trace_id', 'task', 'status', 'response']).execute();
-        expect(calls).toEqual([{ trace_id: done.data.answer.trace_id, task: 'ask', status: 'ok', response: done.data.answer.answer }]);
-      } finally {
-        await db.close();
-      }
+      expect(await loggedCalls(url)).toEqual([{ trace_id: done.data.answer.trace_id, task: 'ask', status: 'ok', response: done.data.answer.answer }]);
     });
   });
 
@@ -163,18 +174,7 @@ describe('serve: a client that goes away', () => {
         const stream = (await openai.streamsSettled()).at(-1);
         expect(stream!.end).toBe('client-disconnected');
         expect(stream!.tokensSent).toBeLessThan(60);
-        const db = await openDatabase(parseDatabaseUrl(url));
-        try {
-          // The call is logged once the client's abort has gone through the hooks: wait for the row.
-          let calls: { status: string }[] = [];
-          for (let i = 0; i < 200 && calls.length === 0; i++) {
-            calls = await db.db.selectFrom('llm_calls').select(['status']).execute();
-            if (calls.length === 0) await new Promise((res) => setTimeout(res, 25));
-          }
-          expect(calls).toEqual([{ status: 'cancelled' }]);
-        } finally {
-          await db.close();
-        }
+        expect((await loggedCalls(url)).map((c) => c.status)).toEqual(['cancelled']);
         const stored = (await server.app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
         expect(stored.messages).toEqual([]);
       });

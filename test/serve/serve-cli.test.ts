@@ -25,10 +25,10 @@ const ANN = { ann: 'ann-password-1' };
 type Running = { child: ChildProcessWithoutNullStreams; url: string; stderr: () => string; stdout: () => string; exited: Promise<number | null> };
 
 /** `llmops serve` as a user starts it, on a free port; resolves once it says where it listens. */
-function startServe(args: string[], env: Record<string, string | undefined> = {}): Promise<Running> {
+function startServe(globals: string[], flags: string[], env: Record<string, string | undefined> = {}): Promise<Running> {
   const fullEnv: Record<string, string | undefined> = { ...process.env, LLMOPS_DB: undefined, LLMOPS_JWT_SECRET: undefined, REDIS_URL: undefined, ...env };
   for (const k of Object.keys(fullEnv)) if (fullEnv[k] === undefined) delete fullEnv[k];
-  const child = spawn(process.execPath, [BIN, ...args, 'serve', '--port', '0'], { cwd: REPO, env: fullEnv as NodeJS.ProcessEnv });
+  const child = spawn(process.execPath, [BIN, ...globals, 'serve', '--port', '0', ...flags], { cwd: REPO, env: fullEnv as NodeJS.ProcessEnv });
   let stderr = '';
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
@@ -86,7 +86,7 @@ describe('llmops serve (the real CLI)', () => {
   it('says where it listens on stderr and never prints the signing secret', async () => {
     const url = template.copy();
     await addUsers(url, ANN);
-    const s = await startServe(['--db', url, '-v']);
+    const s = await startServe(['--db', url, '-v'], []);
     try {
       expect(s.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       const health = await fetch(`${s.url}/healthz`);
@@ -116,7 +116,7 @@ describe('llmops serve (the real CLI)', () => {
       await held;
       return 'The Eiffel Tower is 330 metres tall [1].';
     });
-    const s = await startServe(['--db', url, '--env', 'openai'], { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url });
+    const s = await startServe(['--db', url], ['--env', 'openai'], { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url });
     try {
       const stream = await openStream(s.url, await token(s.url), 'How tall is the Eiffel Tower?');
       await stream.seen('session');

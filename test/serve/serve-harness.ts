@@ -1,5 +1,6 @@
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { CommandScope } from '../../src/app/command-scope.js';
 import { locateContext } from '../../src/app/context.js';
@@ -71,11 +72,12 @@ export const DEFAULT_FLAGS: ServeFlags = {
   shutdownGrace: 5_000,
 };
 
-export type TestServer = ServeApp & { scope: CommandScope; close(): Promise<void> };
+export type TestServer = Omit<ServeApp, 'close'> & { scope: CommandScope; close(): Promise<void> };
 
 /** The service over the database at `url`, built by the app layer; `close()` closes it all. */
 export async function openTestServer(url: string, flags: Partial<ServeFlags> = {}): Promise<TestServer> {
-  const ctx = await locateContext({ db: url }, { logger: new Logger('quiet'), json: true, interactive: false, printing: false, signal: new AbortController().signal });
+  // Errors the server logs (a provider failure a test provokes) stay out of the test output.
+  const ctx = await locateContext({ db: url }, { logger: new Logger('quiet', new PassThrough()), json: true, interactive: false, printing: false, signal: new AbortController().signal });
   const scope = new CommandScope(ctx);
   try {
     const server = await buildServeApp(scope, { ...DEFAULT_FLAGS, ...flags });
@@ -83,7 +85,7 @@ export async function openTestServer(url: string, flags: Partial<ServeFlags> = {
       ...server,
       scope,
       async close() {
-        await server.app.close();
+        await server.close(5_000);
         await scope.close();
       },
     };
