@@ -52,9 +52,6 @@ type Scripts = {
 
 type ScriptedRedis = Redis & Scripts;
 
-/** The URL without its password, for messages. */
-export const shownRedisUrl = (url: string): string => redactUrl(url);
-
 /**
  * Sessions in Redis (REDIS_URL): history lists with a TTL and a per-user index. Connects in
  * `open`, so an unreachable server is one error up front rather than a hang on first use.
@@ -84,7 +81,7 @@ export class RedisSessionStore implements SessionStore {
       await redis.connect();
     } catch (err) {
       redis.disconnect();
-      throw new LlmopsError(`cannot reach Redis at ${shownRedisUrl(url)}: ${errorMessage(err)}`);
+      throw new LlmopsError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(err)}`);
     }
     redis.defineCommand('appendTurn', { lua: APPEND, numberOfKeys: 3 });
     redis.defineCommand('ownMessages', { lua: MESSAGES, numberOfKeys: 2 });
