@@ -1,7 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 /**
- * Every table of the database, for kysely (one home: migrations 0001-0007 in one place).
+ * Every table of the database, for kysely (one home: migrations 0001-0008 in one place).
  * Timestamps are ISO-8601 UTC strings on both engines (PostgreSQL
  * stores timestamptz; its parser is set to hand back ISO strings), JSON columns are text in
  * SQLite and jsonb in PostgreSQL and are (de)serialised by the repositories.
@@ -68,7 +68,10 @@ export interface LlmCallsTable {
   output_tokens: number;
   cost_usd: number;
   latency_ms: number;
+  /** Streamed calls: ms from sending to the first text (migration 0007). */
+  time_to_first_token_ms: number | null;
   finish_reason: string | null;
+  /** ok, error, or cancelled (the caller aborted or stopped reading a stream). */
   status: string;
   error: string | null;
   repaired_from: string | null;
@@ -184,7 +187,7 @@ export interface MonitorScoresTable {
   created_at: string;
 }
 
-/** A conversation (0007) of `llmops chat` or `serve`; message_count is the last message's seq. */
+/** A conversation (0008) of `llmops chat` or `serve`; message_count is the last message's seq. */
 export interface ChatSessionsTable {
   id: string;
   user_name: string;
