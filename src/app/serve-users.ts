@@ -37,7 +37,7 @@ export async function changeServePassword(ctx: Context, name: string, flags: Pas
   await runCommand(ctx, async (scope) => {
     const users = await userStore(scope, { mustExist: true });
     // Known before a password is asked for, so nobody types one for a typo.
-    if (!(await users.list()).some((u) => u.name === name)) throw noUser(name);
+    if (!(await users.exists(name))) throw noUser(name);
     const password = await readNewPassword(name, Boolean(flags.passwordStdin));
     if (!(await users.setPassword(name, password))) throw noUser(name);
     scope.summary('serve user passwd', { user: name, changed: true });

@@ -96,6 +96,10 @@ export class SqlUserStore implements UserStore {
     return this.db.selectFrom('serve_users').select(['name', 'created_at']).orderBy('name').execute();
   }
 
+  async exists(name: string): Promise<boolean> {
+    return (await this.db.selectFrom('serve_users').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+  }
+
   async remove(name: string): Promise<boolean> {
     const r = await this.db.deleteFrom('serve_users').where('name', '=', name).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;

@@ -63,8 +63,10 @@ for (const engine of ENGINES) {
       expect(await users.verify('ada', 'first password')).toBeNull();
       expect(await users.verify('ada', 'second password')).not.toBeNull();
       expect(await users.setPassword('carol', 'whatever123')).toBe(false);
+      expect(await users.exists('ada')).toBe(true);
       expect(await users.remove('ada')).toBe(true);
       expect(await users.remove('ada')).toBe(false);
+      expect(await users.exists('ada')).toBe(false);
       expect(await users.verify('ada', 'second password')).toBeNull();
       expect((await users.list()).map((u) => u.name)).toEqual(['bob']);
     });
