@@ -49,7 +49,9 @@ export async function runChatCommand(line: string, ctx: Context, state: ChatStat
   }
 }
 
-const say = (text: string) => process.stdout.write(`${text}\n`);
+const say = (text: string): void => {
+  process.stdout.write(`${text}\n`);
+};
 
 function showSources(answer: Answer | undefined): void {
   if (!answer) return say('(no answer yet)');

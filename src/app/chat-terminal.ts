@@ -43,7 +43,7 @@ function onCtrlC(stop: () => void): () => void {
   input.setRawMode(true);
   input.resume();
   const onData = (chunk: Buffer | string) => {
-    if (chunk.includes(typeof chunk === 'string' ? '\u0003' : 3)) stop();
+    if ((typeof chunk === 'string' ? Buffer.from(chunk) : chunk).includes(3)) stop();
   };
   input.on('data', onData);
   return () => {
@@ -102,7 +102,6 @@ async function answerOnTerminal(parts: ChatParts, question: string): Promise<voi
       user: state.user,
       question,
       sessionId: state.sessionId,
-      k: parts.flags.k,
       signal: AbortSignal.any([stopper.signal, scope.ctx.signal]),
       onSession: (id) => (state.sessionId = id),
       onText: (text) => {

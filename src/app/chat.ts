@@ -2,13 +2,12 @@ import { userInfo } from 'node:os';
 import { Interrupted, UsageError } from '../core/errors.js';
 import type { Answer } from '../answer/answer-types.js';
 import type { SessionStore } from '../store/chat-types.js';
-import type { AnswerFlags } from './ask.js';
+import type { AnswerFlags } from './answerer.js';
 import type { CommandScope } from './command-scope.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
 import type { Conversation } from './conversation.js';
 import type { ChatState } from './chat-commands.js';
-import { citationLine } from './print-answer.js';
 
 export type ChatFlags = AnswerFlags & {
   /** Resume this conversation. */
@@ -47,24 +46,17 @@ async function openChat(scope: CommandScope, flags: ChatFlags, user: string): Pr
   if (flags.session !== undefined && !(await sessions.get(flags.session, user))) {
     throw new UsageError(`--session ${flags.session}: no conversation of ${user}'s has this id (in a chat, /sessions lists them)`);
   }
-  const { openScopedRetriever } = await import('./retrieve.js');
-  const retriever = await openScopedRetriever(scope, { collections: flags.collection, modelsDir: flags.modelsDir, command: 'chat' });
-  const { answeringClient } = await import('./ask.js');
-  const client = await answeringClient(scope, flags);
-  const { answerQuestion } = await import('../answer/answer-question.js');
+  const { openAnswerer } = await import('./answerer.js');
+  const answerer = await openAnswerer(scope, flags, 'chat');
   const { newTraceId } = await import('../llm/trace-id.js');
   const { createConversation } = await import('./conversation.js');
   const conversation = createConversation({
     sessions,
     newTraceId,
     logger: scope.ctx.logger,
-    async answer(turn) {
-      const sources = await retriever.retrieve(turn.question, turn.k ?? flags.k);
-      return answerQuestion({ ...turn, sources, client, budgetTokens: flags.budget, maxTokens: flags.maxTokens });
-    },
+    answer: (turn) => answerer.answer(turn.question, { signal: turn.signal, onText: turn.onText, history: turn.history, traceId: turn.traceId, sessionId: turn.sessionId }),
   });
-  const answeredBy = client ? `${client.provider}/${client.model}` : 'extractive answers (no model)';
-  return { scope, sessions, conversation, state: { user, sessionId: flags.session }, answeredBy, flags };
+  return { scope, sessions, conversation, state: { user, sessionId: flags.session }, answeredBy: answerer.answeredBy, flags };
 }
 
 /**
@@ -88,7 +80,7 @@ async function chatFromLines(parts: ChatParts): Promise<void> {
         continue;
       }
       const answer = await answerLine(parts, question);
-      printLineAnswer(ctx, answer, state.sessionId!);
+      await printLineAnswer(ctx, answer, state.sessionId!);
     }
   } finally {
     lines.close();
@@ -99,7 +91,7 @@ async function chatFromLines(parts: ChatParts): Promise<void> {
 async function answerLine(parts: ChatParts, question: string): Promise<Answer> {
   const { scope, state, conversation } = parts;
   try {
-    const r = await conversation.turn({ user: state.user, question, sessionId: state.sessionId, signal: scope.ctx.signal, k: parts.flags.k });
+    const r = await conversation.turn({ user: state.user, question, sessionId: state.sessionId, signal: scope.ctx.signal });
     state.sessionId = r.session.id;
     state.lastAnswer = r.answer;
     return r.answer;
@@ -109,11 +101,11 @@ async function answerLine(parts: ChatParts, question: string): Promise<Answer> {
   }
 }
 
-function printLineAnswer(ctx: Context, answer: Answer, sessionId: string): void {
+async function printLineAnswer(ctx: Context, answer: Answer, sessionId: string): Promise<void> {
   if (ctx.json) {
     process.stdout.write(`${JSON.stringify({ session_id: sessionId, ...answer })}\n`);
     return;
   }
-  const sources = answer.citations.map(citationLine);
-  process.stdout.write(`${[answer.answer, ...(sources.length > 0 ? ['Sources', ...sources] : []), ''].join('\n')}\n`);
+  const { printAnswer } = await import('./print-answer.js');
+  printAnswer(ctx, answer, { streamed: false });
 }
