@@ -1,12 +1,13 @@
 // The programmatic API. One call per stage, as the CLI runs it: each opens what it needs,
 // closes it, prints nothing, and returns the summary the CLI prints.
-export { ingest, split, analyse, featurize, search, monitor } from './app/library.js';
-export type { StoreOptions, IngestOptions, SplitOptions, AnalyseOptions, FeaturizeOptions, SearchOptions, MonitorOptions } from './app/library.js';
+export { ingest, split, analyse, featurize, search, ask, monitor } from './app/library.js';
+export type { StoreOptions, IngestOptions, SplitOptions, AnalyseOptions, FeaturizeOptions, SearchOptions, AskOptions, MonitorOptions } from './app/library.js';
 export type { IngestReport } from './app/ingest.js';
 export type { SplitReport } from './app/split.js';
 export type { AnalyseReport } from './app/analyse.js';
 export type { FeaturizeReport } from './app/featurize.js';
 export type { SearchResult } from './search/search-results.js';
+export type { Answer, Citation, AnswerSource } from './answer/answer-types.js';
 export type { MonitorRunResult, MetricSummary } from './monitor/run-monitor.js';
 export { defineTask, type Task, type SentenceTask } from './llm/tasks/define-task.js';
 export { LlmopsError, UsageError, InputError, PartialFailure } from './core/errors.js';

@@ -2,6 +2,7 @@ import { Logger } from '../core/logger.js';
 import type { SearchResult } from '../search/search-results.js';
 import type { MonitorRunResult } from '../monitor/run-monitor.js';
 import type { SentenceTask } from '../llm/tasks/define-task.js';
+import type { Answer } from '../answer/answer-types.js';
 import type { AnalyseReport } from './analyse.js';
 import { locateContext, type Context } from './context.js';
 import type { FeaturizeReport } from './featurize.js';
@@ -108,6 +109,31 @@ export async function search(opts: SearchOptions): Promise<SearchResult[]> {
   const { collection, query, k = 10, mode = 'hybrid', fusion, filter, modelsDir } = opts;
   const filters = filter && Object.entries(filter).map(([key, value]) => `${key}=${value}`);
   return searchHits(await libraryContext(opts), collection, { query, k, mode, fusion, filter: filters, modelsDir });
+}
+
+export type AskOptions = StoreOptions & {
+  question: string;
+  /** Collections to search; default every embedded one. */
+  collections?: string[];
+  /** How many chunks to retrieve (default 5). */
+  k?: number;
+  /** Tokens the prompt may take: instructions, question, retrieved chunks (default 3000). */
+  budget?: number;
+  /** Longest answer a model may write (default 1024). */
+  maxTokens?: number;
+  /** A profiles env; `offline` (the default) and any `local` profile answer extractively. */
+  env?: string;
+  profiles?: string;
+  /** No model, whatever the env: the sources' best-matching sentences. */
+  extractive?: boolean;
+  modelsDir?: string;
+};
+
+/** Answers a question from the featurized collections, citing them (`llmops ask --json`). */
+export async function ask(opts: AskOptions): Promise<Answer> {
+  const { answerOne } = await import('./ask.js');
+  const { question, collections, k = 5, budget = 3000, maxTokens = 1024, env, profiles, extractive, modelsDir } = opts;
+  return answerOne(await libraryContext(opts), question, { collection: collections, k, budget, maxTokens, env, profiles, extractive, modelsDir });
 }
 
 export type MonitorOptions = StoreOptions & {

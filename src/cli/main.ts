@@ -13,6 +13,9 @@ import { register as registerMonitor } from './commands/monitor.js';
 import { register as registerDedup } from './commands/dedup.js';
 import { register as registerCache } from './commands/cache.js';
 import { register as registerWhere } from './commands/where.js';
+import { register as registerAsk } from './commands/ask.js';
+import { register as registerChat } from './commands/chat.js';
+import { registerServeUserCommands } from './commands/serve-user.js';
 import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
@@ -51,8 +54,14 @@ Where the data lives, and why: llmops where`,
   registerMonitor(program);
   registerDedup(program);
   registerInspect(program);
+  registerAsk(program);
+  registerChat(program);
   registerCache(program);
   registerWhere(program);
+  // TEMPORARY until branch `serve` lands: its src/cli/commands/serve.ts owns the `serve` command
+  // and attaches these subcommands itself; this parent exists only so `serve user` can be used
+  // and tested now. Drop these two lines when merging `serve`.
+  registerServeUserCommands(program.command('serve').description('The HTTP service (accounts so far: llmops serve user --help)'));
   return program;
 }
 

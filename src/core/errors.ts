@@ -34,3 +34,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Stopped by Ctrl-C (SIGINT) or SIGTERM before anything worth keeping was done: exit 130, as a shell reports it. */
+export class Interrupted extends LlmopsError {
+  override readonly exitCode = 130;
+}
