@@ -2,13 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { packageRoot } from '../core/package-root.js';
-import type { LlmClient } from '../llm/client.js';
 import type { ServeApp } from '../serve/create-serve-app.js';
 import type { Db } from '../store/database.js';
 import type { CommandScope } from './command-scope.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
-import { openLlmClient, resolveLlmEnv } from './llm-client.js';
+import { answeringClient } from './answerer.js';
 import { openVectorsForReading } from './stores.js';
 
 export type ServeFlags = {
@@ -49,15 +48,6 @@ async function jwtSecret(db: Db): Promise<string> {
   return getOrCreateSecret(db.db, JWT_SECRET_NAME, () => randomBytes(32).toString('base64url'));
 }
 
-/** The model that answers, or undefined for extractive answers (--extractive, or a `local` profile). */
-async function answeringClient(scope: CommandScope, db: Db, flags: ServeFlags): Promise<LlmClient | undefined> {
-  if (flags.extractive) return undefined;
-  const env = await resolveLlmEnv(scope.ctx, flags);
-  if (env.profile.provider === 'local') return undefined;
-  // Answers are not cached: a question asked again is asked for a fresh answer.
-  return openLlmClient(scope, env, { db, cache: false });
-}
-
 /**
  * The service over the command's stores: the database (users, the JWT secret, sessions unless
  * REDIS_URL), the vectors, the LLM client of the chosen profile. Everything it opens closes
@@ -72,7 +62,7 @@ export async function buildServeApp(scope: CommandScope, flags: ServeFlags): Pro
   const { SqlUserStore } = await import('../store/sql-user-store.js');
   const users = new SqlUserStore(db.db);
   const secret = await jwtSecret(db);
-  const client = await answeringClient(scope, db, flags);
+  const client = await answeringClient(scope, flags);
   const { createServeRetrieval } = await import('./serve-retrieval.js');
   const retrieval = scope.use(createServeRetrieval({ db, documents, openVectors: () => openVectorsForReading(ctx), modelsDir: flags.modelsDir }), (r) => r.close());
   const { answerQuestion } = await import('../answer/answer-question.js');
@@ -91,7 +81,7 @@ export async function buildServeApp(scope: CommandScope, flags: ServeFlags): Pro
   const { createServeApp } = await import('../serve/create-serve-app.js');
   ctx.logger.info(`serve: answers by ${client ? `${client.provider}/${client.model}` : 'extractive (no model)'}; sessions in ${sessions.kind === 'redis' ? 'Redis' : db.display}`);
   return createServeApp({
-    users: { verify: (name, password) => users.verify(name, password), exists: (name) => users.exists(name) },
+    users,
     sessions,
     secret,
     async converse(turn) {

@@ -23,7 +23,7 @@ export function registerAuth(app: FastifyInstance, deps: ServeDeps, tokens: Toke
       if (err instanceof InvalidToken) throw new HttpError(401, err.message);
       throw err;
     }
-    if (deps.users.exists && !(await deps.users.exists(user))) throw new HttpError(401, 'the account of this token no longer exists');
+    if (!(await deps.users.exists(user))) throw new HttpError(401, 'the account of this token no longer exists');
     request.user = user;
   });
 

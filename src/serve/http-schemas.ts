@@ -9,7 +9,7 @@ const str = { type: 'string' } as const;
 const nullableStr = { type: ['string', 'null'] } as const;
 const int = { type: 'integer' } as const;
 
-export const errorSchema = {
+const errorSchema = {
   $id: 'Error',
   type: 'object',
   description: 'Every failure: one line saying what went wrong',
@@ -17,14 +17,14 @@ export const errorSchema = {
   required: ['error'],
 } as const;
 
-export const sessionSchema = {
+const sessionSchema = {
   $id: 'ChatSession',
   type: 'object',
   properties: { id: str, user: str, title: nullableStr, created_at: str, updated_at: str, message_count: int },
   required: ['id', 'user', 'title', 'created_at', 'updated_at', 'message_count'],
 } as const;
 
-export const citationSchema = {
+const citationSchema = {
   $id: 'Citation',
   type: 'object',
   additionalProperties: true,
@@ -42,7 +42,7 @@ export const citationSchema = {
   required: ['n', 'document_id', 'chunk_id'],
 } as const;
 
-export const messageSchema = {
+const messageSchema = {
   $id: 'ChatMessage',
   type: 'object',
   properties: {
@@ -56,7 +56,7 @@ export const messageSchema = {
   required: ['seq', 'role', 'content', 'created_at'],
 } as const;
 
-export const answerSchema = {
+const answerSchema = {
   $id: 'Answer',
   type: 'object',
   additionalProperties: true,
@@ -76,7 +76,7 @@ export const answerSchema = {
   required: ['answer', 'citations', 'provider', 'model', 'usage', 'cost_usd'],
 } as const;
 
-export const searchResultSchema = {
+const searchResultSchema = {
   $id: 'SearchResult',
   type: 'object',
   description: 'A hit as `llmops inspect search --json` prints it',
@@ -97,7 +97,8 @@ export const searchResultSchema = {
 
 export const SHARED_SCHEMAS = [errorSchema, sessionSchema, citationSchema, messageSchema, answerSchema, searchResultSchema];
 
-const ref = (id: string) => ({ $ref: `${id}#` });
+/** A reference to one of SHARED_SCHEMAS by its $id. */
+export const ref = (id: string) => ({ $ref: `${id}#` });
 
 /** The error answers a route may give, by status. */
 export function errorResponses(...statuses: number[]): Record<number, unknown> {
@@ -146,5 +147,3 @@ export const searchBody = {
   },
   required: ['query'],
 } as const;
-
-export { ref };

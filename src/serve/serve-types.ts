@@ -7,10 +7,8 @@ import type { SessionStore, UserStore } from '../store/chat-types.js';
  * stage knows nothing of databases, profiles or the CLI, and a test can hand it real stores.
  */
 export type ServeDeps = {
-  users: Pick<UserStore, 'verify'> & {
-    /** Whether the account still exists: a removed user's token stops working at once. */
-    exists?(name: string): Promise<boolean>;
-  };
+  /** `exists` is asked on every request: a removed account's token stops working at once. */
+  users: Pick<UserStore, 'verify' | 'exists'>;
   sessions: SessionStore;
   /** The HS256 key tokens are signed with (at least 32 bytes); never logged. */
   secret: string;

@@ -26,7 +26,7 @@ import { seedDocuments } from '../helpers/seed.js';
  */
 
 /** Facts a question can be answered from, each in its own titled, linked document. */
-export const CORPUS = [
+const CORPUS = [
   { id: 'eiffel', title: 'The Eiffel Tower', link: 'https://example.org/eiffel', text: 'The Eiffel Tower is a wrought-iron lattice tower in Paris. The tower is 330 metres tall and was finished in 1889. Gustave Eiffel\'s company designed and built it for the World\'s Fair.' },
   { id: 'honey', title: 'Honey bees', link: 'https://example.org/bees', text: 'Honey bees live in colonies of up to sixty thousand workers. A worker bee visits thousands of flowers to make a spoonful of honey. The queen lays up to two thousand eggs a day.' },
   { id: 'rust', title: 'Rust ownership', link: 'https://example.org/rust', text: 'Rust manages memory through ownership. Each value has one owner, and the value is dropped when its owner goes out of scope. Borrowing lets code use a value without taking ownership.' },
@@ -59,7 +59,7 @@ export async function featurizedTemplate(): Promise<{ copy(): string; remove(): 
   };
 }
 
-export const DEFAULT_FLAGS: ServeFlags = {
+const DEFAULT_FLAGS: ServeFlags = {
   port: 0,
   host: '127.0.0.1',
   k: 3,

@@ -3,7 +3,7 @@ import { createContext } from '../../app/context.js';
 import type { ServeFlags } from '../../app/serve.js';
 import { toPort, toPositiveInt } from '../options.js';
 import { toByteSize, toDuration, toOrigins, toRate } from '../serve-options.js';
-import { registerServeUser } from './serve-user.js';
+import { registerServeUserCommands } from './serve-user.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -51,5 +51,5 @@ SIGTERM or Ctrl-C stops accepting and lets answers in flight finish (exit 0).`,
       const { serve: run } = await import('../../app/serve.js');
       await run(await createContext(cmd.optsWithGlobals()), flags);
     });
-  registerServeUser(serve);
+  registerServeUserCommands(serve);
 }
