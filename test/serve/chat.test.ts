@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { startFakeLangfuse } from '../fakes/langfuse-otel-server.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
 import { ndjson, runCli } from '../helpers/cli.js';
@@ -154,6 +157,43 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
       const stored = (await app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
       expect(stored.messages).toEqual([]);
     });
+  });
+});
+
+describe('serve: Langfuse', () => {
+  it('traces each turn under its trace id, in one Langfuse session per conversation', async () => {
+    const keys = { publicKey: 'pk-lf-serve-test-0123', secretKey: 'sk-lf-serve-test-secret-0123' };
+    const langfuse = await startFakeLangfuse(keys);
+    openai.setResponder(() => 'Green tea wants water at about eighty degrees [1].');
+    const url = template.copy();
+    await addUsers(url, ANN);
+    // The shipped openai profile with the `traced` hookset (Langfuse and the call log).
+    const profiles = join(dirname(url), 'traced.toml');
+    writeFileSync(profiles, `default_env = "t"\n[envs.t]\nprofile = "p"\nhookset = "traced"\n[profiles.p]\nprovider = "openai"\nmodel = "gpt-4o-mini"\n[hooksets.traced]\nbefore = ["redact", "langfuse"]\nafter = ["store", "langfuse"]\n`);
+    const env = { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url, LANGFUSE_PUBLIC_KEY: keys.publicKey, LANGFUSE_SECRET_KEY: keys.secretKey, LANGFUSE_BASE_URL: langfuse.url };
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, env);
+    try {
+      const server = await openTestServer(url, { profiles });
+      const turns: { session_id: string; answer: { trace_id: string } }[] = [];
+      try {
+        const auth = await login(server, 'ann', ANN.ann);
+        turns.push((await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How hot should the water for green tea be?' } })).json());
+        turns.push((await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'And for how long?', session_id: turns[0]!.session_id } })).json());
+      } finally {
+        await server.close(); // flushes the traces
+      }
+      const spans = langfuse.spans();
+      expect(spans.map((s) => s.traceId).sort()).toEqual(turns.map((t) => t.answer.trace_id).sort());
+      expect(turns[0]!.answer.trace_id).not.toBe(turns[1]!.answer.trace_id);
+      for (const span of spans) {
+        expect(span.attributes['session.id']).toBe(turns[0]!.session_id);
+        expect(span.attributes['langfuse.trace.name']).toBe('ask');
+      }
+    } finally {
+      for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+      await langfuse.close();
+    }
   });
 });
 
