@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { ServeFlags } from '../../app/serve.js';
 import { toPort, toPositiveInt } from '../options.js';
@@ -21,11 +21,11 @@ export function register(program: Command): void {
     .option('--budget <tokens>', 'tokens a prompt may take: instructions, history, question and retrieved chunks', toPositiveInt, 3000)
     .option('--max-tokens <n>', 'longest answer a model may write, in tokens', toPositiveInt, 1024)
     .option('--cors-origin <origins>', 'let pages from these origins call the API (comma-separated or repeated; default: CORS off)', toOrigins)
-    .option('--rate-limit <n/window>', 'requests per user (per address before login), e.g. 60/min, 5/s', toRate, { max: 60, windowMs: 60_000 })
-    .option('--body-limit <size>', 'largest request body (413 beyond it), e.g. 64kb, 1mb', toByteSize, 64 * 1024)
-    .option('--request-timeout <duration>', 'a JSON request gets this long; a stream may run longer while it keeps moving (no pause this long)', toDuration, 60_000)
-    .option('--token-ttl <duration>', 'how long a login token stays valid', toDuration, 3_600_000)
-    .option('--shutdown-grace <duration>', 'on SIGTERM/SIGINT, how long answers in flight may take to finish', toDuration, 30_000)
+    .addOption(new Option('--rate-limit <n/window>', 'requests per user (per address before login), e.g. 60/min, 5/s').argParser(toRate).default({ max: 60, windowMs: 60_000 }, '60/min'))
+    .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond it), e.g. 64kb, 1mb').argParser(toByteSize).default(64 * 1024, '64kb'))
+    .addOption(new Option('--request-timeout <duration>', 'a JSON answer gets this long; a stream may run longer while it keeps moving (no pause this long)').argParser(toDuration).default(60_000, '60s'))
+    .addOption(new Option('--token-ttl <duration>', 'how long a login token stays valid').argParser(toDuration).default(3_600_000, '1h'))
+    .addOption(new Option('--shutdown-grace <duration>', 'on SIGTERM/SIGINT, how long answers in flight may take to finish').argParser(toDuration).default(30_000, '30s'))
     .option('--models-dir <dir>', 'where local models live (for minilm collections)')
     .addHelpText(
       'after',
