@@ -1,14 +1,12 @@
 import type { Answer } from '../answer/answer-types.js';
+import type { ChatState } from './chat-parts.js';
 import type { SessionStore, StoredChatMessage } from '../store/chat-types.js';
 import type { Context } from './context.js';
 import { citationLine } from './print-answer.js';
 import { printRows } from './print.js';
 import { displayWidth, oneLine, terminalColumns, truncate } from './terminal-text.js';
 
-/** Where a conversation stands: whose it is, which session (none until the first question), the last answer. */
-export type ChatState = { user: string; sessionId?: string; lastAnswer?: Answer };
-
-export const CHAT_HELP = [
+const CHAT_HELP = [
   'Type a question and press Enter; the answer cites its sources as [1], [2].',
   '  /sources     the sources the last answer cites, with links',
   '  /new         start a new conversation (with the next question)',
