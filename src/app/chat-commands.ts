@@ -1,14 +1,12 @@
 import type { Answer } from '../answer/answer-types.js';
+import type { ChatState } from './chat-parts.js';
 import type { SessionStore, StoredChatMessage } from '../store/chat-types.js';
 import type { Context } from './context.js';
 import { citationLine } from './print-answer.js';
 import { printRows } from './print.js';
-import { oneLine, terminalColumns, truncate } from './terminal-text.js';
+import { displayWidth, oneLine, terminalColumns, truncate } from './terminal-text.js';
 
-/** Where a conversation stands: whose it is, which session (none until the first question), the last answer. */
-export type ChatState = { user: string; sessionId?: string; lastAnswer?: Answer };
-
-export const CHAT_HELP = [
+const CHAT_HELP = [
   'Type a question and press Enter; the answer cites its sources as [1], [2].',
   '  /sources     the sources the last answer cites, with links',
   '  /new         start a new conversation (with the next question)',
@@ -66,16 +64,14 @@ function showSources(answer: Answer | undefined): void {
 async function listSessions(ctx: Context, state: ChatState, sessions: SessionStore): Promise<void> {
   const list = await sessions.list(state.user, { limit: 50 });
   if (list.length === 0) return say('(no conversations yet)');
-  printRows(
-    ctx,
-    list.map((s) => ({
-      current: s.id === state.sessionId ? '*' : '',
-      id: s.id,
-      updated_at: s.updated_at,
-      messages: s.message_count,
-      title: s.title ?? '',
-    })),
-  );
+  const current = (id: string) => id === state.sessionId;
+  if (ctx.json) return printRows(ctx, list.map((s) => ({ current: current(s.id), ...s })));
+  // One a line, the id whole (it is what --session takes); only the title is cut to fit.
+  const width = terminalColumns();
+  for (const s of list) {
+    const head = `${current(s.id) ? '*' : ' '} ${s.id}  ${s.updated_at.slice(0, 16).replace('T', ' ')}  ${s.message_count} messages  `;
+    say(head + truncate(oneLine(s.title ?? '(untitled)'), Math.max(10, width - displayWidth(head))));
+  }
 }
 
 const SHOWN_ON_RESUME = 20;

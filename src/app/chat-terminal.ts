@@ -1,7 +1,7 @@
 import { createInterface, type Interface } from 'node:readline';
 import { errorMessage } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
-import type { ChatParts } from './chat.js';
+import type { ChatParts } from './chat-parts.js';
 import { runChatCommand, showHistory } from './chat-commands.js';
 import { colorAllowed } from './terminal-text.js';
 

@@ -1,23 +1,9 @@
 import { userInfo } from 'node:os';
 import { Interrupted, UsageError } from '../core/errors.js';
 import type { Answer } from '../answer/answer-types.js';
-import type { SessionStore } from '../store/chat-types.js';
-import type { AnswerFlags } from './answerer.js';
-import type { CommandScope } from './command-scope.js';
-import { runCommand } from './command-scope.js';
+import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
-import type { Conversation } from './conversation.js';
-import type { ChatState } from './chat-commands.js';
-
-export type ChatFlags = AnswerFlags & {
-  /** Resume this conversation. */
-  session?: string;
-  /** Whose conversations (default $USER). */
-  user?: string;
-};
-
-/** Everything a chat loop talks to, opened once for the whole conversation. */
-export type ChatParts = { scope: CommandScope; sessions: SessionStore; conversation: Conversation; state: ChatState; answeredBy: string; flags: ChatFlags };
+import type { ChatFlags, ChatParts } from './chat-parts.js';
 
 function localUser(flags: ChatFlags): string {
   const user = (flags.user ?? process.env.USER ?? userInfo().username).trim();

@@ -8,8 +8,14 @@ const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * wait for a prompt, type a line, press Ctrl-C or Ctrl-D. What the terminal shows (stdout and
  * stderr together, echoed keys included) accumulates in `screen`, carriage returns dropped.
  */
+// Cursor moves and colours (CSI sequences), which readline and dim text write around the words.
+const CSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** How long `waitFor` waits before failing with the screen: only a hang reaches it. */
+const WAIT_LIMIT_MS = 60_000;
+
 export class TerminalSession {
-  screen = '';
+  private raw = '';
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly child: ChildProcessWithoutNullStreams;
   private waiters: (() => void)[] = [];
@@ -20,7 +26,7 @@ export class TerminalSession {
     for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
     this.child = spawn('script', ['-qec', command, '/dev/null'], { cwd: opts.cwd ?? REPO, env: env as NodeJS.ProcessEnv });
     this.child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      this.screen += d.replace(/\r/g, '');
+      this.raw += d;
       for (const w of this.waiters.splice(0)) w();
     });
     this.child.stderr.resume();
@@ -28,17 +34,35 @@ export class TerminalSession {
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Resolves once the screen, after `from` characters, shows `pattern` (the test's timeout bounds the wait). */
-  async waitFor(pattern: RegExp | string, from = 0): Promise<string> {
-    const found = () => {
+  /** What the terminal shows, as text: escape sequences and carriage returns dropped. */
+  get screen(): string {
+    return this.raw.replace(CSI, '').replace(/\r/g, '');
+  }
+
+  /**
+   * Resolves once the screen, from index `from` on, shows `pattern`, to the index just past it
+   * (where the next wait can start).
+   */
+  async waitFor(pattern: RegExp | string, from = 0): Promise<number> {
+    const find = (): number => {
       const rest = this.screen.slice(from);
-      return typeof pattern === 'string' ? rest.includes(pattern) : pattern.test(rest);
+      if (typeof pattern === 'string') {
+        const i = rest.indexOf(pattern);
+        return i < 0 ? -1 : from + i + pattern.length;
+      }
+      const m = pattern.exec(rest);
+      return m ? from + m.index + m[0].length : -1;
     };
-    while (!found()) {
-      const closed = await Promise.race([new Promise<false>((r) => this.waiters.push(() => r(false))), this.exited.then(() => true)]);
-      if (closed && !found()) throw new Error(`the program ended before showing ${pattern}; the screen:\n${this.screen}`);
+    const deadline = Date.now() + WAIT_LIMIT_MS;
+    for (let end = find(); ; end = find()) {
+      if (end >= 0) return end;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`the terminal did not show ${pattern}; the screen:\n${this.screen}`);
+      const woke = new Promise<'data'>((r) => this.waiters.push(() => r('data')));
+      const timer = new Promise<'time'>((r) => setTimeout(() => r('time'), left).unref());
+      const why = await Promise.race([woke, timer, this.exited.then(() => 'exit' as const)]);
+      if (why === 'exit' && find() < 0) throw new Error(`the program ended before showing ${pattern}; the screen:\n${this.screen}`);
     }
-    return this.screen;
   }
 
   /** Types `text` (add '\r' for Enter, as a terminal sends it). */

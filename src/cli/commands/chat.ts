@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ChatFlags } from '../../app/chat.js';
+import type { ChatFlags } from '../../app/chat-parts.js';
 import { createContext } from '../../app/context.js';
 import { toPositiveInt } from '../options.js';
 
