@@ -16,8 +16,9 @@ describe('the extractive answer (no model)', () => {
     const texts: string[] = [];
     const a = await answerQuestion({ question: 'When was the Eddystone lighthouse first lit?', sources, budgetTokens: 2000, traceId: 't-1', onText: (t) => texts.push(t) });
     expect(a.answer.startsWith('It was first lit in 1698. [2]')).toBe(true);
-    expect(a.citations[0]).toMatchObject({ n: 2, chunk_id: 'chunk-2', document_id: 'doc-2', title: 'Document 2' });
-    const cited = sources.find((s) => s.id === a.citations[0]!.chunk_id)!;
+    const citation = a.citations.find((c) => c.n === 2);
+    expect(citation).toMatchObject({ chunk_id: 'chunk-2', document_id: 'doc-2', title: 'Document 2' });
+    const cited = sources.find((s) => s.id === citation!.chunk_id)!;
     expect(cited.text).toContain('It was first lit in 1698.');
     expect(a).toMatchObject({ mode: 'extractive', provider: 'local', model: EXTRACTIVE_MODEL, call_id: null, cost_usd: 0, trace_id: 't-1', finish_reason: 'stop' });
     // The whole text once, as a stream of one piece.
@@ -28,6 +29,13 @@ describe('the extractive answer (no model)', () => {
     const text = extractiveAnswer('What did ships burn in lighthouse lamps, whale oil?', packSources(sources, 2000, countTokens));
     expect(text.split(' [')[0]).toBe('Their lamps were once fuelled by whale oil.');
     for (const quoted of text.split(/ \[\d+\] ?/).filter(Boolean)) expect(sources.some((s) => s.text.includes(quoted))).toBe(true);
+  });
+
+  it('between equally good sentences, quotes the better-ranked source first', () => {
+    const twins = [source(1, 'Copper roofs turn green with age.'), source(2, 'Slate roofs last a century.'), source(3, 'Copper roofs turn green in the rain.')];
+    expect(extractiveAnswer('Why do copper roofs turn green?', packSources(twins, 2000, countTokens))).toMatch(/^Copper roofs turn green with age\. \[1\]/);
+    const reversed = [twins[2]!, twins[1]!, twins[0]!].map((t, i) => ({ ...t, rank: i + 1 }));
+    expect(extractiveAnswer('Why do copper roofs turn green?', packSources(reversed, 2000, countTokens))).toMatch(/^Copper roofs turn green in the rain\. \[1\]/);
   });
 
   it("says it does not know when no sentence shares a word with the question, and cites nothing", async () => {
