@@ -116,6 +116,11 @@ type TextDelta = { type: 'text'; text: string };
 /** What a call received so far: kept with a failed or cancelled call. */
 type Progress = { text: string; usage: Usage; timeToFirstTokenMs?: number; started: number };
 
+/**
+ * One call, streamed or not: the cache, the before-hooks, the request, the after-hooks (always
+ * once, whether the call succeeded, failed or was cancelled), then the result. Not streamed, it
+ * yields nothing; streamed, it yields the text deltas as they arrive.
+ */
 async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSignal | undefined, streaming: boolean): AsyncGenerator<TextDelta, ClientResult> {
   const { model, logger } = opts;
   const parameters = { temperature: req.temperature ?? opts.parameters.temperature, maxTokens: req.maxTokens ?? opts.parameters.maxTokens };
@@ -142,7 +147,7 @@ async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSign
   const progress: Progress = { text: '', usage: { inputTokens: 0, outputTokens: 0 }, started: performance.now() };
   let settled = false;
   try {
-    const r = yield* produce(opts, call.request, signal, streaming, progress);
+    const r = streaming ? yield* produce(opts, call.request, signal, progress) : await sendWhole(opts, call.request, signal);
     call.result = { ...r, costUsd: costOf(r.usage, opts.price), timeToFirstTokenMs: progress.timeToFirstTokenMs ?? r.latencyMs };
     settled = true;
   } catch (err) {
@@ -170,22 +175,27 @@ async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSign
   return { ...result, timeToFirstTokenMs: result.timeToFirstTokenMs!, callId, cached: false, provider: model.provider, model: model.model, cacheEntry };
 }
 
+/** One request for the whole answer; the rpm schedule wraps it. */
+function sendWhole(opts: ClientOptions, request: ChatRequest, signal: AbortSignal | undefined): Promise<Omit<ChatResult, 'costUsd'>> {
+  const send = () => opts.model.generate(request, signal);
+  return opts.schedule ? opts.schedule(send) : send();
+}
+
 /**
- * The network part of a call. Streamed, the adapter's stream if it has one (else its whole
- * answer as one delta); not streamed, generate(). The rpm schedule wraps the request, for a
- * stream up to its first event.
+ * The network part of a streamed call: the adapter's stream, or, for an adapter without one,
+ * its whole answer as one delta. The rpm schedule wraps the request up to its first event.
  */
-async function* produce(opts: ClientOptions, request: ChatRequest, signal: AbortSignal | undefined, streaming: boolean, progress: Progress): AsyncGenerator<TextDelta, Omit<ChatResult, 'costUsd'>> {
+async function* produce(opts: ClientOptions, request: ChatRequest, signal: AbortSignal | undefined, progress: Progress): AsyncGenerator<TextDelta, Omit<ChatResult, 'costUsd'>> {
   const { model } = opts;
-  const scheduled = <R>(fn: () => Promise<R>) => (opts.schedule ? opts.schedule(fn) : fn());
-  if (!streaming || !model.stream) {
-    const r = await scheduled(() => model.generate(request, signal));
-    if (streaming && r.text) {
+  if (!model.stream) {
+    const r = await sendWhole(opts, request, signal);
+    if (r.text) {
       progress.text = r.text;
       yield { type: 'text', text: r.text };
     }
     return r;
   }
+  const scheduled = <R>(fn: () => Promise<R>) => (opts.schedule ? opts.schedule(fn) : fn());
   const events = model.stream(request, signal)[Symbol.asyncIterator]();
   let finish: { reason: FinishReason; raw?: unknown } = { reason: 'other' };
   let done = false;

@@ -33,7 +33,7 @@ export type StreamRecord = {
 };
 
 export type StreamTiming = {
-  /** Before every text event (the first included): "50 tokens at 20 ms" is 50 × 20 ms. */
+  /** Before every text event (the first included): "50 tokens at 20 ms" is 50 × 20 ms, token k due k × 20 ms after the headers. */
   tokenDelayMs: number;
   /** Added before the first text event: the model's time to first token. */
   firstTokenDelayMs: number;
@@ -54,6 +54,7 @@ export async function writeEventStream(res: ServerResponse, reply: StreamReply, 
   const lastToken = reply.events.findLastIndex((e) => e.token);
   let pending = fault;
   let flushed = Promise.resolve();
+  const started = performance.now();
   for (const [i, ev] of reply.events.entries()) {
     // A fault strikes before the next text event, or after the last one when N ≥ all of them.
     if (pending && record.tokensSent === pending.afterTokens && (ev.token || i > lastToken)) {
@@ -68,7 +69,9 @@ export async function writeEventStream(res: ServerResponse, reply: StreamReply, 
       pending = undefined;
     }
     if (ev.token) {
-      await timing.sleep(record.tokensSent === 0 ? timing.firstTokenDelayMs + timing.tokenDelayMs : timing.tokenDelayMs);
+      // Token k is due at a fixed time from the start: a late timer delays one token, not all after it.
+      const due = started + timing.firstTokenDelayMs + (record.tokensSent + 1) * timing.tokenDelayMs;
+      await timing.sleep(due - performance.now());
       if (res.destroyed) return;
       record.tokensSent++;
     }

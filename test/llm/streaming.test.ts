@@ -66,6 +66,14 @@ describe('a stream that goes wrong', () => {
     expect(row).toMatchObject({ status: 'error', response: TOKENS.slice(0, 2).join(''), error: error.message, finish_reason: null });
   });
 
+  it('the idle timeout bounds the gaps between events, not the whole answer', async () => {
+    const f = await fixture('anthropic', { timeoutS: 1 });
+    f.fake.setTokenDelay(150); // 14 tokens: over 2 s in all, no gap near 1 s
+    const { deltas, result } = await readAll(f.client.stream(ask()));
+    expect(deltas).toEqual(TOKENS);
+    expect(result.latencyMs).toBeGreaterThan(1000);
+  });
+
   it('stalls before the first token (anthropic: after message_start and a ping): the same timeout', async () => {
     const f = await fixture('anthropic', { timeoutS: 1 });
     f.fake.enqueue({ kind: 'stall', afterTokens: 0 });
