@@ -19,7 +19,7 @@ export function printAnswer(ctx: Context, answer: Answer, opts: { streamed: bool
   ctx.logger.info(madeBy(answer));
 }
 
-function citationLine(c: Citation): string {
+export function citationLine(c: Citation): string {
   const name = oneLine(c.title?.trim() || c.document_id);
   return `[${c.n}] ${name}${c.link ? ` — ${c.link}` : ''} (chunk ${c.chunk_index})`;
 }

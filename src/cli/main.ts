@@ -14,6 +14,8 @@ import { register as registerDedup } from './commands/dedup.js';
 import { register as registerCache } from './commands/cache.js';
 import { register as registerWhere } from './commands/where.js';
 import { register as registerAsk } from './commands/ask.js';
+import { register as registerChat } from './commands/chat.js';
+import { register as registerServe } from './commands/serve.js';
 import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
@@ -53,8 +55,10 @@ Where the data lives, and why: llmops where`,
   registerDedup(program);
   registerInspect(program);
   registerAsk(program);
+  registerChat(program);
   registerCache(program);
   registerWhere(program);
+  registerServe(program);
   return program;
 }
 

@@ -57,6 +57,8 @@ export interface UserStore {
   /** The account when the password is right; null otherwise (same time either way). */
   verify(name: string, password: string): Promise<ServeUser | null>;
   list(): Promise<ServeUser[]>;
+  /** Whether the account is there (a token of a removed account stops working). */
+  exists(name: string): Promise<boolean>;
   remove(name: string): Promise<boolean>;
   setPassword(name: string, password: string): Promise<boolean>;
 }

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated } from 'kysely';
 
 /**
- * Every table of the database, for kysely (one home: migrations 0001-0005 in one place).
+ * Every table of the database, for kysely (one home: migrations 0001-0008 in one place).
  * Timestamps are ISO-8601 UTC strings on both engines (PostgreSQL
  * stores timestamptz; its parser is set to hand back ISO strings), JSON columns are text in
  * SQLite and jsonb in PostgreSQL and are (de)serialised by the repositories.
@@ -187,6 +187,45 @@ export interface MonitorScoresTable {
   created_at: string;
 }
 
+/** A conversation (0008) of `llmops chat` or `serve`; message_count is the last message's seq. */
+export interface ChatSessionsTable {
+  id: string;
+  user_name: string;
+  title: string | null;
+  message_count: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ChatMessagesTable {
+  session_id: string;
+  seq: number;
+  role: string;
+  content: string;
+  citations: ColumnType<unknown, string | null | undefined, string | null>;
+  trace_id: string | null;
+  created_at: string;
+}
+
+/** A `serve` account: the scrypt hash of its password, with the salt and parameters it was made with. */
+export interface ServeUsersTable {
+  name: string;
+  password_hash: string;
+  password_salt: string;
+  scrypt_n: number;
+  scrypt_r: number;
+  scrypt_p: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Secrets the application made itself and keeps (serve's JWT signing key). */
+export interface AppSecretsTable {
+  name: string;
+  value: string;
+  created_at: string;
+}
+
 export interface Database {
   documents: DocumentsTable;
   sentences: SentencesTable;
@@ -201,6 +240,10 @@ export interface Database {
   monitor_ledger: MonitorLedgerTable;
   monitor_items: MonitorItemsTable;
   monitor_scores: MonitorScoresTable;
+  chat_sessions: ChatSessionsTable;
+  chat_messages: ChatMessagesTable;
+  serve_users: ServeUsersTable;
+  app_secrets: AppSecretsTable;
 }
 
 /** A document as the stages see it. */

@@ -146,6 +146,8 @@ async function startGeneration(t: Tracer, call: LlmCall): Promise<LangfuseGenera
     [A.TRACE_NAME]: req.tags?.task ?? 'llmops',
     [A.TRACE_TAGS]: [`provider:${call.provider}`, `model:${call.model}`],
     ...Object.fromEntries(Object.entries(req.tags ?? {}).map(([k, v]) => [`${A.TRACE_METADATA}.${k}`, v])),
+    // A conversation's turns (chat, serve) as one Langfuse session.
+    ...(req.tags?.session_id ? { [A.TRACE_SESSION_ID]: req.tags.session_id } : {}),
   });
   return generation;
 }

@@ -6,6 +6,7 @@ import * as m0004 from './0004-monitor.js';
 import * as m0005 from './0005-one-queue-one-runs-table.js';
 import * as m0006 from './0006-call-link-indexes.js';
 import * as m0007 from './0007-call-time-to-first-token.js';
+import * as m0008 from './0008-chat-sessions-and-accounts.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005-one-queue-one-runs-table': m0005,
   '0006-call-link-indexes': m0006,
   '0007-call-time-to-first-token': m0007,
+  '0008-chat-sessions-and-accounts': m0008,
 };
