@@ -60,7 +60,7 @@ export async function openAnswerer(scope: CommandScope, flags: AnswerFlags, comm
 }
 
 /** The model that answers, or undefined for extractive answers (--extractive, or a `local` profile). */
-async function answeringClient(scope: CommandScope, flags: Pick<AnswerFlags, 'extractive' | 'env' | 'profiles'>): Promise<LlmClient | undefined> {
+export async function answeringClient(scope: CommandScope, flags: Pick<AnswerFlags, 'extractive' | 'env' | 'profiles'>): Promise<LlmClient | undefined> {
   if (flags.extractive) return undefined;
   const env = await resolveLlmEnv(scope.ctx, flags);
   if (env.profile.provider === 'local') {

@@ -15,7 +15,7 @@ import { register as registerCache } from './commands/cache.js';
 import { register as registerWhere } from './commands/where.js';
 import { register as registerAsk } from './commands/ask.js';
 import { register as registerChat } from './commands/chat.js';
-import { registerServeUserCommands } from './commands/serve-user.js';
+import { register as registerServe } from './commands/serve.js';
 import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
@@ -58,10 +58,7 @@ Where the data lives, and why: llmops where`,
   registerChat(program);
   registerCache(program);
   registerWhere(program);
-  // TEMPORARY until branch `serve` lands: its src/cli/commands/serve.ts owns the `serve` command
-  // and attaches these subcommands itself; this parent exists only so `serve user` can be used
-  // and tested now. Drop these two lines when merging `serve`.
-  registerServeUserCommands(program.command('serve').description('The HTTP service (accounts so far: llmops serve user --help)'));
+  registerServe(program);
   return program;
 }
 

@@ -245,3 +245,8 @@ async function runMigrator(db: Kysely<any>): Promise<void> {
     throw new LlmopsError(`migration ${failed ?? ''} failed: ${errorMessage(error)}`.replace('  ', ' '), { cause: error });
   }
 }
+
+/** Whether the database answers (serve's /readyz). */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db.db);
+}

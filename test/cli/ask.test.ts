@@ -10,11 +10,12 @@ import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
 import { runFeaturize } from '../../src/featurize/run-featurize.js';
 import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
-import { freshDatabase, tempDir } from '../helpers/databases.js';
+import { engineMissing, freshDatabase, tempDir, type Engine } from '../helpers/databases.js';
 import { BIN, REPO, hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer, ResponderInput } from '../fakes/fake-llm-server.js';
+import { startFakeQdrant } from '../fakes/qdrant-server.js';
 
 const OPENAI_KEY = 'sk-openai-ask-test-1234567890';
 
@@ -26,18 +27,24 @@ const CORPUS = [
   { id: 'bread', category: 'posts', title: 'Sourdough log', text: 'My sourdough starter doubles in six hours at room temperature. Rye flour makes it rise faster than wheat.' },
 ];
 
-/** A fresh SQLite database holding the corpus, featurized with the hashing embedder, in-process. */
-async function knowledgeBase() {
-  const { url, cleanup } = await freshDatabase('sqlite');
+/**
+ * A fresh database holding the corpus, featurized with the hashing embedder, in-process. On
+ * PostgreSQL the vectors live in Qdrant: here the local fake of its REST API; `env` points the
+ * CLI at it.
+ */
+async function knowledgeBase(engine: Engine = 'sqlite') {
+  const { url, cleanup } = await freshDatabase(engine);
   const db = await openDatabase(parseDatabaseUrl(url));
+  const qdrant = engine === 'postgres' ? await startFakeQdrant() : undefined;
   await seedDocuments(db, CORPUS);
-  const vectors = await openVectorStore(parseDatabaseUrl(url), 'auto');
+  const vectors = await openVectorStore(parseDatabaseUrl(url), 'auto', qdrant?.url);
   try {
     await runFeaturize(db.db, new SqlDocumentStore(db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config: await loadFeaturizeConfig(undefined, REPO) });
   } finally {
     await vectors.close();
   }
-  return { url, db, cleanup: async () => (await db.close(), await cleanup()) };
+  const env: Record<string, string | undefined> = { QDRANT_URL: qdrant?.url };
+  return { url, db, env, cleanup: async () => (await db.close(), await qdrant?.close(), await cleanup()) };
 }
 
 const chunkText = async (db: Db, id: string) => (await db.db.selectFrom('featurize_chunks').select('text').where('id', '=', id).executeTakeFirstOrThrow()).text;
@@ -170,6 +177,27 @@ describe('llmops ask with a model (the fake OpenAI API through the openai SDK)',
       expect(call).toMatchObject({ task: 'ask', trace_id: a.trace_id, provider: 'openai', model: 'gpt-4o-mini', status: 'ok' });
       expect(call.response).toBe(a.answer);
       expect(r.stdout + r.stderr).not.toContain(OPENAI_KEY);
+    } finally {
+      await kb.cleanup();
+    }
+  });
+
+  it.skipIf(engineMissing('postgres'))('on PostgreSQL (vectors in Qdrant): the same retrieval, citations and call log', async () => {
+    const kb = await knowledgeBase('postgres');
+    try {
+      const offline = await runCli(['--db', kb.url, 'ask', 'How do honey bees show the direction of flowers?'], { env: kb.env });
+      expect(offline.code, offline.stderr).toBe(0);
+      const e = ndjson(offline.stdout)[0];
+      expect(e.answer).toMatch(/waggle dance\. \[\d\]/);
+      expect(e.citations[0]).toMatchObject({ title: 'Bee notes', collection: 'embedded_posts', document_id: await documentId(kb.db, 'bees') });
+
+      openai.setResponder((input) => `They dance [${sourceNumber(input, 'Bee notes')}].`);
+      const r = await runCli(['--db', kb.url, 'ask', 'How do honey bees show the direction of flowers?', '--env', 'openai'], { env: { ...kb.env, ...env() } });
+      expect(r.code, r.stderr).toBe(0);
+      const a = ndjson(r.stdout)[0];
+      expect(a.citations).toEqual([expect.objectContaining({ title: 'Bee notes', document_id: await documentId(kb.db, 'bees') })]);
+      const call = await kb.db.db.selectFrom('llm_calls').selectAll().where('id', '=', a.call_id).executeTakeFirstOrThrow();
+      expect(call).toMatchObject({ task: 'ask', trace_id: a.trace_id });
     } finally {
       await kb.cleanup();
     }

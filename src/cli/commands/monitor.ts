@@ -1,8 +1,8 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { MonitorFlags } from '../../app/monitor.js';
 import type { WebhookFlags } from '../../app/webhook.js';
-import { toPositiveInt } from '../options.js';
+import { toPort, toPositiveInt } from '../options.js';
 
 export function register(program: Command): void {
   const monitor = program
@@ -56,10 +56,4 @@ The secret comes from LANGFUSE_WEBHOOK_SECRET. Unsigned, tampered or stale reque
       const { monitorWebhook } = await import('../../app/webhook.js');
       await monitorWebhook(await createContext(cmd.optsWithGlobals()), flags);
     });
-}
-
-function toPort(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
-  return n;
 }

@@ -1,0 +1,51 @@
+import { InvalidArgumentError } from 'commander';
+import { parseDuration } from '../core/duration.js';
+import { UsageError } from '../core/errors.js';
+
+// Parsers for `llmops serve`'s limits: each refuses a bad value with what it expected.
+
+const WINDOWS: Record<string, number> = { s: 1000, sec: 1000, second: 1000, m: 60_000, min: 60_000, minute: 60_000, h: 3_600_000, hour: 3_600_000 };
+
+/** `60/min`, `5/s`, `1000/h`, or a plain number (a minute). */
+export function toRate(value: string): { max: number; windowMs: number } {
+  const m = /^\s*(\d+)\s*(?:\/\s*([a-z]+))?\s*$/i.exec(value);
+  const windowMs = m ? WINDOWS[(m[2] ?? 'min').toLowerCase()] : undefined;
+  if (!m || !windowMs || Number(m[1]) <= 0) throw new InvalidArgumentError('expected requests per window, e.g. 60/min, 5/s or 1000/h');
+  return { max: Number(m[1]), windowMs };
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1024, k: 1024, mb: 1024 ** 2, m: 1024 ** 2 };
+
+/** `64kb`, `1mb`, or bytes. */
+export function toByteSize(value: string): number {
+  const m = /^\s*(\d+)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? UNITS[(m[2] || 'b').toLowerCase()] : undefined;
+  if (!m || !unit || Number(m[1]) <= 0) throw new InvalidArgumentError('expected a size, e.g. 64kb or 1mb');
+  return Number(m[1]) * unit;
+}
+
+/** A duration in milliseconds: `30s`, `5m`, `1h`. */
+export function toDuration(value: string): number {
+  try {
+    return parseDuration(value, '');
+  } catch (err) {
+    if (err instanceof UsageError) throw new InvalidArgumentError('expected a duration, e.g. 30s, 5m or 1h');
+    throw err;
+  }
+}
+
+/** `--cors-origin https://a.example,https://b.example` (repeatable): origins as a browser sends them. */
+export function toOrigins(value: string, previous: string[] = []): string[] {
+  const origins = value.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of origins) {
+    if (o === '*') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(o);
+    } catch {
+      url = undefined;
+    }
+    if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) throw new InvalidArgumentError(`expected origins like https://app.example.com (scheme, host, port; no path), got ${o}`);
+  }
+  return [...previous, ...origins.map((o) => o.replace(/\/$/, ''))];
+}

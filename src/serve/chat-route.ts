@@ -1,0 +1,130 @@
+import { PassThrough } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { UsageError, errorMessage } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
+import { chatBody, errorResponses, ref } from './http-schemas.js';
+import type { ServeMetrics } from './serve-metrics.js';
+import type { ChatTurn, ServeDeps } from './serve-types.js';
+import type { TurnControl, TurnRegistry } from './turn-control.js';
+import { HttpError, userOf } from './http-errors.js';
+
+type ChatBody = { question: string; session_id?: string; collections?: string[]; k?: number };
+
+/** One Server-Sent Event; JSON never holds a raw newline, so `data` is always one line. */
+const sseEvent = (event: string, data: unknown) => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+const shownDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 1000)}s`);
+
+/** Clients that ask for a stream get one; everyone else (no Accept, JSON) gets the JSON answer. */
+const wantsStream = (accept: string | undefined) => /\btext\/event-stream\b/i.test(accept ?? '');
+
+/** What a failed turn tells the client: its own words for a usage error, one redacted line otherwise. */
+function turnFailure(err: unknown, turn: TurnControl): { status: number; message: string } {
+  if (turn.stoppedBecause) return { status: 504, message: turn.stoppedBecause };
+  if (err instanceof UsageError) return { status: 400, message: err.message };
+  return { status: 500, message: `the answer failed: ${redactText(errorMessage(err)).split('\n')[0]}` };
+}
+
+export function registerChatRoute(app: FastifyInstance, deps: ServeDeps, turns: TurnRegistry, metrics: ServeMetrics): void {
+  app.post(
+    '/chat',
+    {
+      schema: {
+        summary: 'Ask a question in a session (a new one without session_id): a JSON answer, or a stream with Accept: text/event-stream',
+        body: chatBody,
+        response: {
+          200: {
+            description: 'JSON: {session_id, answer}. text/event-stream: events session, delta (each text delta), done {session_id, answer} or error {error}',
+            content: {
+              'application/json': { schema: { type: 'object', properties: { session_id: { type: 'string' }, answer: ref('Answer') }, required: ['session_id', 'answer'] } },
+              'text/event-stream': { schema: { type: 'string' } },
+            },
+          },
+          ...errorResponses(400, 401, 404, 413, 429, 500, 504),
+        },
+      },
+    },
+    async (request, reply) => {
+      const user = userOf(request);
+      const body = request.body as ChatBody;
+      // Someone else's session looks exactly like a missing one.
+      if (body.session_id !== undefined && !(await deps.sessions.get(body.session_id, user))) throw new HttpError(404, `no session ${body.session_id}`);
+      const base = { user, question: body.question, sessionId: body.session_id, collections: body.collections, k: body.k };
+      if (wantsStream(request.headers.accept)) return streamTurn(request, reply, { deps, turns, metrics }, base);
+      return jsonTurn(request, reply, { deps, turns, metrics }, base);
+    },
+  );
+}
+
+type TurnDeps = { deps: ServeDeps; turns: TurnRegistry; metrics: ServeMetrics };
+type TurnBase = Omit<ChatTurn, 'signal' | 'onSession' | 'onText'>;
+
+async function jsonTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
+  const seconds = shownDuration(t.deps.options.requestTimeoutMs);
+  const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `no answer within ${seconds} (the server's --request-timeout)`);
+  let first = true;
+  try {
+    const result = await t.deps.converse({
+      ...base,
+      signal: turn.signal,
+      onText() {
+        if (first) t.metrics.firstToken('json', reply.elapsedTime / 1000);
+        first = false;
+      },
+    });
+    t.metrics.answer(result.answer);
+    return { session_id: result.sessionId, answer: result.answer };
+  } catch (err) {
+    if (turn.clientGone) return reply; // nobody to answer
+    const f = turnFailure(err, turn);
+    if (f.status === 500) t.deps.logger.error(`serve: /chat: ${f.message}`);
+    throw new HttpError(f.status, f.message);
+  } finally {
+    turn.end();
+  }
+}
+
+function streamTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
+  const seconds = shownDuration(t.deps.options.requestTimeoutMs);
+  const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `the answer stalled: nothing for ${seconds} (the server's --request-timeout)`);
+  const out = new PassThrough();
+  const send = (event: string, data: unknown) => {
+    turn.touch();
+    if (!out.writableEnded) out.write(sseEvent(event, data));
+  };
+  t.metrics.streamOpened();
+  let first = true;
+  // The turn runs while Fastify pipes `out` to the socket: each event is flushed as written.
+  void t.deps
+    .converse({
+      ...base,
+      signal: turn.signal,
+      onSession: (id) => send('session', { session_id: id }),
+      onText(text) {
+        if (first) t.metrics.firstToken('stream', reply.elapsedTime / 1000);
+        first = false;
+        send('delta', { text });
+      },
+    })
+    .then((result) => {
+      t.metrics.answer(result.answer);
+      send('done', { session_id: result.sessionId, answer: result.answer });
+    })
+    .catch((err) => {
+      if (turn.clientGone) return;
+      const f = turnFailure(err, turn);
+      if (f.status === 500) t.deps.logger.error(`serve: /chat: ${f.message}`);
+      send('error', { error: f.message });
+    })
+    .finally(() => {
+      turn.end();
+      t.metrics.streamClosed();
+      out.end();
+    });
+  return reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-cache, no-transform')
+    // Proxies (nginx) would otherwise hold the events back until the buffer fills.
+    .header('x-accel-buffering', 'no')
+    .send(out);
+}

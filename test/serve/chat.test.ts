@@ -1,0 +1,205 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { startFakeOpenAI } from '../fakes/openai-server.js';
+import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { addUsers, featurizedTemplate, login, openTestServer, sseEvents, type TestServer } from './serve-harness.js';
+
+let template: Awaited<ReturnType<typeof featurizedTemplate>>;
+let openai: FakeLlmServer;
+beforeAll(async () => {
+  template = await featurizedTemplate();
+  openai = await startFakeOpenAI();
+});
+afterAll(async () => {
+  await openai?.close();
+  template?.remove();
+});
+
+const ANN = { ann: 'ann-password-1' };
+
+/** A server over a fresh copy of the corpus; `openai: true` answers through the fake OpenAI. */
+async function withServer(opts: { openai?: boolean }, body: (s: TestServer, auth: { authorization: string }, url: string) => Promise<void>) {
+  const url = template.copy();
+  await addUsers(url, ANN);
+  const env = opts.openai ? { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url } : {};
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, env);
+  const server = await openTestServer(url, opts.openai ? { env: 'openai' } : {});
+  try {
+    await body(server, await login(server, 'ann', ANN.ann), url);
+  } finally {
+    await server.close();
+    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  }
+}
+
+/**
+ * The call log's rows, once there are any: the server writes them in small batches shortly
+ * after each call (not in the request's path), so a test waits for them.
+ */
+async function loggedCalls(url: string) {
+  const db = await openDatabase(parseDatabaseUrl(url));
+  try {
+    for (let i = 0; ; i++) {
+      const rows = await db.db.selectFrom('llm_calls').select(['trace_id', 'task', 'status', 'response']).execute();
+      if (rows.length > 0 || i === 400) return rows;
+      await new Promise((res) => setTimeout(res, 25));
+    }
+  } finally {
+    await db.close();
+  }
+}
+
+describe('serve: /chat offline (extractive answers)', () => {
+  it('answers as JSON with citations resolved to the document, and keeps both messages', async () => {
+    await withServer({}, async ({ app }, auth) => {
+      const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'application/json' }, payload: { question: 'How tall is the Eiffel Tower?' } });
+      expect(r.statusCode).toBe(200);
+      const { session_id, answer } = r.json();
+      expect(answer).toMatchObject({ mode: 'extractive', question: 'How tall is the Eiffel Tower?' });
+      expect(answer.answer).toMatch(/330 metres/);
+      expect(answer.citations.length).toBeGreaterThan(0);
+      expect(answer.citations[0]).toMatchObject({ title: 'The Eiffel Tower', link: 'https://example.org/eiffel', document_id: expect.any(String), chunk_id: expect.any(String) });
+      const stored = (await app.inject({ method: 'GET', url: `/sessions/${session_id}/messages`, headers: auth })).json();
+      expect(stored.messages).toHaveLength(2);
+      expect(stored.messages[1]).toMatchObject({ role: 'assistant', content: answer.answer, trace_id: answer.trace_id });
+      expect(stored.messages[1].citations).toEqual(answer.citations);
+    });
+  });
+
+  it('streams as Server-Sent Events: session first, deltas that make up the answer, done last', async () => {
+    await withServer({}, async ({ app }, auth) => {
+      const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How many eggs does the queen bee lay?' } });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toMatch(/^text\/event-stream/);
+      const events = sseEvents(r.body);
+      expect(events[0]!.event).toBe('session');
+      expect(events.at(-1)!.event).toBe('done');
+      const deltas = events.filter((e) => e.event === 'delta');
+      expect(deltas.length).toBeGreaterThan(0);
+      const done = events.at(-1)!.data;
+      expect(done.session_id).toBe(events[0]!.data.session_id);
+      expect(deltas.map((d) => d.data.text).join('')).toBe(done.answer.answer);
+      expect(done.answer.citations[0]).toMatchObject({ title: 'Honey bees' });
+    });
+  });
+
+  it('refuses a bad body with a one-line error naming the field', async () => {
+    await withServer({}, async ({ app }, auth) => {
+      const cases = [
+        [{}, /question/],
+        [{ question: '' }, /question/],
+        [{ question: 'x', k: 0 }, /\/k /],
+        [{ question: 'x', colections: ['a'] }, /colections/],
+      ] as const;
+      for (const [payload, field] of cases) {
+        const r = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload });
+        expect(r.statusCode).toBe(400);
+        expect(r.json().error).toMatch(field);
+        expect(r.json().error).not.toContain('\n');
+      }
+      const unknown = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'x', collections: ['embedded_nothing'] } });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().error).toMatch(/embedded_nothing/);
+    });
+  });
+});
+
+describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
+  it('streams the model\'s answer, cites the retrieved source, logs the call under the turn\'s trace id', async () => {
+    openai.setResponder(() => 'The Eiffel Tower is 330 metres tall [1].');
+    await withServer({ openai: true }, async ({ app }, auth, url) => {
+      const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How tall is the Eiffel Tower?' } });
+      const events = sseEvents(r.body);
+      const done = events.at(-1)!;
+      expect(done.event).toBe('done');
+      expect(done.data.answer).toMatchObject({ mode: 'generated', provider: 'openai', model: 'gpt-4o-mini', answer: 'The Eiffel Tower is 330 metres tall [1].' });
+      expect(events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('')).toBe(done.data.answer.answer);
+      expect(done.data.answer.citations).toEqual([expect.objectContaining({ n: 1, title: 'The Eiffel Tower', link: 'https://example.org/eiffel' })]);
+      expect(done.data.answer.usage.output_tokens).toBeGreaterThan(0);
+
+      expect(await loggedCalls(url)).toEqual([{ trace_id: done.data.answer.trace_id, task: 'ask', status: 'ok', response: done.data.answer.answer }]);
+    });
+  });
+
+  it('sends the earlier turns of the session to the model with the next question', async () => {
+    openai.setResponder(({ messages }) => `Answer ${messages.filter((m) => m.role === 'user').length} [1].`);
+    await withServer({ openai: true }, async ({ app }, auth) => {
+      const first = (await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'What do bees make?' } })).json();
+      const second = (await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'And how many live together?', session_id: first.session_id } })).json();
+      expect(second.session_id).toBe(first.session_id);
+      const sent = openai.requests.at(-1)!.body.messages as { role: string; content: string }[];
+      const roles = sent.filter((m) => m.role !== 'system').map((m) => m.role);
+      expect(roles).toEqual(['user', 'assistant', 'user']);
+      expect(sent.find((m) => m.role === 'assistant')!.content).toBe(first.answer.answer);
+      const stored = (await app.inject({ method: 'GET', url: `/sessions/${first.session_id}/messages`, headers: auth })).json();
+      expect(stored.messages.map((m: { content: string }) => m.content)).toEqual(['What do bees make?', first.answer.answer, 'And how many live together?', second.answer.answer]);
+      expect(stored.session.message_count).toBe(4);
+    });
+  });
+
+  it('turns a provider failure into a 500 with one line (JSON) or an error event (stream); the session keeps nothing of it', async () => {
+    await withServer({ openai: true }, async ({ app }, auth) => {
+      const made = (await app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
+      openai.enqueue({ kind: 'status', status: 400 }, { kind: 'status', status: 400 });
+      const json = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How tall is the tower?', session_id: made.id } });
+      expect(json.statusCode).toBe(500);
+      expect(json.json().error).toMatch(/^the answer failed: /);
+      const sse = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How tall is the tower?', session_id: made.id } });
+      const events = sseEvents(sse.body);
+      expect(events.map((e) => e.event)).toEqual(['session', 'error']);
+      expect(events[1]!.data.error).toMatch(/^the answer failed: /);
+      const stored = (await app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
+      expect(stored.messages).toEqual([]);
+    });
+  });
+});
+
+describe('serve: a client that goes away', () => {
+  it('aborts the provider request mid-stream; the call log records the call as cancelled, the session keeps nothing', async () => {
+    openai.setResponder(() => Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') + ' [1].');
+    openai.setTokenDelay(20);
+    try {
+      await withServer({ openai: true }, async (server, auth, url) => {
+        const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+        const made = (await server.app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
+        const ctrl = new AbortController();
+        const r = await fetch(`${base}/chat`, { method: 'POST', signal: ctrl.signal, headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ question: 'How tall is the tower?', session_id: made.id }) });
+        const reader = r.body!.getReader();
+        let text = '';
+        while (!text.includes('event: delta')) text += new TextDecoder().decode((await reader.read()).value);
+        ctrl.abort();
+        const stream = (await openai.streamsSettled()).at(-1);
+        expect(stream!.end).toBe('client-disconnected');
+        expect(stream!.tokensSent).toBeLessThan(60);
+        expect((await loggedCalls(url)).map((c) => c.status)).toEqual(['cancelled']);
+        const stored = (await server.app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
+        expect(stored.messages).toEqual([]);
+      });
+    } finally {
+      openai.setTokenDelay(0);
+    }
+  });
+});
+
+describe('serve: /search', () => {
+  it('gives the hits `llmops inspect search --json` gives for the same query', async () => {
+    await withServer({}, async ({ app }, auth, url) => {
+      for (const mode of ['hybrid', 'lexical', 'vector']) {
+        const r = await app.inject({ method: 'POST', url: '/search', headers: auth, payload: { query: 'green tea water temperature', collection: 'embedded_articles', k: 3, mode } });
+        expect(r.statusCode).toBe(200);
+        const cli = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'green tea water temperature', '--k', '3', '--mode', mode, '--json']);
+        expect(cli.code, cli.stderr).toBe(0);
+        expect(r.json().results).toEqual(JSON.parse(JSON.stringify(ndjson(cli.stdout))));
+        expect(r.json().results[0].title).toBe('Green tea');
+      }
+      const all = await app.inject({ method: 'POST', url: '/search', headers: auth, payload: { query: 'green tea' } });
+      expect(all.json().results[0]).toMatchObject({ title: 'Green tea', collection: 'embedded_articles' });
+      const missing = await app.inject({ method: 'POST', url: '/search', headers: auth, payload: { query: 'tea', collection: 'embedded_nothing' } });
+      expect(missing.statusCode).toBe(400);
+      expect(missing.json().error).toMatch(/embedded_nothing/);
+    });
+  });
+});
