@@ -77,7 +77,7 @@ describe('fake OpenAI, stream: true', () => {
     expect(chunks.at(-1).choices[0].finish_reason).toBe('stop');
     const refused = await post(`${s.url}/chat/completions`, chatBody({ stream: false, stream_options: { include_usage: true } }), auth);
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.message).toBe("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toBe("The 'stream_options' parameter is only allowed when 'stream' is enabled.");
   });
 
   it('as Ollama (requireKey: false): the role in every delta, no role-only first chunk', async () => {
