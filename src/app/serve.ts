@@ -22,6 +22,8 @@ export type ServeFlags = {
   budget: number;
   maxTokens: number;
   corsOrigin?: string[];
+  /** Proxies whose X-Forwarded-For is believed. */
+  trustProxy?: string[];
   /** At most `max` requests per `windowMs` per user (per address before login). */
   rateLimit: { max: number; windowMs: number };
   bodyLimit: number;
@@ -98,6 +100,7 @@ export async function buildServeApp(scope: CommandScope, flags: ServeFlags): Pro
       bodyLimitBytes: flags.bodyLimit,
       requestTimeoutMs: flags.requestTimeout,
       corsOrigins: flags.corsOrigin ?? [],
+      trustedProxies: flags.trustProxy ?? [],
     },
   });
 }

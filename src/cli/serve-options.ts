@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 import { parseDuration } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
@@ -48,4 +49,17 @@ export function toOrigins(value: string, previous: string[] = []): string[] {
     if (!url || !/^https?:$/.test(url.protocol) || url.origin !== o.replace(/\/$/, '')) throw new InvalidArgumentError(`expected origins like https://app.example.com (scheme, host, port; no path), got ${o}`);
   }
   return [...previous, ...origins.map((o) => o.replace(/\/$/, ''))];
+}
+
+/** `--trust-proxy 10.0.0.0/8,127.0.0.1` (repeatable): IPv4 or IPv6 addresses, with an optional prefix length. */
+export function toAddressList(value: string, previous: string[] = []): string[] {
+  const items = value.split(',').map((a) => a.trim()).filter(Boolean);
+  for (const a of items) {
+    const [ip, bits, extra] = a.split('/');
+    const family = isIP(ip ?? '');
+    const maxBits = family === 6 ? 128 : 32;
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (!family || !okBits || extra !== undefined) throw new InvalidArgumentError(`expected addresses or CIDR ranges like 10.0.0.0/8 or ::1, got ${a}`);
+  }
+  return [...previous, ...items];
 }

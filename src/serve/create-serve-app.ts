@@ -36,6 +36,7 @@ export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
     bodyLimit: options.bodyLimitBytes,
     // Receiving a request's headers and body: a client that trickles them is cut off.
     requestTimeout: options.requestTimeoutMs,
+    ...(options.trustedProxies.length > 0 ? { trustProxy: options.trustedProxies.join(',') } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   const metrics = createServeMetrics();

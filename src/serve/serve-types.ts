@@ -36,6 +36,11 @@ export type ServeOptions = {
   requestTimeoutMs: number;
   /** Origins allowed to call the API from a browser; none: CORS stays off. */
   corsOrigins: string[];
+  /**
+   * Proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed, so per-address limits
+   * see the client rather than the proxy; none: the connection's own address, always.
+   */
+  trustedProxies: string[];
 };
 
 export type ChatTurn = {

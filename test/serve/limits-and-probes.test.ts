@@ -67,6 +67,19 @@ describe('serve: limits', () => {
     });
   });
 
+  it('counts logins by X-Forwarded-For only from a proxy named by --trust-proxy', async () => {
+    const loginFrom = (app: TestServer['app'], forwardedFor: string) =>
+      app.inject({ method: 'POST', url: '/auth/token', headers: { 'x-forwarded-for': forwardedFor }, payload: { username: 'ann', password: 'wrong-password' } });
+    await withServer({ rateLimit: { max: 1, windowMs: 60_000 } }, async ({ app }) => {
+      // A header anyone can send: ignored, both count against 127.0.0.1.
+      expect([(await loginFrom(app, '198.51.100.1')).statusCode, (await loginFrom(app, '198.51.100.2')).statusCode]).toEqual([401, 429]);
+    });
+    await withServer({ rateLimit: { max: 1, windowMs: 60_000 }, trustProxy: ['127.0.0.1'] }, async ({ app }) => {
+      expect([(await loginFrom(app, '198.51.100.1')).statusCode, (await loginFrom(app, '198.51.100.2')).statusCode]).toEqual([401, 401]);
+      expect((await loginFrom(app, '198.51.100.1')).statusCode).toBe(429);
+    });
+  });
+
   it('gives up on a JSON answer after --request-timeout (504) and on a stream that stops moving (error event)', async () => {
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));

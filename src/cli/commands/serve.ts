@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { ServeFlags } from '../../app/serve.js';
 import { toPort, toPositiveInt } from '../options.js';
-import { toByteSize, toDuration, toOrigins, toRate } from '../serve-options.js';
+import { toAddressList, toByteSize, toDuration, toOrigins, toRate } from '../serve-options.js';
 import { registerServeUserCommands } from './serve-user.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -21,6 +21,7 @@ export function register(program: Command): void {
     .option('--budget <tokens>', 'tokens a prompt may take: instructions, history, question and retrieved chunks', toPositiveInt, 3000)
     .option('--max-tokens <n>', 'longest answer a model may write, in tokens', toPositiveInt, 1024)
     .option('--cors-origin <origins>', 'let pages from these origins call the API (comma-separated or repeated; default: CORS off)', toOrigins)
+    .option('--trust-proxy <addresses>', 'believe X-Forwarded-For from these proxies (addresses or CIDR ranges, comma-separated or repeated), so limits per address see the client; default: never', toAddressList)
     .addOption(new Option('--rate-limit <n/window>', 'requests per user (per address before login), e.g. 60/min, 5/s').argParser(toRate).default({ max: 60, windowMs: 60_000 }, '60/min'))
     .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond it), e.g. 64kb, 1mb').argParser(toByteSize).default(64 * 1024, '64kb'))
     .addOption(new Option('--request-timeout <duration>', 'a JSON answer gets this long; a stream may run longer while it keeps moving (no pause this long)').argParser(toDuration).default(60_000, '60s'))
