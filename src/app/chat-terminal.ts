@@ -6,8 +6,9 @@ import { runChatCommand, showHistory } from './chat-commands.js';
 import { colorAllowed } from './terminal-text.js';
 
 // The conversation on a terminal. Readline edits each question (arrows, history); while an
-// answer streams the terminal stays in raw mode with no line editor, so keys typed then are not
-// echoed into the answer, and Ctrl-C arrives as a byte (no signal) that stops just this answer.
+// answer streams there is no line editor, so keys typed then are not echoed into the answer.
+// The terminal stays in raw mode for the whole chat, between prompts too: Ctrl-C always arrives
+// as a byte (never a signal, which would stop the program) and stops just what is going on.
 
 const PROMPT = '> ';
 
@@ -25,6 +26,7 @@ function readQuestion(history: string[]): Promise<Read> {
       const kept = (rl as unknown as { history?: string[] }).history;
       if (kept && kept !== history) history.splice(0, history.length, ...kept);
       rl.close();
+      process.stdin.setRawMode(true); // close() left it; a key typed before the next prompt must stay a key
       resolve(r);
     };
     rl.on('line', (text) => finish({ kind: 'line', text }));
@@ -48,7 +50,6 @@ function onCtrlC(stop: () => void): () => void {
   input.on('data', onData);
   return () => {
     input.off('data', onData);
-    input.setRawMode(false);
     input.pause();
   };
 }
@@ -61,6 +62,15 @@ export async function chatOnTerminal(parts: ChatParts): Promise<void> {
   const where = sessions.kind === 'redis' ? 'Redis' : (await scope.db()).display;
   say(dim(`llmops chat · ${parts.answeredBy} · conversations of ${state.user} in ${where} · /help, Ctrl-D to leave`));
   if (state.sessionId) await showResumed(parts);
+  try {
+    await converse(parts);
+  } finally {
+    process.stdin.setRawMode(false);
+  }
+}
+
+async function converse(parts: ChatParts): Promise<void> {
+  const { scope, sessions, state } = parts;
   const history: string[] = [];
   let ctrlCs = 0;
   while (!scope.ctx.signal.aborted) {

@@ -191,7 +191,7 @@ describe.skipIf(!hasScript)('llmops chat on a terminal', () => {
     term.type('/sessions\r');
     await term.waitFor(/\* [0-9a-f-]{36}  \d{4}-\d\d-\d\d \d\d:\d\d  4 messages  When was the Eddystone/, at);
     term.type('\u0004');
-    expect(await term.exited).toMatchObject({ code: 0 });
+    expect(await term.exit()).toMatchObject({ code: 0 });
     const [session] = await storedSessions(db, 'ada');
     expect(session!.message_count).toBe(4);
 
@@ -206,7 +206,7 @@ describe.skipIf(!hasScript)('llmops chat on a terminal', () => {
     again.type(`${BEES}\r`);
     await again.waitFor('(1 source: /sources)');
     again.type('/quit\r');
-    expect(await again.exited).toMatchObject({ code: 0 });
+    expect(await again.exit()).toMatchObject({ code: 0 });
     expect((await storedSessions(db, 'ada')).map((s) => s.message_count)).toEqual([2, 4]);
   });
 
@@ -228,14 +228,14 @@ describe.skipIf(!hasScript)('llmops chat on a terminal', () => {
       let at = await term.waitFor('(stopped; this turn is not kept)');
       at = await term.waitFor('\n> ', at);
       // The stream was given up, not read to its end.
-      const [stream] = await openai.streamsSettled();
-      expect(stream!.end).toBe('client-disconnected');
       expect(term.screen).not.toContain('twenty');
       term.type('\u0003');
       await term.waitFor('(Ctrl-C again to leave, or Ctrl-D)', at);
       term.type('\u0003');
-      expect(await term.exited).toMatchObject({ code: 0 });
+      expect(await term.exit()).toMatchObject({ code: 0 });
       expect(await storedSessions(db, 'ada')).toEqual([]);
+      const [stream] = await openai.streamsSettled();
+      expect(stream!.end).toBe('client-disconnected');
     });
   });
 });

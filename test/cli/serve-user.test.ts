@@ -126,7 +126,7 @@ describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
     term.type('typed secret 42\r');
     await term.waitFor('Repeat it: ');
     term.type('typed secret 42\r');
-    expect(await term.exited).toMatchObject({ code: 0 });
+    expect(await term.exit()).toMatchObject({ code: 0 });
     expect(term.screen).not.toContain('typed secret');
     expect(term.screen).toMatch(/serve user add\s+user\s+ada\s+added\s+true/);
     expect(await logsIn(db, 'ada', 'typed secret 42')).toBe(true);
@@ -140,7 +140,7 @@ describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
     term.type('typed secret 42\r');
     await term.waitFor('Repeat it: ');
     term.type('typed secret 43\r');
-    expect(await term.exited).toMatchObject({ code: 2 });
+    expect(await term.exit()).toMatchObject({ code: 2 });
     expect(term.screen).toContain('password: the two entries differ (nothing changed)');
     expect(await logsIn(db, 'ada', 'typed secret 42')).toBe(false);
   });

@@ -65,6 +65,19 @@ export class TerminalSession {
     }
   }
 
+  /** The program's exit, failing with the screen if it has not ended within the wait limit. */
+  async exit(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the program did not end; the screen:\n${this.screen}`)), WAIT_LIMIT_MS);
+    });
+    try {
+      return await Promise.race([this.exited, limit]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Types `text` (add '\r' for Enter, as a terminal sends it). */
   type(text: string): void {
     this.child.stdin.write(text);
