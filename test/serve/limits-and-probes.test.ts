@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
-import { addUsers, featurizedTemplate, login, openTestServer, sseEvents, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, sseEvents, withServer as serveOver, type TestServer } from './serve-harness.js';
 import type { ServeFlags } from '../../src/app/serve.js';
 
 let template: Awaited<ReturnType<typeof featurizedTemplate>>;
@@ -20,15 +20,7 @@ const USERS = { ann: 'ann-password-1', bob: 'bob-password-2' };
 async function withServer(flags: Partial<ServeFlags>, body: (s: TestServer) => Promise<void>, env: Record<string, string> = {}) {
   const url = template.copy();
   await addUsers(url, USERS);
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const server = await openTestServer(url, flags);
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
+  await serveOver(url, { flags, env }, body);
 }
 
 describe('serve: limits', () => {
