@@ -27,13 +27,14 @@ export async function chat(ctx: Context, flags: ChatFlags): Promise<void> {
 }
 
 async function openChat(scope: CommandScope, flags: ChatFlags, user: string): Promise<ChatParts> {
+  // The answerer first: it needs the database to exist, and a chat in the wrong folder must not create one.
+  const { openAnswerer } = await import('./answerer.js');
+  const answerer = await openAnswerer(scope, flags, 'chat');
   const { openSessionStore } = await import('../store/open-session-store.js');
   const sessions = scope.use(await openSessionStore({ db: () => scope.db() }), (s) => s.close());
   if (flags.session !== undefined && !(await sessions.get(flags.session, user))) {
     throw new UsageError(`--session ${flags.session}: no conversation of ${user}'s has this id (in a chat, /sessions lists them)`);
   }
-  const { openAnswerer } = await import('./answerer.js');
-  const answerer = await openAnswerer(scope, flags, 'chat');
   const { newTraceId } = await import('../llm/trace-id.js');
   const { createConversation } = await import('./conversation.js');
   const conversation = createConversation({

@@ -98,13 +98,16 @@ export class RedisSessionStore implements SessionStore {
     const session: ChatSession = { id: newSessionId(), user, title: title ?? null, created_at: now.toISOString(), updated_at: now.toISOString(), message_count: 0 };
     const fields: Record<string, string | number> = { user, created_at: session.created_at, updated_at: session.updated_at, message_count: 0 };
     if (title !== undefined) fields.title = title;
-    await this.redis
+    const replies = await this.redis
       .multi()
       .hset(this.sessionKey(session.id), fields)
       .expire(this.sessionKey(session.id), this.ttl)
       .zadd(this.indexKey(user), now.getTime(), session.id)
       .expire(this.indexKey(user), this.ttl)
       .exec();
+    // exec() reports a failed command in its reply, not by throwing.
+    const failed = replies?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
     return session;
   }
 

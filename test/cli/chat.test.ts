@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
@@ -12,7 +14,7 @@ import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
 import { hasScript, ndjson, REPO, runCli } from '../helpers/cli.js';
-import { freshDatabase } from '../helpers/databases.js';
+import { freshDatabase, tempDir } from '../helpers/databases.js';
 import { redisAvailable, REDIS_TEST_URL } from '../helpers/redis.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { TerminalSession } from '../helpers/terminal.js';
@@ -120,6 +122,15 @@ describe('llmops chat, piped (scriptable): one question a line, one NDJSON answe
       expect(r.stdout).toBe('');
     }
     expect((await storedSessions(db, 'ada'))[0]!.message_count).toBe(2);
+  });
+
+  it('with no database here: says so, exit 2, and creates none', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.remove);
+    const r = await runCli(['chat'], { cwd: dir.path, input: `${BEES}\n`, env: { REDIS_URL: undefined, USER: 'ada' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^llmops: no llmops database at .*llmops\.db/);
+    expect(existsSync(join(dir.path, '.llmops'))).toBe(false);
   });
 
   it.skipIf(!redisAvailable)('keeps the conversation in Redis when REDIS_URL is set', async () => {
