@@ -39,7 +39,7 @@ document_id, chunk_id, chunk_index, collection, score, snippet), mode (generated
 extractive), provider, model, usage, cost_usd, trace_id, call_id, finish_reason.
 With --in: one such line per question, in input order, with the question's id; a question the
 model failed to answer gets {"id", "question", "error"} (exit 3); a line that is not a question
-stops the run naming it (exit 2). Ctrl-C stops: the answers already written stay.
+stops the run naming it (exit 2). Ctrl-C stops (exit 130; with --in the answers already written stay).
 The database must exist and hold featurized collections (llmops featurize).`,
     )
     .action(async (question: string | undefined, flags: AskFlags, cmd: Command) => {
