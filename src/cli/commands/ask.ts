@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('Answer a question from the featurized collections: hybrid search, the best chunks packed into the model\'s context, an answer citing them as [1], [2] (offline: the best-matching sentences, cited the same way)')
     .option('--collection <name>', 'search this collection (repeatable; default every embedded one)', collect)
     .option('--k <n>', 'how many chunks to retrieve', toPositiveInt, 5)
-    .option('--budget <tokens>', 'tokens the prompt may take: instructions, question and retrieved chunks (the last chunk that does not fit is cut)', toPositiveInt, 3000)
+    .option('--budget <tokens>', 'tokens the prompt may take: instructions, question and retrieved chunks (the first chunk that does not fit whole is cut, the rest left out)', toPositiveInt, 3000)
     .option('--max-tokens <n>', 'longest answer a model may write, in tokens (overrides the profile\'s max_tokens, which is sized for short tasks)', toPositiveInt, 1024)
     .option('--env <name>', 'profiles env: offline (default: extractive, no key), anthropic, openai, ollama, … (env LLMOPS_ENV)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES; default ./profiles/profiles.toml, else the shipped one)')
