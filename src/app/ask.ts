@@ -36,11 +36,17 @@ async function askOne(scope: CommandScope, answerer: Answerer, question: string,
   const { ctx } = scope;
   const streaming = ctx.printing && !ctx.json && flags.stream;
   let answer: Answer;
+  let printed = false;
+  const onText = (t: string) => {
+    printed = true;
+    process.stdout.write(t);
+  };
   try {
-    answer = await answerer.answer(question, { signal: ctx.signal, onText: streaming ? (t) => process.stdout.write(t) : undefined });
+    answer = await answerer.answer(question, { signal: ctx.signal, onText: streaming ? onText : undefined });
   } catch (err) {
+    // The error (or the note that it stopped) goes on its own line, after the text so far.
+    if (printed) process.stdout.write('\n');
     if (!ctx.signal.aborted) throw err;
-    if (streaming) process.stdout.write('\n');
     throw new Interrupted('ask: stopped (Ctrl-C)');
   }
   if (!ctx.printing) return;

@@ -268,25 +268,46 @@ describe('llmops ask with a model (the fake OpenAI API through the openai SDK)',
     }
   });
 
-  it('Ctrl-C stops an answer in flight: exit 130, the call recorded as failed', async () => {
+  it('Ctrl-C stops an answer mid-stream: exit 130, the call recorded as cancelled with the text so far', async () => {
     const kb = await knowledgeBase();
     try {
-      openai.setResponder(() => 'Never sent.');
-      openai.enqueue({ kind: 'delay', ms: 60_000 });
-      const before = openai.requests.length;
+      openai.setResponder(() => 'The present tower was designed by James Douglass [1].');
+      // Two tokens, then silence: only Ctrl-C ends this answer.
+      openai.enqueue({ kind: 'stall', afterTokens: 2 });
+      const before = openai.streams.length;
       const child = spawn(process.execPath, [BIN, '--db', kb.url, 'ask', 'Who designed the tower?', '--env', 'openai'], { env: { ...process.env, ...env() }, stdio: ['ignore', 'pipe', 'pipe'] });
       let stderr = '';
       child.stderr.on('data', (b) => (stderr += b));
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      for (let i = 0; i < 600 && openai.requests.length === before; i++) await sleep(50);
-      expect(openai.requests.length).toBe(before + 1);
+      for (let i = 0; i < 1200 && (openai.streams[before]?.tokensSent ?? 0) < 2; i++) await sleep(50);
+      expect(openai.streams[before]).toMatchObject({ tokensSent: 2 });
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(stderr).toContain('llmops: ask: stopped (Ctrl-C)');
       const calls = await kb.db.db.selectFrom('llm_calls').selectAll().where('task', '=', 'ask').execute();
-      expect(calls.map((c) => c.status)).toEqual(['error']);
+      expect(calls.map((c) => [c.status, c.response])).toEqual([['cancelled', 'The present']]);
     } finally {
       await kb.cleanup();
+    }
+  });
+
+  it.skipIf(!hasScript)('on a terminal the answer streams: the words already sent show while the model is still writing', async () => {
+    const kb = await knowledgeBase();
+    const d = tempDir();
+    try {
+      // A profile that gives up on a silent stream after 2 s (timeout_s), without retries.
+      const profiles = join(d.path, 'profiles.toml');
+      writeFileSync(profiles, ['default_env = "quick"', '[envs.quick]', 'profile = "p"', 'hookset = "h"', '[profiles.p]', 'provider = "openai"', 'model = "gpt-4o-mini"', 'parameters = { timeout_s = 2, max_retries = 0 }', '[hooksets.h]', 'before = []', 'after = ["store"]'].join('\n'));
+      openai.setResponder(() => 'The present tower was designed by James Douglass [1].');
+      // Four tokens, then the model falls silent: the rest of the answer never comes.
+      openai.enqueue({ kind: 'stall', afterTokens: 4 });
+      const shown = await runOnTerminal(['--db', kb.url, 'ask', 'Who designed the tower?', '--profiles', profiles], { cwd: d.path, env: { ...env() } });
+      // Only streaming puts those words on the screen: the answer never completed.
+      expect(shown).toContain('The present tower was\nllmops: openai: the answer stalled: no event for 2 s');
+      expect(shown).not.toContain('Douglass');
+    } finally {
+      await kb.cleanup();
+      d.remove();
     }
   });
 });

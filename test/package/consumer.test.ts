@@ -41,7 +41,7 @@ function compile(source: string): { ok: boolean; output: string } {
 }
 
 const TYPED_CONSUMER = `
-import { ingest, split, analyse, featurize, search, monitor, defineTask, type SearchResult } from 'llmops';
+import { ingest, split, analyse, featurize, search, ask, monitor, defineTask, type SearchResult, type Answer } from 'llmops';
 import { z } from 'zod';
 
 const topic = defineTask({
@@ -63,8 +63,10 @@ async function main(): Promise<void> {
   const featurized = await featurize({ db: 'w.db', embedder: 'hashing', vectors: 'sqlite' });
   const chunks: number = featurized.chunks;
   const hits: SearchResult[] = await search({ db: 'w.db', collection: 'embedded_posts', query: 'battery', k: 3, mode: 'lexical' });
+  const answer: Answer = await ask({ db: 'w.db', question: 'How long does the battery last?', k: 3, env: 'openai' });
+  const cited: string | null = answer.citations[0]?.title ?? null;
   const runs = await monitor({ config: 'monitor.yaml', dryRun: true, signal: new AbortController().signal });
-  console.log(inserted, sentences, done, chunks, hits[0]?.text, runs[0]?.scores);
+  console.log(inserted, sentences, done, chunks, hits[0]?.text, cited, runs[0]?.scores);
 }
 void main();
 `;
@@ -87,7 +89,7 @@ describe('the packed package', () => {
     expect(bad.output).toMatch(/consumer\.ts\(3,.*(TS2345|TS2739)/);
   });
 
-  it('runs ingest, split, analyse, featurize and search from a script, printing nothing', () => {
+  it('runs ingest, split, analyse, featurize, search and ask from a script, printing nothing', () => {
     const records = [
       { id: 'a', title: 'Battery', text: 'The battery lasts all day. I love this phone.' },
       { id: 'b', title: 'Screen', text: 'The screen cracked on day one. Terrible support.' },
@@ -95,14 +97,15 @@ describe('the packed package', () => {
     writeFileSync(join(dir.path, 'records.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
     writeFileSync(
       join(dir.path, 'run.mjs'),
-      `import { ingest, split, analyse, featurize, search } from 'llmops';
+      `import { ingest, split, analyse, featurize, search, ask } from 'llmops';
 const db = process.argv[2];
 const ingested = await ingest({ db, inputs: ['records.jsonl'], category: 'posts' });
 const splitted = await split({ db });
 const analysed = await analyse({ db });
 const featurized = await featurize({ db, embedder: 'hashing', vectors: 'sqlite' });
 const hits = await search({ db, collection: 'embedded_posts', query: 'battery', k: 1, mode: 'lexical' });
-process.stdout.write(JSON.stringify({ ingested, splitted, analysed, featurized, hits }));
+const answered = await ask({ db, question: 'How long does the battery last?' });
+process.stdout.write(JSON.stringify({ ingested, splitted, analysed, featurized, hits, answered }));
 `,
     );
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(LLMOPS_|QDRANT_URL$)/.test(k)));
@@ -117,6 +120,7 @@ process.stdout.write(JSON.stringify({ ingested, splitted, analysed, featurized, 
     expect(out.featurized.chunks).toBeGreaterThan(0);
     expect(out.hits).toHaveLength(1);
     expect(out.hits[0]).toMatchObject({ rank: 1, text: expect.stringContaining('battery') });
+    expect(out.answered).toMatchObject({ mode: 'extractive', answer: 'The battery lasts all day. [1]', citations: [expect.objectContaining({ n: 1, title: 'Battery' })] });
     expect(readdirSync(dir.path)).not.toContain('.llmops'); // the named database, not a default one
   });
 });

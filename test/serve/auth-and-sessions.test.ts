@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
-import { addUsers, featurizedTemplate, login, openTestServer, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, openTestServer, withServer, type TestServer } from './serve-harness.js';
 
 let template: Awaited<ReturnType<typeof featurizedTemplate>>;
 beforeAll(async () => {
@@ -14,23 +14,15 @@ afterAll(() => template?.remove());
 const USERS = { ann: 'ann-password-1', bob: 'bob-password-2' };
 
 /** A server over a fresh copy of the corpus with two accounts; closed after `body`. */
-async function withServer(body: (s: TestServer, url: string) => Promise<void>, env: Record<string, string> = {}) {
+async function withUsers(body: (s: TestServer, url: string) => Promise<void>) {
   const url = template.copy();
   await addUsers(url, USERS);
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const server = await openTestServer(url);
-  try {
-    await body(server, url);
-  } finally {
-    await server.close();
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
+  await withServer(url, {}, (server) => body(server, url));
 }
 
 describe('serve: logging in', () => {
   it('gives a bearer token for the right password, and the same 401 for a wrong password or an unknown name', async () => {
-    await withServer(async ({ app }) => {
+    await withUsers(async ({ app }) => {
       const ok = await app.inject({ method: 'POST', url: '/auth/token', payload: { username: 'ann', password: USERS.ann } });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
@@ -49,7 +41,7 @@ describe('serve: logging in', () => {
   });
 
   it('refuses a missing, malformed, tampered, foreign or expired token with 401', async () => {
-    await withServer(async (server, url) => {
+    await withUsers(async (server, url) => {
       const { app } = server;
       const good = (await login(server, 'ann', USERS.ann)).authorization;
       const get = (authorization?: string) => app.inject({ method: 'GET', url: '/sessions', headers: authorization ? { authorization } : {} });
@@ -81,7 +73,7 @@ describe('serve: logging in', () => {
   });
 
   it("stops honouring a removed account's token at once", async () => {
-    await withServer(async (server, url) => {
+    await withUsers(async (server, url) => {
       const auth = await login(server, 'bob', USERS.bob);
       expect((await server.app.inject({ method: 'GET', url: '/sessions', headers: auth })).statusCode).toBe(200);
       const db = await openDatabase(parseDatabaseUrl(url));
@@ -95,7 +87,7 @@ describe('serve: logging in', () => {
 
 describe('serve: sessions are their owner\'s alone', () => {
   it("lets B neither list, read, continue nor delete A's session; a guessed id is a 404 like a missing one", async () => {
-    await withServer(async (server) => {
+    await withUsers(async (server) => {
       const { app } = server;
       const ann = await login(server, 'ann', USERS.ann);
       const bob = await login(server, 'bob', USERS.bob);
@@ -128,7 +120,7 @@ describe('serve: sessions are their owner\'s alone', () => {
   });
 
   it('creates an empty session with a title, lists sessions most recently used first', async () => {
-    await withServer(async (server) => {
+    await withUsers(async (server) => {
       const { app } = server;
       const ann = await login(server, 'ann', USERS.ann);
       const first = await app.inject({ method: 'POST', url: '/sessions', headers: ann, payload: { title: 'Towers' } });
@@ -165,29 +157,14 @@ describe('serve: the signing secret', () => {
     const stored = await openTestServer(url);
     const old = await login(stored, 'ann', USERS.ann);
     await stored.close();
-    await withServerAt(url, { LLMOPS_JWT_SECRET: 'e'.repeat(40) }, async (server) => {
+    await withServer(url, { env: { LLMOPS_JWT_SECRET: 'e'.repeat(40) } }, async (server) => {
       expect((await server.app.inject({ method: 'GET', url: '/sessions', headers: old })).statusCode).toBe(401);
       const fresh = await login(server, 'ann', USERS.ann);
       expect((await server.app.inject({ method: 'GET', url: '/sessions', headers: fresh })).statusCode).toBe(200);
     });
-    await expect(withServerAt(url, { LLMOPS_JWT_SECRET: 'short' }, async () => {})).rejects.toThrow(/^LLMOPS_JWT_SECRET: at least 32 characters/);
+    await expect(withServer(url, { env: { LLMOPS_JWT_SECRET: 'short' } }, async () => {})).rejects.toThrow(/^LLMOPS_JWT_SECRET: at least 32 characters/);
   });
 });
-
-async function withServerAt(url: string, env: Record<string, string>, body: (s: TestServer) => Promise<void>) {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  try {
-    const server = await openTestServer(url);
-    try {
-      await body(server);
-    } finally {
-      await server.close();
-    }
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
-}
 
 async function storedSecret(url: string): Promise<string> {
   const db = await openDatabase(parseDatabaseUrl(url));

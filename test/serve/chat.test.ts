@@ -7,7 +7,7 @@ import { startFakeLangfuse } from '../fakes/langfuse-otel-server.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
 import { ndjson, runCli } from '../helpers/cli.js';
-import { addUsers, featurizedTemplate, login, openTestServer, sseEvents, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, sseEvents, withServer, type TestServer } from './serve-harness.js';
 
 let template: Awaited<ReturnType<typeof featurizedTemplate>>;
 let openai: FakeLlmServer;
@@ -23,19 +23,11 @@ afterAll(async () => {
 const ANN = { ann: 'ann-password-1' };
 
 /** A server over a fresh copy of the corpus; `openai: true` answers through the fake OpenAI. */
-async function withServer(opts: { openai?: boolean }, body: (s: TestServer, auth: { authorization: string }, url: string) => Promise<void>) {
+async function withChat(opts: { openai?: boolean }, body: (s: TestServer, auth: { authorization: string }, url: string) => Promise<void>) {
   const url = template.copy();
   await addUsers(url, ANN);
   const env = opts.openai ? { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url } : {};
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const server = await openTestServer(url, opts.openai ? { env: 'openai' } : {});
-  try {
-    await body(server, await login(server, 'ann', ANN.ann), url);
-  } finally {
-    await server.close();
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
+  await withServer(url, { env, flags: opts.openai ? { env: 'openai' } : {} }, async (server) => body(server, await login(server, 'ann', ANN.ann), url));
 }
 
 /**
@@ -57,7 +49,7 @@ async function loggedCalls(url: string) {
 
 describe('serve: /chat offline (extractive answers)', () => {
   it('answers as JSON with citations resolved to the document, and keeps both messages', async () => {
-    await withServer({}, async ({ app }, auth) => {
+    await withChat({}, async ({ app }, auth) => {
       const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'application/json' }, payload: { question: 'How tall is the Eiffel Tower?' } });
       expect(r.statusCode).toBe(200);
       const { session_id, answer } = r.json();
@@ -73,7 +65,7 @@ describe('serve: /chat offline (extractive answers)', () => {
   });
 
   it('streams as Server-Sent Events: session first, deltas that make up the answer, done last', async () => {
-    await withServer({}, async ({ app }, auth) => {
+    await withChat({}, async ({ app }, auth) => {
       const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How many eggs does the queen bee lay?' } });
       expect(r.statusCode).toBe(200);
       expect(r.headers['content-type']).toMatch(/^text\/event-stream/);
@@ -90,7 +82,7 @@ describe('serve: /chat offline (extractive answers)', () => {
   });
 
   it('refuses a bad body with a one-line error naming the field', async () => {
-    await withServer({}, async ({ app }, auth) => {
+    await withChat({}, async ({ app }, auth) => {
       const cases = [
         [{}, /question/],
         [{ question: '' }, /question/],
@@ -113,7 +105,7 @@ describe('serve: /chat offline (extractive answers)', () => {
 describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
   it('streams the model\'s answer, cites the retrieved source, logs the call under the turn\'s trace id', async () => {
     openai.setResponder(() => 'The Eiffel Tower is 330 metres tall [1].');
-    await withServer({ openai: true }, async ({ app }, auth, url) => {
+    await withChat({ openai: true }, async ({ app }, auth, url) => {
       const r = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How tall is the Eiffel Tower?' } });
       const events = sseEvents(r.body);
       const done = events.at(-1)!;
@@ -129,7 +121,7 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
 
   it('sends the earlier turns of the session to the model with the next question', async () => {
     openai.setResponder(({ messages }) => `Answer ${messages.filter((m) => m.role === 'user').length} [1].`);
-    await withServer({ openai: true }, async ({ app }, auth) => {
+    await withChat({ openai: true }, async ({ app }, auth) => {
       const first = (await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'What do bees make?' } })).json();
       const second = (await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'And how many live together?', session_id: first.session_id } })).json();
       expect(second.session_id).toBe(first.session_id);
@@ -144,7 +136,7 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
   });
 
   it('turns a provider failure into a 500 with one line (JSON) or an error event (stream); the session keeps nothing of it', async () => {
-    await withServer({ openai: true }, async ({ app }, auth) => {
+    await withChat({ openai: true }, async ({ app }, auth) => {
       const made = (await app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
       openai.enqueue({ kind: 'status', status: 400 }, { kind: 'status', status: 400 });
       const json = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How tall is the tower?', session_id: made.id } });
@@ -171,18 +163,14 @@ describe('serve: Langfuse', () => {
     const profiles = join(dirname(url), 'traced.toml');
     writeFileSync(profiles, `default_env = "t"\n[envs.t]\nprofile = "p"\nhookset = "traced"\n[profiles.p]\nprovider = "openai"\nmodel = "gpt-4o-mini"\n[hooksets.traced]\nbefore = ["redact", "langfuse"]\nafter = ["store", "langfuse"]\n`);
     const env = { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url, LANGFUSE_PUBLIC_KEY: keys.publicKey, LANGFUSE_SECRET_KEY: keys.secretKey, LANGFUSE_BASE_URL: langfuse.url };
-    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-    Object.assign(process.env, env);
     try {
-      const server = await openTestServer(url, { profiles });
-      const turns: { session_id: string; answer: { trace_id: string } }[] = [];
-      try {
+      // Closing the server flushes the traces.
+      const turns = await withServer(url, { env, flags: { profiles } }, async (server) => {
         const auth = await login(server, 'ann', ANN.ann);
-        turns.push((await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How hot should the water for green tea be?' } })).json());
-        turns.push((await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'And for how long?', session_id: turns[0]!.session_id } })).json());
-      } finally {
-        await server.close(); // flushes the traces
-      }
+        const first = (await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How hot should the water for green tea be?' } })).json();
+        const second = (await server.app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'And for how long?', session_id: first.session_id } })).json();
+        return [first, second] as { session_id: string; answer: { trace_id: string } }[];
+      });
       const spans = langfuse.spans();
       expect(spans.map((s) => s.traceId).sort()).toEqual(turns.map((t) => t.answer.trace_id).sort());
       expect(turns[0]!.answer.trace_id).not.toBe(turns[1]!.answer.trace_id);
@@ -191,7 +179,6 @@ describe('serve: Langfuse', () => {
         expect(span.attributes['langfuse.trace.name']).toBe('ask');
       }
     } finally {
-      for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
       await langfuse.close();
     }
   });
@@ -202,7 +189,7 @@ describe('serve: a client that goes away', () => {
     openai.setResponder(() => Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') + ' [1].');
     openai.setTokenDelay(20);
     try {
-      await withServer({ openai: true }, async (server, auth, url) => {
+      await withChat({ openai: true }, async (server, auth, url) => {
         const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
         const made = (await server.app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
         const ctrl = new AbortController();
@@ -226,7 +213,7 @@ describe('serve: a client that goes away', () => {
 
 describe('serve: /search', () => {
   it('gives the hits `llmops inspect search --json` gives for the same query', async () => {
-    await withServer({}, async ({ app }, auth, url) => {
+    await withChat({}, async ({ app }, auth, url) => {
       for (const mode of ['hybrid', 'lexical', 'vector']) {
         const r = await app.inject({ method: 'POST', url: '/search', headers: auth, payload: { query: 'green tea water temperature', collection: 'embedded_articles', k: 3, mode } });
         expect(r.statusCode).toBe(200);

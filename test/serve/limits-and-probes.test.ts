@@ -1,7 +1,10 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
-import { addUsers, featurizedTemplate, login, openTestServer, sseEvents, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, sseEvents, withServer as serveOver, type TestServer } from './serve-harness.js';
 import type { ServeFlags } from '../../src/app/serve.js';
 
 let template: Awaited<ReturnType<typeof featurizedTemplate>>;
@@ -20,15 +23,7 @@ const USERS = { ann: 'ann-password-1', bob: 'bob-password-2' };
 async function withServer(flags: Partial<ServeFlags>, body: (s: TestServer) => Promise<void>, env: Record<string, string> = {}) {
   const url = template.copy();
   await addUsers(url, USERS);
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  const server = await openTestServer(url, flags);
-  try {
-    await body(server);
-  } finally {
-    await server.close();
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
+  await serveOver(url, { flags, env }, body);
 }
 
 describe('serve: limits', () => {
@@ -134,6 +129,22 @@ describe('serve: probes and documents', () => {
       expect(down.json().status).toBe('not ready');
       expect(down.json().checks.database).not.toBe('ok');
       expect(down.json().checks.vectors).toBe('ok');
+    });
+  });
+
+  it('/ serves the chat page as it is in assets/, without a token and under a strict content policy; a hint when it is missing', async () => {
+    const page = join(REPO, 'assets', 'chat.html');
+    await withServer({}, async ({ app }) => {
+      const r = await app.inject({ method: 'GET', url: '/' });
+      if (existsSync(page)) {
+        expect(r.statusCode).toBe(200);
+        expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
+        expect(r.headers['content-security-policy']).toMatch(/default-src 'none'/);
+        expect(r.body).toBe(readFileSync(page, 'utf8'));
+      } else {
+        expect(r.statusCode).toBe(404);
+        expect(r.json().error).toMatch(/assets\/chat\.html is missing/);
+      }
     });
   });
 

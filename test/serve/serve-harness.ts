@@ -95,6 +95,29 @@ export async function openTestServer(url: string, flags: Partial<ServeFlags> = {
   }
 }
 
+/** Runs `body` with `env` set (undefined: unset), then puts the environment back. */
+export async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(env)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  try {
+    return await body();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
+  }
+}
+
+/** The service over `url`, built and used with `env` set; closed after `body`, whatever happens. */
+export function withServer<T>(url: string, opts: { flags?: Partial<ServeFlags>; env?: Record<string, string | undefined> }, body: (s: TestServer) => Promise<T>): Promise<T> {
+  return withEnv(opts.env ?? {}, async () => {
+    const server = await openTestServer(url, opts.flags);
+    try {
+      return await body(server);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
 /** Accounts, added as `llmops serve user add` adds them. */
 export async function addUsers(url: string, users: Record<string, string>): Promise<void> {
   const db = await openDatabase(parseDatabaseUrl(url));

@@ -5,7 +5,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { engineMissing, freshDatabase } from '../helpers/databases.js';
 import { REDIS_TEST_URL, redisAvailable, redisClient } from '../helpers/redis.js';
-import { addUsers, featurizedTemplate, login, openTestServer, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, openTestServer, withEnv, type TestServer } from './serve-harness.js';
 
 // The same service with its sessions in Redis (REDIS_URL) and with PostgreSQL as --db.
 
@@ -20,16 +20,6 @@ const uniqueUsers = () => {
   const tag = randomBytes(4).toString('hex');
   return { [`ann-${tag}`]: 'ann-password-1', [`bob-${tag}`]: 'bob-password-2' };
 };
-
-async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  try {
-    return await body();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) v === undefined ? delete process.env[k] : (process.env[k] = v);
-  }
-}
 
 /** Deletes what the service kept in Redis for these users' sessions (the default key prefix). */
 async function dropRedisSessions(users: string[], sessionIds: string[]) {

@@ -12,7 +12,7 @@ export function register(program: Command): void {
     .description('Answer a question from the featurized collections: hybrid search, the best chunks packed into the model\'s context, an answer citing them as [1], [2] (offline: the best-matching sentences, cited the same way)')
     .option('--collection <name>', 'search this collection (repeatable; default every embedded one)', collect)
     .option('--k <n>', 'how many chunks to retrieve', toPositiveInt, 5)
-    .option('--budget <tokens>', 'tokens the prompt may take: instructions, question and retrieved chunks (the last chunk that does not fit is cut)', toPositiveInt, 3000)
+    .option('--budget <tokens>', 'tokens the prompt may take: instructions, question and retrieved chunks (the first chunk that does not fit whole is cut, the rest left out)', toPositiveInt, 3000)
     .option('--max-tokens <n>', 'longest answer a model may write, in tokens (overrides the profile\'s max_tokens, which is sized for short tasks)', toPositiveInt, 1024)
     .option('--env <name>', 'profiles env: offline (default: extractive, no key), anthropic, openai, ollama, … (env LLMOPS_ENV)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES; default ./profiles/profiles.toml, else the shipped one)')
@@ -39,7 +39,7 @@ document_id, chunk_id, chunk_index, collection, score, snippet), mode (generated
 extractive), provider, model, usage, cost_usd, trace_id, call_id, finish_reason.
 With --in: one such line per question, in input order, with the question's id; a question the
 model failed to answer gets {"id", "question", "error"} (exit 3); a line that is not a question
-stops the run naming it (exit 2). Ctrl-C stops: the answers already written stay.
+stops the run naming it (exit 2). Ctrl-C stops (exit 130; with --in the answers already written stay).
 The database must exist and hold featurized collections (llmops featurize).`,
     )
     .action(async (question: string | undefined, flags: AskFlags, cmd: Command) => {
