@@ -106,6 +106,20 @@ if (values.child) {
   process.exit(0);
 }
 
+/** The file, and the quantized copy's share of it (codes and filter hashes). */
+async function storeSizes(path: string): Promise<string> {
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(path, { readonly: true });
+  try {
+    const file = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    const codes = (db.prepare('select sum(length(codes)) as n from vector_quant_chunks').get() as { n: number }).n;
+    const hashes = (db.prepare('select sum(length(hashes)) as n from vector_quant_filters').get() as { n: number }).n;
+    return `file ${mb(file)}, copy ${mb(codes)} + ${mb(hashes)} hashes`;
+  } finally {
+    db.close();
+  }
+}
+
 /** The vec0 index the store kept before the quantized copy, built from the same points. */
 async function buildVec0(path: string): Promise<number> {
   const { default: Database } = await import('better-sqlite3');
@@ -185,55 +199,57 @@ for (const n of values.sizes!.split(',').map(Number)) {
     }
     const buildS = (performance.now() - built) / 1000;
     await store.close();
+    const sizes = await storeSizes(path);
     const vec0S = await buildVec0(path);
 
     const queries = unitVectors(nQueries, 99);
     const query = (q: number) => queries.subarray(q * DIM, (q + 1) * DIM);
-    const exact: Set<string>[] = [];
-    const exactTenth: Set<string>[] = [];
-    const tJs: number[] = [];
-    for (let q = 0; q < nQueries; q++) {
-      const t = performance.now();
-      const top = bruteForce(m, n, query(q), k);
-      tJs.push(performance.now() - t);
-      exact.push(new Set(top.map((i) => ids[i]!)));
-      exactTenth.push(new Set(bruteForce(m, n, query(q), k, (i) => i % 10 === 3).map((i) => ids[i]!)));
-    }
+    const exact = (keep?: (i: number) => boolean) => Array.from({ length: nQueries }, (_, q) => new Set(bruteForce(m, n, query(q), k, keep).map((i) => ids[i]!)));
+    const truth = exact();
+    const truthTenth = exact((i) => i % 10 === 3);
 
-    type Search = (qv: Float32Array) => Promise<{ id: string }[]>;
-    const measure = async (search: Search, truth = exact) => {
-      const ts: number[] = [];
-      let found = 0;
-      await search(query(0)); // the file in the OS page cache, as after featurize
-      for (let q = 0; q < nQueries; q++) {
-        const t = performance.now();
-        const hits = await search(query(q));
-        ts.push(performance.now() - t);
-        found += hits.filter((h) => truth[q]!.has(h.id)).length;
-      }
-      return { ts, recall: (found / (nQueries * k)).toFixed(3) };
-    };
-    const rssBefore = process.memoryUsage().rss;
-    const oneShot = await measure((qv) => searchOnce(path, qv));
-    const rssGrowth = process.memoryUsage().rss - rssBefore;
-    const all = await measure((qv) => searchOnce(path, qv, { all: true }));
-    const tenth = await measure((qv) => searchOnce(path, qv, { tenth: 3 }), exactTenth);
+    // Every engine answers each query in turn (the order rotating), so a change of load on the
+    // shared machine during the run weighs on all of them alike.
+    type Engine = { search: (qv: Float32Array) => Promise<{ id: string }[]> | { id: string }[]; truth: Set<string>[]; ts: number[]; found: number };
+    const engine = (search: Engine['search'], t = truth): Engine => ({ search, truth: t, ts: [], found: 0 });
     const open = await SqliteVectorStore.open(path);
-    const warm = await measure((qv) => open.search('bench', { vector: qv, embedder: EMBEDDER, k }));
+    const engines = {
+      oneShot: engine((qv) => searchOnce(path, qv)),
+      warm: engine((qv) => open.search('bench', { vector: qv, embedder: EMBEDDER, k })),
+      all: engine((qv) => searchOnce(path, qv, { all: true })),
+      tenth: engine((qv) => searchOnce(path, qv, { tenth: 3 }), truthTenth),
+      vec0: engine((qv) => vec0Once(path, qv)),
+      scan: engine((qv) => scanOnce(path, qv)),
+      js: engine((qv) => bruteForce(m, n, qv, k).map((i) => ({ id: ids[i]! }))),
+    };
+    const list = Object.values(engines);
+    for (const e of list) await e.search(query(0)); // the file in the OS page cache, as after featurize
+    const rssBefore = process.memoryUsage().rss;
+    for (let q = 0; q < nQueries; q++) {
+      for (let j = 0; j < list.length; j++) {
+        const e = list[(q + j) % list.length]!;
+        const t = performance.now();
+        const hits = await e.search(query(q));
+        e.ts.push(performance.now() - t);
+        e.found += hits.filter((h) => e.truth[q]!.has(h.id)).length;
+      }
+    }
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
     await open.close();
-    const vec0 = await measure((qv) => vec0Once(path, qv));
-    const scan = await measure((qv) => scanOnce(path, qv));
+    const recall = (e: Engine) => (e.found / (nQueries * k)).toFixed(3);
+    const { oneShot, warm, all, tenth, vec0, scan, js: jsScan } = engines;
+    const tJs = jsScan.ts;
     const fresh = freshProcesses(path, Number(values.fresh));
 
-    row('quantized copy, one-shot', oneShot.ts, oneShot.recall, `${buildS.toFixed(1)} s upsert; RSS +${mb(rssGrowth)} over ${nQueries} searches`);
-    row('quantized copy, open store', warm.ts, warm.recall);
-    row('quantized, filter matching all, one-shot', all.ts, all.recall, `${(pct(all.ts, 0.5) / pct(oneShot.ts, 0.5)).toFixed(2)}× unfiltered`);
-    row('quantized, filter matching 1/10, one-shot', tenth.ts, tenth.recall);
+    row('quantized copy, one-shot', oneShot.ts, recall(oneShot), `${buildS.toFixed(1)} s upsert; ${sizes}`);
+    row('quantized copy, open store', warm.ts, recall(warm));
+    row('quantized, filter matching all, one-shot', all.ts, recall(all), `${(pct(all.ts, 0.5) / pct(oneShot.ts, 0.5)).toFixed(2)}× unfiltered`);
+    row('quantized, filter matching 1/10, one-shot', tenth.ts, recall(tenth));
     row('quantized copy, fresh process', fresh.map((f) => f.ms), 'n/a', `peak RSS ${mb(pct(fresh.map((f) => f.peak), 0.5))}, search +${mb(pct(fresh.map((f) => f.grew), 0.5))} (${fresh.length} runs)`);
-    row('sqlite-vec vec0 index, one-shot', vec0.ts, vec0.recall, `${vec0S.toFixed(1)} s index build`);
-    row('vec_distance_cosine scan, filter, one-shot', scan.ts, scan.recall);
-    row('JS brute force (vectors in memory)', tJs, '1.000', `${mb(n * DIM * 4)} of float32`);
-    console.log(`${''.padEnd(10)} quantized one-shot p50 / JS brute force p50 = ${(pct(oneShot.ts, 0.5) / pct(tJs, 0.5)).toFixed(2)}`);
+    row('sqlite-vec vec0 index, one-shot', vec0.ts, recall(vec0), `${vec0S.toFixed(1)} s index build`);
+    row('vec_distance_cosine scan, filter, one-shot', scan.ts, recall(scan));
+    row('JS brute force (vectors in memory)', tJs, recall(jsScan), `${mb(n * DIM * 4)} of float32`);
+    console.log(`${''.padEnd(10)} quantized one-shot p50 / JS brute force p50 = ${(pct(oneShot.ts, 0.5) / pct(tJs, 0.5)).toFixed(2)}; RSS of this process ${rssGrowth >= 0 ? '+' : '−'}${mb(Math.abs(rssGrowth))} over the searches`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -81,11 +81,16 @@ function hashRows(db: BetterSqlite3.Database, collection: string, key: string): 
   return new Map(rows.map((r) => [r.chunk, r.hashes.byteOffset % 4 === 0 ? new Uint32Array(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength / 4) : new Uint32Array(new Uint8Array(r.hashes).buffer)]));
 }
 
+// Bounds and seqs of every point, kept between searches: a large fresh array costs a page
+// fault per 4 KB on first touch, more than the scan that fills it (searches are synchronous).
+let scratch = { ub: new Float64Array(0), seqs: new Float64Array(0) };
+
 function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined): Candidates {
-  const ub = new Float64Array(meta.next_slot);
-  const seqs = new Float64Array(meta.next_slot);
+  if (scratch.ub.length < meta.next_slot) scratch = { ub: new Float64Array(meta.next_slot), seqs: new Float64Array(meta.next_slot) };
+  const { ub, seqs } = scratch;
   let count = 0;
   const lower = new TopValues(Math.min(k, Math.max(1, meta.next_slot)));
+  let floor = lower.floor;
   const keys = filter ? [...filter.hashes].map(([key, target]) => ({ target, rows: hashRows(db, collection, key) })) : [];
   const targets = keys.map((key) => key.target);
   const sigma = 1 / Math.sqrt(Math.max(1, t.dim - 1));
@@ -110,10 +115,13 @@ function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t:
       const bound = Math.min(typical, e + a * lutWorst);
       ub[count] = estimate + bound;
       seqs[count++] = seq;
-      lower.offer(estimate - bound);
+      if (estimate - bound > floor) {
+        lower.offer(estimate - bound);
+        floor = lower.floor;
+      }
     }
   }
-  return { ub, seqs, count, kthLowerBound: lower.floor };
+  return { ub, seqs, count, kthLowerBound: floor };
 }
 
 function matches(masks: Uint32Array[], targets: number[], slot: number): boolean {
