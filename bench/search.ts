@@ -11,10 +11,13 @@
 //   vec_distance_cosine     the filtered scan the store used before (filter matching every point)
 //   JS brute force          every dot product in a loop over the vectors already in memory
 //
-// Recall is the share of the exact top k (the brute-force scan, restricted to the filter's
-// matches for the filtered rows) that a search returns. Memory: the store's one-shot search in
-// fresh processes (node + tsx, open + search + close): peak RSS, and the growth of RSS across
-// the search alone. Build: the store's upsert of all points (points + quantized copy).
+// Every engine answers each query in turn, so a change of load on a shared machine weighs on
+// all of them alike: compare figures of one run only. Recall is the share of the exact top k
+// (the brute-force scan, restricted to the filter's matches for the filtered rows) that a
+// search returns. Fresh process: one one-shot search in a new process (node + tsx), as an
+// `inspect search` runs, for the quantized copy and for vec0: its time, the process's peak
+// RSS and the growth of RSS across the search alone. Build: the store's upsert of all points
+// (points + quantized copy); sizes: the file then, and the copy's share of it.
 //
 //   node --import tsx bench/search.ts [--sizes 10000,100000] [--queries 50] [--k 10] [--fresh 5]
 import { spawnSync } from 'node:child_process';
@@ -44,7 +47,8 @@ const DIM = 384;
 const EMBEDDER = 'bench:random';
 const k = Number(values.k);
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)]!;
-const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(Math.abs(bytes) < 10 * 2 ** 20 ? 1 : 0)} MB`;
+const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : '−'}${mb(Math.abs(bytes))}`;
 
 function unitVectors(n: number, seed: number): Float32Array {
   const r = rng(seed);
@@ -92,19 +96,6 @@ async function searchOnce(path: string, qv: Float32Array, filter?: PayloadFilter
   }
 }
 
-if (values.child) {
-  // A fresh process: RSS before and after one one-shot search (after the imports and a store
-  // open and close, so the difference is the search's own).
-  const [path, seed] = values.child.split(',');
-  const qv = unitVectors(1, Number(seed));
-  await (await SqliteVectorStore.open(path!)).close();
-  const before = process.memoryUsage().rss;
-  const t = performance.now();
-  await searchOnce(path!, qv);
-  const ms = performance.now() - t;
-  console.log(JSON.stringify({ ms, grew: process.memoryUsage().rss - before, peak: process.resourceUsage().maxRSS * 1024 }));
-  process.exit(0);
-}
 
 /** The file, and the quantized copy's share of it (codes and filter hashes). */
 async function storeSizes(path: string): Promise<string> {
@@ -166,11 +157,26 @@ async function scanOnce(path: string, qv: Float32Array) {
   }
 }
 
-function freshProcesses(path: string, runs: number) {
+if (values.child) {
+  // A fresh process: RSS before and after one one-shot search (after the imports and a store
+  // open and close, so the difference is the search's own).
+  const [engine, path, seed] = values.child.split(',');
+  const qv = unitVectors(1, Number(seed));
+  await (await SqliteVectorStore.open(path!)).close();
+  const before = process.memoryUsage().rss;
+  const t = performance.now();
+  await (engine === 'vec0' ? vec0Once(path!, qv) : searchOnce(path!, qv));
+  const ms = performance.now() - t;
+  console.log(JSON.stringify({ ms, grew: process.memoryUsage().rss - before, peak: process.resourceUsage().maxRSS * 1024 }));
+  process.exit(0);
+}
+
+/** One-shot searches in fresh processes (node + tsx), as `inspect search` runs: time and memory. */
+function freshProcesses(engine: 'quantized' | 'vec0', path: string, runs: number) {
   const script = fileURLToPath(import.meta.url);
   const out: { ms: number; grew: number; peak: number }[] = [];
   for (let i = 0; i < runs; i++) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', `${path},${1000 + i}`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', script, '--child', `${engine},${path},${1000 + i}`], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`bench child failed: ${r.stderr}`);
     out.push(JSON.parse(r.stdout.trim().split('\n').pop()!));
   }
@@ -239,17 +245,20 @@ for (const n of values.sizes!.split(',').map(Number)) {
     const recall = (e: Engine) => (e.found / (nQueries * k)).toFixed(3);
     const { oneShot, warm, all, tenth, vec0, scan, js: jsScan } = engines;
     const tJs = jsScan.ts;
-    const fresh = freshProcesses(path, Number(values.fresh));
+    const fresh = freshProcesses('quantized', path, Number(values.fresh));
+    const freshVec0 = freshProcesses('vec0', path, Number(values.fresh));
+    const freshNote = (f: typeof fresh) => `peak RSS ${mb(pct(f.map((x) => x.peak), 0.5))}, search ${signedMb(pct(f.map((x) => x.grew), 0.5))} (${f.length} runs)`;
 
     row('quantized copy, one-shot', oneShot.ts, recall(oneShot), `${buildS.toFixed(1)} s upsert; ${sizes}`);
     row('quantized copy, open store', warm.ts, recall(warm));
     row('quantized, filter matching all, one-shot', all.ts, recall(all), `${(pct(all.ts, 0.5) / pct(oneShot.ts, 0.5)).toFixed(2)}× unfiltered`);
     row('quantized, filter matching 1/10, one-shot', tenth.ts, recall(tenth));
-    row('quantized copy, fresh process', fresh.map((f) => f.ms), 'n/a', `peak RSS ${mb(pct(fresh.map((f) => f.peak), 0.5))}, search +${mb(pct(fresh.map((f) => f.grew), 0.5))} (${fresh.length} runs)`);
+    row('quantized copy, fresh process', fresh.map((f) => f.ms), 'n/a', freshNote(fresh));
     row('sqlite-vec vec0 index, one-shot', vec0.ts, recall(vec0), `${vec0S.toFixed(1)} s index build`);
+    row('sqlite-vec vec0 index, fresh process', freshVec0.map((f) => f.ms), 'n/a', freshNote(freshVec0));
     row('vec_distance_cosine scan, filter, one-shot', scan.ts, recall(scan));
     row('JS brute force (vectors in memory)', tJs, recall(jsScan), `${mb(n * DIM * 4)} of float32`);
-    console.log(`${''.padEnd(10)} quantized one-shot p50 / JS brute force p50 = ${(pct(oneShot.ts, 0.5) / pct(tJs, 0.5)).toFixed(2)}; RSS of this process ${rssGrowth >= 0 ? '+' : '−'}${mb(Math.abs(rssGrowth))} over the searches`);
+    console.log(`${''.padEnd(10)} quantized one-shot p50 / JS brute force p50 = ${(pct(oneShot.ts, 0.5) / pct(tJs, 0.5)).toFixed(2)}; RSS of this process ${signedMb(rssGrowth)} over the searches`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
