@@ -12,6 +12,10 @@ import {
   type StoredPoint,
   type VectorStore,
 } from './vector-store.js';
+import { payloadFilterSql } from './payload-filter-sql.js';
+import { filterHashes } from './quantized/payload-hashes.js';
+import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
+import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
 
 type CollectionRow = { name: string; embedder: string | null; dimension: number | null };
 
@@ -24,31 +28,28 @@ function blobOf(v: Float32Array | number[]): Buffer {
   const f = v instanceof Float32Array ? v : Float32Array.from(v);
   return Buffer.from(f.buffer, f.byteOffset, f.byteLength);
 }
-const bindable = (v: string | number | boolean) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
-
-/** sqlite-vec answers a KNN query for at most this many neighbours. */
-const KNN_MAX = 4096;
-
-/** The vec0 table indexing a collection: `_` → `__`, `-` → `_d` keeps distinct names distinct. */
+/** The vec0 table that indexed a collection before the quantized copy: `_` → `__`, `-` → `_d` keeps distinct names distinct. */
 export function indexTableName(collection: string): string {
   return `vec_index_${collection.replace(/_/g, '__').replace(/-/g, '_d')}`;
 }
 
 /**
- * Vectors in the same SQLite file as everything else, through sqlite-vec. Each point is a row
- * of `vector_points` (migration 0003): its id, its payload as JSON and its vector as a float32
- * BLOB, the record export and `get` read. Each collection with vectors also has a vec0 table
- * (`vec_index_<name>`, rowid = the point's seq), written in the same transaction: the index a
- * search reads, exact (brute force over sqlite-vec's chunked storage, cosine in C), a few times
- * faster than scanning the points table row by row. A filtered search scans the points with
- * vec_distance_cosine, the filter applied in the same statement.
+ * Vectors in the same SQLite file as everything else. Each point is a row of `vector_points`
+ * (migration 0003): its id, its payload as JSON and its vector as a float32 BLOB, what `get`
+ * and the record export read. Each collection with vectors also has a quantized copy
+ * (quantized/quantized-copy.ts: 2-bit codes, per-slot payload hashes), written in the same
+ * transaction as its points; a search scans the copy and re-scores the few points that could
+ * make the top k exactly (quantized/quantized-search.ts): the same hits as a brute-force scan
+ * at a fraction of the bytes read, filtered or not.
  *
- * Every connection to the file loads sqlite-vec (openDatabase does too): a vec0 table cannot
- * be introspected without it. A collection made before the index existed gets one on first use.
+ * Where the copy cannot answer (a filter on a path nested deeper than it hashes, or a copy
+ * that is stale or missing in a file this process cannot write) a search scans the points
+ * with sqlite-vec's vec_distance_cosine instead: slower, same answer. Files written before the
+ * copy existed had a sqlite-vec vec0 index per collection; it is dropped when the copy is built,
+ * and every connection still loads sqlite-vec, as such a table cannot be introspected without it.
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite-vec' as const;
-  private readonly indexed = new Set<string>();
   private constructor(private readonly db: BetterSqlite3.Database) {}
 
   /** Opens the vector store in a SQLite file whose schema is already migrated (openDatabase). */
@@ -64,30 +65,12 @@ export class SqliteVectorStore implements VectorStore {
     }
     db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
-    // A search reads every vector of the collection through sqlite-vec's chunk blobs. Without
-    // mmap a fresh process reads them ~15% faster (no page faults on a new mapping; a one-shot
-    // `inspect search` is the common case); a 128 MB page cache keeps them for the next search.
+    // A search reads the copy's chunk rows once. Without mmap a fresh process reads them
+    // faster (no page faults on a new mapping; a one-shot `inspect search` is the common case);
+    // a 128 MB page cache keeps them for the next search of a long-lived process.
     db.pragma('mmap_size = 0');
     db.pragma('cache_size = -131072');
     return new SqliteVectorStore(db);
-  }
-
-  /**
-   * The collection's vec0 index, created (and filled from its points) if it is missing: a
-   * collection written before the index existed, or one whose index was dropped by hand.
-   */
-  private ensureIndex(c: CollectionInfo): string {
-    const table = indexTableName(c.name);
-    if (this.indexed.has(c.name)) return table;
-    const exists = this.db.prepare("select 1 from sqlite_master where type = 'table' and name = ?").get(table);
-    if (!exists) {
-      this.db.transaction(() => {
-        this.db.exec(`create virtual table if not exists ${table} using vec0(embedding float[${c.dimension}] distance_metric=cosine)`);
-        this.db.prepare(`insert into ${table}(rowid, embedding) select seq, embedding from vector_points where collection = ? and embedding is not null`).run(c.name);
-      })();
-    }
-    this.indexed.add(c.name);
-    return table;
   }
 
   private collection(name: string): CollectionInfo {
@@ -110,10 +93,9 @@ export class SqliteVectorStore implements VectorStore {
       .transaction(() => {
         if (this.db.prepare('select 1 from vector_collections where name = ?').get(name)) return;
         this.db.prepare('insert into vector_collections (name, embedder, dimension, distance, created_at) values (?, ?, ?, ?, ?)').run(name, spec.embedder, spec.dimension, 'cosine', new Date().toISOString());
-        if (spec.dimension !== null) this.db.exec(`create virtual table ${indexTableName(name)} using vec0(embedding float[${spec.dimension}] distance_metric=cosine)`);
+        if (spec.dimension !== null) createCopy(this.db, name, spec.dimension);
       })
       .immediate();
-    this.indexed.add(name);
   }
 
   async getCollection(name: string): Promise<CollectionInfo | undefined> {
@@ -131,12 +113,33 @@ export class SqliteVectorStore implements VectorStore {
 
   async dropCollection(name: string): Promise<void> {
     checkCollectionName(name);
-    this.indexed.delete(name);
-    this.db.transaction(() => {
-      this.db.exec(`drop table if exists ${indexTableName(name)}`);
-      this.db.prepare('delete from vector_points where collection = ?').run(name);
-      this.db.prepare('delete from vector_collections where name = ?').run(name);
-    })();
+    this.db
+      .transaction(() => {
+        this.db.exec(`drop table if exists ${indexTableName(name)}`);
+        dropCopy(this.db, name);
+        this.db.prepare('delete from vector_points where collection = ?').run(name);
+        this.db.prepare('delete from vector_collections where name = ?').run(name);
+      })
+      .immediate();
+  }
+
+  /**
+   * Inside a write transaction: the writer of a collection's quantized copy, the copy first
+   * (re)built from the points if it is missing or stale, and the vec0 index of older files dropped.
+   */
+  private copyWriter(c: CollectionInfo): CopyWriter | undefined {
+    if (c.dimension === null) return undefined;
+    ensureCopySchema(this.db);
+    if (!isFresh(readMeta(this.db, c.name), c.dimension)) {
+      this.db.exec(`drop table if exists ${indexTableName(c.name)}`);
+      rebuildCopy(this.db, c.name, c.dimension);
+    }
+    return new CopyWriter(this.db, c.name, c.dimension);
+  }
+
+  /** Inside a write transaction: records the writer's changes, compacting a copy left mostly empty. */
+  private finish(c: CollectionInfo, writer: CopyWriter | undefined): void {
+    if (writer?.commit()) rebuildCopy(this.db, c.name, c.dimension!);
   }
 
   async upsert(name: string, points: Point[], embedder: string | null): Promise<void> {
@@ -151,44 +154,39 @@ export class SqliteVectorStore implements VectorStore {
     const upsertPoint = this.db.prepare(
       'insert into vector_points (collection, id, payload, embedding) values (?, ?, ?, ?) on conflict (collection, id) do update set payload = excluded.payload, embedding = excluded.embedding returning seq',
     );
-    const table = c.dimension === null ? undefined : this.ensureIndex(c);
-    const unindex = table && this.db.prepare(`delete from ${table} where rowid = ?`);
-    const index = table && this.db.prepare(`insert into ${table}(rowid, embedding) values (?, ?)`);
-    this.db.transaction(() => {
-      for (const p of points) {
-        // A zero vector (a text with no features) has no direction: stored as NULL and left out
-        // of the index, it is never a hit (cosine would call it a perfect match for every query).
-        const blob = c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!);
-        const { seq } = upsertPoint.get(name, p.id, JSON.stringify(p.payload), blob) as { seq: number };
-        if (!unindex || !index) continue;
-        unindex.run(BigInt(seq));
-        if (blob) index.run(BigInt(seq), blob);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        const writer = this.copyWriter(c);
+        for (const p of points) {
+          // A zero vector (a text with no features) has no direction: stored as NULL and left out
+          // of the copy, it is never a hit (cosine would call it a perfect match for every query).
+          const blob = c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!);
+          const { seq } = upsertPoint.get(name, p.id, JSON.stringify(p.payload), blob) as { seq: number };
+          writer?.put(seq, blob ? p.vector! : null, p.payload);
+        }
+        this.finish(c, writer);
+      })
+      .immediate();
   }
 
   async delete(name: string, ids: string[]): Promise<void> {
     const c = this.collection(name);
     const del = this.db.prepare('delete from vector_points where collection = ? and id = ? returning seq');
-    const table = c.dimension === null ? undefined : this.ensureIndex(c);
-    const unindex = table && this.db.prepare(`delete from ${table} where rowid = ?`);
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const row = del.get(name, id) as { seq: number } | undefined;
-        if (row && unindex) unindex.run(BigInt(row.seq));
-      }
-    })();
+    this.db
+      .transaction(() => {
+        const writer = this.copyWriter(c);
+        for (const id of ids) {
+          const row = del.get(name, id) as { seq: number } | undefined;
+          if (row) writer?.remove(row.seq);
+        }
+        this.finish(c, writer);
+      })
+      .immediate();
   }
 
-  private filterSql(filter: PayloadFilter | undefined, alias = ''): { sql: string; params: unknown[] } {
-    if (!filter) return { sql: '', params: [] };
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    for (const [k, v] of Object.entries(filter)) {
-      parts.push(`json_extract(${alias}payload, ?) = ?`);
-      params.push(`$.${k}`, bindable(v));
-    }
-    return { sql: parts.map((p) => ` and ${p}`).join(''), params };
+  private filterSql(filter: PayloadFilter | undefined): { sql: string; params: unknown[] } {
+    const f = payloadFilterSql(filter);
+    return { sql: f.conditions.map((p) => ` and ${p}`).join(''), params: f.params };
   }
 
   async get(name: string, ids: string[], opts: { withVector?: boolean } = {}): Promise<StoredPoint[]> {
@@ -227,27 +225,52 @@ export class SqliteVectorStore implements VectorStore {
     checkDimension(c, query.vector);
     if (query.k <= 0) return [];
     if (isZero(query.vector)) return []; // no direction: nothing is nearer than anything else
-    if (!query.filter && query.k <= KNN_MAX) return this.searchIndex(c, query.vector, query.k);
-    const f = this.filterSql(query.filter);
+    const hashes = query.filter ? filterHashes(query.filter) : new Map<string, number>();
+    const hits = hashes && this.searchCopy(c, query.vector, query.k, query.filter && { hashes, sql: query.filter });
+    return hits ?? this.scan(c, query.vector, query.k, query.filter);
+  }
+
+  /** The search through the quantized copy; undefined when there is none and none can be built. */
+  private searchCopy(c: CollectionInfo, vector: Float32Array | number[], k: number, filter: Parameters<typeof searchCopy>[5]): Hit[] | undefined {
+    // One read transaction: the copy and the points it points at are one snapshot.
+    const attempt = this.db.transaction((): Hit[] | undefined => {
+      const meta = readMeta(this.db, c.name);
+      if (!isFresh(meta, c.dimension!)) return undefined;
+      return this.hitsOf(searchCopy(this.db, c.name, meta, vector, k, filter));
+    });
+    const hits = attempt();
+    if (hits) return hits;
+    try {
+      this.db
+        .transaction(() => {
+          this.finish(c, this.copyWriter(c));
+        })
+        .immediate();
+    } catch (err) {
+      // A file this process may only read, or one another writer holds for longer than the
+      // busy timeout: the plain scan answers instead.
+      if (/^SQLITE_(READONLY|BUSY)/.test((err as { code?: string }).code ?? '')) return undefined;
+      throw err;
+    }
+    return attempt();
+  }
+
+  private hitsOf(top: ScoredPoint[]): Hit[] {
+    const rows = this.db.prepare('select seq, payload from vector_points where seq in (select value from json_each(?))').all(JSON.stringify(top.map((p) => p.seq))) as { seq: number; payload: string }[];
+    const payloads = new Map(rows.map((r) => [r.seq, r.payload]));
+    return top.map((p) => ({ id: p.id, score: p.score, payload: JSON.parse(payloads.get(p.seq)!) }));
+  }
+
+  /** Every point's exact cosine through sqlite-vec, the filter in the same statement. */
+  private scan(c: CollectionInfo, vector: Float32Array | number[], k: number, filter: PayloadFilter | undefined): Hit[] {
+    const f = this.filterSql(filter);
     const rows = this.db
       .prepare(
         // NOT INDEXED: one sequential scan beats 100k index-then-row lookups on (collection, id).
         `select id, payload, vec_distance_cosine(embedding, ?) as distance from vector_points not indexed
          where collection = ? and embedding is not null${f.sql} order by distance, id limit ?`,
       )
-      .all(blobOf(query.vector), name, ...f.params, query.k) as { id: string; payload: string; distance: number }[];
-    return rows.map((r) => ({ id: r.id, score: 1 - r.distance, payload: JSON.parse(r.payload) }));
-  }
-
-  /** KNN through the collection's vec0 index; hits in (distance, id) order, as the scan gives. */
-  private searchIndex(c: CollectionInfo, vector: Float32Array | number[], k: number): Hit[] {
-    const table = this.ensureIndex(c);
-    const rows = this.db
-      .prepare(
-        `select p.id, p.payload, knn.distance from (select rowid, distance from ${table} where embedding match ? and k = ?) knn
-         join vector_points p on p.seq = knn.rowid order by knn.distance, p.id`,
-      )
-      .all(blobOf(vector), k) as { id: string; payload: string; distance: number }[];
+      .all(blobOf(vector), c.name, ...f.params, k) as { id: string; payload: string; distance: number }[];
     return rows.map((r) => ({ id: r.id, score: 1 - r.distance, payload: JSON.parse(r.payload) }));
   }
 

@@ -15,6 +15,11 @@ describe('a SQLite file with vector indexes', () => {
       await store.createCollection('embedded_docs', { embedder: 'test:unit', dimension: 3 });
       await store.upsert('embedded_docs', [{ id: '00000000-0000-4000-8000-000000000001', vector: [1, 0, 0], payload: {} }], 'test:unit');
       await store.close();
+      // Files written before the quantized copy have a sqlite-vec (vec0) index per collection.
+      const old = new Database(fresh.url);
+      (await import('sqlite-vec')).load(old);
+      old.exec('create virtual table vec_index_embedded__older using vec0(embedding float[3] distance_metric=cosine)');
+      old.close();
 
       // A connection without the extension (a platform with no prebuilt sqlite-vec): the
       // migrator's introspection would fail on the vec0 table ("no such module: vec0").

@@ -1,0 +1,188 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { payloadFilterSql } from '../payload-filter-sql.js';
+import type { PayloadFilter } from '../vector-store.js';
+import { CodeChunk } from './code-chunk.js';
+import { codeScanner } from './code-scan.js';
+import { ABSENT, ANY } from './payload-hashes.js';
+import { queryTables, type QueryTables } from './quantize.js';
+import { vectorOf, type CopyMeta } from './quantized-copy.js';
+
+/**
+ * Exact top-k search over a collection's quantized copy, in two passes:
+ *
+ * 1. Scan: every point's 2-bit codes give an estimate of its cosine with the query and a bound
+ *    on that estimate's error (quantize.ts): the scan reads ~116 bytes a point instead of the
+ *    float32 vector's 4 × dimension, in one query over ~100 chunk rows, with the payload filter
+ *    applied to per-slot value hashes in the same pass.
+ * 2. Re-score: the points whose upper bound reaches the k-th best lower bound are read from
+ *    vector_points in order of upper bound and scored exactly (float64 cosine on the stored
+ *    float32 vector), stopping as soon as no upper bound left can beat the k-th exact score.
+ *    These reads check the filter with the same SQL as the plain scan, so hash collisions
+ *    cost a read, never a wrong hit.
+ *
+ * The bound is ERROR_SIGMAS standard deviations of the estimate's error (never more than its
+ * worst case): a true top-k point is missed only when its error is beyond that, about one in
+ * 700 for a point right at the boundary and far rarer above it.
+ */
+const ERROR_SIGMAS = 3;
+const RESCORE_BATCH = 64;
+
+export type ScoredPoint = { seq: number; id: string; score: number };
+type Candidates = { ub: Float64Array; seqs: Float64Array; count: number; kthLowerBound: number };
+type Filter = { hashes: Map<string, number>; sql: PayloadFilter };
+
+/** Inside a read transaction, on a copy that isFresh: the top k points, best first (ties by id). */
+export function searchCopy(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
+  let norm = 0;
+  for (let d = 0; d < vector.length; d++) norm += vector[d]! * vector[d]!;
+  const q = Float64Array.from(vector, (x) => x / Math.sqrt(norm));
+  const candidates = scan(db, collection, meta, queryTables(q), k, filter);
+  return rescore(db, q, k, candidates, filter?.sql);
+}
+
+/** Keeps the k largest values seen (a min-heap); `floor` is the k-th largest, -∞ until k were seen. */
+class TopValues {
+  private readonly heap: Float64Array;
+  private size = 0;
+  constructor(private readonly k: number) {
+    this.heap = new Float64Array(k);
+  }
+  get floor(): number {
+    return this.size < this.k ? -Infinity : this.heap[0]!;
+  }
+  offer(x: number): void {
+    const h = this.heap;
+    if (this.size < this.k) {
+      let i = this.size++;
+      while (i > 0 && h[(i - 1) >> 1]! > x) {
+        h[i] = h[(i - 1) >> 1]!;
+        i = (i - 1) >> 1;
+      }
+      h[i] = x;
+      return;
+    }
+    if (x <= h[0]!) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= this.k) break;
+      const c = l + 1 < this.k && h[l + 1]! < h[l]! ? l + 1 : l;
+      if (h[c]! >= x) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = x;
+  }
+}
+
+/** Hash rows of one payload path, by chunk. */
+function hashRows(db: BetterSqlite3.Database, collection: string, key: string): Map<number, Uint32Array> {
+  const rows = db.prepare('select chunk, hashes from vector_quant_filters where collection = ? and key = ?').all(collection, key) as { chunk: number; hashes: Buffer }[];
+  return new Map(rows.map((r) => [r.chunk, r.hashes.byteOffset % 4 === 0 ? new Uint32Array(r.hashes.buffer, r.hashes.byteOffset, r.hashes.byteLength / 4) : new Uint32Array(new Uint8Array(r.hashes).buffer)]));
+}
+
+// Bounds and seqs of every point, kept between searches: a large fresh array costs a page
+// fault per 4 KB on first touch, more than the scan that fills it (searches are synchronous).
+let scratch = { ub: new Float64Array(0), seqs: new Float64Array(0) };
+
+function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined): Candidates {
+  if (scratch.ub.length < meta.next_slot) scratch = { ub: new Float64Array(meta.next_slot), seqs: new Float64Array(meta.next_slot) };
+  const { ub, seqs } = scratch;
+  let count = 0;
+  const lower = new TopValues(Math.min(k, Math.max(1, meta.next_slot)));
+  let floor = lower.floor;
+  const keys = filter ? [...filter.hashes].map(([key, target]) => ({ target, rows: hashRows(db, collection, key) })) : [];
+  const targets = keys.map((key) => key.target);
+  const sigma = 1 / Math.sqrt(Math.max(1, t.dim - 1));
+  const lutWorst = t.delta * t.rows; // every 2-dimension table entry off by half a step
+  const scanner = codeScanner();
+  const chunks = db.prepare('select chunk, codes from vector_quant_chunks where collection = ?').iterate(collection) as Iterable<{ chunk: number; codes: Buffer }>;
+  for (const row of chunks) {
+    const masks = keys.map((key) => key.rows.get(row.chunk));
+    if (masks.some((m) => m === undefined)) continue; // no point of this chunk has a filtered path
+    const chunk = CodeChunk.decode(t.dim, row.codes);
+    const sums = scanner.scan(chunk.codes, chunk.slots / 16, t.luts, t.rows);
+    for (let s = 0; s < chunk.slots; s++) {
+      const seq = chunk.seqs[s]!;
+      if (seq === 0) continue;
+      if (masks.length > 0 && !matches(masks as Uint32Array[], targets, s)) continue;
+      const lane = s & 15;
+      const sum = sums[(s - lane) + (lane & 1 ? 8 + (lane >> 1) : lane >> 1)]!;
+      const a = chunk.a[s]!;
+      const e = chunk.e[s]!;
+      const estimate = a * (t.base + t.delta * sum) - chunk.b[s]! * t.sumQ;
+      const typical = ERROR_SIGMAS * Math.sqrt((e * sigma) ** 2 + (a * t.rounding) ** 2);
+      const bound = Math.min(typical, e + a * lutWorst);
+      ub[count] = estimate + bound;
+      seqs[count++] = seq;
+      if (estimate - bound > floor) {
+        lower.offer(estimate - bound);
+        floor = lower.floor;
+      }
+    }
+  }
+  return { ub, seqs, count, kthLowerBound: floor };
+}
+
+function matches(masks: Uint32Array[], targets: number[], slot: number): boolean {
+  for (let i = 0; i < masks.length; i++) {
+    const h = slot < masks[i]!.length ? masks[i]![slot]! : ABSENT;
+    if (h !== targets[i] && h !== ANY) return false;
+  }
+  return true;
+}
+
+const better = (x: ScoredPoint, y: ScoredPoint) => y.score - x.score || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0);
+
+/**
+ * Scores candidates exactly, best upper bound first, until none left can enter the top k. Each
+ * round takes the candidates whose upper bound reaches a threshold: first the k-th best lower
+ * bound; again with the k-th exact score if that came out lower (filter checks that failed).
+ */
+function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Candidates, filter: PayloadFilter | undefined): ScoredPoint[] {
+  const verify = payloadFilterSql(filter);
+  const ok = verify.conditions.length > 0 ? `, (${verify.conditions.join(' and ')}) as ok` : ', 1 as ok';
+  const fetch = db.prepare(`select seq, id, embedding${ok} from vector_points where seq in (select value from json_each(?))`);
+  const top: ScoredPoint[] = [];
+  const done = new Uint8Array(c.count);
+  const kth = () => (top.length < k ? -Infinity : top[k - 1]!.score);
+  for (let threshold = c.kthLowerBound, previous = Infinity; threshold < previous; previous = threshold, threshold = Math.min(threshold, kth())) {
+    const order: number[] = [];
+    for (let i = 0; i < c.count; i++) if (!done[i] && c.ub[i]! >= threshold) order.push(i);
+    order.sort((x, y) => c.ub[y]! - c.ub[x]!);
+    for (let from = 0; from < order.length && c.ub[order[from]!]! >= kth(); from += RESCORE_BATCH) {
+      const batch = order.slice(from, from + RESCORE_BATCH).filter((i) => c.ub[i]! >= kth());
+      for (const i of batch) done[i] = 1;
+      const rows = fetch.all(...verify.params, JSON.stringify(batch.map((i) => c.seqs[i]))) as { seq: number; id: string; embedding: Buffer; ok: number }[];
+      for (const r of rows) {
+        if (!r.ok) continue;
+        insert(top, { seq: r.seq, id: r.id, score: cosine(vectorOf(r.embedding), q) }, k);
+      }
+    }
+    if (threshold === -Infinity) break;
+  }
+  return top;
+}
+
+function insert(top: ScoredPoint[], p: ScoredPoint, k: number): void {
+  if (top.length === k && better(p, top[k - 1]!) >= 0) return;
+  let i = top.length;
+  top.push(p);
+  while (i > 0 && better(p, top[i - 1]!) < 0) {
+    top[i] = top[i - 1]!;
+    i--;
+  }
+  top[i] = p;
+  if (top.length > k) top.length = k;
+}
+
+/** Cosine of a stored vector with the unit query, in float64. */
+function cosine(x: Float32Array, q: Float64Array): number {
+  let dot = 0;
+  let norm = 0;
+  for (let d = 0; d < x.length; d++) {
+    dot += x[d]! * q[d]!;
+    norm += x[d]! * x[d]!;
+  }
+  return dot / Math.sqrt(norm);
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { payloadFilterSql } from '../../src/vector/payload-filter-sql.js';
+import { codeScanner, jsCodeScanner } from '../../src/vector/quantized/code-scan.js';
+import { CodeChunk } from '../../src/vector/quantized/code-chunk.js';
+import { ANY, filterHashes, payloadHashes } from '../../src/vector/quantized/payload-hashes.js';
+import { codeBytes, quantizeVector, queryTables } from '../../src/vector/quantized/quantize.js';
+import type { Payload, PayloadFilter } from '../../src/vector/vector-store.js';
+import { randomVector, rng } from './exact-search.js';
+
+describe('the quantized copy, part by part', () => {
+  it('the WASM SIMD scan sums the same table entries as plain JavaScript', () => {
+    const r = rng(1);
+    for (const dim of [4, 30, 384, 1024]) {
+      const rows = codeBytes(dim);
+      const blocks = 37;
+      const codes = Uint8Array.from({ length: blocks * rows * 16 }, () => Math.floor(r() * 256));
+      const luts = Uint8Array.from({ length: rows * 32 }, () => Math.floor(r() * 128));
+      expect(Array.from(codeScanner().scan(codes, blocks, luts, rows)), `dimension ${dim}`).toEqual(Array.from(jsCodeScanner().scan(codes, blocks, luts, rows)));
+    }
+  });
+
+  it('never misses an estimate by more than its worst-case bound, and is typically well inside it', () => {
+    const r = rng(2);
+    for (const dim of [3, 16, 96, 384]) {
+      const chunk = CodeChunk.empty(dim, 256);
+      const vectors = Array.from({ length: 256 }, () => randomVector(r, dim));
+      vectors.forEach((v, s) => chunk.put(s, s + 1, v));
+      let beyondTypical = 0;
+      for (let t = 0; t < 20; t++) {
+        const q = randomVector(r, dim);
+        const norm = Math.hypot(...q);
+        const tables = queryTables(q.map((x) => x / norm));
+        const sums = codeScanner().scan(chunk.codes, 16, tables.luts, tables.rows);
+        vectors.forEach((v, s) => {
+          const lane = s & 15;
+          const sum = sums[s - lane + (lane & 1 ? 8 + (lane >> 1) : lane >> 1)]!;
+          const estimate = chunk.a[s]! * (tables.base + tables.delta * sum) - chunk.b[s]! * tables.sumQ;
+          const truth = v.reduce((acc, x, d) => acc + x * q[d]!, 0) / (Math.hypot(...v) * norm);
+          const worst = chunk.e[s]! + chunk.a[s]! * tables.delta * tables.rows;
+          expect(Math.abs(estimate - truth)).toBeLessThanOrEqual(worst * (1 + 1e-5) + 1e-6);
+          if (Math.abs(estimate - truth) > (3 * chunk.e[s]!) / Math.sqrt(Math.max(1, dim - 1)) + 3 * chunk.a[s]! * tables.rounding) beyondTypical++;
+        });
+      }
+      expect(beyondTypical / (20 * 256), `dimension ${dim}`).toBeLessThan(0.01);
+    }
+  });
+
+  it('takes a zero vector out and keeps codes of other slots when a chunk grows', () => {
+    const chunk = CodeChunk.empty(8, 16);
+    expect(quantizeVector([0, 0, 0, 0, 0, 0, 0, 0], new Uint8Array(2), 0)).toBeUndefined();
+    expect(chunk.put(3, 42, [1, 2, 3, 4, 5, 6, 7, 8])).toBe(true);
+    expect(chunk.put(4, 43, new Array<number>(8).fill(0))).toBe(false);
+    const grown = chunk.grown(100);
+    expect(grown.slots).toBe(112);
+    expect([grown.seqs[3], grown.seqs[4]]).toEqual([42, 0]);
+    expect(Array.from(grown.codes.subarray(0, 32))).toEqual(Array.from(chunk.codes.subarray(0, 32)));
+    expect(CodeChunk.decode(8, grown.encode()).seqs[3]).toBe(42);
+  });
+
+  it('payload hashes never miss a point that SQLite’s json_extract filter matches', () => {
+    const payloads: Payload[] = [
+      { a: 1, b: 'x', c: true, d: null },
+      { a: 1.0, b: '1', c: false, e: [1, 2] },
+      { a: '1', b: 'x', c: 1, meta: { lang: 'fr', n: 2, deep: { x: { y: 'z' } } } },
+      { a: -0, b: 'é', c: 0, meta: { lang: 'en', tags: ['fr'] } },
+      { a: 12345678901, b: 'x y', 'odd key': 1, 'dotted.key': 2 },
+      { meta: '{"lang":"fr"}', e: '[1,2]' },
+    ];
+    const filters: PayloadFilter[] = [
+      { a: 1 }, { a: '1' }, { a: 0 }, { a: 12345678901 }, { b: 'x' }, { b: '1' }, { b: 'é' }, { b: 'x y' },
+      { c: true }, { c: false }, { c: 1 }, { c: 0 }, { d: 'null' }, { e: '[1,2]' }, { 'meta.lang': 'fr' }, { 'meta.n': 2 },
+      { 'meta.deep.x.y': 'z' }, { 'meta.tags': '["fr"]' }, { meta: '{"lang":"fr"}' }, { 'dotted.key': 2 }, { a: 1, c: true },
+    ];
+    const sqlite = new Database(':memory:');
+    let matched = 0;
+    for (const filter of filters) {
+      const f = payloadFilterSql(filter);
+      const test = sqlite.prepare(`select ${f.conditions.join(' and ')} as ok from (select ? as payload)`);
+      const wanted = filterHashes(filter)!;
+      for (const payload of payloads) {
+        const sqlSays = (test.get(...f.params, JSON.stringify(payload)) as { ok: number | null }).ok === 1;
+        const hashes = payloadHashes(payload);
+        const hashSays = [...wanted].every(([key, h]) => hashes.get(key) === h || hashes.get(key) === ANY);
+        if (sqlSays) matched++;
+        expect(hashSays || !sqlSays, `${JSON.stringify(filter)} on ${JSON.stringify(payload)}`).toBe(true);
+        // And they narrow: a plain value that SQL rejects is rejected by its hash too.
+        if (!sqlSays && [...wanted.keys()].every((k) => hashes.get(k) !== ANY)) expect(hashSays, `${JSON.stringify(filter)} on ${JSON.stringify(payload)}`).toBe(false);
+      }
+    }
+    expect(matched).toBeGreaterThan(10);
+    expect(filterHashes({ 'a.b.c.d.e': 1 })).toBeUndefined(); // deeper than hashed: the plain scan answers
+  });
+});
