@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util';
 import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
 import { loadFeaturizeConfig } from '../src/featurize/featurize-config.js';
-import { prepareDocument } from '../src/featurize/run-featurize.js';
+import { prepareDocument } from '../src/featurize/prepare-document.js';
 import type { Document } from '../src/store/types.js';
 import { rng } from './rng.js';
 
