@@ -99,5 +99,5 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
 /** A chunk as `--out` writes it: its index as chunk_index, its vector only with --with-vectors. */
 function chunkRecord(c: ChunkOut, withVectors: boolean): Record<string, unknown> {
   const { vector, idx, ...rest } = c;
-  return { ...rest, chunk_index: idx, ...(withVectors ? { vector } : {}) };
+  return { ...rest, chunk_index: idx, ...(withVectors ? { vector: Array.from(vector) } : {}) };
 }

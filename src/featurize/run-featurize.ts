@@ -26,7 +26,8 @@ export type FeaturizeOptions = {
   onBatch?: (b: { documents: number; chunks: ChunkOut[] }) => Promise<void> | void;
 };
 
-export type ChunkOut = ChunkRow & { vector?: number[] };
+/** A chunk as written, with its vector (a view: copy it to keep it past the callback). */
+export type ChunkOut = ChunkRow & { vector: Float32Array };
 
 export type FeaturizeSummary = {
   documents: number;
@@ -174,7 +175,7 @@ async function featurizeBatch(
     prepared.map((p) => ({ documentId: p.doc.id, contentHash: p.doc.content_hash, collection: p.names.embedded, embedder: embedder.id, chunks: p.chunks })),
     (trx) => queue.complete(trx, prepared.map((p) => p.doc.id)),
   );
-  return chunks.map((c) => ({ ...c, vector: Array.from(vectorOf.get(c.id)!) }));
+  return chunks.map((c) => ({ ...c, vector: vectorOf.get(c.id)! }));
 }
 
 /** Upserts the cleaned documents and their chunks' vectors; a changed document's old chunks go first. */
