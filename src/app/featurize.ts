@@ -44,7 +44,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
   const { loadFeaturizeConfig } = await import('../featurize/featurize-config.js');
   const config = await loadFeaturizeConfig(flags.featurizeConfig);
   const { createEmbedder } = await import('../embed/create-embedder.js');
-  const { runFeaturize, pendingCount } = await import('../featurize/run-featurize.js');
+  const { runFeaturize, pendingCount, FEATURIZE_BATCH } = await import('../featurize/run-featurize.js');
   const { defaultWorkerCount } = await import('../core/worker-pool.js');
   await databaseTarget(ctx); // a bad --db is refused before a model loads
   return runCommand(ctx, async (scope) => {
@@ -67,7 +67,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
         limit: flags.limit,
         batchSize: flags.batchSize,
         embedBatch: flags.embedBatch,
-        workers: flags.workers ?? defaultWorkerCount(),
+        workers: flags.workers ?? defaultWorkerCount(progress.total / (flags.batchSize ?? FEATURIZE_BATCH)),
         recreate: flags.recreate,
         signal: ctx.signal,
         onBatch: async (b) => {

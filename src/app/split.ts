@@ -59,7 +59,7 @@ export type SplitReport = { documents: number; sentences: number; workers: numbe
 
 /** One pass over the documents not split yet; with --watch, a pass that found none is quiet. */
 async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: Pick<SplitFlags, 'limit' | 'batchSize' | 'workers'>, watching: boolean): Promise<SplitReport> {
-  const { runSplit, pendingDocuments } = await import('../split/run-split.js');
+  const { runSplit, pendingDocuments, SPLIT_BATCH } = await import('../split/run-split.js');
   const { defaultWorkerCount } = await import('../core/worker-pool.js');
   const { countSentences } = await import('../store/sentences-repo.js');
   const { countDocuments } = await import('../store/documents-repo.js');
@@ -72,7 +72,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
     runSplit(db, {
       limit: flags.limit,
       batchSize: flags.batchSize,
-      workers: flags.workers ?? defaultWorkerCount(),
+      workers: flags.workers ?? defaultWorkerCount(total / (flags.batchSize ?? SPLIT_BATCH)),
       signal: scope.ctx.signal,
       onBatch: async (b) => {
         done += b.documents;

@@ -22,9 +22,12 @@ export type WorkerPool<I, O> = {
 type Job = { id: number; input: unknown; transfer: Transferable[]; resolve(v: unknown): void; reject(e: Error): void };
 type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false; error: string };
 
-/** The default number of workers: the cores this process may use. */
-export function defaultWorkerCount(): number {
-  return Math.max(1, availableParallelism());
+/**
+ * The default number of workers: the cores this process may use, but no more than there are
+ * batches of work (`batches`): a thread started for nothing costs more than it saves.
+ */
+export function defaultWorkerCount(batches = Infinity): number {
+  return Math.max(1, Math.min(availableParallelism(), Math.ceil(batches)));
 }
 
 /**

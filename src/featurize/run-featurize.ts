@@ -47,7 +47,7 @@ export type FeaturizeSummary = {
 type Prepared = PreparedDocument & { doc: Document; names: { cleaned: string; embedded: string } };
 
 /** The default documents per batch: the knee of bench/featurize.ts's sweep of batch sizes. */
-const FEATURIZE_BATCH = 256;
+export const FEATURIZE_BATCH = 256;
 
 /**
  * Featurizes every document not yet done for this embedder (or changed since): clean, chunk,

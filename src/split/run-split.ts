@@ -17,7 +17,7 @@ export type SplitOptions = {
 export type SplitSummary = { documents: number; sentences: number; characters: number; workers: number; interrupted: boolean };
 
 /** The default documents per transaction: the knee of bench/split.mjs's sweep of batch sizes. */
-const SPLIT_BATCH = 256;
+export const SPLIT_BATCH = 256;
 
 type Claimed = { docs: PendingDocument[]; work: Promise<Sentence[][]> };
 
