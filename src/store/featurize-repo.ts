@@ -1,22 +1,10 @@
 import type { Kysely } from 'kysely';
-import { insertShared, type SqlColumn } from './bulk-sql.js';
 import type { Database, FeaturizeChunksTable } from './types.js';
 
 /** A chunk as written: the table's columns but the generated sequence and timestamp. */
 export type ChunkRow = Omit<FeaturizeChunksTable, 'seq' | 'created_at'>;
 
 const ROWS = 400; // 10 columns × 400 rows per INSERT, far below SQLite's parameter limit
-
-const CHUNK_COLUMNS: SqlColumn[] = [
-  { name: 'id' },
-  { name: 'collection' },
-  { name: 'document_id' },
-  { name: 'embedder' },
-  { name: 'category' },
-  { name: 'idx', pg: 'integer' },
-  { name: 'text' },
-  { name: 'token_count', pg: 'integer' },
-];
 
 /** The content hash each of these documents was featurized at for this embedder. */
 export async function featurizedHashes(db: Kysely<Database>, embedder: string, ids: string[]): Promise<Map<string, string>> {
@@ -59,12 +47,9 @@ export async function saveFeaturized(
         await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).where('document_id', 'in', ids.slice(i, i + 900)).execute();
       }
     }
-    // Pre-built bulk INSERTs (one SQL text per full batch): the query builder's work per row
-    // cost about as much as SQLite's.
-    const rows = docs.flatMap((d) => d.chunks.map((c) => [c.id, c.collection, c.document_id, c.embedder, c.category, c.idx, c.text, c.token_count]));
-    const shared = [{ name: 'created_at', value: now, pg: 'timestamptz' }];
+    const rows = docs.flatMap((d) => d.chunks.map((c) => ({ ...c, created_at: now })));
     for (let i = 0; i < rows.length; i += ROWS) {
-      await insertShared(trx, 'featurize_chunks', shared, CHUNK_COLUMNS, rows.slice(i, i + ROWS), 'on conflict (id) do nothing');
+      await trx.insertInto('featurize_chunks').values(rows.slice(i, i + ROWS)).onConflict((oc) => oc.column('id').doNothing()).execute();
     }
     for (let i = 0; i < docs.length; i += ROWS) {
       await trx

@@ -1,5 +1,4 @@
 import type { Expression, Kysely, SqlBool } from 'kysely';
-import { insertShared, type SqlColumn } from './bulk-sql.js';
 import type { Database, Sentence } from './types.js';
 
 // 6 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
@@ -33,31 +32,46 @@ export async function unsplitAmong(db: Kysely<Database>, ids: string[]): Promise
   return ids.filter((id) => !split.has(id));
 }
 
-const SENTENCE_COLUMNS: SqlColumn[] = [{ name: 'id' }, { name: 'document_id' }, { name: 'idx', pg: 'integer' }, { name: 'text' }, { name: 'start_offset', pg: 'integer' }, { name: 'end_offset', pg: 'integer' }];
-
 /**
  * Stores the sentences of split documents and marks them split, idempotently: ids are
- * deterministic, so a document split twice (a lost race) leaves the same rows once. The rows
- * go as pre-built bulk INSERTs (the same SQL text for every full batch, so one prepared
- * statement): building them through the query builder cost more than SQLite's own work.
+ * deterministic, so a document split twice (a lost race) leaves the same rows once.
  */
 export async function saveSplits(
   db: Kysely<Database>,
   splits: { documentId: string; sentences: Sentence[] }[],
   splitterVersion: number,
 ): Promise<void> {
-  const rows: unknown[][] = [];
-  for (const s of splits) for (const x of s.sentences) rows.push([x.id, x.document_id, x.index, x.text, x.start, x.end]);
+  const rows = splits.flatMap((s) =>
+    s.sentences.map((x) => ({
+      id: x.id,
+      document_id: x.document_id,
+      idx: x.index,
+      text: x.text,
+      start_offset: x.start,
+      end_offset: x.end,
+    })),
+  );
   for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-    await insertShared(db, 'sentences', [], SENTENCE_COLUMNS, rows.slice(i, i + INSERT_ROWS), 'on conflict (id) do nothing');
+    await db
+      .insertInto('sentences')
+      .values(rows.slice(i, i + INSERT_ROWS))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   }
-  const shared = [
-    { name: 'splitter_version', value: splitterVersion, pg: 'integer' },
-    { name: 'split_at', value: new Date().toISOString(), pg: 'timestamptz' },
-  ];
+  const now = new Date().toISOString();
   for (let i = 0; i < splits.length; i += INSERT_ROWS) {
-    const marks = splits.slice(i, i + INSERT_ROWS).map((s) => [s.documentId, s.sentences.length]);
-    await insertShared(db, 'document_splits', shared, [{ name: 'document_id' }, { name: 'sentence_count', pg: 'integer' }], marks, 'on conflict (document_id) do nothing');
+    await db
+      .insertInto('document_splits')
+      .values(
+        splits.slice(i, i + INSERT_ROWS).map((s) => ({
+          document_id: s.documentId,
+          splitter_version: splitterVersion,
+          sentence_count: s.sentences.length,
+          split_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('document_id').doNothing())
+      .execute();
   }
 }
 
