@@ -22,7 +22,7 @@ module.exports = {
       name: 'no-orphans',
       comment: 'a module nothing imports is dead code (entry points excepted)',
       severity: 'error',
-      from: { orphan: true, path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/main\\.ts$', '\\.d\\.ts$'] },
+      from: { orphan: true, path: '^src/', pathNot: ['^src/index\\.ts$', '^src/cli/main\\.ts$', '-worker\\.ts$', '\\.d\\.ts$'] },
       to: {},
     },
     layer('cli', 'cli', ['app', CORE]),

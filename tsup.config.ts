@@ -4,9 +4,15 @@ import { defineConfig } from 'tsup';
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
 // One ESM entry for the CLI; every subcommand's stage code is reached through dynamic
-// import() and lands in its own chunk, so `llmops --help` loads only commander.
+// import() and lands in its own chunk, so `llmops --help` loads only commander. The worker
+// threads' scripts are entries of their own, at fixed names (core/worker-pool.ts finds them).
 export default defineConfig({
-  entry: { 'cli/main': 'src/cli/main.ts', index: 'src/index.ts' },
+  entry: {
+    'cli/main': 'src/cli/main.ts',
+    index: 'src/index.ts',
+    'workers/featurize-worker': 'src/featurize/featurize-worker.ts',
+    'workers/split-worker': 'src/split/split-worker.ts',
+  },
   format: ['esm'],
   target: 'node20',
   platform: 'node',

@@ -1,19 +1,49 @@
-// bench/featurize: the CPU work of featurize, in process, on a generated corpus:
-//  - cleaning + chunking (+ capping at the token limit) per category, in MB/s, next to a naive
-//    baseline in the same run (fixed 1,000-character slices, no cleaning, no tokenizer);
-//  - embedding with the hashing embedder, in chunks/s, next to a baseline of plain unigram
-//    hashing (no stemming, bigrams or character n-grams).
+// bench/featurize: featurize's work on a generated corpus, each figure beside its baseline in
+// the same run (the machine may be shared: compare within a run, and read the spread):
+//  1. cl100k token counting: js-tiktoken (llmops before), tiktoken (WASM) and gpt-tokenizer
+//     on the same text, whole documents and word by word, and whether their counts agree;
+//  2. the CPU work per category (clean, chunk, cap, hash) in one thread, next to a naive
+//     baseline (fixed 1,000-character slices; plain unigram hashing);
+//  3. the same work in worker threads (the pool `featurize --workers N` uses), MB/s;
+//  4. the whole stage into SQLite (runFeaturize: claims, vectors, chunks, FTS, marks), one
+//     thread against N workers, and a sweep of the batch size (documents per transaction);
+//  5. chunks/s per embedder: hashing, MiniLM where its weights are, a tiny ONNX model with
+//     ONNX Runtime's intra-op threads at 1 and at the cores;
+//  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS.
 //
-//   node --import tsx bench/featurize.ts [--mb 8]
+//   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0]
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { createRequire } from 'node:module';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { countCl100k } from '../src/embed/cl100k-tokenizer.js';
 import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
+import { createTransformersEmbedder, defaultModelsDir, MINILM_MODEL } from '../src/embed/transformers-embedder.js';
+import type { Embedder } from '../src/embed/embedder.js';
 import { loadFeaturizeConfig } from '../src/featurize/featurize-config.js';
-import { prepareDocument } from '../src/featurize/run-featurize.js';
+import { openPreparer } from '../src/featurize/featurize-preparer.js';
+import { prepareDocument } from '../src/featurize/prepare-document.js';
 import type { Document } from '../src/store/types.js';
+import { writeTinyModel } from '../test/featurize/tiny-model.js';
+import { runLlmops } from './lib.mjs';
 import { rng } from './rng.js';
 
-const { values } = parseArgs({ options: { mb: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: {
+    mb: { type: 'string', default: '8' },
+    repeat: { type: 'string', default: '3' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+    batches: { type: 'string', default: '64,256,1024' },
+    'rss-mb': { type: 'string', default: '0' },
+  },
+});
 const mb = Number(values.mb);
+const repeat = Number(values.repeat);
+const workers = Number(values.workers);
+const tmp = mkdtempSync(join(tmpdir(), 'llmops-bench-featurize-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
 const r = rng(42);
 const WORDS = 'the model data search vector results revenue growth team users prompt latency cost customers market report product release quality performance index document sentence answer question pipeline evaluation retrieval chunk embedding token language'.split(' ');
@@ -25,43 +55,223 @@ function makeDoc(i: number, category: string): Document {
   if (category === 'articles') content = Array.from({ length: 40 }, sentence).join(' ');
   else if (category === 'posts') content = `${Array.from({ length: 6 }, sentence).join(' ')} 🎉 https://t.co/${i} #search`;
   else content = Array.from({ length: 12 }, (_, f) => `--- src/f${f}.ts ---\nexport function f${f}(x: number) {\n${Array.from({ length: 25 }, () => `  x = x + ${pick().length}; // ${pick()}\n`).join('')}  return x;\n}\n`).join('\n');
-  return { id: `d${i}`, source: 'bench', external_id: null, category, link: null, author: null, title: null, content, metadata: {}, content_hash: String(i), created_at: '' };
+  return { id: `${category}-${String(i).padStart(7, '0')}`, source: 'bench', external_id: null, category, link: null, author: null, title: null, content, metadata: {}, content_hash: String(i), created_at: '' };
 }
 
-const embedder = await createHashingEmbedder();
-const config = await loadFeaturizeConfig();
-console.log(`featurize CPU work, ~${mb} MB per category, hashing embedder (${embedder.dimension} dims, limit ${embedder.maxTokens} cl100k tokens)\n`);
-console.log('category      chunking MB/s   baseline MB/s   chunks   embed chunks/s   baseline chunks/s');
-for (const category of ['articles', 'posts', 'repositories']) {
+function corpus(category: string, megabytes: number): { docs: Document[]; bytes: number } {
   const docs: Document[] = [];
   let bytes = 0;
-  for (let i = 0; bytes < mb * 1e6; i++) {
+  for (let i = 0; bytes < megabytes * 1e6; i++) {
     const d = makeDoc(i, category);
     docs.push(d);
     bytes += Buffer.byteLength(d.content);
   }
-  let t = performance.now();
-  const chunks = docs.flatMap((d) => prepareDocument(d, embedder, config).chunks.map((c) => c.text));
-  const chunkS = (performance.now() - t) / 1000;
-  t = performance.now();
-  let naive = 0;
-  for (const d of docs) for (let o = 0; o < d.content.length; o += 1000) naive += d.content.slice(o, o + 1000).length > 0 ? 1 : 0;
-  const naiveS = (performance.now() - t) / 1000;
-  t = performance.now();
-  for (let i = 0; i < chunks.length; i += 64) await embedder.embedBatch(chunks.slice(i, i + 64));
-  const embedS = (performance.now() - t) / 1000;
-  t = performance.now();
-  for (const c of chunks) {
-    const v = new Float32Array(embedder.dimension);
-    for (const w of c.toLowerCase().split(/\W+/)) {
-      let h = 2166136261;
-      for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 16777619);
-      v[(h >>> 0) % v.length]! += 1;
-    }
+  return { docs, bytes };
+}
+
+type Timing = { median: number; min: number; max: number; cpu: number };
+
+/**
+ * Median and spread of `repeat` wall timings of `fn` (seconds), and the median CPU seconds
+ * this process spent meanwhile (every thread: main and workers). On a shared machine the wall
+ * figure moves with the load; the CPU figure much less.
+ */
+async function timed(fn: () => Promise<unknown> | unknown): Promise<Timing> {
+  const s: number[] = [];
+  const c: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await fn();
+    s.push((performance.now() - t) / 1000);
+    const used = process.cpuUsage(cpu);
+    c.push((used.user + used.system) / 1e6);
   }
-  const baseS = (performance.now() - t) / 1000;
-  console.log(
-    `${category.padEnd(13)} ${(bytes / 1e6 / chunkS).toFixed(2).padStart(13)}   ${(bytes / 1e6 / Math.max(naiveS, 1e-6)).toFixed(0).padStart(13)}   ${String(chunks.length).padStart(6)}   ${(chunks.length / embedS).toFixed(0).padStart(14)}   ${(chunks.length / baseS).toFixed(0).padStart(17)}`,
-  );
-  void naive;
+  s.sort((a, b) => a - b);
+  c.sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)]!, min: s[0]!, max: s.at(-1)!, cpu: c[Math.floor(c.length / 2)]! };
+}
+const perCpu = (amount: number, t: Timing, digits = 2) => (amount / t.cpu).toFixed(digits);
+/** A rate with the spread of the runs: `median (min–max)`. */
+const rate = (amount: number, t: Timing, digits = 2) =>
+  `${(amount / t.median).toFixed(digits)} (${(amount / t.max).toFixed(digits)}–${(amount / t.min).toFixed(digits)})`;
+const table = (rows: string[][]) => {
+  const w = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  for (const row of rows) console.log(row.map((v, c) => (c === 0 ? v.padEnd(w[c]!) : v.padStart(w[c]!))).join('   '));
+  console.log('');
+};
+
+const hashing = await createHashingEmbedder();
+const config = await loadFeaturizeConfig();
+const sets = Object.fromEntries(['articles', 'posts', 'repositories'].map((c) => [c, corpus(c, mb)]));
+console.log(`bench/featurize — ~${mb} MB per category, ${repeat} runs per figure: median (slowest–fastest), node ${process.version}, ${availableParallelism()} cores, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+
+await tokenCounting(sets.articles!.docs.slice(0, 2000).map((d) => d.content));
+await cpuWork();
+await endToEnd();
+await embedders();
+if (Number(values['rss-mb']) > 0) await peakRss(Number(values['rss-mb']));
+
+async function tokenCounting(texts: string[]) {
+  const require = createRequire(import.meta.url);
+  let t = performance.now();
+  const { Tiktoken } = require('js-tiktoken/lite') as typeof import('js-tiktoken/lite');
+  const ranks = require('js-tiktoken/ranks/cl100k_base') as { default?: unknown };
+  const js = new Tiktoken((ranks.default ?? ranks) as ConstructorParameters<typeof Tiktoken>[0]);
+  js.encode('warm up');
+  const jsLoad = performance.now() - t;
+  t = performance.now();
+  const wasm = (require('tiktoken') as typeof import('tiktoken')).get_encoding('cl100k_base');
+  wasm.encode_ordinary('warm up');
+  const wasmLoad = performance.now() - t;
+  t = performance.now();
+  countCl100k('warm up');
+  const gptLoad = performance.now() - t;
+  const words = texts.flatMap((x) => x.match(/\s*[\p{L}\p{N}_]+|\s*[^\s\p{L}\p{N}_]+|\s+/gu) ?? []);
+  const bytes = texts.reduce((n, x) => n + Buffer.byteLength(x), 0) / 1e6;
+  const counters: [string, (s: string) => number, number][] = [
+    ['js-tiktoken 1.0 (before)', (s) => js.encode(s, [], []).length, jsLoad],
+    ['tiktoken 1.0 (WASM)', (s) => wasm.encode_ordinary(s).length, wasmLoad],
+    ['gpt-tokenizer 4.0 (llmops now)', countCl100k, gptLoad],
+  ];
+  const reference = texts.map(counters[0]![1]);
+  const rows = [['cl100k counter', 'load ms', 'whole docs MB/s', 'word by word MB/s', 'same counts']];
+  for (const [name, count, load] of counters) {
+    const whole = await timed(() => texts.forEach(count));
+    const byWord = await timed(() => words.forEach(count));
+    const same = texts.every((x, i) => count(x) === reference[i]);
+    rows.push([name, load.toFixed(0), rate(bytes, whole), rate(bytes, byWord), same ? 'yes' : 'NO']);
+  }
+  wasm.free();
+  console.log(`1. token counting, ${texts.length} documents (${bytes.toFixed(1)} MB), ${words.length.toLocaleString()} words`);
+  table(rows);
+}
+
+async function cpuWork() {
+  const rows = [['category', 'chunks', 'max tokens', 'MB/s 1 thread', 'MB/CPU-s', `MB/s ${workers} workers`, 'MB/CPU-s', 'baseline MB/s', 'hash chunks/s', 'baseline chunks/s']];
+  for (const [category, { docs, bytes }] of Object.entries(sets)) {
+    const chunks = docs.flatMap((d) => prepareDocument(d, hashing, config).chunks);
+    const texts = chunks.map((c) => c.text);
+    const one = await timed(async () => {
+      for (const d of docs) await hashing.embedBatch(prepareDocument(d, hashing, config).chunks.map((c) => c.text));
+    });
+    const pooled = await pooledPrepare(docs, workers);
+    const naive = await timed(() => {
+      for (const d of docs) for (let o = 0; o < d.content.length; o += 1000) unigramHash(d.content.slice(o, o + 1000));
+    });
+    const embed = await timed(() => hashing.embedBatch(texts));
+    const base = await timed(() => texts.forEach(unigramHash));
+    const maxTokens = Math.max(...chunks.map((c) => c.token_count));
+    const m = bytes / 1e6;
+    rows.push([category, String(chunks.length), `${maxTokens}/${hashing.maxTokens}`, rate(m, one), perCpu(m, one), rate(m, pooled), perCpu(m, pooled), rate(m, naive, 0), rate(chunks.length, embed, 0), rate(chunks.length, base, 0)]);
+  }
+  console.log(`2-3. CPU work (clean, chunk, count cl100k, cap, hash), hashing embedder ${hashing.dimension} dims; max tokens: the longest chunk against the embedder's limit; MB/CPU-s: MB per CPU second of every thread`);
+  table(rows);
+}
+
+function unigramHash(text: string) {
+  const v = new Float32Array(hashing.dimension);
+  for (const w of text.toLowerCase().split(/\W+/)) {
+    let h = 2166136261;
+    for (let j = 0; j < w.length; j++) h = Math.imul(h ^ w.charCodeAt(j), 16777619);
+    v[(h >>> 0) % v.length]! += 1;
+  }
+  return v;
+}
+
+/** The worker pool alone, fed as runFeaturize feeds it: batches of 256, `depth` in flight. */
+async function pooledPrepare(docs: Document[], n: number) {
+  const preparer = openPreparer(hashing, config, n);
+  await preparer.prepare(docs.slice(0, 8)); // the workers' start-up is not the throughput
+  try {
+    return await timed(async () => {
+      const inflight: Promise<unknown>[] = [];
+      for (let i = 0; i < docs.length; i += 256) {
+        if (inflight.length >= preparer.depth) await inflight.shift();
+        inflight.push(preparer.prepare(docs.slice(i, i + 256)));
+      }
+      await Promise.all(inflight);
+    });
+  } finally {
+    await preparer.close();
+  }
+}
+
+/**
+ * The whole command through the CLI (built dist/, as a user runs it): claims, workers, vectors,
+ * chunks, FTS and marks in SQLite, from a copy of one ingested database each run.
+ */
+async function endToEnd() {
+  const file = join(tmp, 'e2e.jsonl');
+  const docs = Object.values(sets).flatMap((s) => s.docs.slice(0, Math.ceil(s.docs.length / 3)));
+  const w = createWriteStream(file);
+  for (const d of docs) w.write(`${JSON.stringify({ id: d.id, category: d.category, text: d.content })}\n`);
+  w.end();
+  await once(w, 'finish');
+  const bytes = docs.reduce((n, d) => n + Buffer.byteLength(d.content), 0) / 1e6;
+  const template = join(tmp, 'template.db');
+  await runLlmops(['--db', template, 'ingest', file]);
+  const rows = [['workers', 'batch', 'MB/s (command)', 'MB/s (stage)', 'MB/CPU-s', 'chunks/s', 'peak RSS MB']];
+  const measure = async (n: number, batch: number) => {
+    const runs = [];
+    for (let i = 0; i < repeat; i++) {
+      const path = join(tmp, 'run.db');
+      for (const f of ['', '-wal', '-shm']) rmSync(path + f, { force: true });
+      copyFileSync(template, path);
+      runs.push(await runLlmops(['--db', path, 'featurize', '--embedder', 'hashing', '--workers', String(n), '--batch-size', String(batch)]));
+    }
+    runs.sort((x, y) => x.seconds - y.seconds);
+    const mid = runs[Math.floor(runs.length / 2)]!;
+    const t = { median: mid.seconds, min: runs[0]!.seconds, max: runs.at(-1)!.seconds, cpu: mid.cpuSeconds };
+    const stage = runs.map((x) => x.summary.mb_per_s as number).sort((x, y) => x - y);
+    rows.push([String(n), String(batch), rate(bytes, t), `${stage[Math.floor(stage.length / 2)]} (${stage[0]}–${stage.at(-1)})`, perCpu(bytes, t), rate(mid.summary.chunks, t, 0), Math.max(...runs.map((x) => x.peakMb)).toFixed(0)]);
+  };
+  for (const batch of values.batches!.split(',').map(Number)) await measure(workers, batch);
+  await measure(1, 64); // llmops before: one thread, 64 documents per transaction
+  await measure(1, 256);
+  console.log(`4. llmops featurize --embedder hashing (the built CLI, SQLite + sqlite-vec), ${docs.length.toLocaleString()} documents of every category, ${bytes.toFixed(1)} MB; MB/s (stage): the command's own report, without start-up`);
+  table(rows);
+}
+
+async function embedders() {
+  const texts = sets.articles!.docs.slice(0, 400).flatMap((d) => prepareDocument(d, hashing, config).chunks.map((c) => c.text));
+  const rows = [['embedder', 'chunks/s']];
+  const chunksPerS = async (e: Embedder) => rate(texts.length, await timed(async () => {
+    for (let i = 0; i < texts.length; i += 64) await e.embedBatch(texts.slice(i, i + 64));
+  }), 0);
+  rows.push(['hashing (1 thread)', await chunksPerS(hashing)]);
+  const models = defaultModelsDir();
+  if (existsSync(join(models, MINILM_MODEL, 'config.json'))) {
+    for (const threads of [1, availableParallelism()]) {
+      const e = await createTransformersEmbedder({ modelsDir: models, threads });
+      rows.push([`minilm ${MINILM_MODEL}, ${threads} intra-op threads`, await chunksPerS(e)]);
+      await e.close?.();
+    }
+  } else rows.push([`minilm: no weights on this machine (${join(models, MINILM_MODEL)})`, '—']);
+  writeTinyModel(tmp, 'bench/tiny-bert', { dim: 384, maxLength: 512 });
+  for (const threads of [1, availableParallelism()]) {
+    const e = await createTransformersEmbedder({ model: 'bench/tiny-bert', modelsDir: tmp, threads });
+    rows.push([`tiny ONNX model (test/featurize/tiny-model.ts, 384 dims), ${threads} intra-op threads`, await chunksPerS(e)]);
+    await e.close?.();
+  }
+  console.log(`5. embedding, ${texts.length} article chunks in batches of 64`);
+  table(rows);
+}
+
+async function peakRss(megabytes: number) {
+  const file = join(tmp, 'corpus.jsonl');
+  const w = createWriteStream(file);
+  let bytes = 0;
+  for (let i = 0; bytes < megabytes * 1e6; i++) {
+    const category = ['articles', 'posts', 'repositories'][i % 3]!;
+    const line = `${JSON.stringify({ id: `r${i}`, category, text: makeDoc(i, category).content })}\n`;
+    bytes += line.length;
+    if (!w.write(line)) await once(w, 'drain');
+  }
+  w.end();
+  await once(w, 'finish');
+  const db = join(tmp, 'rss.db');
+  const ing = await runLlmops(['--db', db, 'ingest', file]);
+  const feat = await runLlmops(['--db', db, 'featurize', '--embedder', 'hashing']);
+  console.log(`6. through the CLI, ${(bytes / 1e6).toFixed(0)} MB JSONL: ingest ${ing.seconds.toFixed(1)} s (peak RSS ${ing.peakMb.toFixed(0)} MB); featurize --embedder hashing ${feat.seconds.toFixed(1)} s, ${(bytes / 1e6 / feat.seconds).toFixed(2)} MB/s, ${feat.summary.chunks} chunks, ${feat.summary.workers} workers, peak RSS ${feat.peakMb.toFixed(0)} MB (main thread and workers: one process)`);
 }

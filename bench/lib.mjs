@@ -15,17 +15,32 @@ function peakRssMb(pid) {
   }
 }
 
-/** Runs `llmops ...args`, returning wall seconds, peak RSS (MB) and the parsed NDJSON summary. */
+/** CPU seconds (user + system, every thread) a live process has used so far; null once it has exited. */
+function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs `llmops ...args`, returning wall seconds, peak RSS (MB), CPU seconds (sampled every
+ * 20 ms, so the last few ms are missing) and the parsed NDJSON summary.
+ */
 export function runLlmops(args, env = {}) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, [BIN, '--json', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     let peak = 0;
+    let cpu = 0;
     child.stdout.on('data', (d) => (out += d));
     const timer = setInterval(() => {
       const v = peakRssMb(child.pid);
       if (v !== null) peak = Math.max(peak, v);
+      cpu = cpuSeconds(child.pid) ?? cpu;
     }, 20);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -33,7 +48,7 @@ export function runLlmops(args, env = {}) {
       const seconds = (performance.now() - started) / 1000;
       if (code !== 0) return reject(new Error(`llmops ${args.join(' ')} exited ${code}`));
       const lines = out.trim().split('\n').filter(Boolean);
-      resolve({ seconds, peakMb: peak, summary: JSON.parse(lines.at(-1)) });
+      resolve({ seconds, peakMb: peak, cpuSeconds: cpu, summary: JSON.parse(lines.at(-1)) });
     });
   });
 }

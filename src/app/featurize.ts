@@ -14,6 +14,8 @@ export type FeaturizeFlags = {
   limit?: number;
   batchSize?: number;
   embedBatch?: number;
+  /** Worker threads for the CPU work (default: the cores; 1 = all in this thread). */
+  workers?: number;
   recreate?: boolean;
   featurizeConfig?: string;
   out?: string;
@@ -29,7 +31,9 @@ export type FeaturizeReport = {
   tokens: number;
   capped_at_token_limit: number;
   collections: string | undefined;
+  workers: number;
   chunks_per_s: number;
+  mb_per_s: number;
   note: string | undefined;
 };
 
@@ -40,7 +44,8 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
   const { loadFeaturizeConfig } = await import('../featurize/featurize-config.js');
   const config = await loadFeaturizeConfig(flags.featurizeConfig);
   const { createEmbedder } = await import('../embed/create-embedder.js');
-  const { runFeaturize, pendingCount } = await import('../featurize/run-featurize.js');
+  const { runFeaturize, pendingCount, FEATURIZE_BATCH } = await import('../featurize/run-featurize.js');
+  const { defaultWorkerCount } = await import('../core/worker-pool.js');
   await databaseTarget(ctx); // a bad --db is refused before a model loads
   return runCommand(ctx, async (scope) => {
     const embedder = scope.use(await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger }), (e) => e.close?.());
@@ -62,6 +67,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
         limit: flags.limit,
         batchSize: flags.batchSize,
         embedBatch: flags.embedBatch,
+        workers: flags.workers ?? defaultWorkerCount(progress.total / (flags.batchSize ?? FEATURIZE_BATCH)),
         recreate: flags.recreate,
         signal: ctx.signal,
         onBatch: async (b) => {
@@ -80,7 +86,9 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
       tokens: s.tokens,
       capped_at_token_limit: s.capped,
       collections: s.collections.join(', ') || undefined,
+      workers: s.workers,
       chunks_per_s: Number((s.chunks / seconds).toFixed(1)),
+      mb_per_s: Number((s.characters / 1e6 / seconds).toFixed(2)),
       note: s.interrupted ? 'interrupted: the next run carries on' : s.documents === 0 ? 'nothing new to featurize' : undefined,
     };
     await scope.finish('featurize', report);
@@ -91,5 +99,5 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
 /** A chunk as `--out` writes it: its index as chunk_index, its vector only with --with-vectors. */
 function chunkRecord(c: ChunkOut, withVectors: boolean): Record<string, unknown> {
   const { vector, idx, ...rest } = c;
-  return { ...rest, chunk_index: idx, ...(withVectors ? { vector } : {}) };
+  return { ...rest, chunk_index: idx, ...(withVectors ? { vector: Array.from(vector) } : {}) };
 }

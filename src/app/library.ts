@@ -37,12 +37,17 @@ export async function ingest(opts: IngestOptions): Promise<IngestReport> {
   return ingestInputs(await libraryContext(opts), inputs, flags);
 }
 
-export type SplitOptions = StoreOptions & { limit?: number; batchSize?: number };
+export type SplitOptions = StoreOptions & {
+  limit?: number;
+  batchSize?: number;
+  /** Worker threads that split (default: the cores; 1 = all in this thread). */
+  workers?: number;
+};
 
 /** Splits the stored documents not split yet into sentences; returns what `llmops split` prints. */
 export async function split(opts: SplitOptions = {}): Promise<SplitReport> {
   const { splitDocuments } = await import('./split.js');
-  return splitDocuments(await libraryContext(opts), { limit: opts.limit, batchSize: opts.batchSize });
+  return splitDocuments(await libraryContext(opts), { limit: opts.limit, batchSize: opts.batchSize, workers: opts.workers });
 }
 
 export type AnalyseOptions = StoreOptions & {
@@ -81,13 +86,15 @@ export type FeaturizeOptions = StoreOptions & {
   limit?: number;
   recreate?: boolean;
   featurizeConfig?: string;
+  /** Worker threads that clean, chunk, count and hash (default: the cores; 1 = all in this thread). */
+  workers?: number;
 };
 
 /** Cleans, chunks and embeds the documents not featurized yet; returns what `llmops featurize` prints. */
 export async function featurize(opts: FeaturizeOptions = {}): Promise<FeaturizeReport> {
   const { featurize: run } = await import('./featurize.js');
-  const { embedder = 'auto', vectors = 'auto', model, modelsDir, dimension, category, limit, recreate, featurizeConfig } = opts;
-  return run(await libraryContext(opts), { embedder, vectors, model, modelsDir, dimension, category, limit, recreate, featurizeConfig });
+  const { embedder = 'auto', vectors = 'auto', model, modelsDir, dimension, category, limit, recreate, featurizeConfig, workers } = opts;
+  return run(await libraryContext(opts), { embedder, vectors, model, modelsDir, dimension, category, limit, recreate, featurizeConfig, workers });
 }
 
 export type SearchOptions = StoreOptions & {

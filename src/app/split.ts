@@ -11,6 +11,8 @@ export type SplitFlags = {
   limit?: number;
   watch?: string;
   batchSize?: number;
+  /** Worker threads that find sentences (default: the cores; 1 = all in this thread). */
+  workers?: number;
   textField?: string;
   skipInvalid?: boolean;
 };
@@ -33,7 +35,7 @@ export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
 }
 
 /** One pass over the stored documents not split yet (`llmops split` without --watch). */
-export function splitDocuments(ctx: Context, flags: Pick<SplitFlags, 'limit' | 'batchSize'>): Promise<SplitReport> {
+export function splitDocuments(ctx: Context, flags: Pick<SplitFlags, 'limit' | 'batchSize' | 'workers'>): Promise<SplitReport> {
   checkSqlWarehouse(ctx);
   return runCommand(ctx, (scope) => splitStored(scope, null, flags, false));
 }
@@ -53,11 +55,12 @@ async function splitFromStream(scope: CommandScope, input: string, flags: SplitF
 }
 
 /** What a split of the store reports (the summary the CLI prints). */
-export type SplitReport = { documents: number; sentences: number; mb_per_s: number; documents_in_store: number; sentences_in_store: number; note: string | undefined };
+export type SplitReport = { documents: number; sentences: number; workers: number; mb_per_s: number; documents_in_store: number; sentences_in_store: number; note: string | undefined };
 
 /** One pass over the documents not split yet; with --watch, a pass that found none is quiet. */
-async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: Pick<SplitFlags, 'limit' | 'batchSize'>, watching: boolean): Promise<SplitReport> {
-  const { runSplit, pendingDocuments } = await import('../split/run-split.js');
+async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: Pick<SplitFlags, 'limit' | 'batchSize' | 'workers'>, watching: boolean): Promise<SplitReport> {
+  const { runSplit, pendingDocuments, SPLIT_BATCH } = await import('../split/run-split.js');
+  const { defaultWorkerCount } = await import('../core/worker-pool.js');
   const { countSentences } = await import('../store/sentences-repo.js');
   const { countDocuments } = await import('../store/documents-repo.js');
   const db = await scope.db();
@@ -69,6 +72,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
     runSplit(db, {
       limit: flags.limit,
       batchSize: flags.batchSize,
+      workers: flags.workers ?? defaultWorkerCount(total / (flags.batchSize ?? SPLIT_BATCH)),
       signal: scope.ctx.signal,
       onBatch: async (b) => {
         done += b.documents;
@@ -81,6 +85,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
   const report: SplitReport = {
     documents: result.documents,
     sentences: result.sentences,
+    workers: result.workers,
     mb_per_s: Number((result.characters / 1e6 / Math.max(seconds, 1e-6)).toFixed(2)),
     documents_in_store: await countDocuments(db.db),
     sentences_in_store: await countSentences(db.db),

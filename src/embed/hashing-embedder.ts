@@ -1,5 +1,5 @@
 import { l2normalize, type Embedder } from './embedder.js';
-import { TokenCounter } from './tiktoken-tokenizer.js';
+import { TokenCounter } from './cl100k-tokenizer.js';
 import { STOPWORDS } from './stopwords.js';
 
 export type HashingOptions = {

@@ -1,6 +1,6 @@
 import { UsageError, errorMessage } from '../core/errors.js';
 import { l2normalize, type Embedder } from './embedder.js';
-import { TokenCounter } from './tiktoken-tokenizer.js';
+import { TokenCounter } from './cl100k-tokenizer.js';
 
 const DIMENSIONS: Record<string, number> = { 'text-embedding-3-small': 1536, 'text-embedding-3-large': 3072, 'text-embedding-ada-002': 1536 };
 

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { l2normalize, type Embedder } from './embedder.js';
@@ -22,6 +22,8 @@ export type TransformersEmbedderOptions = {
   maxTokens?: number;
   /** Short kind recorded with the vectors. */
   name?: string;
+  /** ONNX Runtime's intra-op threads: one batch's matrix work spread over this many cores (default: all). */
+  threads?: number;
 };
 
 /**
@@ -45,7 +47,9 @@ export async function createTransformersEmbedder(opts: TransformersEmbedderOptio
   let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
   try {
     tokenizer = await AutoTokenizer.from_pretrained(model);
-    extractor = await pipeline('feature-extraction', model, { dtype: 'fp32' });
+    // Chunks are embedded in batches (--embed-batch), each one ONNX run over every core.
+    const session_options = { intraOpNumThreads: opts.threads ?? availableParallelism() };
+    extractor = await pipeline('feature-extraction', model, { dtype: 'fp32', session_options });
   } catch (err) {
     throw new UsageError(`embedder: cannot load ${model} from ${local ? modelsDir : 'the Hugging Face hub'}: ${errorMessage(err).split('\n')[0]}`);
   }

@@ -1,11 +1,10 @@
 import type { Kysely } from 'kysely';
-import { deterministicId, sha256Hex } from '../core/ids.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
-import { capToTokenLimit, chunkText } from './chunk-text.js';
-import { cleanText } from './clean-text.js';
-import { planFor, type FeaturizeConfig } from './featurize-config.js';
+import type { FeaturizeConfig } from './featurize-config.js';
+import { openPreparer, type PreparedBatch } from './featurize-preparer.js';
+import type { PreparedDocument } from './prepare-document.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
@@ -16,16 +15,19 @@ export type FeaturizeOptions = {
   config: FeaturizeConfig;
   category?: string;
   limit?: number;
-  /** Documents read per page; chunks are embedded in batches of `embedBatch`. */
+  /** Documents read, claimed and committed together; chunks are embedded in batches of `embedBatch`. */
   batchSize?: number;
   embedBatch?: number;
+  /** Worker threads for cleaning, chunking, counting and hashing (1: all in this thread). */
+  workers?: number;
   /** Drop and rebuild the collections this run touches (e.g. after changing embedder). */
   recreate?: boolean;
   signal?: AbortSignal;
   onBatch?: (b: { documents: number; chunks: ChunkOut[] }) => Promise<void> | void;
 };
 
-export type ChunkOut = ChunkRow & { vector?: number[] };
+/** A chunk as written, with its vector (a view: copy it to keep it past the callback). */
+export type ChunkOut = ChunkRow & { vector: Float32Array };
 
 export type FeaturizeSummary = {
   documents: number;
@@ -36,78 +38,88 @@ export type FeaturizeSummary = {
   skipped_empty: number;
   collections: string[];
   embedder: string;
+  /** Worker threads that did the CPU work (1: this thread). */
+  workers: number;
   interrupted: boolean;
 };
 
-type Prepared = { doc: Document; cleaned: string; chunks: ChunkRow[]; names: { cleaned: string; embedded: string }; capped: number };
+/** A batch's claimed documents beside what was made of them. */
+type Prepared = PreparedDocument & { doc: Document; names: { cleaned: string; embedded: string } };
 
-/** The text a document is featurized from: its title (when not already its first line) and content. */
-function documentText(doc: Document): string {
-  const title = doc.title?.trim();
-  if (!title || doc.content.trimStart().startsWith(title)) return doc.content;
-  return `${title}\n\n${doc.content}`;
-}
-
-function chunkId(embedder: string, documentId: string, index: number, text: string): string {
-  return deterministicId('chunk', embedder, documentId, String(index), sha256Hex(text));
-}
-
-/** Clean, chunk and cap one document (no I/O): what `featurize` and its tests share. */
-export function prepareDocument(doc: Document, embedder: Embedder, config: FeaturizeConfig): Prepared {
-  const plan = planFor(config, doc.category);
-  const names = collectionNames(doc.category);
-  const cleaned = cleanText(documentText(doc), plan.clean);
-  const count = (t: string) => embedder.countTokens(t);
-  const windows = chunkText(cleaned, plan.chunk, count);
-  // A piece with no letter or digit (".)." left by a splitter) carries nothing to embed or find.
-  const pieces = windows.flatMap((c) => capToTokenLimit(c, embedder.maxTokens, count)).filter((p) => /[\p{L}\p{N}]/u.test(p.text));
-  const chunks = pieces.map(({ text, tokens }, idx) => ({
-    id: chunkId(embedder.id, doc.id, idx, text),
-    collection: names.embedded,
-    document_id: doc.id,
-    embedder: embedder.id,
-    category: doc.category,
-    idx,
-    text,
-    token_count: tokens,
-  }));
-  return { doc, cleaned, chunks, names, capped: Math.max(0, pieces.length - windows.length) };
-}
+/**
+ * The default documents per batch (one transaction). bench/featurize.ts's sweep (64, 256, 1024)
+ * found no size clearly cheaper per MB; 1024 raised peak RSS (three batches in flight with
+ * workers), 64 commits four times as often: 256.
+ */
+export const FEATURIZE_BATCH = 256;
 
 /**
  * Featurizes every document not yet done for this embedder (or changed since): clean, chunk,
  * cap, embed, then upsert `cleaned_<category>` and `embedded_<category>` and record the chunks
  * (lexical index) and the done mark in one transaction, which also drops the documents' leases.
- * Documents are leased from the embedder's work queue, so several workers share them and each
+ * Documents are leased from the embedder's work queue, so several processes share them and each
  * chunk is embedded once. Vectors are written before the mark, and every id is deterministic,
- * so a run killed at any point redoes at most its last page and ends in the same state.
+ * so a run killed at any point redoes at most the batches it held and ends in the same state.
+ *
+ * With worker threads, the CPU work of the next batches runs there while this thread writes
+ * the one before; batches are written in the order they were claimed, so the result is the
+ * same as with one worker.
  */
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
-  const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, interrupted: false };
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
+  const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.workers, interrupted: false };
   const ensure = collectionMaker(db, vectors, opts, summary);
-  await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
-    let afterId: string | undefined;
-    for (;;) {
-      if (opts.signal?.aborted) {
-        summary.interrupted = true;
-        break;
+  try {
+    await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
+      const next = batchClaimer(db, store, queue, opts, ensure);
+      const inflight: { docs: Document[]; featurizedBefore: Map<string, string>; work: Promise<PreparedBatch> }[] = [];
+      let more = true;
+      for (;;) {
+        while (more && inflight.length < preparer.depth) {
+          if (opts.signal?.aborted) {
+            summary.interrupted = true;
+            more = false;
+            break;
+          }
+          const claimed = await next();
+          if (!claimed) more = false;
+          else if (claimed.docs.length > 0) {
+            const work = preparer.prepare(claimed.docs);
+            work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
+            inflight.push({ ...claimed, work });
+          }
+        }
+        const head = inflight.shift();
+        if (!head || summary.interrupted) break;
+        const batch = await head.work;
+        const prepared = head.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
+        for (const p of prepared) await ensure(p.names);
+        const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch.vectors, opts);
+        addBatch(summary, prepared);
+        await opts.onBatch?.({ documents: prepared.length, chunks });
       }
-      if (opts.limit !== undefined && summary.documents >= opts.limit) break;
-      const page = await store.list({ afterId, limit: opts.batchSize ?? 64, category: opts.category });
-      if (page.length === 0) break;
-      afterId = page.at(-1)!.id;
-      if (opts.recreate) for (const d of page) await ensure(collectionNames(d.category));
-      const claimed = await claimPending(db, queue, embedder.id, page, opts.limit === undefined ? undefined : opts.limit - summary.documents);
-      if (claimed.docs.length === 0) continue;
-      const prepared = claimed.docs.map((d) => prepareDocument(d, embedder, opts.config));
-      for (const p of prepared) await ensure(p.names);
-      const chunks = await featurizeBatch(db, vectors, queue, prepared, claimed.featurizedBefore, opts);
-      addBatch(summary, prepared);
-      await opts.onBatch?.({ documents: prepared.length, chunks });
-    }
-  });
+    });
+  } finally {
+    await preparer.close();
+  }
   return summary;
+}
+
+/** Reads the next page of documents and leases those still to do; undefined when none are left. */
+function batchClaimer(db: Kysely<Database>, store: DocumentStore, queue: WorkQueue, opts: FeaturizeOptions, ensure: (names: { cleaned: string; embedded: string }) => Promise<void>) {
+  let afterId: string | undefined;
+  let claimedSoFar = 0;
+  return async () => {
+    if (opts.limit !== undefined && claimedSoFar >= opts.limit) return undefined;
+    const page = await store.list({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
+    if (page.length === 0) return undefined;
+    afterId = page.at(-1)!.id;
+    if (opts.recreate) for (const d of page) await ensure(collectionNames(d.category));
+    const claimed = await claimPending(db, queue, opts.embedder.id, page, opts.limit === undefined ? undefined : opts.limit - claimedSoFar);
+    claimedSoFar += claimed.docs.length;
+    return claimed;
+  };
 }
 
 /** Creates a run's collections once each (dropped first with `recreate`). */
@@ -144,13 +156,21 @@ async function claimPending(db: Kysely<Database>, queue: WorkQueue, embedder: st
   return { docs: pending.filter((d) => won.has(d.id)), featurizedBefore };
 }
 
-/** Embeds the chunks, writes the vectors, then the chunks, marks and lease deletions in one transaction. */
-async function featurizeBatch(db: Kysely<Database>, vectors: VectorStore, queue: WorkQueue, prepared: Prepared[], featurizedBefore: Map<string, string>, opts: FeaturizeOptions): Promise<ChunkOut[]> {
+/** Embeds the chunks (unless the workers did), writes the vectors, then the chunks, marks and lease deletions in one transaction. */
+async function featurizeBatch(
+  db: Kysely<Database>,
+  vectors: VectorStore,
+  queue: WorkQueue,
+  prepared: Prepared[],
+  featurizedBefore: Map<string, string>,
+  embedded: Float32Array[] | null,
+  opts: FeaturizeOptions,
+): Promise<ChunkOut[]> {
   const { embedder } = opts;
   const chunks = prepared.flatMap((p) => p.chunks);
   const embedBatch = opts.embedBatch ?? 64;
-  const vecs: Float32Array[] = [];
-  for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
+  const vecs: Float32Array[] = embedded ?? [];
+  if (!embedded) for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
   const vectorOf = new Map<string, Float32Array>();
   chunks.forEach((c, k) => vectorOf.set(c.id, vecs[k]!));
   await writeVectors(db, vectors, prepared, featurizedBefore, vectorOf, embedder.id);
@@ -159,7 +179,7 @@ async function featurizeBatch(db: Kysely<Database>, vectors: VectorStore, queue:
     prepared.map((p) => ({ documentId: p.doc.id, contentHash: p.doc.content_hash, collection: p.names.embedded, embedder: embedder.id, chunks: p.chunks })),
     (trx) => queue.complete(trx, prepared.map((p) => p.doc.id)),
   );
-  return chunks.map((c) => ({ ...c, vector: Array.from(vectorOf.get(c.id)!) }));
+  return chunks.map((c) => ({ ...c, vector: vectorOf.get(c.id)! }));
 }
 
 /** Upserts the cleaned documents and their chunks' vectors; a changed document's old chunks go first. */

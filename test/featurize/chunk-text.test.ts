@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { capToTokenLimit, codeWindows, sentenceWindows, tokenWindows } from '../../src/featurize/chunk-text.js';
 import { cleanText } from '../../src/featurize/clean-text.js';
-import { TokenCounter } from '../../src/embed/tiktoken-tokenizer.js';
+import { TokenCounter } from '../../src/embed/cl100k-tokenizer.js';
 
 const counter = new TokenCounter();
 const count = (t: string) => counter.count(t);

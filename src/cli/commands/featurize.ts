@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { FeaturizeFlags } from '../../app/featurize.js';
@@ -14,8 +15,9 @@ export function register(program: Command): void {
     .option('--vectors <store>', 'auto (Qdrant when QDRANT_URL is set, else sqlite-vec), sqlite or qdrant', 'auto')
     .option('--category <name>', 'only documents of this category')
     .option('--limit <n>', 'featurize at most n documents', toPositiveInt)
-    .option('--batch-size <n>', 'documents per committed batch (default 64)', toPositiveInt)
+    .option('--batch-size <n>', 'documents per committed batch (default 256)', toPositiveInt)
     .option('--embed-batch <n>', 'chunks per embedding call (default 64)', toPositiveInt)
+    .option('--workers <n>', `worker threads that clean, chunk, count tokens and hash (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; 1 = all in one thread); hashing and openai use them, minilm runs its model on every core itself`, toPositiveInt)
     .option('--recreate', 'drop and rebuild the collections touched (e.g. after switching embedder)')
     .option('--featurize-config <file>', 'cleaning and chunking per category (default ./configs/featurize.yaml, else the shipped one)')
     .option('--out <file|->', 'also write the new chunks as NDJSON to a file or stdout')

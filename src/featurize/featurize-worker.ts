@@ -1,0 +1,33 @@
+// A worker thread of `featurize --workers N`: cleans, chunks and counts tokens for a batch of
+// documents, and embeds the chunks when the embedder is the (pure CPU) hashing embedder.
+import { serveWorkerJobs } from '../core/worker-pool.js';
+import { TokenCounter } from '../embed/cl100k-tokenizer.js';
+import { embedderFromId } from '../embed/create-embedder.js';
+import type { Embedder } from '../embed/embedder.js';
+import type { Document } from '../store/types.js';
+import { prepareDocument, type ChunkingEmbedder } from './prepare-document.js';
+import type { FeaturizeWorkerData, FeaturizeWorkerInput, FeaturizeWorkerOutput } from './featurize-preparer.js';
+
+type WorkerEmbedder = ChunkingEmbedder & Partial<Pick<Embedder, 'embedBatch'>>;
+
+/** The hashing embedder rebuilt from its id (which checks it is the same), or a cl100k counter alone. */
+async function workerEmbedder(data: FeaturizeWorkerData): Promise<WorkerEmbedder> {
+  if (data.embed) return embedderFromId(data.embedder.id);
+  const counter = new TokenCounter();
+  return { id: data.embedder.id, maxTokens: data.embedder.maxTokens, countTokens: (t) => counter.count(t) };
+}
+
+let embedder: Promise<WorkerEmbedder> | undefined;
+
+serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, raw) => {
+  const data = raw as FeaturizeWorkerData;
+  embedder ??= workerEmbedder(data);
+  const e = await embedder;
+  const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
+  if (!e.embedBatch) return { output: { prepared, vectors: null } };
+  const vecs = await e.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text)));
+  const dim = data.embedder.dimension;
+  const flat = new Float32Array(vecs.length * dim);
+  vecs.forEach((v, i) => flat.set(v, i * dim));
+  return { output: { prepared, vectors: flat }, transfer: [flat.buffer] };
+});

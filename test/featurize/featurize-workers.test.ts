@@ -1,0 +1,86 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createEmbedder } from '../../src/embed/create-embedder.js';
+import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
+import { runFeaturize } from '../../src/featurize/run-featurize.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
+import { openVectorStore } from '../../src/vector/open-vector-store.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { REPO, ndjson, runCli } from '../helpers/cli.js';
+import { seedDocuments } from '../helpers/seed.js';
+
+/** Every chunking strategy, unicode, emoji, code, and documents long enough to be capped. */
+function records(): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < 48; i++) {
+    const words = Array.from({ length: 30 + ((i * 37) % 400) }, (_, j) => `w${(i * 13 + j * 7) % 151}`).join(' ');
+    if (i % 3 === 0) out.push({ id: `post-${i}`, category: 'posts', text: `Post ${i} 🎉 naïve café 你好 https://t.co/${i} #search ${words}` });
+    else if (i % 3 === 1) out.push({ id: `article-${i}`, category: 'articles', title: `Article ${i}`, text: `${words}. Dr. Lee said so on Jan. 5! Is it? ${'Yes. '.repeat(i)}${'x'.repeat(600 * (i % 4))}` });
+    else out.push({ id: `repo-${i}`, category: 'repositories', text: `--- src/f${i}.ts ---\nexport function f${i}(x: number) {\n${'  x = x * 2 + 1; // ✓\n'.repeat(20 + i * 3)}  return x;\n}\n` });
+  }
+  return out;
+}
+
+/** What featurize left in a database, in write order: chunks, vector points with their vectors, done marks. */
+async function contents(db: Db) {
+  const chunks = await db.db.selectFrom('featurize_chunks').select(['seq', 'id', 'collection', 'document_id', 'idx', 'text', 'token_count']).orderBy('seq').execute();
+  // vector_points belongs to the sqlite-vec store, outside the kysely schema.
+  const { rows: points } = await sql<{ seq: number; collection: string; id: string; payload: string; embedding: Uint8Array | null }>`select seq, collection, id, payload, embedding from vector_points order by seq`.execute(db.db);
+  const marks = await db.db.selectFrom('featurized_documents').select(['document_id', 'embedder', 'collection', 'content_hash', 'chunk_count']).orderBy('document_id').execute();
+  return { chunks, points: points.map((p) => ({ ...p, embedding: p.embedding ? Buffer.from(p.embedding).toString('base64') : null })), marks };
+}
+
+describe('featurize --workers', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function seeded() {
+    const target = await freshDatabase('sqlite');
+    cleanups.push(target.cleanup);
+    const db = await openDatabase(parseDatabaseUrl(target.url));
+    cleanups.push(() => db.close());
+    await seedDocuments(db, records());
+    return { url: target.url, db };
+  }
+
+  it('three worker threads (the built CLI) write the same chunks, vectors and marks, in the same order, as one', async () => {
+    const one = await seeded();
+    const three = await seeded();
+    const args = (url: string, n: number) => ['--db', url, 'featurize', '--embedder', 'hashing', '--batch-size', '5', '--workers', String(n)];
+    const r1 = await runCli(args(one.url, 1));
+    expect(r1.code, r1.stderr).toBe(0);
+    const r3 = await runCli(args(three.url, 3));
+    expect(r3.code, r3.stderr).toBe(0);
+    const [s1, s3] = [ndjson(r1.stdout)[0], ndjson(r3.stdout)[0]];
+    expect(s1).toMatchObject({ workers: 1, documents: 48 });
+    expect(s3).toMatchObject({ workers: 3, documents: 48, chunks: s1.chunks, tokens: s1.tokens, capped_at_token_limit: s1.capped_at_token_limit });
+    expect(s1.capped_at_token_limit, 'some chunks were capped at the token limit').toBeGreaterThan(0);
+    const [c1, c3] = [await contents(one.db), await contents(three.db)];
+    expect(c3.chunks.length).toBeGreaterThan(48);
+    expect(c3).toEqual(c1);
+  }, 180_000);
+
+  it('in process (the stage from source, its worker through tsx): two workers equal one, and the next run finds nothing to do', async () => {
+    const config = await loadFeaturizeConfig(undefined, REPO);
+    const run = async (db: Db, url: string, workers: number) => {
+      const vectors = await openVectorStore(parseDatabaseUrl(url), 'sqlite');
+      try {
+        return await runFeaturize(db.db, new SqlDocumentStore(db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers, batchSize: 7 });
+      } finally {
+        await vectors.close();
+      }
+    };
+    const one = await seeded();
+    const two = await seeded();
+    const s1 = await run(one.db, one.url, 1);
+    const s2 = await run(two.db, two.url, 2);
+    expect(s2.workers).toBe(2);
+    expect({ ...s2, workers: 1 }).toEqual(s1);
+    expect(await contents(two.db)).toEqual(await contents(one.db));
+    expect((await run(two.db, two.url, 2)).documents).toBe(0);
+  }, 180_000);
+});

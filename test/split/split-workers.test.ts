@@ -1,0 +1,66 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { runSplit } from '../../src/split/run-split.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { freshDatabase } from '../helpers/databases.js';
+import { ndjson, runCli } from '../helpers/cli.js';
+import { seedDocuments } from '../helpers/seed.js';
+
+/** Abbreviations, decimals, quotes, unicode, emoji and surrogate pairs: offsets must survive the trip. */
+function records(): Record<string, unknown>[] {
+  return Array.from({ length: 90 }, (_, i) => ({
+    id: `doc-${i}`,
+    text: Array.from(
+      { length: 1 + (i % 9) },
+      (_, j) => `Dr. Smith (${i}.${j}) said "it rose 3.5% in the U.S." 🎉 Naïve café — 你好。Was it ${j}? Yes!\n\nNew paragraph 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 ${'word '.repeat((i * j) % 17)}`,
+    ).join(' '),
+  }));
+}
+
+async function sentences(db: Db) {
+  const rows = await db.db.selectFrom('sentences').select(['id', 'document_id', 'idx', 'text', 'start_offset', 'end_offset']).orderBy('id').execute();
+  const marks = await db.db.selectFrom('document_splits').select(['document_id', 'splitter_version', 'sentence_count']).orderBy('document_id').execute();
+  return { rows, marks };
+}
+
+describe('split --workers', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function seeded() {
+    const target = await freshDatabase('sqlite');
+    cleanups.push(target.cleanup);
+    const db = await openDatabase(parseDatabaseUrl(target.url));
+    cleanups.push(() => db.close());
+    await seedDocuments(db, records());
+    return { url: target.url, db };
+  }
+
+  it('three worker threads (the built CLI) store the same sentences, texts and offsets as one', async () => {
+    const one = await seeded();
+    const three = await seeded();
+    const r1 = await runCli(['--db', one.url, 'split', '--workers', '1', '--batch-size', '7']);
+    expect(r1.code, r1.stderr).toBe(0);
+    const r3 = await runCli(['--db', three.url, 'split', '--workers', '3', '--batch-size', '7']);
+    expect(r3.code, r3.stderr).toBe(0);
+    expect(ndjson(r1.stdout)[0]).toMatchObject({ workers: 1, documents: 90 });
+    expect(ndjson(r3.stdout)[0]).toMatchObject({ workers: 3, documents: 90, sentences: ndjson(r1.stdout)[0].sentences });
+    const [s1, s3] = [await sentences(one.db), await sentences(three.db)];
+    expect(s3.rows.length).toBeGreaterThan(300);
+    expect(s3).toEqual(s1);
+    const docs = new Map((await three.db.db.selectFrom('documents').select(['id', 'content']).execute()).map((d) => [d.id, d.content]));
+    for (const s of s3.rows) expect(docs.get(s.document_id)!.slice(s.start_offset, s.end_offset)).toBe(s.text);
+  }, 120_000);
+
+  it('in process with --limit: two workers split exactly the first n documents, as one does', async () => {
+    const one = await seeded();
+    const two = await seeded();
+    const a = await runSplit(one.db, { workers: 1, batchSize: 4, limit: 21 });
+    const b = await runSplit(two.db, { workers: 2, batchSize: 4, limit: 21 });
+    expect(b).toEqual({ ...a, workers: 2 });
+    expect(a.documents).toBe(21);
+    expect(await sentences(two.db)).toEqual(await sentences(one.db));
+  }, 120_000);
+});
