@@ -1,4 +1,4 @@
-import { TokenCounter } from '../embed/tiktoken-tokenizer.js';
+import { TokenCounter } from '../embed/cl100k-tokenizer.js';
 
 /** How many tokens a text takes in the model's context. */
 export type CountTokens = (text: string) => number;
