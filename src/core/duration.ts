@@ -1,9 +1,15 @@
-import ms from 'ms';
+import { createRequire } from 'node:module';
+import type msType from 'ms';
 import { UsageError } from './errors.js';
+
+// `ms` is loaded on the first parse, not on import: option parsers are imported by every
+// command's definition, and `llmops --help` must load nothing but commander.
+let ms: typeof msType | undefined;
+const loadMs = () => (ms ??= createRequire(import.meta.url)('ms') as typeof msType);
 
 /** Parses "500ms", "30s", "5m", "1h" (or plain milliseconds) for --watch and friends. */
 export function parseDuration(value: string, flag: string): number {
-  const parsed = /^\d+$/.test(value) ? Number(value) : ms(value as ms.StringValue);
+  const parsed = /^\d+$/.test(value) ? Number(value) : loadMs()(value as msType.StringValue);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
     throw new UsageError(`${flag}: "${value}" is not a duration (try 30s, 5m, 1h)`);
   }
