@@ -1,5 +1,5 @@
 import { PassThrough } from 'node:stream';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { chatBody, errorResponses, ref } from './http-schemas.js';
@@ -50,8 +50,8 @@ export function registerChatRoute(app: FastifyInstance, deps: ServeDeps, turns: 
       // Someone else's session looks exactly like a missing one.
       if (body.session_id !== undefined && !(await deps.sessions.get(body.session_id, user))) throw new HttpError(404, `no session ${body.session_id}`);
       const base = { user, question: body.question, sessionId: body.session_id, collections: body.collections, k: body.k };
-      if (wantsStream(request.headers.accept)) return streamTurn(request, reply, { deps, turns, metrics }, base);
-      return jsonTurn(request, reply, { deps, turns, metrics }, base);
+      if (wantsStream(request.headers.accept)) return streamTurn(reply, { deps, turns, metrics }, base);
+      return jsonTurn(reply, { deps, turns, metrics }, base);
     },
   );
 }
@@ -59,7 +59,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ServeDeps, turns: 
 type TurnDeps = { deps: ServeDeps; turns: TurnRegistry; metrics: ServeMetrics };
 type TurnBase = Omit<ChatTurn, 'signal' | 'onSession' | 'onText'>;
 
-async function jsonTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
+async function jsonTurn(reply: FastifyReply, t: TurnDeps, base: TurnBase) {
   const seconds = shownDuration(t.deps.options.requestTimeoutMs);
   const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `no answer within ${seconds} (the server's --request-timeout)`);
   let first = true;
@@ -84,7 +84,7 @@ async function jsonTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDep
   }
 }
 
-function streamTurn(request: FastifyRequest, reply: FastifyReply, t: TurnDeps, base: TurnBase) {
+function streamTurn(reply: FastifyReply, t: TurnDeps, base: TurnBase) {
   const seconds = shownDuration(t.deps.options.requestTimeoutMs);
   const turn = t.turns.start(reply, t.deps.options.requestTimeoutMs, `the answer stalled: nothing for ${seconds} (the server's --request-timeout)`);
   const out = new PassThrough();

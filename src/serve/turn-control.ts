@@ -15,10 +15,9 @@ export type TurnControl = {
   end(): void;
 };
 
-/** The turns in flight, so a shutdown can wait for them and, past its grace, stop them. */
+/** The turns in flight, so a shutdown can count them and, past its grace, stop them. */
 export class TurnRegistry {
   private readonly stops = new Set<(why: string) => void>();
-  private readonly idle = new Set<() => void>();
 
   get size(): number {
     return this.stops.size;
@@ -46,7 +45,7 @@ export class TurnRegistry {
     const end = () => {
       clearTimeout(timer);
       reply.raw.off('close', onClose);
-      if (this.stops.delete(stop) && this.stops.size === 0) for (const f of this.idle) f();
+      this.stops.delete(stop);
     };
     return {
       signal: ctrl.signal,
@@ -62,18 +61,6 @@ export class TurnRegistry {
       },
       end,
     };
-  }
-
-  /** Resolves once no turn is in flight. */
-  drained(): Promise<void> {
-    if (this.stops.size === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        this.idle.delete(done);
-        resolve();
-      };
-      this.idle.add(done);
-    });
   }
 
   /** Stops every turn in flight (their clients get an error event or status). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from '../helpers/cli.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import type { FakeLlmServer } from '../fakes/fake-llm-server.js';
-import { addUsers, featurizedTemplate, login, sseEvents, withServer as serveOver, type TestServer } from './serve-harness.js';
+import { addUsers, featurizedTemplate, login, openTestServer, sseEvents, withEnv, withServer as serveOver, type TestServer } from './serve-harness.js';
 import type { ServeFlags } from '../../src/app/serve.js';
 
 let template: Awaited<ReturnType<typeof featurizedTemplate>>;
@@ -93,6 +93,40 @@ describe('serve: limits', () => {
         expect(events.map((e) => e.event)).toEqual(['session', 'error']);
         expect(events[1]!.data.error).toMatch(/^the answer stalled/);
       }, { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url });
+    } finally {
+      release();
+    }
+  });
+
+  it('stops an answer still running when the shutdown grace runs out: its stream ends with an error event', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let asked!: () => void;
+    const reached = new Promise<void>((r) => (asked = r));
+    openai.setResponder(async () => {
+      asked();
+      await held;
+      return 'Too late [1].';
+    });
+    const url = template.copy();
+    await addUsers(url, USERS);
+    try {
+      await withEnv({ OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url }, async () => {
+        const server = await openTestServer(url, { env: 'openai' });
+        try {
+          const auth = await login(server, 'ann', USERS.ann);
+          const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+          const r = await fetch(`${base}/chat`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ question: 'How tall is the tower?' }) });
+          const body = r.text();
+          await reached;
+          await server.close(200); // the grace: 200 ms, and the model is still thinking
+          const events = sseEvents(await body);
+          expect(events.map((e) => e.event)).toEqual(['session', 'error']);
+          expect(events[1]!.data).toEqual({ error: 'the server is shutting down' });
+        } finally {
+          await server.close();
+        }
+      });
     } finally {
       release();
     }

@@ -72,7 +72,7 @@ const DEFAULT_FLAGS: ServeFlags = {
   shutdownGrace: 5_000,
 };
 
-export type TestServer = Omit<ServeApp, 'close'> & { scope: CommandScope; close(): Promise<void> };
+export type TestServer = Omit<ServeApp, 'close'> & { scope: CommandScope; close(graceMs?: number): Promise<void> };
 
 /** The service over the database at `url`, built by the app layer; `close()` closes it all. */
 export async function openTestServer(url: string, flags: Partial<ServeFlags> = {}): Promise<TestServer> {
@@ -81,12 +81,13 @@ export async function openTestServer(url: string, flags: Partial<ServeFlags> = {
   const scope = new CommandScope(ctx);
   try {
     const server = await buildServeApp(scope, { ...DEFAULT_FLAGS, ...flags });
+    let closing: Promise<void> | undefined;
     return {
       ...server,
       scope,
-      async close() {
-        await server.close(5_000);
-        await scope.close();
+      // Once, however often it is called (a test may close early with a short grace).
+      close(graceMs = 5_000) {
+        return (closing ??= server.close(graceMs).finally(() => scope.close()));
       },
     };
   } catch (err) {
