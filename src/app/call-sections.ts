@@ -14,7 +14,7 @@ export function callSections(c: CallDetail): string {
     ['status', c.finish_reason ? `${c.status} (finish reason: ${c.finish_reason})` : c.status],
     ['tokens', `${c.input_tokens} in, ${c.output_tokens} out`],
     ['cost', `$${c.cost_usd.toFixed(6)}`],
-    ['latency', `${c.latency_ms} ms`],
+    ['latency', c.time_to_first_token_ms !== null && c.time_to_first_token_ms < c.latency_ms ? `${c.latency_ms} ms (first token after ${c.time_to_first_token_ms} ms)` : `${c.latency_ms} ms`],
     ['cache', c.in_cache ? 'the answer is kept in the response cache' : 'not in the response cache'],
     ['parameters', Object.entries(c.parameters).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '(defaults)'],
   ];
@@ -25,7 +25,7 @@ export function callSections(c: CallDetail): string {
   };
   section('system', c.system);
   for (const m of c.messages) section(m.role, m.content);
-  section('response', c.response);
+  section(c.status === 'ok' ? 'response' : 'response (partial: what arrived before the stream stopped)', c.response);
   section('repaired from (guard hook: the answer as it came, before repair)', c.repaired_from);
   section('error', c.error);
   section(`results (${c.results.length})`, c.results.map(resultLine).join('\n'));

@@ -1,11 +1,11 @@
 import { parseInstant } from '../core/duration.js';
 import { UsageError } from '../core/errors.js';
-import type { CallFilter } from '../store/call-log-queries.js';
+import type { CallFilter, CallStatus } from '../store/call-log-queries.js';
 import type { Context } from './context.js';
 import { inspecting } from './inspect-scope.js';
 import { printRows } from './print.js';
 
-export type CallsFlags = { limit: number; task?: string; model?: string; since?: string; status?: 'ok' | 'failed'; totals?: boolean };
+export type CallsFlags = { limit: number; task?: string; model?: string; since?: string; status?: CallStatus; totals?: boolean };
 
 /** `inspect calls [id]`: the calls, newest first; or, given an id, a trace id or a prefix, the call(s) whole. */
 export async function inspectCalls(ctx: Context, ref: string | undefined, f: CallsFlags): Promise<void> {

@@ -2,11 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { CacheEntry, CallOutbox, ResponseCache } from '../store/call-log-types.js';
-import type { ChatModel, ChatRequest, ChatResult, Hook, LlmCall, Usage } from './types.js';
+import type { ChatModel, ChatRequest, ChatResult, FinishReason, Hook, LlmCall, PartialResult, Usage } from './types.js';
 
 export type Price = { inputPerMTok: number; outputPerMTok: number };
 
 export type ClientResult = ChatResult & {
+  /** Milliseconds from sending the request to the first text (the latency when not streamed; 0 from the cache). */
+  timeToFirstTokenMs: number;
   callId: string | null;
   cached: boolean;
   provider: string;
@@ -15,7 +17,10 @@ export type ClientResult = ChatResult & {
   cacheEntry?: CacheEntry;
 };
 
-/** What `LlmClient.stream` yields: text deltas, then once the call ended (hooks run) its whole result. */
+/**
+ * What `LlmClient.stream` yields: text deltas, then once the call ended (hooks run) its whole
+ * result. The result's text is the one to keep: an after-hook (guard) may have repaired it.
+ */
 export type ClientStreamEvent = { type: 'text'; text: string } | { type: 'done'; result: ClientResult };
 
 export interface LlmClient {
@@ -24,8 +29,10 @@ export interface LlmClient {
   generate(req: ChatRequest, signal?: AbortSignal): Promise<ClientResult>;
   /**
    * The same call, streamed: the same cache, hooks and call log as generate(); hooks see the
-   * whole call once it ends. Aborting `signal` aborts the provider request; the call is
-   * recorded as cancelled and the iteration throws the abort reason.
+   * whole call once it ends. Aborting `signal`, or leaving the loop before `done`, aborts the
+   * provider request and records the call as cancelled with the text so far; after an abort
+   * the iteration throws the abort reason. A stream that fails midway is recorded as an error
+   * with its partial text, and throws a one-line error.
    */
   stream(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ClientStreamEvent>;
   /**
@@ -54,7 +61,7 @@ export type ClientOptions = {
   redact: (text: string) => string;
   /** Where cache entries wait for their call rows (the SQL call log); without it they are written at once. */
   outbox?: CallOutbox;
-  /** Wraps each network call (the --rpm throttle); cache hits are not throttled. */
+  /** Wraps each network call (the --rpm throttle), a stream up to its first event; cache hits are not throttled. */
   schedule?: <R>(fn: () => Promise<R>) => Promise<R>;
 };
 
@@ -72,17 +79,21 @@ function cacheKey(provider: string, model: string, parameters: Record<string, un
 
 /**
  * The one path every model call takes: cache → before hooks → adapter → after hooks. Hooks are
- * best effort: a failing hook is logged and never fails the call.
+ * best effort: a failing hook is logged and never fails the call. generate() and stream() are
+ * the same path (`runCall`); only the adapter method and what reaches the caller differ.
  */
 export function createLlmClient(opts: ClientOptions): LlmClient {
   return {
     provider: opts.model.provider,
     model: opts.model.model,
-    generate: (req, signal) => generate(opts, req, signal),
-    // Not yet token by token: the whole answer as one delta (the streaming adapters replace this).
+    async generate(req, signal) {
+      // Not streamed, the path never yields: its first step is its end.
+      const step = await runCall(opts, req, signal, false).next();
+      if (!step.done) throw new Error('llm client: a call that is not streamed yielded text');
+      return step.value;
+    },
     async *stream(req, signal) {
-      const result = await generate(opts, req, signal);
-      if (result.text) yield { type: 'text', text: result.text };
+      const result = yield* runCall(opts, req, signal, true);
       yield { type: 'done', result };
     },
     outbox: opts.outbox,
@@ -100,7 +111,12 @@ export function createLlmClient(opts: ClientOptions): LlmClient {
   };
 }
 
-async function generate(opts: ClientOptions, req: ChatRequest, signal?: AbortSignal): Promise<ClientResult> {
+type TextDelta = { type: 'text'; text: string };
+
+/** What a call received so far: kept with a failed or cancelled call. */
+type Progress = { text: string; usage: Usage; timeToFirstTokenMs?: number; started: number };
+
+async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSignal | undefined, streaming: boolean): AsyncGenerator<TextDelta, ClientResult> {
   const { model, logger } = opts;
   const parameters = { temperature: req.temperature ?? opts.parameters.temperature, maxTokens: req.maxTokens ?? opts.parameters.maxTokens };
   const request: ChatRequest = { ...req, temperature: parameters.temperature, maxTokens: parameters.maxTokens };
@@ -108,7 +124,9 @@ async function generate(opts: ClientOptions, req: ChatRequest, signal?: AbortSig
   const hit = opts.cache ? await opts.cache.get(key) : undefined;
   if (hit) {
     logger.debug(`llm cache hit ${model.provider}/${model.model} trace=${req.traceId}`);
-    return { text: hit.text, usage: hit.usage, finishReason: hit.finishReason, latencyMs: 0, costUsd: 0, callId: hit.llmCallId, cached: true, provider: model.provider, model: model.model };
+    if (streaming && hit.text) yield { type: 'text', text: hit.text };
+    const { text, usage, finishReason, llmCallId } = hit;
+    return { text, usage, finishReason, latencyMs: 0, timeToFirstTokenMs: 0, costUsd: 0, callId: llmCallId, cached: true, provider: model.provider, model: model.model };
   }
   const call: LlmCall = {
     id: randomUUID(),
@@ -121,24 +139,84 @@ async function generate(opts: ClientOptions, req: ChatRequest, signal?: AbortSig
     redact: opts.redact,
   };
   await runHooks(opts, 'before', call);
+  const progress: Progress = { text: '', usage: { inputTokens: 0, outputTokens: 0 }, started: performance.now() };
+  let settled = false;
   try {
-    const send = () => model.generate(call.request, signal);
-    const r = opts.schedule ? await opts.schedule(send) : await send();
-    call.result = { ...r, costUsd: costOf(r.usage, opts.price) };
+    const r = yield* produce(opts, call.request, signal, streaming, progress);
+    call.result = { ...r, costUsd: costOf(r.usage, opts.price), timeToFirstTokenMs: progress.timeToFirstTokenMs ?? r.latencyMs };
+    settled = true;
   } catch (err) {
+    settled = true;
+    if (signal?.aborted) {
+      recordCancelled(opts, call, progress, 'the caller aborted the request');
+      throw signal.reason;
+    }
     const e = err as { status?: number };
     call.error = { message: opts.redact(errorMessage(err)), status: typeof e?.status === 'number' ? e.status : undefined };
-    await runHooks(opts, 'after', call);
+    if (streaming) call.partial = partialOf(opts, progress);
     throw err;
+  } finally {
+    // Left before the end without an error: the consumer stopped reading (produce's own
+    // finally has aborted the provider request by now).
+    if (!settled) recordCancelled(opts, call, progress, 'the caller stopped reading the stream');
+    await runHooks(opts, 'after', call);
   }
-  await runHooks(opts, 'after', call);
-  const result = call.result!;
+  const result = call.result;
   const callId = call.stored ? call.id : null;
   const cacheEntry: CacheEntry | undefined =
     opts.cache && result.finishReason === 'stop'
       ? { key, answer: { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: callId, provider: model.provider, model: model.model } }
       : undefined;
-  return { ...result, callId, cached: false, provider: model.provider, model: model.model, cacheEntry };
+  return { ...result, timeToFirstTokenMs: result.timeToFirstTokenMs!, callId, cached: false, provider: model.provider, model: model.model, cacheEntry };
+}
+
+/**
+ * The network part of a call. Streamed, the adapter's stream if it has one (else its whole
+ * answer as one delta); not streamed, generate(). The rpm schedule wraps the request, for a
+ * stream up to its first event.
+ */
+async function* produce(opts: ClientOptions, request: ChatRequest, signal: AbortSignal | undefined, streaming: boolean, progress: Progress): AsyncGenerator<TextDelta, Omit<ChatResult, 'costUsd'>> {
+  const { model } = opts;
+  const scheduled = <R>(fn: () => Promise<R>) => (opts.schedule ? opts.schedule(fn) : fn());
+  if (!streaming || !model.stream) {
+    const r = await scheduled(() => model.generate(request, signal));
+    if (streaming && r.text) {
+      progress.text = r.text;
+      yield { type: 'text', text: r.text };
+    }
+    return r;
+  }
+  const events = model.stream(request, signal)[Symbol.asyncIterator]();
+  let finish: { reason: FinishReason; raw?: unknown } = { reason: 'other' };
+  let done = false;
+  try {
+    let step = await scheduled(() => events.next());
+    for (; !step.done; step = await events.next()) {
+      // An event the SDK had buffered before the abort is not handed out after it.
+      signal?.throwIfAborted();
+      const event = step.value;
+      if (event.type === 'usage') progress.usage = event.usage;
+      else if (event.type === 'finish') finish = event;
+      else if (event.text) {
+        progress.timeToFirstTokenMs ??= performance.now() - progress.started;
+        progress.text += event.text;
+        yield { type: 'text', text: event.text };
+      }
+    }
+    done = true;
+  } finally {
+    if (!done) await events.return?.(undefined); // the adapter aborts its request
+  }
+  return { text: progress.text, usage: progress.usage, finishReason: finish.reason, latencyMs: performance.now() - progress.started, raw: finish.raw };
+}
+
+function partialOf(opts: ClientOptions, p: Progress): PartialResult {
+  return { text: p.text, usage: p.usage, latencyMs: performance.now() - p.started, costUsd: costOf(p.usage, opts.price), timeToFirstTokenMs: p.timeToFirstTokenMs };
+}
+
+function recordCancelled(opts: ClientOptions, call: LlmCall, progress: Progress, why: string): void {
+  call.error = { message: `cancelled: ${why}`, cancelled: true };
+  call.partial = partialOf(opts, progress);
 }
 
 async function runHooks(opts: ClientOptions, phase: 'before' | 'after', call: LlmCall): Promise<void> {

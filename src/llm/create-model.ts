@@ -26,6 +26,7 @@ export async function createModel(env: ResolvedEnv, logger: Logger): Promise<Cha
     maxRetries: p.max_retries,
     maxTokens: p.max_tokens,
     apiKey: keyVar ? process.env[keyVar] : undefined,
+    logger,
   };
   switch (profile.provider) {
     case 'anthropic': {
@@ -53,18 +54,19 @@ export async function createModel(env: ResolvedEnv, logger: Logger): Promise<Cha
       return createLocalModel({ model: profile.model });
     }
     default:
-      return loadProviderModule(env, { ...common, baseURL: profile.base_url, logger });
+      return loadProviderModule(env, { ...common, baseURL: profile.base_url });
   }
 }
 
 const isChatModel = (v: unknown) => typeof (v as ChatModel | null)?.generate === 'function';
 
-/** `./providers/my.js#provider`: a ChatModel, or a function (settings) → ChatModel. */
+/** `./providers/my.js#provider`: a ChatModel, or a function (settings) → ChatModel. Without `stream`, a streamed call gets the whole answer as one delta. */
 async function loadProviderModule(env: ResolvedEnv, settings: ProviderSettings): Promise<ChatModel> {
   const spec = env.profile.provider;
   const ref = { kind: 'provider', spec, baseDir: env.baseDir, where: `${env.shown}: profiles.${env.profileName}.provider` };
   const made = await loadUserFactory<ChatModel>(ref, 'a provider (an object with generate(request))', isChatModel, settings);
   // Results record provider and model: the module's own names, else the file's and the profile's.
   const fileName = parseModuleSpec(spec).path.replace(/^.*[/\\]/, '').replace(/\.[^.]+$/, '');
-  return { provider: made.provider || fileName, model: made.model || env.profile.model, generate: made.generate.bind(made) };
+  const stream = typeof made.stream === 'function' ? made.stream.bind(made) : undefined;
+  return { provider: made.provider || fileName, model: made.model || env.profile.model, generate: made.generate.bind(made), ...(stream ? { stream } : {}) };
 }

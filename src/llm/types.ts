@@ -32,11 +32,20 @@ export type ChatResult = {
   usage: Usage;
   finishReason: FinishReason;
   latencyMs: number;
+  /**
+   * Milliseconds from sending the request to the first text, measured like `latencyMs`. Set by
+   * the client on every call: for a call that was not streamed it equals the latency (the text
+   * arrives all at once); for a cache hit it is 0.
+   */
+  timeToFirstTokenMs?: number;
   /** USD, from the profile's prices; 0 for local models. */
   costUsd: number;
   /** The provider's own response, kept for the call log. */
   raw?: unknown;
 };
+
+/** What a streamed call had received when it failed or was cancelled. */
+export type PartialResult = Pick<ChatResult, 'text' | 'usage' | 'latencyMs' | 'costUsd' | 'timeToFirstTokenMs'>;
 
 /**
  * What a streaming adapter yields, normalized across providers: text deltas as they arrive,
@@ -55,7 +64,11 @@ export interface ChatModel {
   stream?(req: ChatRequest, signal?: AbortSignal): AsyncIterable<ModelStreamEvent>;
 }
 
-/** One call as the hooks see it. `result` is set for after-hooks when the call succeeded. */
+/**
+ * One call as the hooks see it. `result` is set for after-hooks when the call succeeded;
+ * otherwise `error` is, and `partial` holds what a streamed call had received by then. A call
+ * the caller cancelled (aborted, or stopped reading the stream) is an error with `cancelled`.
+ */
 export type LlmCall = {
   id: string;
   traceId: string;
@@ -65,7 +78,8 @@ export type LlmCall = {
   parameters: Record<string, unknown>;
   startedAt: string;
   result?: ChatResult;
-  error?: { message: string; status?: number; retryable?: boolean };
+  error?: { message: string; status?: number; retryable?: boolean; cancelled?: boolean };
+  partial?: PartialResult;
   /** Set by hooks that change the answer (guard): what it was before. */
   repairedFrom?: string;
   /** Set by the store hook once the call is in the call log, so results can link to it. */

@@ -5,18 +5,21 @@ import type { Database } from './types.js';
 
 // Reading the call log (the llm_calls table) for `inspect calls`: lists, totals, one call whole.
 
-/** Which calls: of a task, of a model (`model` or `provider/model`), since an ISO instant, ok or failed. */
-export type CallFilter = { task?: string; model?: string; since?: string; status?: 'ok' | 'failed' };
+/** Which calls: of a task, of a model (`model` or `provider/model`), since an ISO instant, ok, failed or cancelled. */
+export type CallFilter = { task?: string; model?: string; since?: string; status?: CallStatus };
 
-/** The table says `error`; people and `--status` say failed, as results do. */
-const callStatus = (stored: string) => (stored === 'ok' ? 'ok' : 'failed');
+export type CallStatus = 'ok' | 'failed' | 'cancelled';
+
+/** The table says `error`; people and `--status` say failed, as results do. A cancelled call (its caller stopped it) did not fail. */
+const callStatus = (stored: string): CallStatus => (stored === 'ok' || stored === 'cancelled' ? stored : 'failed');
 
 function matching(eb: ExpressionBuilder<Database, 'llm_calls'>, f: CallFilter): Expression<SqlBool> {
   const all: Expression<SqlBool>[] = [];
   if (f.task !== undefined) all.push(eb('task', '=', f.task));
   if (f.model !== undefined) all.push(modelIs(eb, f.model));
   if (f.since !== undefined) all.push(eb('created_at', '>=', f.since));
-  if (f.status !== undefined) all.push(f.status === 'ok' ? eb('status', '=', 'ok') : eb('status', '<>', 'ok'));
+  if (f.status === 'failed') all.push(eb('status', 'not in', ['ok', 'cancelled']));
+  else if (f.status !== undefined) all.push(eb('status', '=', f.status));
   return eb.and(all);
 }
 
@@ -40,7 +43,8 @@ export async function callTotals(db: Kysely<Database>, f: CallFilter) {
   const pct = (p: number) => (lat.length === 0 ? 0 : lat[Math.min(lat.length - 1, Math.max(0, Math.ceil(p * lat.length) - 1))]!);
   return {
     calls: rows.length,
-    failed: rows.filter((r) => r.status !== 'ok').length,
+    failed: rows.filter((r) => callStatus(r.status) === 'failed').length,
+    cancelled: rows.filter((r) => r.status === 'cancelled').length,
     input_tokens: rows.reduce((s, r) => s + Number(r.input_tokens), 0),
     output_tokens: rows.reduce((s, r) => s + Number(r.output_tokens), 0),
     cost_usd: Number(rows.reduce((s, r) => s + Number(r.cost_usd), 0).toFixed(6)),
@@ -118,6 +122,7 @@ export async function callDetails(db: Kysely<Database>, ids: string[]) {
         output_tokens: Number(r.output_tokens),
         cost_usd: Number(r.cost_usd),
         latency_ms: Math.round(Number(r.latency_ms)),
+        time_to_first_token_ms: r.time_to_first_token_ms === null ? null : Math.round(Number(r.time_to_first_token_ms)),
         parameters: readJson(r.parameters),
         system: r.system,
         messages: readJson<{ role: string; content: string }[]>(r.messages),

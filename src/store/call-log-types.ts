@@ -9,11 +9,13 @@ import type { LlmCallsTable } from './types.js';
  * One model call as the call log keeps it (the llm_calls table, or MongoDB's collection): the
  * table's row, with its JSON columns as values.
  */
-export type CallLogRow = Omit<LlmCallsTable, 'messages' | 'parameters' | 'raw' | 'status'> & {
+export type CallLogRow = Omit<LlmCallsTable, 'messages' | 'parameters' | 'raw' | 'status' | 'time_to_first_token_ms'> & {
   messages: { role: string; content: string }[];
   parameters: Record<string, unknown>;
   raw: unknown;
-  status: 'ok' | 'error';
+  /** `response` then holds the text received before the failure or the cancel (streamed calls). */
+  status: 'ok' | 'error' | 'cancelled';
+  time_to_first_token_ms?: number | null;
 };
 
 /** Where the store hook writes: the llm_calls table, or a MongoDB collection. */

@@ -5,7 +5,7 @@ import { writeJson } from './json-column.js';
 
 const FLUSH_ROWS = 100;
 const FLUSH_MS = 1000;
-// Rows per INSERT: 19 columns a row stays far below SQLite's and PostgreSQL's bound-parameter limits.
+// Rows per INSERT: 20 columns a row stays far below SQLite's and PostgreSQL's bound-parameter limits.
 const INSERT_CHUNK = 200;
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -15,7 +15,15 @@ export async function insertCallRows(db: Executor, rows: CallLogRow[]): Promise<
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await db
       .insertInto('llm_calls')
-      .values(rows.slice(i, i + INSERT_CHUNK).map((row) => ({ ...row, messages: writeJson(row.messages), parameters: writeJson(row.parameters), raw: row.raw === null ? null : writeJson(row.raw) })))
+      .values(
+        rows.slice(i, i + INSERT_CHUNK).map((row) => ({
+          ...row,
+          messages: writeJson(row.messages),
+          parameters: writeJson(row.parameters),
+          raw: row.raw === null ? null : writeJson(row.raw),
+          time_to_first_token_ms: row.time_to_first_token_ms ?? null,
+        })),
+      )
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
   }

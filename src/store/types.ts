@@ -68,7 +68,10 @@ export interface LlmCallsTable {
   output_tokens: number;
   cost_usd: number;
   latency_ms: number;
+  /** Streamed calls: ms from sending to the first text (migration 0007). */
+  time_to_first_token_ms: number | null;
   finish_reason: string | null;
+  /** ok, error, or cancelled (the caller aborted or stopped reading a stream). */
   status: string;
   error: string | null;
   repaired_from: string | null;

@@ -202,7 +202,7 @@ for (const engine of ENGINES) {
       expect(ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2'])).stdout)).toHaveLength(2);
       const calls = ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2', '--totals'])).stdout);
       expect(calls).toHaveLength(3);
-      expect(calls[2].totals).toEqual({ calls: 4, failed: 0, input_tokens: 406, output_tokens: 40, cost_usd: 0.01, latency_ms_mean: 215, latency_ms_p50: 210, latency_ms_p95: 230 });
+      expect(calls[2].totals).toEqual({ calls: 4, failed: 0, cancelled: 0, input_tokens: 406, output_tokens: 40, cost_usd: 0.01, latency_ms_mean: 215, latency_ms_p50: 210, latency_ms_p95: 230 });
       const runs = ndjson((await runCli(['--db', url, 'inspect', 'runs', '--command', 'featurize'])).stdout);
       expect(runs[0]).toMatchObject({ command: 'featurize', status: 'ok' });
     });

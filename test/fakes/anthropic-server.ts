@@ -2,16 +2,24 @@ import {
   contentText,
   estimateTokens,
   fakeId,
+  splitTokens,
   startFakeServer,
   type FakeLlmServer,
   type FakeRequest,
+  type JsonReply,
   type Reply,
+  type SseEvent,
 } from './fake-llm-server.js';
 
 /**
- * A fake of the Anthropic Messages API (`POST /v1/messages`, non-streaming) strict enough that
- * the official SDK, given `baseURL: server.url`, behaves as against api.anthropic.com: the same
- * auth, version header, validation errors, error bodies, status codes and retry hints.
+ * A fake of the Anthropic Messages API (`POST /v1/messages`) strict enough that the official
+ * SDK, given `baseURL: server.url`, behaves as against api.anthropic.com: the same auth,
+ * version header, validation errors, error bodies, status codes and retry hints.
+ *
+ * `stream: true` answers with the API's named events: `message_start` (the message with empty
+ * content and the input usage), `content_block_start`, a `ping`, one `content_block_delta`
+ * (`text_delta`) per token, `content_block_stop`, `message_delta` (stop reason, usage) and
+ * `message_stop`. Timing and faults: fake-llm-server.ts.
  *
  * API versions matter. @anthropic-ai/sdk 1.x sends `anthropic-version: 2026-10-21` and the key
  * as `Authorization: Bearer` (the API also takes `x-api-key`, and prefers it when both are
@@ -21,9 +29,11 @@ import {
  *
  * Consecutive turns with the same role are accepted, as the real API does (it merges them).
  */
-export async function startFakeAnthropic(opts: { apiKey?: string; latencyMs?: number; record?: boolean } = {}): Promise<FakeLlmServer> {
-  const apiKey = opts.apiKey ?? 'sk-ant-test-key';
-  return startFakeServer({ handle: (req) => handle(req, apiKey), errorReply }, { latencyMs: opts.latencyMs, record: opts.record });
+export async function startFakeAnthropic(
+  opts: { apiKey?: string; latencyMs?: number; record?: boolean; tokenDelayMs?: number; firstTokenDelayMs?: number } = {},
+): Promise<FakeLlmServer> {
+  const { apiKey = 'sk-ant-test-key', ...timing } = opts;
+  return startFakeServer({ handle: (req) => handle(req, apiKey), errorReply }, timing);
 }
 
 const VERSIONS = new Set(['2023-01-01', '2023-06-01', '2026-10-21']);
@@ -58,7 +68,7 @@ const ERROR_MESSAGES: Record<string, string> = {
 
 const errorType = (status: number) => ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
 
-function error(status: number, message: string, extraHeaders: Record<string, string> = {}): Reply {
+function error(status: number, message: string, extraHeaders: Record<string, string> = {}): JsonReply {
   const requestId = fakeId('req_');
   return {
     status,
@@ -67,7 +77,7 @@ function error(status: number, message: string, extraHeaders: Record<string, str
   };
 }
 
-function errorReply(status: number, retryAfterSeconds?: number): Reply {
+function errorReply(status: number, retryAfterSeconds?: number): JsonReply {
   const type = errorType(status);
   const headers: Record<string, string> = retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {};
   return error(status, ERROR_MESSAGES[type] ?? type.replace(/_/g, ' '), headers);
@@ -93,7 +103,7 @@ async function handle(req: FakeRequest, apiKey: string): Promise<Reply> {
   const body = req.json as Record<string, any>;
   const problem = validate(body, version);
   if (problem) return error(400, problem);
-  if (body.stream === true) return error(400, 'stream: this fake answers non-streaming requests only');
+  if (body.stream !== undefined && typeof body.stream !== 'boolean') return error(400, 'stream: Input should be a valid boolean');
 
   const system = typeof body.system === 'string' ? body.system : Array.isArray(body.system) ? contentText(body.system) : undefined;
   const messages = (body.messages as any[]).map((m) => ({ role: m.role as string, content: contentText(m.content) }));
@@ -119,35 +129,58 @@ async function handle(req: FakeRequest, apiKey: string): Promise<Reply> {
     stopReason = 'max_tokens';
   }
   const inputText = (system ?? '') + messages.map((m) => m.content).join('');
-  const requestId = fakeId('req_');
-  return {
-    status: 200,
-    headers: { 'request-id': requestId, 'anthropic-organization-id': '00000000-0000-0000-0000-000000000000' },
-    body: {
-      id: fakeId('msg_'),
-      type: 'message',
-      role: 'assistant',
-      model: body.model,
-      content: body.max_tokens === 0 ? [] : [{ type: 'text', text, citations: null }],
-      stop_reason: stopReason,
-      stop_sequence: stopReason === 'stop_sequence' ? stopSequence : null,
-      stop_details: null,
-      container: null,
-      diagnostics: null,
-      usage: {
-        input_tokens: estimateTokens(inputText) + 3 * messages.length,
-        output_tokens: body.max_tokens === 0 ? 0 : estimateTokens(text),
-        cache_creation: null,
-        cache_creation_input_tokens: 0,
-        cache_read_input_tokens: 0,
-        inference_geo: null,
-        output_tokens_details: null,
-        server_tool_use: null,
-        service_tier: 'standard',
-        speed: null,
-      },
-    },
+  const usage = {
+    input_tokens: estimateTokens(inputText) + 3 * messages.length,
+    output_tokens: body.max_tokens === 0 ? 0 : estimateTokens(text),
+    cache_creation: null,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+    inference_geo: null,
+    output_tokens_details: null,
+    server_tool_use: null,
+    service_tier: 'standard',
+    speed: null,
   };
+  const headers = { 'request-id': fakeId('req_'), 'anthropic-organization-id': '00000000-0000-0000-0000-000000000000' };
+  const message = {
+    id: fakeId('msg_'),
+    type: 'message',
+    role: 'assistant',
+    model: body.model,
+    content: body.max_tokens === 0 ? [] : [{ type: 'text', text, citations: null }],
+    stop_reason: stopReason,
+    stop_sequence: stopReason === 'stop_sequence' ? stopSequence : null,
+    stop_details: null,
+    container: null,
+    diagnostics: null,
+    usage,
+  };
+  if (body.stream === true) return { status: 200, headers, events: messageEvents(message, text) };
+  return { status: 200, headers, body: message };
+}
+
+type Message = { content: unknown[]; stop_reason: string; stop_sequence: string | null; usage: { input_tokens: number; output_tokens: number } };
+
+/** A message as the API streams it: named events, the text one token a delta. */
+function messageEvents(message: Message, text: string): SseEvent[] {
+  const ev = (event: string, data: Record<string, unknown>, token = false): SseEvent => ({ event, data: JSON.stringify({ type: event, ...data }), token });
+  // message_start carries the message with no content yet, no stop reason and one output token.
+  const start = { ...message, content: [], stop_reason: null, stop_sequence: null, usage: { ...message.usage, output_tokens: 1 } };
+  const events = [ev('message_start', { message: start })];
+  if (message.content.length > 0) {
+    events.push(ev('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }), ev('ping', {}));
+    for (const token of splitTokens(text)) events.push(ev('content_block_delta', { index: 0, delta: { type: 'text_delta', text: token } }, true));
+    events.push(ev('content_block_stop', { index: 0 }));
+  } else events.push(ev('ping', {}));
+  const { input_tokens, output_tokens } = message.usage;
+  events.push(
+    ev('message_delta', {
+      delta: { stop_reason: message.stop_reason, stop_sequence: message.stop_sequence, stop_details: null, container: null },
+      usage: { input_tokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens, output_tokens_details: null, server_tool_use: null },
+    }),
+    ev('message_stop', {}),
+  );
+  return events;
 }
 
 /** The first problem with a request body, in the API's own words, or undefined. */

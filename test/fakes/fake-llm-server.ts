@@ -2,18 +2,24 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
+import { writeEventStream, type StreamFault, type StreamRecord, type StreamReply } from './sse-stream.js';
+
+export type { StreamRecord, StreamReply, SseEvent } from './sse-stream.js';
+export { splitTokens } from './sse-stream.js';
 
 /**
  * Shared machinery of the fake services: a node:http server on 127.0.0.1 (random port) with a
  * queue of injected faults, a request log and a pluggable responder. Each provider module
  * (anthropic-server, openai-server, langfuse-otel-server) only knows its own wire format.
+ * Streamed answers (`stream: true`) go out token by token through sse-stream.ts.
  */
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number } // error in the provider's own error body format
   | { kind: 'delay'; ms: number } // wait ms, then answer normally (the fixed latency still applies)
   | { kind: 'drop' } // reset the connection without any response
-  | { kind: 'text'; text: string }; // answer with exactly this assistant text
+  | { kind: 'text'; text: string } // answer with exactly this assistant text
+  | StreamFault; // stall, cut or malformed, after N tokens of a streamed answer (sse-stream.ts)
 
 export type RecordedRequest = { path: string; headers: Record<string, string | string[] | undefined>; body: any };
 
@@ -28,12 +34,22 @@ export interface FakeLlmServer {
   enqueue(...faults: Fault[]): void;
   /** How to answer a normal request: from the last user message (and system prompt) to the assistant text. */
   setResponder(fn: Responder): void;
-  /** Fixed latency added to every normal (2xx) answer. */
+  /** Fixed latency added to every normal (2xx) answer, before its status line. */
   setLatency(ms: number): void;
+  /** Streamed answers: the wait before every token (the first included). */
+  setTokenDelay(ms: number): void;
+  /** Streamed answers: an extra wait before the first token (time to first token). */
+  setFirstTokenDelay(ms: number): void;
+  /** Every streamed answer, in order of arrival (not kept with `record: false`). */
+  streams: StreamRecord[];
+  /** Resolves once every stream started so far has ended (completed, cut, or the client left). */
+  streamsSettled(): Promise<StreamRecord[]>;
   close(): Promise<void>;
 }
 
-export type Reply = { status: number; headers?: Record<string, string>; body: unknown };
+export type JsonReply = { status: number; headers?: Record<string, string>; body: unknown };
+/** A JSON answer, or (for `stream: true`) an event stream. */
+export type Reply = JsonReply | StreamReply;
 
 /** One request as a provider sees it. */
 export type FakeRequest = {
@@ -53,7 +69,7 @@ export type FakeRequest = {
 export type Provider = {
   handle(req: FakeRequest): Reply | Promise<Reply>;
   /** An injected `status` fault, in the provider's own error format. */
-  errorReply(status: number, retryAfterSeconds?: number): Reply;
+  errorReply(status: number, retryAfterSeconds?: number): JsonReply;
 };
 
 export type FakeServerOptions = {
@@ -61,6 +77,8 @@ export type FakeServerOptions = {
   urlSuffix?: string;
   /** false: keep no request log (benchmarks: a log of thousands of requests makes the fake's own GC pauses part of the measured latency). */
   record?: boolean;
+  tokenDelayMs?: number;
+  firstTokenDelayMs?: number;
 };
 
 export async function startFakeServer(provider: Provider, opts: FakeServerOptions = {}): Promise<FakeLlmServer> {
@@ -68,6 +86,10 @@ export async function startFakeServer(provider: Provider, opts: FakeServerOption
   const requests: RecordedRequest[] = [];
   let responder: Responder = defaultResponder;
   let latencyMs = opts.latencyMs ?? 0;
+  let tokenDelayMs = opts.tokenDelayMs ?? 0;
+  let firstTokenDelayMs = opts.firstTokenDelayMs ?? 0;
+  const streams: StreamRecord[] = [];
+  const streamEnds: Promise<void>[] = [];
   const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
 
@@ -126,7 +148,19 @@ export async function startFakeServer(provider: Provider, opts: FakeServerOption
       answer: async (input) => textOverride ?? (await responder(input)),
     });
     if (reply.status >= 200 && reply.status < 300) await sleep(latencyMs);
-    send(res, reply);
+    // A stream fault is for a streamed answer; a non-streamed request uses it up unharmed.
+    if ('events' in reply) await stream(res, url.pathname, reply, isStreamFault(fault) ? fault : undefined);
+    else send(res, reply);
+  }
+
+  async function stream(res: ServerResponse, path: string, reply: StreamReply, fault?: StreamFault) {
+    if (res.destroyed) return;
+    const record: StreamRecord = { path, tokensSent: 0 };
+    if (opts.record !== false) {
+      streams.push(record);
+      streamEnds.push(new Promise((resolve) => res.once('close', () => resolve())));
+    }
+    await writeEventStream(res, reply, record, { tokenDelayMs, firstTokenDelayMs, sleep }, fault);
   }
 
   const server = createServer((req, res) => {
@@ -152,6 +186,13 @@ export async function startFakeServer(provider: Provider, opts: FakeServerOption
     enqueue: (...f) => void faults.push(...f),
     setResponder: (fn) => void (responder = fn),
     setLatency: (ms) => void (latencyMs = ms),
+    setTokenDelay: (ms) => void (tokenDelayMs = ms),
+    setFirstTokenDelay: (ms) => void (firstTokenDelayMs = ms),
+    streams,
+    streamsSettled: async () => {
+      await Promise.all(streamEnds);
+      return streams;
+    },
     close: async () => {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -170,8 +211,11 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, reply: Reply) {
+const isStreamFault = (f?: Fault): f is StreamFault => f?.kind === 'stall' || f?.kind === 'cut' || f?.kind === 'malformed';
+
+function send(res: ServerResponse, reply: JsonReply) {
   if (res.destroyed || res.writableEnded) return;
+  if (res.headersSent) return void res.destroy(); // a fake's bug mid-stream: break it off, loudly
   const body = typeof reply.body === 'string' || Buffer.isBuffer(reply.body) ? reply.body : JSON.stringify(reply.body);
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(body);

@@ -1,4 +1,4 @@
-import { fakeId, startFakeServer, type FakeLlmServer, type FakeRequest, type Reply } from './fake-llm-server.js';
+import { fakeId, startFakeServer, type FakeLlmServer, type FakeRequest, type JsonReply } from './fake-llm-server.js';
 
 /**
  * A fake of OpenAI's embeddings API (`POST /v1/embeddings`): Bearer auth, `input` as a string
@@ -13,11 +13,11 @@ const MODELS: Record<string, { dim: number; shortenable: boolean }> = {
   'text-embedding-ada-002': { dim: 1536, shortenable: false },
 };
 
-function error(status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}): Reply {
+function error(status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}): JsonReply {
   return { status, headers: { 'x-request-id': fakeId('req_'), ...headers }, body: { error: { message, type, param, code } } };
 }
 
-function errorReply(status: number, retryAfterSeconds?: number): Reply {
+function errorReply(status: number, retryAfterSeconds?: number): JsonReply {
   const headers: Record<string, string> = retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {};
   if (status === 429) return error(429, 'Rate limit reached for text-embedding-3-small on requests per min (RPM): Limit 3, Used 3, Requested 1.', 'requests', null, 'rate_limit_exceeded', headers);
   return error(status, 'The server had an error while processing your request. Sorry about that!', 'server_error', null, null, headers);
@@ -37,7 +37,7 @@ function wordVector(text: string, dim: number): Float32Array {
   return v.map((x) => x / n);
 }
 
-function handle(req: FakeRequest, apiKey: string): Reply {
+function handle(req: FakeRequest, apiKey: string): JsonReply {
   if (`${req.method} ${req.path}` !== 'POST /v1/embeddings') return error(404, `Invalid URL (${req.method} ${req.path})`, 'invalid_request_error');
   const auth = req.headers.authorization;
   if (!auth) return error(401, "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).", 'invalid_request_error');

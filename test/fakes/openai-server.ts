@@ -2,27 +2,37 @@ import {
   contentText,
   estimateTokens,
   fakeId,
+  splitTokens,
   startFakeServer,
   type FakeLlmServer,
   type FakeRequest,
+  type JsonReply,
   type Reply,
+  type SseEvent,
 } from './fake-llm-server.js';
 
 /**
- * A fake of the OpenAI Chat Completions API (`POST /v1/chat/completions`, non-streaming, and
- * `GET /v1/models`): Bearer auth, validation errors in OpenAI's own body format, rate limits
- * with `retry-after`, 5xx. `url` includes `/v1`, as the openai SDK's baseURL must.
+ * A fake of the OpenAI Chat Completions API (`POST /v1/chat/completions` and `GET /v1/models`):
+ * Bearer auth, validation errors in OpenAI's own body format, rate limits with `retry-after`,
+ * 5xx. `url` includes `/v1`, as the openai SDK's baseURL must.
+ *
+ * `stream: true` answers as the API does: `data: {chat.completion.chunk}` events (a first one
+ * with the role, one per token, one with the finish reason), with `stream_options:
+ * {include_usage: true}` `usage: null` on each and a last chunk with empty `choices` and the
+ * usage, then `data: [DONE]`. Timing and faults: fake-llm-server.ts.
  *
  * `requireKey: false` makes it behave like Ollama's OpenAI-compatible endpoint: any or no key
- * is accepted, unknown request fields are ignored, and JSON mode does not require the word
- * "json" in the prompt (OpenAI's rule, which Ollama does not have).
+ * is accepted, unknown request fields are ignored, JSON mode does not require the word "json"
+ * in the prompt (OpenAI's rule, which Ollama does not have), and streamed chunks carry the role
+ * in every delta, with no role-only first chunk.
  */
 export async function startFakeOpenAI(
-  opts: { apiKey?: string; latencyMs?: number; requireKey?: boolean } = {},
+  opts: { apiKey?: string; latencyMs?: number; requireKey?: boolean; record?: boolean; tokenDelayMs?: number; firstTokenDelayMs?: number } = {},
 ): Promise<FakeLlmServer> {
   const apiKey = opts.apiKey ?? 'sk-test-openai-key';
   const strict = opts.requireKey !== false;
-  return startFakeServer({ handle: (req) => handle(req, apiKey, strict), errorReply }, { latencyMs: opts.latencyMs, urlSuffix: '/v1' });
+  const { latencyMs, record, tokenDelayMs, firstTokenDelayMs } = opts;
+  return startFakeServer({ handle: (req) => handle(req, apiKey, strict), errorReply }, { latencyMs, record, tokenDelayMs, firstTokenDelayMs, urlSuffix: '/v1' });
 }
 
 const KNOWN_FIELDS = new Set([
@@ -35,14 +45,14 @@ const KNOWN_FIELDS = new Set([
 const ROLES = new Set(['system', 'developer', 'user', 'assistant']);
 const MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'text-embedding-3-small'];
 
-function error(status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}): Reply {
+function error(status: number, message: string, type: string, param: string | null = null, code: string | null = null, headers: Record<string, string> = {}): JsonReply {
   return { status, headers: { 'x-request-id': fakeId('req_'), ...headers }, body: { error: { message, type, param, code } } };
 }
 
 const invalid = (message: string, param: string | null = null, code: string | null = null) =>
   error(400, message, 'invalid_request_error', param, code);
 
-function errorReply(status: number, retryAfterSeconds?: number): Reply {
+function errorReply(status: number, retryAfterSeconds?: number): JsonReply {
   const headers: Record<string, string> = retryAfterSeconds !== undefined ? { 'retry-after': String(retryAfterSeconds) } : {};
   if (status === 429) {
     return error(429, 'Rate limit reached for requests per min (RPM): Limit 3, Used 3, Requested 1.', 'requests', null, 'rate_limit_exceeded', headers);
@@ -90,38 +100,62 @@ async function handle(req: FakeRequest, apiKey: string, strict: boolean): Promis
   const n: number = body.n ?? 1;
   const promptTokens = estimateTokens(messages.map((m) => m.content).join('')) + 4 * messages.length;
   const completionTokens = estimateTokens(text) * n;
+  const usage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+  };
+  const headers = { 'x-request-id': fakeId('req_'), 'openai-processing-ms': '1', 'openai-version': '2020-10-01' };
+  const head = { id: fakeId('chatcmpl-'), created: Math.floor(Date.now() / 1000), model: body.model as string, service_tier: 'default', system_fingerprint: strict ? 'fp_fake' : 'fp_ollama' };
+  if (body.stream === true) {
+    const events = chunkEvents({ head, n, text, finishReason, usage: body.stream_options?.include_usage === true ? usage : undefined, ollama: !strict });
+    return { status: 200, headers, events };
+  }
   return {
     status: 200,
-    headers: { 'x-request-id': fakeId('req_'), 'openai-processing-ms': '1', 'openai-version': '2020-10-01' },
+    headers,
     body: {
-      id: fakeId('chatcmpl-'),
+      ...head,
       object: 'chat.completion',
-      created: Math.floor(Date.now() / 1000),
-      model: body.model,
       choices: Array.from({ length: n }, (_, index) => ({
         index,
         message: { role: 'assistant', content: text, refusal: null, annotations: [] },
         logprobs: null,
         finish_reason: finishReason,
       })),
-      usage: {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
-        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-      },
-      service_tier: 'default',
-      system_fingerprint: 'fp_fake',
+      usage,
     },
   };
 }
 
-function invalidUrl(req: FakeRequest, status: number): Reply {
+type ChunkPlan = { head: Record<string, unknown>; n: number; text: string; finishReason: string; usage?: Record<string, unknown>; ollama: boolean };
+
+/** A streamed answer as `chat.completion.chunk` events, each choice's deltas in turn per token. */
+function chunkEvents(p: ChunkPlan): SseEvent[] {
+  // With include_usage every chunk says `usage: null` until the last one carries it.
+  const tail = p.usage ? { usage: null } : {};
+  const chunk = (index: number, delta: Record<string, unknown>, finish: string | null, token = false): SseEvent => ({
+    data: JSON.stringify({ ...p.head, object: 'chat.completion.chunk', choices: [{ index, delta, logprobs: null, finish_reason: finish }], ...tail }),
+    token,
+  });
+  const choices = Array.from({ length: p.n }, (_, i) => i);
+  const role = p.ollama ? { role: 'assistant' } : {};
+  const events: SseEvent[] = [];
+  if (!p.ollama) for (const i of choices) events.push(chunk(i, { role: 'assistant', content: '', refusal: null }, null));
+  for (const token of splitTokens(p.text)) for (const i of choices) events.push(chunk(i, { ...role, content: token }, null, true));
+  for (const i of choices) events.push(chunk(i, p.ollama ? { role: 'assistant', content: '' } : {}, p.finishReason));
+  if (p.usage) events.push({ data: JSON.stringify({ ...p.head, object: 'chat.completion.chunk', choices: [], usage: p.usage }) });
+  events.push({ data: '[DONE]' });
+  return events;
+}
+
+function invalidUrl(req: FakeRequest, status: number): JsonReply {
   return error(status, `Invalid URL (${req.method} ${req.path})`, 'invalid_request_error');
 }
 
-function numberInRange(body: Record<string, any>, name: string, min: number, max: number, integer = false): Reply | undefined {
+function numberInRange(body: Record<string, any>, name: string, min: number, max: number, integer = false): JsonReply | undefined {
   const v = body[name];
   if (v === undefined || v === null) return undefined;
   const kind = integer ? 'integer' : 'decimal';
@@ -134,7 +168,7 @@ function numberInRange(body: Record<string, any>, name: string, min: number, max
 }
 
 /** The first problem with a request body as OpenAI reports it, or undefined. */
-function validate(body: Record<string, any>, strict: boolean): Reply | undefined {
+function validate(body: Record<string, any>, strict: boolean): JsonReply | undefined {
   if (strict) {
     const unknown = Object.keys(body).find((k) => !KNOWN_FIELDS.has(k));
     if (unknown) return invalid(`Unrecognized request argument supplied: ${unknown}`);
@@ -173,7 +207,12 @@ function validate(body: Record<string, any>, strict: boolean): Reply | undefined
     const problem = numberInRange(body, name, min, max, integer);
     if (problem) return problem;
   }
-  if (body.stream === true) return invalid('stream: this fake answers non-streaming requests only', 'stream');
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== 'boolean') {
+    return invalid(`Invalid type for 'stream': expected a boolean, but got ${typeof body.stream} instead.`, 'stream', 'invalid_type');
+  }
+  if (body.stream_options !== undefined && body.stream_options !== null && body.stream !== true) {
+    return invalid("The 'stream_options' parameter is only allowed when 'stream' is enabled.", 'stream_options');
+  }
 
   const rf = body.response_format;
   if (rf !== undefined && rf !== null) {

@@ -1,16 +1,21 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ChatModel, ChatRequest } from '../types.js';
+import type { ChatModel, ChatRequest, ModelStreamEvent } from '../types.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
+import { sdkLogger } from './sdk-logger.js';
 import { undiciFetch } from './undici-fetch.js';
+import { DEFAULT_STREAM_IDLE_MS, LlmStreamError, watchStream } from './watch-stream.js';
 
 export type AnthropicModelOptions = {
   model: string;
   apiKey: string;
   baseURL?: string;
+  /** Per request; for a streamed answer also the longest silence between two events (pings count). */
   timeoutMs?: number;
   /** Network retries (429, 5xx, timeouts, resets) with backoff, jitter and retry-after: the SDK's own. */
   maxRetries?: number;
   maxTokens?: number;
+  /** Where the SDK's own messages go (debug level). */
+  logger?: { debug(message: string): void };
 };
 
 /**
@@ -19,23 +24,21 @@ export type AnthropicModelOptions = {
  */
 export async function createAnthropicModel(opts: AnthropicModelOptions): Promise<ChatModel> {
   const { default: AnthropicSdk } = await import('@anthropic-ai/sdk');
-  const sdk: Anthropic = new AnthropicSdk({ apiKey: opts.apiKey, baseURL: opts.baseURL, timeout: opts.timeoutMs, maxRetries: opts.maxRetries ?? 4, fetch: undiciFetch });
+  const sdk: Anthropic = new AnthropicSdk({
+    apiKey: opts.apiKey,
+    baseURL: opts.baseURL,
+    timeout: opts.timeoutMs,
+    maxRetries: opts.maxRetries ?? 4,
+    fetch: undiciFetch,
+    logger: sdkLogger(opts.logger),
+  });
+  const idleMs = opts.timeoutMs ?? DEFAULT_STREAM_IDLE_MS;
   return {
     provider: 'anthropic',
     model: opts.model,
     async generate(req: ChatRequest, signal?: AbortSignal) {
       const started = performance.now();
-      const msg = await sdk.messages.create(
-        {
-          model: opts.model,
-          max_tokens: req.maxTokens ?? opts.maxTokens ?? 1024,
-          ...(req.system ? { system: req.system } : {}),
-          // No temperature: the Messages API version this SDK speaks (2026-10-21) rejects the
-          // sampling parameters outright, even at their defaults.
-          messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
-        },
-        { signal },
-      );
+      const msg = await sdk.messages.create(params(opts, req), { signal });
       const text = msg.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
       return {
         text,
@@ -45,5 +48,38 @@ export async function createAnthropicModel(opts: AnthropicModelOptions): Promise
         raw: { id: msg.id, model: msg.model, stop_reason: msg.stop_reason, usage: msg.usage },
       };
     },
+    async *stream(req: ChatRequest, signal?: AbortSignal): AsyncGenerator<ModelStreamEvent> {
+      const events = watchStream((s) => sdk.messages.create({ ...params(opts, req), stream: true }, { signal: s }), { provider: 'anthropic', idleMs, signal });
+      // message_start holds the message (id, model, input usage); message_delta the stop reason
+      // and the usage so far; message_stop says the answer is whole.
+      let message: Anthropic.Message | undefined;
+      let stopReason: Anthropic.StopReason | null = null;
+      let stopped = false;
+      for await (const event of events) {
+        if (event.type === 'message_start') message = event.message;
+        else if (event.type === 'content_block_delta' && event.delta.type === 'text_delta') yield { type: 'text', text: event.delta.text };
+        else if (event.type === 'message_delta' && message) {
+          stopReason = event.delta.stop_reason;
+          message.usage.output_tokens = event.usage.output_tokens;
+          if (event.usage.input_tokens !== null && event.usage.input_tokens !== undefined) message.usage.input_tokens = event.usage.input_tokens;
+        } else if (event.type === 'message_stop') stopped = true;
+      }
+      if (!message || !stopped) throw new LlmStreamError('anthropic: the answer ended without message_stop (the stream closed early)');
+      const usage = message.usage;
+      yield { type: 'usage', usage: { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } };
+      yield { type: 'finish', reason: mapAnthropicStopReason(stopReason), raw: { id: message.id, model: message.model, stop_reason: stopReason, usage } };
+    },
+  };
+}
+
+/** The request body shared by generate and stream. */
+function params(opts: AnthropicModelOptions, req: ChatRequest) {
+  return {
+    model: opts.model,
+    max_tokens: req.maxTokens ?? opts.maxTokens ?? 1024,
+    ...(req.system ? { system: req.system } : {}),
+    // No temperature: the Messages API version this SDK speaks (2026-10-21) rejects the
+    // sampling parameters outright, even at their defaults.
+    messages: req.messages.map((m) => ({ role: m.role, content: m.content })),
   };
 }

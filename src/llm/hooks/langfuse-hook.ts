@@ -153,22 +153,29 @@ async function startGeneration(t: Tracer, call: LlmCall): Promise<LangfuseGenera
 function finishGeneration(t: Tracer, generation: LangfuseGeneration, call: LlmCall): void {
   // Input again: a redact hook that ran after our before() may have widened call.redact.
   generation.update({ input: input(call) });
-  const result = call.result;
-  if (result) {
-    const { inputTokens, outputTokens } = result.usage;
+  // A streamed call that failed or was cancelled: what it had received, and when.
+  const got = call.result ?? call.partial;
+  if (got) {
+    const { inputTokens, outputTokens } = got.usage;
+    const firstToken = completionStart(call.startedAt, got.timeToFirstTokenMs);
     generation.update({
-      output: call.redact(result.text),
+      output: call.redact(got.text),
       usageDetails: { input: inputTokens, output: outputTokens, total: inputTokens + outputTokens },
       // 0 means "no price known" for cloud models; leave it to Langfuse's own price table.
-      ...(result.costUsd > 0 ? { costDetails: { total: result.costUsd } } : {}),
+      ...(got.costUsd > 0 ? { costDetails: { total: got.costUsd } } : {}),
+      ...(firstToken ? { completionStartTime: firstToken } : {}),
       metadata: {
-        finishReason: result.finishReason,
-        latencyMs: Math.round(result.latencyMs),
+        ...(call.result ? { finishReason: call.result.finishReason } : {}),
+        latencyMs: Math.round(got.latencyMs),
+        ...(got.timeToFirstTokenMs !== undefined ? { timeToFirstTokenMs: Math.round(got.timeToFirstTokenMs) } : {}),
         ...(call.repairedFrom !== undefined ? { repairedFrom: call.redact(call.repairedFrom) } : {}),
       },
     });
   }
-  if (call.error) {
+  if (call.error?.cancelled) {
+    // The caller's choice (Ctrl-C, a client that left), not a failure of the model.
+    generation.update({ level: 'WARNING', statusMessage: call.redact(call.error.message), metadata: { cancelled: true } });
+  } else if (call.error) {
     const text = call.redact(call.error.message);
     const message = call.error.status ? `${text} (HTTP ${call.error.status})` : text;
     generation.update({
@@ -179,6 +186,16 @@ function finishGeneration(t: Tracer, generation: LangfuseGeneration, call: LlmCa
     generation.otelSpan.setStatus({ code: t.api.SpanStatusCode.ERROR, message });
   }
   generation.end();
+}
+
+/**
+ * When the first text arrived, for Langfuse's time-to-first-token: the call's start plus the
+ * measured delay (the start is taken just before the before-hooks, a fraction of a ms early).
+ */
+function completionStart(startedAt: string, timeToFirstTokenMs: number | undefined): Date | undefined {
+  const start = Date.parse(startedAt);
+  if (timeToFirstTokenMs === undefined || Number.isNaN(start)) return undefined;
+  return new Date(start + timeToFirstTokenMs);
 }
 
 /** Ends what is still open, sends everything; never throws (a failed export is a warning). */

@@ -3,6 +3,8 @@ import type { Hook, LlmCall } from '../types.js';
 
 function callLogRow(call: LlmCall): CallLogRow {
   const r = call.result;
+  // A streamed call that failed or was cancelled keeps what it had received.
+  const got = r ?? call.partial;
   const redact = call.redact;
   return {
     id: call.id,
@@ -13,14 +15,15 @@ function callLogRow(call: LlmCall): CallLogRow {
     system: call.request.system ? redact(call.request.system) : null,
     messages: call.request.messages.map((m) => ({ role: m.role, content: redact(m.content) })),
     parameters: call.parameters,
-    response: r ? redact(r.text) : null,
+    response: got ? redact(got.text) : null,
     raw: r?.raw === undefined ? null : JSON.parse(redact(JSON.stringify(r.raw))),
-    input_tokens: r?.usage.inputTokens ?? 0,
-    output_tokens: r?.usage.outputTokens ?? 0,
-    cost_usd: r?.costUsd ?? 0,
-    latency_ms: r?.latencyMs ?? 0,
+    input_tokens: got?.usage.inputTokens ?? 0,
+    output_tokens: got?.usage.outputTokens ?? 0,
+    cost_usd: got?.costUsd ?? 0,
+    latency_ms: got?.latencyMs ?? 0,
+    time_to_first_token_ms: got?.timeToFirstTokenMs ?? null,
     finish_reason: r?.finishReason ?? null,
-    status: call.error ? 'error' : 'ok',
+    status: call.error?.cancelled ? 'cancelled' : call.error ? 'error' : 'ok',
     error: call.error ? redact(call.error.message) : null,
     repaired_from: call.repairedFrom !== undefined ? redact(call.repairedFrom) : null,
     created_at: call.startedAt,

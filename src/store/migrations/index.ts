@@ -5,6 +5,7 @@ import * as m0003 from './0003-featurize.js';
 import * as m0004 from './0004-monitor.js';
 import * as m0005 from './0005-one-queue-one-runs-table.js';
 import * as m0006 from './0006-call-link-indexes.js';
+import * as m0007 from './0007-call-time-to-first-token.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004-monitor': m0004,
   '0005-one-queue-one-runs-table': m0005,
   '0006-call-link-indexes': m0006,
+  '0007-call-time-to-first-token': m0007,
 };
