@@ -19,7 +19,7 @@ export type Fault =
   | { kind: 'delay'; ms: number } // wait ms, then answer normally (the fixed latency still applies)
   | { kind: 'drop' } // reset the connection without any response
   | { kind: 'text'; text: string } // answer with exactly this assistant text
-  | StreamFault; // stall, cut or malformed, after N tokens of a streamed answer (sse-stream.ts)
+  | StreamFault; // stall, cut, malformed or pause, after N tokens of a streamed answer (sse-stream.ts)
 
 export type RecordedRequest = { path: string; headers: Record<string, string | string[] | undefined>; body: any };
 
@@ -211,7 +211,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-const isStreamFault = (f?: Fault): f is StreamFault => f?.kind === 'stall' || f?.kind === 'cut' || f?.kind === 'malformed';
+const isStreamFault = (f?: Fault): f is StreamFault => f?.kind === 'stall' || f?.kind === 'cut' || f?.kind === 'malformed' || f?.kind === 'pause';
 
 function send(res: ServerResponse, reply: JsonReply) {
   if (res.destroyed || res.writableEnded) return;

@@ -15,7 +15,8 @@ export type StreamReply = { status: number; headers?: Record<string, string>; ev
 export type StreamFault =
   | { kind: 'stall'; afterTokens: number } // stop sending, keep the socket open
   | { kind: 'cut'; afterTokens: number } // destroy the socket mid-stream
-  | { kind: 'malformed'; afterTokens: number }; // one event whose data is not JSON, then the rest
+  | { kind: 'malformed'; afterTokens: number } // one event whose data is not JSON, then the rest
+  | { kind: 'pause'; afterTokens: number; until: Promise<void> }; // hold the rest until `until` settles (a test looks at the half-written answer)
 
 /** What happened to one streamed answer, as the provider saw it. */
 export type StreamRecord = {
@@ -59,14 +60,21 @@ export async function writeEventStream(res: ServerResponse, reply: StreamReply, 
     // A fault strikes before the next text event, or after the last one when N ≥ all of them.
     if (pending && record.tokensSent === pending.afterTokens && (ev.token || i > lastToken)) {
       if (pending.kind === 'stall') return;
-      if (pending.kind === 'cut') {
+      if (pending.kind === 'pause') {
+        await pending.until;
+        pending = undefined;
+        if (res.destroyed) return;
+      }
+      if (pending?.kind === 'cut') {
         record.end = 'cut';
         await flushed; // the N tokens reach the client; what follows never does
         res.socket?.destroy();
         return;
       }
-      res.write(frame({ event: ev.event, data: '{"type": this is not JSON' }));
-      pending = undefined;
+      if (pending?.kind === 'malformed') {
+        res.write(frame({ event: ev.event, data: '{"type": this is not JSON' }));
+        pending = undefined;
+      }
     }
     if (ev.token) {
       // Token k is due at a fixed time from the start: a late timer delays one token, not all after it.

@@ -76,6 +76,7 @@ describe('the packed package', () => {
     expect(files).toContain('LICENSE');
     expect(files).toContain('dist/index.d.ts');
     expect(files).toContain('dist/index.js');
+    expect(files).toContain('assets/chat.html'); // served by `llmops serve` at /
     expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
   });
 
