@@ -75,7 +75,8 @@ export async function findCalls(db: Kysely<Database>, ref: string): Promise<Call
     .where((eb) => eb.or([eb(eb.fn('substr', ['id', eb.val(1), eb.val(n)]), '=', ref), eb(eb.fn('substr', ['trace_id', eb.val(1), eb.val(n)]), '=', ref)]))
     .limit(AMBIGUITY_SCAN)
     .execute();
-  const named = new Set(prefixed.map((r) => (r.id.startsWith(ref) ? `call ${r.id}` : `trace ${r.trace_id}`)));
+  // A row may match twice (its id and its trace id both begin with ref): both are named.
+  const named = new Set(prefixed.flatMap((r) => [...(r.id.startsWith(ref) ? [`call ${r.id}`] : []), ...(r.trace_id.startsWith(ref) ? [`trace ${r.trace_id}`] : [])]));
   if (named.size > 1) return { ambiguous: named.size };
   const [only] = named;
   if (only === undefined) return { ids: [] };
