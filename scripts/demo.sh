@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the shipped sample data, with no key and no network:
 # ingest data/ → split into sentences → sentiment per sentence (offline model) → clean, chunk,
-# embed and index → what is stored, a search, and an HTML report. Own database file.
+# embed and index → what is stored, a search, a question answered with citations, and an HTML report. Own database file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LLMOPS_DB="${LLMOPS_DB:-.llmops/demo.db}"
@@ -18,4 +18,6 @@ llmops featurize
 echo "== what is stored" >&2
 llmops inspect collections
 llmops inspect search embedded_articles --query "vector search latency" --mode hybrid --k 3
+echo "== ask (offline: an extractive answer with its sources, no model)" >&2
+llmops ask "What should a team measure before trusting a RAG pipeline?" --k 3
 llmops inspect report --out .llmops/demo-report.html
