@@ -14,42 +14,58 @@ async function readStdin(): Promise<string> {
 }
 
 /**
- * Reads a line from the terminal in raw mode, showing nothing of it. Enter ends it, backspace
- * and Ctrl-U edit it; Ctrl-C (no signal in raw mode) and Ctrl-D on an empty line cancel.
+ * Reads lines from the terminal in raw mode, showing nothing of them. Raw mode is switched on
+ * before a prompt is shown and stays on until every line is read: a line typed (or pasted) the
+ * moment a prompt appears would otherwise meet the terminal still echoing. Enter ends a line,
+ * backspace and Ctrl-U edit it; Ctrl-C (no signal in raw mode) and Ctrl-D on an empty line cancel.
  */
-function promptHidden(prompt: string): Promise<string> {
+async function promptHidden(prompts: string[]): Promise<string[]> {
   const input = process.stdin;
-  process.stderr.write(prompt);
   input.setRawMode(true);
   input.setEncoding('utf8');
-  input.resume();
-  return new Promise((resolve, reject) => {
-    let chars: string[] = [];
-    const finish = () => {
-      input.off('data', onData);
-      input.setRawMode(false);
-      input.pause();
+  const lines: string[] = [];
+  let chars: string[] = [];
+  let pending = '';
+  try {
+    for (const prompt of prompts) {
+      process.stderr.write(prompt);
+      let settled = false;
+      const line = await new Promise<string>((resolve, reject) => {
+        const onData = (chunk: string) => {
+          pending += chunk;
+          while (pending.length > 0) {
+            const ch = pending[0]!;
+            pending = pending.slice(1);
+            const done = (act: () => void) => ((settled = true), input.off('data', onData), input.pause(), act());
+            if (ch === '\r' || ch === '\n') return done(() => resolve(chars.join('')));
+            if (ch === '\u0003' || (ch === '\u0004' && chars.length === 0)) return done(() => reject(new UsageError('password: cancelled')));
+            if (ch === '\u007f' || ch === '\b') chars.pop();
+            else if (ch === '\u0015') chars = [];
+            else if (ch >= ' ') chars.push(ch);
+          }
+        };
+        input.on('data', onData);
+        // What was typed ahead of this prompt (both lines pasted at once) is read first; the
+        // terminal is listened to again only if that did not end the line.
+        onData('');
+        if (!settled) input.resume();
+      });
       process.stderr.write('\n');
-    };
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === '\r' || ch === '\n') return finish(), resolve(chars.join(''));
-        if (ch === '\u0003' || (ch === '\u0004' && chars.length === 0)) return finish(), reject(new UsageError('password: cancelled'));
-        if (ch === '\u007f' || ch === '\b') chars.pop();
-        else if (ch === '\u0015') chars = [];
-        else if (ch >= ' ') chars.push(ch);
-      }
-    };
-    input.on('data', onData);
-  });
+      lines.push(line);
+      chars = [];
+    }
+    return lines;
+  } finally {
+    input.setRawMode(false);
+    input.pause();
+  }
 }
 
 /** A new password: from stdin with `fromStdin`, else typed twice at a hidden prompt. */
 export async function readNewPassword(who: string, fromStdin: boolean): Promise<string> {
   if (fromStdin) return readStdin();
   if (!process.stdin.isTTY) throw new UsageError(NO_PASSWORD);
-  const first = await promptHidden(`New password for ${who}: `);
-  const again = await promptHidden('Repeat it: ');
+  const [first, again] = await promptHidden([`New password for ${who}: `, 'Repeat it: ']);
   if (first !== again) throw new UsageError('password: the two entries differ (nothing changed)');
   return first;
 }

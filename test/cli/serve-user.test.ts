@@ -132,6 +132,17 @@ describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
     expect(await logsIn(db, 'ada', 'typed secret 42')).toBe(true);
   });
 
+  it('takes both entries typed ahead in one go (a paste), still showing neither', async () => {
+    const { dir, db } = workdir();
+    const term = new TerminalSession(['--db', db, 'serve', 'user', 'add', 'ada'], { cwd: dir });
+    cleanups.push(() => term.kill());
+    await term.waitFor('New password for ada: ');
+    term.type('pasted secret 7\rpasted secret 7\r');
+    expect(await term.exit()).toMatchObject({ code: 0 });
+    expect(term.screen).not.toContain('pasted secret');
+    expect(await logsIn(db, 'ada', 'pasted secret 7')).toBe(true);
+  });
+
   it('adds nobody when the two entries differ', async () => {
     const { dir, db } = workdir();
     const term = new TerminalSession(['--db', db, 'serve', 'user', 'add', 'ada'], { cwd: dir });
