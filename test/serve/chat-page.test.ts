@@ -89,12 +89,16 @@ async function askAndWait(page: Page, question: string): Promise<void> {
   await page.locator('#send:enabled').waitFor();
 }
 
-/** A served page over a fresh copy of the corpus with two accounts, answering through the fake OpenAI. */
-async function withChatPage(body: (base: string) => Promise<void>): Promise<void> {
+/**
+ * A served page over a fresh copy of the corpus with two accounts, answering through the fake
+ * OpenAI (or, with `model: false`, extractively, as a fresh clone without a key does).
+ */
+async function withChatPage(body: (base: string) => Promise<void>, opts: { model?: boolean } = {}): Promise<void> {
   const url = template.copy();
   await addUsers(url, USERS);
-  const env = { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url };
-  await withServer(url, { env, flags: { env: 'openai' } }, async (server) => {
+  const model = opts.model ?? true;
+  const env = model ? { OPENAI_API_KEY: 'sk-test-openai-key', OPENAI_BASE_URL: openai.url } : { OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined };
+  await withServer(url, { env, flags: model ? { env: 'openai' } : {} }, async (server) => {
     const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
     await body(base);
   });
@@ -210,6 +214,89 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
     } finally {
       release();
     }
+  });
+
+  it('stops an answer half-way with Stop: the page says so and is ready for the next question', async () => {
+    let release!: () => void;
+    const paused = new Promise<void>((resolve) => (release = resolve));
+    openai.setResponder(() => ANSWER);
+    openai.enqueue({ kind: 'pause', afterTokens: 2, until: paused });
+    try {
+      await withChatPage(async (base) => {
+        const tab = await openTab(base);
+        const { page, context, problems } = tab;
+        try {
+          await signIn(tab, 'ann', USERS.ann);
+          await page.fill('#question', QUESTION);
+          await page.click('#send');
+          const answer = page.locator('.msg.assistant');
+          await answer.locator('.text', { hasText: 'The Eiffel' }).waitFor();
+          await page.click('#stop');
+          await answer.locator('.note', { hasText: 'Stopped.' }).waitFor();
+          expect(await answer.getAttribute('data-state')).toBe('failed');
+          expect(await answer.locator('.text').textContent()).toBe('The Eiffel');
+          expect(await page.locator('#chat-error').textContent()).toBe('');
+          await page.locator('#send:enabled').waitFor();
+          expect(await page.locator('#stop').isHidden()).toBe(true);
+
+          // The stopped question had started a conversation, which the server dropped with the
+          // unfinished turn; the next question is answered whole, in a conversation of its own.
+          openai.setResponder(() => 'It was finished in 1889 [1].');
+          await askAndWait(page, 'When was it finished?');
+          expect(await answer.nth(1).locator('.text').textContent()).toBe('It was finished in 1889 [1].');
+          expect(await sessionTitles(page)).toEqual(['When was it finished?']);
+
+          // Stopped in a conversation that goes on, the conversation stays, without the stopped turn.
+          let resume!: () => void;
+          openai.enqueue({ kind: 'pause', afterTokens: 1, until: new Promise<void>((resolve) => (resume = resolve)) });
+          try {
+            await page.fill('#question', 'Who built it?');
+            await page.click('#send');
+            await answer.nth(2).locator('.text', { hasText: 'It' }).waitFor();
+            await page.click('#stop');
+            await answer.nth(2).locator('.note', { hasText: 'Stopped.' }).waitFor();
+          } finally {
+            resume();
+          }
+          await askAndWait(page, 'Who designed it?');
+          expect(await sessionTitles(page)).toEqual(['When was it finished?']);
+          await page.reload();
+          await page.click('#sessions .pick');
+          await page.locator('.msg.assistant .sources li').first().waitFor();
+          expect(await page.locator('.msg.user .text').allTextContents()).toEqual(['When was it finished?', 'Who designed it?']);
+          expect(problems).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      });
+    } finally {
+      release();
+    }
+  });
+
+  it('answers without a model too: the best passages, a note saying so, and their citations linked', async () => {
+    await withChatPage(
+      async (base) => {
+        const tab = await openTab(base);
+        const { page, context, problems } = tab;
+        try {
+          await signIn(tab, 'ann', USERS.ann);
+          await askAndWait(page, QUESTION);
+          const answer = page.locator('.msg.assistant');
+          expect(await answer.locator('.text').textContent()).toMatch(/330 metres/);
+          expect(await answer.locator('.note').textContent()).toBe('No model is configured: these are the passages that best match the question.');
+          const cites = answer.locator('.text a.cite');
+          expect(await cites.count()).toBeGreaterThan(0);
+          await cites.first().click();
+          await answer.locator('.sources li.highlight').waitFor();
+          expect(await answer.locator('.sources li.highlight a').textContent()).toMatch(/^\[\d+\] The Eiffel Tower$/);
+          expect(problems).toEqual([]);
+        } finally {
+          await context.close();
+        }
+      },
+      { model: false },
+    );
   });
 
   it("shows a second account none of the first account's conversations, and the API refuses it the first one's by id (404)", async () => {
