@@ -11,7 +11,7 @@ import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/datab
 import { BIN, REPO, ndjson, runCli } from '../helpers/cli.js';
 import { startSiteServer, type SiteServer } from '../crawl/site-server.js';
 import { createGitRepository } from '../crawl/git-fixture.js';
-import { CHROMIUM, chromiumMissing } from '../crawl/chromium.js';
+import { CHROMIUM, chromiumMissing } from '../helpers/chromium.js';
 
 const dir = tempDir('llmops-crawl-cli-');
 let site: SiteServer;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BrowserPool } from '../../src/crawl/browser-crawler.js';
 import { parseLink } from '../../src/crawl/parse-link.js';
 import { RobotsCache } from '../../src/crawl/robots.js';
-import { CHROMIUM, chromiumMissing } from './chromium.js';
+import { CHROMIUM, chromiumMissing } from '../helpers/chromium.js';
 import { startSiteServer, type SiteServer } from './site-server.js';
 
 // The site runs on 127.0.0.1, a local address the crawler refuses by default: these tests
