@@ -11,7 +11,15 @@ import type { SearchRequest, ServeDeps } from './serve-types.js';
 const CHECK_TIMEOUT_MS = 3000;
 
 // The page is one file with its script and style inline and talks only to this server.
-const PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// The header repeats the page's own policy (its script allowed by hash, kept current by
+// scripts/update-chat-csp.mjs) and adds what a <meta> policy cannot say: no framing. A page
+// without a policy of its own gets no script at all.
+const FALLBACK_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
+
+function pagePolicy(page: string): string {
+  const own = /<meta http-equiv="Content-Security-Policy" content="([^"]*)"/i.exec(page)?.[1] ?? FALLBACK_POLICY;
+  return `${own}; frame-ancestors 'none'`;
+}
 
 async function runCheck(check: () => Promise<void>): Promise<string> {
   let timer: NodeJS.Timeout | undefined;
@@ -82,6 +90,6 @@ export function registerServiceRoutes(app: FastifyInstance, deps: ServeDeps, met
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       throw new HttpError(404, 'no chat page in this install (assets/chat.html is missing); the API works without it: see /openapi.json');
     }
-    return reply.type('text/html; charset=utf-8').header('content-security-policy', PAGE_POLICY).header('referrer-policy', 'no-referrer').send(page);
+    return reply.type('text/html; charset=utf-8').header('content-security-policy', pagePolicy(page)).header('referrer-policy', 'no-referrer').send(page);
   });
 }

@@ -174,6 +174,10 @@ describe('serve: probes and documents', () => {
         expect(r.statusCode).toBe(200);
         expect(r.headers['content-type']).toBe('text/html; charset=utf-8');
         expect(r.headers['content-security-policy']).toMatch(/default-src 'none'/);
+        // The header allows the page's own script by its hash and nothing inline besides.
+        expect(r.headers['content-security-policy']).toMatch(/script-src 'sha256-[^']+'/);
+        expect(r.headers['content-security-policy']).not.toMatch(/script-src[^;]*unsafe-inline/);
+        expect(r.headers['content-security-policy']).toMatch(/frame-ancestors 'none'/);
         expect(r.body).toBe(readFileSync(page, 'utf8'));
       } else {
         expect(r.statusCode).toBe(404);
