@@ -13,16 +13,10 @@ import { openVectorStore } from '../../src/vector/open-vector-store.js';
 import { searchCollection, type Fusion, type SearchMode } from '../../src/search/search-collection.js';
 import { parseFilters } from '../../src/vector/vector-store.js';
 import { startFakeQdrant, type FakeQdrant } from '../fakes/qdrant-server.js';
+import { CHROMIUM, CHROMIUM_ARGS, chromiumMissing } from '../helpers/chromium.js';
 
 const dir = tempDir();
 afterAll(() => dir.remove());
-
-const CHROMIUM = '/usr/bin/chromium';
-const chromiumMissing = !existsSync(CHROMIUM);
-if (chromiumMissing) {
-  if (process.env.CI === 'true') throw new Error(`Chromium is required in CI (apt-get install -y chromium) but ${CHROMIUM} is missing`);
-  console.warn(`[llmops tests] ${CHROMIUM} not found: the HTML report rendering test is SKIPPED (apt-get install -y chromium)`);
-}
 
 const docs = [
   { id: 'a1', category: 'articles', title: 'Tuning BM25', text: 'BM25 ranks documents by term frequency and inverse document frequency. Saturation keeps one repeated word from dominating.', metadata: { lang: 'en', tags: ['search'] }, extra: 42 },
@@ -251,7 +245,7 @@ for (const engine of ENGINES) {
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({
         executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+        args: CHROMIUM_ARGS,
       });
       try {
         const page = await browser.newPage();
