@@ -12,16 +12,28 @@ export function queryTerms(query: string): string[] {
   return [...terms].slice(0, 64);
 }
 
+// Built once (the bundler turns \p{…} literals into `new RegExp` calls, which ran per word);
+// and each word's key kept: a server marks the same words in snippet after snippet.
+const MARKS = /\p{M}/gu;
+const DIGITS = /^\p{N}+$/u;
+const MAX_WORD_KEYS = 50_000;
+const wordKeys = new Map<string, string>();
+
 /**
  * A word's comparable form: lowercased, accents off, common English endings off. Rougher than
  * the index's Porter stemmer (FTS5) or PostgreSQL's, but it meets them on the usual cases:
  * "ranks", "ranking" and "ranked" all mark for "rank".
  */
 function wordKey(word: string): string {
-  const w = word.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-  if (/^\p{N}+$/u.test(w)) return w;
-  const stem = w.replace(/sses$/, 'ss').replace(/i(?:es|ed)$/, 'y').replace(/(?:ing|ed)$/, '').replace(/([^s])s$/, '$1').replace(/e$/, '');
-  return stem.length >= 3 ? stem : w;
+  let key = wordKeys.get(word);
+  if (key === undefined) {
+    const w = word.normalize('NFKD').replace(MARKS, '').toLowerCase();
+    const stem = w.replace(/sses$/, 'ss').replace(/i(?:es|ed)$/, 'y').replace(/(?:ing|ed)$/, '').replace(/([^s])s$/, '$1').replace(/e$/, '');
+    key = DIGITS.test(w) || stem.length < 3 ? w : stem;
+    if (wordKeys.size >= MAX_WORD_KEYS) wordKeys.clear();
+    wordKeys.set(word, key);
+  }
+  return key;
 }
 
 /** Where the query's words occur in `text`: UTF-16 [start, end) ranges, in text order. */
