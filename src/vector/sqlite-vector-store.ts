@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { UsageError, errorMessage } from '../core/errors.js';
 import {
@@ -16,6 +17,7 @@ import { payloadFilterSql } from './payload-filter-sql.js';
 import { filterHashes } from './quantized/payload-hashes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
+import { CopyCache } from './quantized/copy-cache.js';
 
 type CollectionRow = { name: string; embedder: string | null; dimension: number | null };
 
@@ -50,7 +52,10 @@ export function indexTableName(collection: string): string {
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite-vec' as const;
-  private constructor(private readonly db: BetterSqlite3.Database) {}
+  private readonly cache: CopyCache;
+  private constructor(private readonly db: BetterSqlite3.Database) {
+    this.cache = new CopyCache(db.memory ? undefined : resolve(db.name));
+  }
 
   /** Opens the vector store in a SQLite file whose schema is already migrated (openDatabase). */
   static async open(path: string): Promise<SqliteVectorStore> {
@@ -121,6 +126,7 @@ export class SqliteVectorStore implements VectorStore {
         this.db.prepare('delete from vector_collections where name = ?').run(name);
       })
       .immediate();
+    this.cache.forget(name);
   }
 
   /**
@@ -231,12 +237,12 @@ export class SqliteVectorStore implements VectorStore {
   }
 
   /** The search through the quantized copy; undefined when there is none and none can be built. */
-  private searchCopy(c: CollectionInfo, vector: Float32Array | number[], k: number, filter: Parameters<typeof searchCopy>[5]): Hit[] | undefined {
+  private searchCopy(c: CollectionInfo, vector: Float32Array | number[], k: number, filter: Parameters<typeof searchCopy>[6]): Hit[] | undefined {
     // One read transaction: the copy and the points it points at are one snapshot.
     const attempt = this.db.transaction((): Hit[] | undefined => {
       const meta = readMeta(this.db, c.name);
       if (!isFresh(meta, c.dimension!)) return undefined;
-      return this.hitsOf(searchCopy(this.db, c.name, meta, vector, k, filter));
+      return this.hitsOf(searchCopy(this.db, this.cache, c.name, meta, vector, k, filter));
     });
     const hits = attempt();
     if (hits) return hits;

@@ -3,6 +3,7 @@ import { payloadFilterSql } from '../payload-filter-sql.js';
 import type { PayloadFilter } from '../vector-store.js';
 import { CodeChunk } from './code-chunk.js';
 import { codeScanner } from './code-scan.js';
+import type { ChunkRow, CopyCache } from './copy-cache.js';
 import { ABSENT, ANY } from './payload-hashes.js';
 import { queryTables, type QueryTables } from './quantize.js';
 import { vectorOf, type CopyMeta } from './quantized-copy.js';
@@ -32,11 +33,11 @@ type Candidates = { ub: Float64Array; seqs: Float64Array; count: number; kthLowe
 type Filter = { hashes: Map<string, number>; sql: PayloadFilter };
 
 /** Inside a read transaction, on a copy that isFresh: the top k points, best first (ties by id). */
-export function searchCopy(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
+export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
   let norm = 0;
   for (let d = 0; d < vector.length; d++) norm += vector[d]! * vector[d]!;
   const q = Float64Array.from(vector, (x) => x / Math.sqrt(norm));
-  const candidates = scan(db, collection, meta, queryTables(q), k, filter);
+  const candidates = scan(db, cache.rows(db, collection, meta), collection, meta, queryTables(q), k, filter);
   return rescore(db, q, k, candidates, filter?.sql);
 }
 
@@ -85,7 +86,7 @@ function hashRows(db: BetterSqlite3.Database, collection: string, key: string): 
 // fault per 4 KB on first touch, more than the scan that fills it (searches are synchronous).
 let scratch = { ub: new Float64Array(0), seqs: new Float64Array(0) };
 
-function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined): Candidates {
+function scan(db: BetterSqlite3.Database, chunks: ChunkRow[], collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined): Candidates {
   if (scratch.ub.length < meta.next_slot) scratch = { ub: new Float64Array(meta.next_slot), seqs: new Float64Array(meta.next_slot) };
   const { ub, seqs } = scratch;
   let count = 0;
@@ -96,7 +97,6 @@ function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t:
   const sigma = 1 / Math.sqrt(Math.max(1, t.dim - 1));
   const lutWorst = t.delta * t.rows; // every 2-dimension table entry off by half a step
   const scanner = codeScanner();
-  const chunks = db.prepare('select chunk, codes from vector_quant_chunks where collection = ?').iterate(collection) as Iterable<{ chunk: number; codes: Buffer }>;
   for (const row of chunks) {
     const masks = keys.map((key) => key.rows.get(row.chunk));
     if (masks.some((m) => m === undefined)) continue; // no point of this chunk has a filtered path
