@@ -69,9 +69,9 @@ export class SqliteVectorStore implements VectorStore {
     const db = new Database(path);
     db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
-    // A search reads the copy's chunk rows once. Without mmap a fresh process reads them
-    // faster (no page faults on a new mapping; a one-shot `inspect search` is the common case);
-    // a 128 MB page cache keeps them for the next search of a long-lived process.
+    // A one-shot search (`inspect search`) reads a few hundred scattered rows to re-score, and
+    // the copy's chunk rows when its cache file is stale: without mmap a fresh process reads
+    // both faster (256 re-score rows of a 100k file: 3.7 ms, 20 ms through a new mapping).
     db.pragma('mmap_size = 0');
     db.pragma('cache_size = -131072');
     return new SqliteVectorStore(db, sqliteVec);

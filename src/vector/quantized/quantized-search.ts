@@ -13,8 +13,9 @@ import { vectorOf, type CopyMeta } from './quantized-copy.js';
  *
  * 1. Scan: every point's 2-bit codes give an estimate of its cosine with the query and a bound
  *    on that estimate's error (quantize.ts): the scan reads ~116 bytes a point instead of the
- *    float32 vector's 4 × dimension, in one query over ~100 chunk rows, with the payload filter
- *    applied to per-slot value hashes in the same pass.
+ *    float32 vector's 4 × dimension, in chunk rows of 1024 points (from copy-cache.ts: memory,
+ *    a file, or SQLite), with the payload filter applied to per-slot value hashes in the same
+ *    pass. Points whose upper bound is already below k lower bounds are dropped on the way.
  * 2. Re-score: the points whose upper bound reaches the k-th best lower bound are read from
  *    vector_points in order of upper bound and scored exactly (float64 cosine on the stored
  *    float32 vector), stopping as soon as no upper bound left can beat the k-th exact score.
