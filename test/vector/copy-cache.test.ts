@@ -85,4 +85,36 @@ describe('the cache of the quantized copy', () => {
       await cleanup();
     }
   });
+
+  it('leaves copies written before the stamp to SQLite until their next write', async () => {
+    const { store, path, cleanup } = await openStore();
+    const cacheFile = `${path}-vq-c`;
+    try {
+      const r = rng(37);
+      const model: Model = new Map();
+      const points = Array.from({ length: N }, (_, i): Point => ({ id: pointId(i), vector: randomVector(r, DIM), payload: { i } }));
+      await store.createCollection('c', { embedder: EMBEDDER, dimension: DIM });
+      await store.upsert('c', points, EMBEDDER);
+      put(model, points);
+      await store.close();
+      // What the previous llmops left: a fresh copy whose generation counts writes from 0.
+      const db = new Database(path);
+      db.prepare("update vector_quant_meta set generation = 1, built = 1 where collection = 'c'").run();
+      db.close();
+      const queries = Array.from({ length: 4 }, () => randomVector(r, DIM));
+      await oneShot(path, model, queries);
+      expect(existsSync(cacheFile)).toBe(false);
+
+      const again = await SqliteVectorStore.open(path);
+      const moved = { id: pointId(2), vector: queries[3]!, payload: { i: 2 } };
+      await again.upsert('c', [moved], EMBEDDER);
+      await again.close();
+      put(model, [moved]);
+      await oneShot(path, model, queries);
+      expect(existsSync(cacheFile)).toBe(true);
+      await oneShot(path, model, queries);
+    } finally {
+      await cleanup();
+    }
+  });
 });
