@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { STAMPED, type CopyMeta } from './quantized-copy.js';
 
@@ -7,11 +7,12 @@ import { STAMPED, type CopyMeta } from './quantized-copy.js';
  * The chunk rows of a collection's quantized copy, read by a search without going through
  * SQLite when it can. SQLite hands out a 116 KB blob by walking ~30 overflow pages, ~10 ms for
  * the 100 rows of 100k points even from its own page cache, where one read of a plain file of
- * the same bytes takes ~1.5 ms. So a search keeps the rows it read:
+ * the same bytes takes ~1.5 ms. So a search that had to read the rows from SQLite keeps them:
  *
- * - in memory, for the next search of the same store (a long-lived process: serve, chat);
  * - in a file beside the database (`<db>-vq-<collection>`), for the next process (a one-shot
- *   `inspect search`), written once per state of the copy (tmp file, then rename).
+ *   `inspect search`), written once per state of the copy (tmp file, then rename), and read
+ *   from then on a row at a time (see `use`);
+ * - in memory, for the next search of the same store (a long-lived process: serve, chat).
  *
  * Either is used only for the state it was taken from: the copy's `generation`, which a write
  * of the collection's points always moves (triggers) and which starts at a random stamp when
@@ -33,19 +34,30 @@ export class CopyCache {
   /** `dbPath`: the database file (absolute), or undefined for no cache file (in memory). */
   constructor(private readonly dbPath: string | undefined) {}
 
-  /** Inside a read transaction, on a copy that isFresh: its chunk rows. */
-  rows(db: BetterSqlite3.Database, collection: string, meta: CopyMeta): ChunkRow[] {
+  /**
+   * Inside a read transaction, on a copy that isFresh: `fn` given the copy's chunk rows, which
+   * it may iterate more than once. Rows from a cache file are read one at a time into a buffer
+   * that the next one reuses (valid until the iteration moves on): a fresh process then touches
+   * ~120 KB of new memory instead of the whole copy, and new pages are what a one-shot search
+   * pays most for (a page fault per 4 KB; on a virtual machine, ~25 µs each).
+   */
+  use<T>(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, fn: (rows: Iterable<ChunkRow>) => T): T {
     const stamped = meta.generation >= STAMPED;
     const last = this.last;
-    if (stamped && last && last.collection === collection && last.generation === meta.generation) return last.rows;
+    if (stamped && last && last.collection === collection && last.generation === meta.generation) return fn(last.rows);
     const file = stamped && meta.next_slot >= MIN_FILE_SLOTS ? this.fileOf(collection) : undefined;
-    let rows = file ? readCacheFile(file, collection, meta) : undefined;
-    if (!rows) {
-      rows = db.prepare('select chunk, codes from vector_quant_chunks where collection = ?').all(collection) as ChunkRow[];
-      if (file) writeCacheFile(file, collection, meta, rows);
+    const cached = file ? openCacheFile(file, collection, meta) : undefined;
+    if (cached) {
+      try {
+        return fn(cached.rows);
+      } finally {
+        closeSync(cached.fd);
+      }
     }
+    const rows = db.prepare('select chunk, codes from vector_quant_chunks where collection = ?').all(collection) as ChunkRow[];
+    if (file) writeCacheFile(file, collection, meta, rows);
     this.last = stamped ? { collection, generation: meta.generation, rows } : undefined;
-    return rows;
+    return fn(rows);
   }
 
   /** Forgets a collection (dropped): its memory and its file. */
@@ -76,30 +88,67 @@ function layout(collection: string, count: number) {
   return { name, head, index, data };
 }
 
-function readCacheFile(file: string, collection: string, meta: CopyMeta): ChunkRow[] | undefined {
-  let buf: Buffer;
+/** The cache file open, if it holds this state of the copy whole; its rows streamed (see `use`). */
+function openCacheFile(file: string, collection: string, meta: CopyMeta): { fd: number; rows: Iterable<ChunkRow> } | undefined {
+  let fd: number;
   try {
-    buf = readFileSync(file);
+    fd = openSync(file, 'r');
   } catch {
     return undefined;
   }
-  if (buf.byteLength < 32 || buf.byteOffset % 8 !== 0) return undefined;
-  const words = new Uint32Array(buf.buffer, buf.byteOffset, 6);
-  const [magic, version, dimension, nextSlot, count, nameLength] = words as unknown as number[];
+  let valid: { chunk: number; length: number; at: number }[] | undefined;
+  try {
+    valid = readIndex(fd, collection, meta);
+  } catch {
+    valid = undefined; // unreadable: as if missing
+  }
+  if (!valid) {
+    closeSync(fd);
+    return undefined;
+  }
+  const entries = valid;
+  const rows = {
+    *[Symbol.iterator](): Iterator<ChunkRow> {
+      for (const e of entries) {
+        if (buffer.byteLength < e.length) buffer = new Uint8Array(e.length); // offset 0: 8-byte aligned
+        readFully(fd, buffer, e.length, e.at);
+        yield { chunk: e.chunk, codes: buffer.subarray(0, e.length) };
+      }
+    },
+  };
+  return { fd, rows };
+}
+
+/** The one buffer cache file rows are read into, grown to the largest row and kept. */
+let buffer = new Uint8Array(0);
+
+function readFully(fd: number, into: Uint8Array, length: number, position: number): void {
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, into, done, length - done, position + done);
+    if (n === 0) throw new Error('quantized copy cache: file ended early');
+    done += n;
+  }
+}
+
+/** Where each chunk lies in the file, when its header says it holds this state and its size adds up. */
+function readIndex(fd: number, collection: string, meta: CopyMeta): { chunk: number; length: number; at: number }[] | undefined {
+  const head = Buffer.alloc(32);
+  if (readSync(fd, head, 0, 32, 0) !== 32) return undefined;
+  const [magic, version, dimension, nextSlot, count, nameLength] = [0, 1, 2, 3, 4, 5].map((i) => head.readUInt32LE(4 * i));
   if (magic !== MAGIC || version !== VERSION || dimension !== meta.dimension || nextSlot !== meta.next_slot) return undefined;
-  if (buf.readDoubleLE(24) !== meta.generation) return undefined;
+  if (head.readDoubleLE(24) !== meta.generation) return undefined;
   const { name, index, data } = layout(collection, count!);
-  if (nameLength !== name.length || !buf.subarray(32, 32 + name.length).equals(name) || buf.byteLength < data) return undefined;
-  const rows: ChunkRow[] = [];
+  if (nameLength !== name.length) return undefined;
+  const top = Buffer.alloc(data);
+  if (readSync(fd, top, 0, data, 0) !== data || !top.subarray(32, 32 + name.length).equals(name)) return undefined;
+  const entries: { chunk: number; length: number; at: number }[] = [];
   let at = data;
   for (let i = 0; i < count!; i++) {
-    const chunk = buf.readUInt32LE(index + 8 * i);
-    const length = buf.readUInt32LE(index + 8 * i + 4);
-    if (at + length > buf.byteLength) return undefined; // torn
-    rows.push({ chunk, codes: buf.subarray(at, at + length) });
+    const length = top.readUInt32LE(index + 8 * i + 4);
+    entries.push({ chunk: top.readUInt32LE(index + 8 * i), length, at });
     at = pad8(at + length);
   }
-  return at === pad8(buf.byteLength) ? rows : undefined;
+  return fstatSync(fd).size === at ? entries : undefined; // torn, or longer: not what was written
 }
 
 function writeCacheFile(file: string, collection: string, meta: CopyMeta, rows: ChunkRow[]): void {

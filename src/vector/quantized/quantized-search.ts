@@ -39,13 +39,16 @@ export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collect
   let norm = 0;
   for (let d = 0; d < vector.length; d++) norm += vector[d]! * vector[d]!;
   const q = Float64Array.from(vector, (x) => x / Math.sqrt(norm));
-  const rows = cache.rows(db, collection, meta);
   const tables = queryTables(q);
   // Rarely (fewer than k hits passed the SQL filter check, or an estimate beyond its bound)
   // re-scoring must go below the k-th lower bound: then again, with every point kept.
-  return (
-    rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, true), filter?.sql) ??
-    rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, false), filter?.sql)!
+  return cache.use(
+    db,
+    collection,
+    meta,
+    (rows) =>
+      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, true), filter?.sql) ??
+      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, false), filter?.sql)!,
   );
 }
 
@@ -94,7 +97,7 @@ function hashRows(db: BetterSqlite3.Database, collection: string, key: string): 
 // fault per 4 KB on first touch, more than the scan that fills it (searches are synchronous).
 let scratch = { ub: new Float64Array(0), seqs: new Float64Array(0) };
 
-function scan(db: BetterSqlite3.Database, chunks: ChunkRow[], collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined, prune: boolean): Candidates {
+function scan(db: BetterSqlite3.Database, chunks: Iterable<ChunkRow>, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined, prune: boolean): Candidates {
   if (scratch.ub.length < meta.next_slot) scratch = { ub: new Float64Array(meta.next_slot), seqs: new Float64Array(meta.next_slot) };
   const { ub, seqs } = scratch;
   let count = 0;
