@@ -44,6 +44,9 @@ describe('quantized search on random directions', () => {
     await expectExact(store, 'random', model, queries.slice(0, 10), 10, { group: 3 });
     await expectExact(store, 'random', model, queries.slice(0, 10), 10, { group: 3, even: true });
     await expectExact(store, 'random', model, queries.slice(0, 10), 10, { 'doc.lang': 'fr' });
+    // An object never equals a scalar, but its hash passes every value: all of its points reach
+    // the SQL check, which rejects them, and the search must look past the k-th lower bound.
+    await expectExact(store, 'random', model, queries.slice(0, 3), 10, { doc: 'fr' });
     const one = await store.search('random', { vector: queries[0]!, embedder: EMBEDDER, k: 10, filter: { name: 'p1234' } });
     expect(one.map((h) => h.id)).toEqual([pointId(1234)]);
     expect(await store.search('random', { vector: queries[0]!, embedder: EMBEDDER, k: 10, filter: { group: 99 } })).toEqual([]);

@@ -14,11 +14,16 @@ import { ABSENT, payloadHashes } from './payload-hashes.js';
  * crash test) is caught by triggers that bump the meta row's `generation` on every insert,
  * update and delete of the collection's points; the store records the generation its copy
  * reflects (`built`), and a copy whose `built` is behind is rebuilt from the points before it is
- * used. A collection without a copy (a file written before it existed) gets one on its first
+ * used. A copy's first commit adds a random stamp (≥ 2^40) to its generation, so that no other
+ * copy, in this file or another, goes through the same generations (copy-cache.ts keys on them).
+ * A collection without a copy (a file written before it existed) gets one on its first
  * write or search. The tables and triggers are the store's own, made on first use, like the
  * vec0 tables they replace: kysely's migrations know nothing of them.
  */
 const FORMAT = 1;
+
+/** Generations from this value up carry a stamp: see CopyWriter.commit and copy-cache.ts. */
+export const STAMPED = 2 ** 40;
 
 const SCHEMA = `
 create table if not exists vector_quant_meta (
@@ -170,7 +175,12 @@ export class CopyWriter {
     const saveHashes = this.db.prepare('insert or replace into vector_quant_filters (collection, key, chunk, hashes) values (?, ?, ?, ?)');
     for (const [n, rows] of this.hashes) for (const [key, h] of rows) saveHashes.run(this.collection, key, n, Buffer.from(h.buffer, h.byteOffset, h.byteLength));
     const free = this.free.length > 0 ? Buffer.from(Uint32Array.from(this.free).buffer) : null;
-    this.db.prepare('update vector_quant_meta set next_slot = ?, free_slots = ?, built = generation where collection = ?').run(this.nextSlot, free, this.collection);
+    // A copy's first commit moves its generation to a random stamp (copy-cache.ts: a cached
+    // copy is matched by generation, which must then belong to this copy alone).
+    const stamped = 'case when generation < @stamped then generation + @stamp else generation end';
+    this.db
+      .prepare(`update vector_quant_meta set next_slot = @next, free_slots = @free, generation = ${stamped}, built = ${stamped} where collection = @collection`)
+      .run({ next: this.nextSlot, free, stamped: STAMPED, stamp: STAMPED + Math.floor(Math.random() * (2 ** 52 - STAMPED)), collection: this.collection });
     return this.free.length > CHUNK_SLOTS && this.free.length * 2 > this.nextSlot;
   }
 

@@ -3,6 +3,7 @@ import { payloadFilterSql } from '../payload-filter-sql.js';
 import type { PayloadFilter } from '../vector-store.js';
 import { CodeChunk } from './code-chunk.js';
 import { codeScanner } from './code-scan.js';
+import type { ChunkRow, CopyCache } from './copy-cache.js';
 import { ABSENT, ANY } from './payload-hashes.js';
 import { queryTables, type QueryTables } from './quantize.js';
 import { vectorOf, type CopyMeta } from './quantized-copy.js';
@@ -12,8 +13,9 @@ import { vectorOf, type CopyMeta } from './quantized-copy.js';
  *
  * 1. Scan: every point's 2-bit codes give an estimate of its cosine with the query and a bound
  *    on that estimate's error (quantize.ts): the scan reads ~116 bytes a point instead of the
- *    float32 vector's 4 × dimension, in one query over ~100 chunk rows, with the payload filter
- *    applied to per-slot value hashes in the same pass.
+ *    float32 vector's 4 × dimension, in chunk rows of 1024 points (from copy-cache.ts: memory,
+ *    a file, or SQLite), with the payload filter applied to per-slot value hashes in the same
+ *    pass. Points whose upper bound is already below k lower bounds are dropped on the way.
  * 2. Re-score: the points whose upper bound reaches the k-th best lower bound are read from
  *    vector_points in order of upper bound and scored exactly (float64 cosine on the stored
  *    float32 vector), stopping as soon as no upper bound left can beat the k-th exact score.
@@ -28,16 +30,26 @@ const ERROR_SIGMAS = 3;
 const RESCORE_BATCH = 64;
 
 export type ScoredPoint = { seq: number; id: string; score: number };
-type Candidates = { ub: Float64Array; seqs: Float64Array; count: number; kthLowerBound: number };
+/** `pruned`: points left out because their upper bound was below the k-th lower bound already. */
+type Candidates = { ub: Float64Array; seqs: Float64Array; count: number; kthLowerBound: number; pruned: boolean };
 type Filter = { hashes: Map<string, number>; sql: PayloadFilter };
 
 /** Inside a read transaction, on a copy that isFresh: the top k points, best first (ties by id). */
-export function searchCopy(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
+export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
   let norm = 0;
   for (let d = 0; d < vector.length; d++) norm += vector[d]! * vector[d]!;
   const q = Float64Array.from(vector, (x) => x / Math.sqrt(norm));
-  const candidates = scan(db, collection, meta, queryTables(q), k, filter);
-  return rescore(db, q, k, candidates, filter?.sql);
+  const tables = queryTables(q);
+  // Rarely (fewer than k hits passed the SQL filter check, or an estimate beyond its bound)
+  // re-scoring must go below the k-th lower bound: then again, with every point kept.
+  return cache.use(
+    db,
+    collection,
+    meta,
+    (rows) =>
+      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, true), filter?.sql) ??
+      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, false), filter?.sql)!,
+  );
 }
 
 /** Keeps the k largest values seen (a min-heap); `floor` is the k-th largest, -∞ until k were seen. */
@@ -85,10 +97,11 @@ function hashRows(db: BetterSqlite3.Database, collection: string, key: string): 
 // fault per 4 KB on first touch, more than the scan that fills it (searches are synchronous).
 let scratch = { ub: new Float64Array(0), seqs: new Float64Array(0) };
 
-function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined): Candidates {
+function scan(db: BetterSqlite3.Database, chunks: Iterable<ChunkRow>, collection: string, meta: CopyMeta, t: QueryTables, k: number, filter: Filter | undefined, prune: boolean): Candidates {
   if (scratch.ub.length < meta.next_slot) scratch = { ub: new Float64Array(meta.next_slot), seqs: new Float64Array(meta.next_slot) };
   const { ub, seqs } = scratch;
   let count = 0;
+  let pruned = false;
   const lower = new TopValues(Math.min(k, Math.max(1, meta.next_slot)));
   let floor = lower.floor;
   const keys = filter ? [...filter.hashes].map(([key, target]) => ({ target, rows: hashRows(db, collection, key) })) : [];
@@ -96,7 +109,6 @@ function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t:
   const sigma = 1 / Math.sqrt(Math.max(1, t.dim - 1));
   const lutWorst = t.delta * t.rows; // every 2-dimension table entry off by half a step
   const scanner = codeScanner();
-  const chunks = db.prepare('select chunk, codes from vector_quant_chunks where collection = ?').iterate(collection) as Iterable<{ chunk: number; codes: Buffer }>;
   for (const row of chunks) {
     const masks = keys.map((key) => key.rows.get(row.chunk));
     if (masks.some((m) => m === undefined)) continue; // no point of this chunk has a filtered path
@@ -113,6 +125,10 @@ function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t:
       const estimate = a * (t.base + t.delta * sum) - chunk.b[s]! * t.sumQ;
       const typical = ERROR_SIGMAS * Math.sqrt((e * sigma) ** 2 + (a * t.rounding) ** 2);
       const bound = Math.min(typical, e + a * lutWorst);
+      if (prune && estimate + bound < floor) {
+        pruned = true;
+        continue;
+      }
       ub[count] = estimate + bound;
       seqs[count++] = seq;
       if (estimate - bound > floor) {
@@ -121,7 +137,7 @@ function scan(db: BetterSqlite3.Database, collection: string, meta: CopyMeta, t:
       }
     }
   }
-  return { ub, seqs, count, kthLowerBound: floor };
+  return { ub, seqs, count, kthLowerBound: floor, pruned };
 }
 
 function matches(masks: Uint32Array[], targets: number[], slot: number): boolean {
@@ -139,7 +155,7 @@ const better = (x: ScoredPoint, y: ScoredPoint) => y.score - x.score || (x.id < 
  * round takes the candidates whose upper bound reaches a threshold: first the k-th best lower
  * bound; again with the k-th exact score if that came out lower (filter checks that failed).
  */
-function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Candidates, filter: PayloadFilter | undefined): ScoredPoint[] {
+function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Candidates, filter: PayloadFilter | undefined): ScoredPoint[] | undefined {
   const verify = payloadFilterSql(filter);
   const ok = verify.conditions.length > 0 ? `, (${verify.conditions.join(' and ')}) as ok` : ', 1 as ok';
   const fetch = db.prepare(`select seq, id, embedding${ok} from vector_points where seq in (select value from json_each(?))`);
@@ -147,6 +163,7 @@ function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Cand
   const done = new Uint8Array(c.count);
   const kth = () => (top.length < k ? -Infinity : top[k - 1]!.score);
   for (let threshold = c.kthLowerBound, previous = Infinity; threshold < previous; previous = threshold, threshold = Math.min(threshold, kth())) {
+    if (c.pruned && threshold < c.kthLowerBound) return undefined; // points below it were left out
     const order: number[] = [];
     for (let i = 0; i < c.count; i++) if (!done[i] && c.ub[i]! >= threshold) order.push(i);
     order.sort((x, y) => c.ub[y]! - c.ub[x]!);
