@@ -51,8 +51,8 @@ describe('the quantized copy, part by part', () => {
     for (const dim of [5, 30, 384, 1024]) {
       for (const density of [0.02, 0.2, 0.6, 1]) {
         for (let t = 0; t < 20; t++) {
-          const v = Array.from({ length: dim }, () => (r() < density ? (r() < 0.5 ? -1 : 1) * Math.floor(1 + r() * 4) * (r() < 0.3 ? 0.37 : 1) : 0));
-          if (v.every((x) => x === 0)) v[0] = 1;
+          const v: number[] = Array.from({ length: dim }, () => (r() < density ? (r() < 0.5 ? -1 : 1) * Math.floor(1 + r() * 4) * (r() < 0.3 ? 0.37 : 1) : 0));
+          if (!v.some((x) => x !== 0)) v[0] = 1;
           const bytes = codeBytes(dim);
           const got = new Uint8Array(bytes + 2).fill(0xaa);
           const want = new Uint8Array(bytes + 2).fill(0xaa);
