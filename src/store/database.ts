@@ -6,6 +6,7 @@ import { LlmopsError, UsageError, errorMessage } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import type { DatabaseTarget } from './database-url.js';
 import { migrations } from './migrations/index.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from './sqlite-pragmas.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -94,6 +95,8 @@ async function openSqlite(path: string, opts: OpenOptions): Promise<Kysely<Datab
       sqlite.pragma('busy_timeout = 15000');
       sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
+      // Bulk writers (featurize, split) commit several MB per batch: see sqlite-pragmas.ts.
+      sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
       sqlite.pragma('foreign_keys = ON');
     } catch (err) {
       sqlite.close();

@@ -46,6 +46,23 @@ describe('the quantized copy, part by part', () => {
     }
   });
 
+  it('codes a mostly-zero vector exactly as a pass over every dimension does (bytes and estimator)', () => {
+    const r = rng(5);
+    for (const dim of [5, 30, 384, 1024]) {
+      for (const density of [0.02, 0.2, 0.6, 1]) {
+        for (let t = 0; t < 20; t++) {
+          const v: number[] = Array.from({ length: dim }, () => (r() < density ? (r() < 0.5 ? -1 : 1) * Math.floor(1 + r() * 4) * (r() < 0.3 ? 0.37 : 1) : 0));
+          if (!v.some((x) => x !== 0)) v[0] = 1;
+          const bytes = codeBytes(dim);
+          const got = new Uint8Array(bytes + 2).fill(0xaa);
+          const want = new Uint8Array(bytes + 2).fill(0xaa);
+          expect(quantizeVector(v, got, 1), `dimension ${dim}, density ${density}`).toEqual(denseQuantize(v, want, 1));
+          expect(Array.from(got)).toEqual(Array.from(want));
+        }
+      }
+    }
+  });
+
   it('takes a zero vector out and keeps codes of other slots when a chunk grows', () => {
     const chunk = CodeChunk.empty(8, 16);
     expect(quantizeVector([0, 0, 0, 0, 0, 0, 0, 0], new Uint8Array(2), 0)).toBeUndefined();
@@ -92,3 +109,31 @@ describe('the quantized copy, part by part', () => {
     expect(filterHashes({ 'a.b.c.d.e': 1 })).toBeUndefined(); // deeper than hashed: the plain scan answers
   });
 });
+
+/** quantize.ts as it was before it skipped zeros: every grid visits every dimension. */
+function denseQuantize(v: number[], out: Uint8Array, at: number) {
+  const dim = v.length;
+  const norm = v.reduce((n, x) => n + x * x, 0);
+  const inv = 1 / Math.sqrt(norm);
+  const x = v.map((e) => e * inv);
+  const max = Math.max(...x.map(Math.abs));
+  const level = (e: number, inv: number, offset: number) => Math.min(3, Math.max(0, Math.floor(e * inv + offset + 0.5)));
+  let best = { cos: -1, step: 1, offset: 1.5, cx: 1 };
+  const better = (offset: number, step: number) => {
+    let cx = 0;
+    let cc = 0;
+    for (const e of x) {
+      const c = level(e, 1 / step, offset) - offset;
+      cx += c * e;
+      cc += c * c;
+    }
+    const cos = cx / Math.sqrt(cc);
+    if (cos > best.cos) best = { cos, step, offset, cx };
+  };
+  for (const f of [1, 0.8, 0.62, 0.48]) better(1.5, (f * max) / 2);
+  if (x.filter((e) => Math.abs(e) < 0.05 * max).length * 4 > dim) for (const offset of [1, 2]) for (const f of [1, 0.5, 0.25]) better(offset, f * max);
+  out.fill(0, at, at + codeBytes(dim));
+  x.forEach((e, d) => (out[at + (d >> 2)]! |= level(e, 1 / best.step, best.offset) << ((d & 3) * 2)));
+  const a = 1 / best.cx;
+  return { a, b: a * best.offset, e: Math.sqrt(Math.max(0, 1 - best.cos * best.cos)) / best.cos };
+}
