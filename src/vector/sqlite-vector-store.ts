@@ -19,6 +19,7 @@ import { filterHashes } from './quantized/payload-hashes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
 import { CopyCache } from './quantized/copy-cache.js';
+import { VectorMemo } from './quantized/vector-memo.js';
 
 type CollectionRow = { name: string; embedder: string | null; dimension: number | null };
 
@@ -55,6 +56,7 @@ export function indexTableName(collection: string): string {
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite-vec' as const;
   private readonly cache: CopyCache;
+  private readonly memo = new VectorMemo();
   private vecLoaded = false;
   private constructor(
     private readonly db: BetterSqlite3.Database,
@@ -160,6 +162,7 @@ export class SqliteVectorStore implements VectorStore {
       })
       .immediate();
     this.cache.forget(name);
+    this.memo.forget(name);
   }
 
   /**
@@ -279,7 +282,7 @@ export class SqliteVectorStore implements VectorStore {
     const attempt = this.db.transaction((): Hit[] | undefined => {
       const meta = readMeta(this.db, c.name);
       if (!isFresh(meta, c.dimension!)) return undefined;
-      return this.hitsOf(searchCopy(this.db, this.cache, c.name, meta, vector, k, filter));
+      return this.hitsOf(searchCopy(this.db, this.cache, c.name, meta, vector, k, filter, this.memo));
     });
     const hits = attempt();
     if (hits) return hits;

@@ -86,6 +86,37 @@ describe('the cache of the quantized copy', () => {
     }
   });
 
+  it('a long-lived store searching two collections in turn answers each for its own current points', async () => {
+    // The store keeps the vectors it re-scored for its next searches (serve, chat): per
+    // collection and per state of its copy, so neither a write nor the other collection shows through.
+    const { store, cleanup } = await openStore();
+    try {
+      const r = rng(41);
+      const models: Record<string, Model> = { a: new Map(), b: new Map() };
+      const queries = Array.from({ length: 5 }, () => randomVector(r, DIM));
+      for (const name of ['a', 'b']) {
+        const points = Array.from({ length: 600 }, (_, i): Point => ({ id: pointId(i), vector: randomVector(r, DIM), payload: { i } }));
+        await store.createCollection(name, { embedder: EMBEDDER, dimension: DIM });
+        await store.upsert(name, points, EMBEDDER);
+        put(models[name]!, points);
+      }
+      for (let round = 0; round < 3; round++) {
+        for (const name of ['a', 'b']) await expectExact(store, name, models[name]!, queries, 10);
+        // The same ids take other vectors in 'a': the best of each query moves.
+        const moved = queries.map((q, i): Point => ({ id: pointId(100 * round + i), vector: q.map((x) => -x), payload: { i } }));
+        await store.upsert('a', moved, EMBEDDER);
+        put(models.a!, moved);
+        await store.delete('b', [pointId(round)]);
+        models.b!.delete(pointId(round));
+      }
+      await expectExact(store, 'a', models.a!, queries, 10);
+      await expectExact(store, 'b', models.b!, queries, 10);
+    } finally {
+      await store.close();
+      await cleanup();
+    }
+  });
+
   it('leaves copies written before the stamp to SQLite until their next write', async () => {
     const { store, path, cleanup } = await openStore();
     const cacheFile = `${path}-vq-c`;

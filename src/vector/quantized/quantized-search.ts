@@ -4,6 +4,7 @@ import type { PayloadFilter } from '../vector-store.js';
 import { CodeChunk } from './code-chunk.js';
 import { codeScanner } from './code-scan.js';
 import type { ChunkRow, CopyCache } from './copy-cache.js';
+import type { MemoPoint, VectorMemo } from './vector-memo.js';
 import { ABSENT, ANY } from './payload-hashes.js';
 import { queryTables, type QueryTables } from './quantize.js';
 import { vectorOf, type CopyMeta } from './quantized-copy.js';
@@ -35,11 +36,15 @@ type Candidates = { ub: Float64Array; seqs: Float64Array; count: number; kthLowe
 type Filter = { hashes: Map<string, number>; sql: PayloadFilter };
 
 /** Inside a read transaction, on a copy that isFresh: the top k points, best first (ties by id). */
-export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter): ScoredPoint[] {
+export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collection: string, meta: CopyMeta, vector: ArrayLike<number>, k: number, filter?: Filter, memo?: VectorMemo): ScoredPoint[] {
   let norm = 0;
   for (let d = 0; d < vector.length; d++) norm += vector[d]! * vector[d]!;
   const q = Float64Array.from(vector, (x) => x / Math.sqrt(norm));
   const tables = queryTables(q);
+  // Remembered vectors serve unfiltered searches only: a filtered one checks each point's
+  // payload in the same SQL read.
+  const known = filter ? undefined : memo?.at(collection, meta);
+  const reader = pointReader(db, filter?.sql, known && ((seq, point) => memo!.keep(collection, seq, point)), known);
   // Rarely (fewer than k hits passed the SQL filter check, or an estimate beyond its bound)
   // re-scoring must go below the k-th lower bound: then again, with every point kept.
   return cache.use(
@@ -47,8 +52,8 @@ export function searchCopy(db: BetterSqlite3.Database, cache: CopyCache, collect
     collection,
     meta,
     (rows) =>
-      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, true), filter?.sql) ??
-      rescore(db, q, k, scan(db, rows, collection, meta, tables, k, filter, false), filter?.sql)!,
+      rescore(reader, q, k, scan(db, rows, collection, meta, tables, k, filter, true)) ??
+      rescore(reader, q, k, scan(db, rows, collection, meta, tables, k, filter, false))!,
   );
 }
 
@@ -155,10 +160,35 @@ const better = (x: ScoredPoint, y: ScoredPoint) => y.score - x.score || (x.id < 
  * round takes the candidates whose upper bound reaches a threshold: first the k-th best lower
  * bound; again with the k-th exact score if that came out lower (filter checks that failed).
  */
-function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Candidates, filter: PayloadFilter | undefined): ScoredPoint[] | undefined {
+/** Reads points by seq: those that pass the filter, with their exact vectors. */
+type PointReader = (seqs: number[]) => { seq: number; point: MemoPoint }[];
+
+/** Reads from vector_points, checking the filter in SQL; through `known` (a memo) when given. */
+function pointReader(db: BetterSqlite3.Database, filter: PayloadFilter | undefined, keep: ((seq: number, point: MemoPoint) => void) | undefined, known: Map<number, MemoPoint> | undefined): PointReader {
   const verify = payloadFilterSql(filter);
   const ok = verify.conditions.length > 0 ? `, (${verify.conditions.join(' and ')}) as ok` : ', 1 as ok';
   const fetch = db.prepare(`select seq, id, embedding${ok} from vector_points where seq in (select value from json_each(?))`);
+  return (seqs) => {
+    const found: { seq: number; point: MemoPoint }[] = [];
+    const missing: number[] = [];
+    for (const seq of seqs) {
+      const point = known?.get(seq);
+      if (point) found.push({ seq, point });
+      else missing.push(seq);
+    }
+    if (missing.length === 0) return found;
+    const rows = fetch.all(...verify.params, JSON.stringify(missing)) as { seq: number; id: string; embedding: Buffer; ok: number }[];
+    for (const r of rows) {
+      if (!r.ok) continue;
+      const point = { id: r.id, vector: vectorOf(r.embedding) };
+      keep?.(r.seq, point);
+      found.push({ seq: r.seq, point });
+    }
+    return found;
+  };
+}
+
+function rescore(read: PointReader, q: Float64Array, k: number, c: Candidates): ScoredPoint[] | undefined {
   const top: ScoredPoint[] = [];
   const done = new Uint8Array(c.count);
   const kth = () => (top.length < k ? -Infinity : top[k - 1]!.score);
@@ -170,11 +200,7 @@ function rescore(db: BetterSqlite3.Database, q: Float64Array, k: number, c: Cand
     for (let from = 0; from < order.length && c.ub[order[from]!]! >= kth(); from += RESCORE_BATCH) {
       const batch = order.slice(from, from + RESCORE_BATCH).filter((i) => c.ub[i]! >= kth());
       for (const i of batch) done[i] = 1;
-      const rows = fetch.all(...verify.params, JSON.stringify(batch.map((i) => c.seqs[i]))) as { seq: number; id: string; embedding: Buffer; ok: number }[];
-      for (const r of rows) {
-        if (!r.ok) continue;
-        insert(top, { seq: r.seq, id: r.id, score: cosine(vectorOf(r.embedding), q) }, k);
-      }
+      for (const { seq, point } of read(batch.map((i) => c.seqs[i]!))) insert(top, { seq, id: point.id, score: cosine(point.vector, q) }, k);
     }
     if (threshold === -Infinity) break;
   }
