@@ -21,7 +21,8 @@ import { vectorOf, type CopyMeta } from './quantized-copy.js';
  *    vector_points in order of upper bound and scored exactly (float64 cosine on the stored
  *    float32 vector), stopping as soon as no upper bound left can beat the k-th exact score.
  *    These reads check the filter with the same SQL as the plain scan, so hash collisions
- *    cost a read, never a wrong hit.
+ *    cost a read, never a wrong hit. Unfiltered, a long-lived store reads through the vectors
+ *    it re-scored before at the same state of the copy (vector-memo.ts).
  *
  * The bound is ERROR_SIGMAS standard deviations of the estimate's error (never more than its
  * worst case): a true top-k point is missed only when its error is beyond that, about one in
