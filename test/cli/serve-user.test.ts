@@ -118,11 +118,17 @@ describe('llmops serve user', () => {
 });
 
 describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
-  it('asks for the password twice and never shows it', async () => {
+  /** `serve user add ada` on a terminal, at its first password prompt. */
+  async function addAdaOnTerminal() {
     const { dir, db } = workdir();
     const term = new TerminalSession(['--db', db, 'serve', 'user', 'add', 'ada'], { cwd: dir });
     cleanups.push(() => term.kill());
     await term.waitFor('New password for ada: ');
+    return { db, term };
+  }
+
+  it('asks for the password twice and never shows it', async () => {
+    const { db, term } = await addAdaOnTerminal();
     term.type('typed secret 42\r');
     await term.waitFor('Repeat it: ');
     term.type('typed secret 42\r');
@@ -133,10 +139,7 @@ describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
   });
 
   it('takes both entries typed ahead in one go (a paste), still showing neither', async () => {
-    const { dir, db } = workdir();
-    const term = new TerminalSession(['--db', db, 'serve', 'user', 'add', 'ada'], { cwd: dir });
-    cleanups.push(() => term.kill());
-    await term.waitFor('New password for ada: ');
+    const { db, term } = await addAdaOnTerminal();
     term.type('pasted secret 7\rpasted secret 7\r');
     expect(await term.exit()).toMatchObject({ code: 0 });
     expect(term.screen).not.toContain('pasted secret');
@@ -144,10 +147,7 @@ describe.skipIf(!hasScript)('llmops serve user on a terminal', () => {
   });
 
   it('adds nobody when the two entries differ', async () => {
-    const { dir, db } = workdir();
-    const term = new TerminalSession(['--db', db, 'serve', 'user', 'add', 'ada'], { cwd: dir });
-    cleanups.push(() => term.kill());
-    await term.waitFor('New password for ada: ');
+    const { db, term } = await addAdaOnTerminal();
     term.type('typed secret 42\r');
     await term.waitFor('Repeat it: ');
     term.type('typed secret 43\r');

@@ -93,6 +93,15 @@ async function askAndWait(page: Page, question: string): Promise<void> {
  * A served page over a fresh copy of the corpus with two accounts, answering through the fake
  * OpenAI (or, with `model: false`, extractively, as a fresh clone without a key does).
  */
+/** The model answers ANSWER and stops after `tokens` of it until the returned release is called. */
+function answerPausedAfter(tokens: number): () => void {
+  let release!: () => void;
+  const paused = new Promise<void>((resolve) => (release = resolve));
+  openai.setResponder(() => ANSWER);
+  openai.enqueue({ kind: 'pause', afterTokens: tokens, until: paused });
+  return release;
+}
+
 async function withChatPage(body: (base: string) => Promise<void>, opts: { model?: boolean } = {}): Promise<void> {
   const url = template.copy();
   await addUsers(url, USERS);
@@ -133,11 +142,8 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
   });
 
   it('streams the answer into the page, links its citation to the source, lists the conversation and restores it after a reload', async () => {
-    let release!: () => void;
-    const paused = new Promise<void>((resolve) => (release = resolve));
-    openai.setResponder(() => ANSWER);
     // The model stops after three words until the test has looked at the half-written answer.
-    openai.enqueue({ kind: 'pause', afterTokens: 3, until: paused });
+    const release = answerPausedAfter(3);
     try {
       await withChatPage(async (base) => {
         const tab = await openTab(base);
@@ -217,10 +223,7 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
   });
 
   it('stops an answer half-way with Stop: the page says so and is ready for the next question', async () => {
-    let release!: () => void;
-    const paused = new Promise<void>((resolve) => (release = resolve));
-    openai.setResponder(() => ANSWER);
-    openai.enqueue({ kind: 'pause', afterTokens: 2, until: paused });
+    const release = answerPausedAfter(2);
     try {
       await withChatPage(async (base) => {
         const tab = await openTab(base);
