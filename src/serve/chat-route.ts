@@ -92,7 +92,7 @@ async function jsonTurn(reply: FastifyReply, t: TurnDeps, base: TurnBase) {
  * the end of the answer waits; in between, text arrives at most this late, below what a reader
  * can see.
  */
-export const SSE_COALESCE_MS = 40;
+const SSE_COALESCE_MS = 40;
 
 /** Writes SSE events to `out`, the ones sent with `now` at once, the others within SSE_COALESCE_MS. */
 function sseWriter(out: PassThrough, onWrite: () => void) {
