@@ -16,9 +16,10 @@
 //                       [--tokens 50] [--docs 5183] [--cpu-prof DIR] [--keep]
 //
 // TTFB is the first `delta` event (the first answer text), not the `session` event before it.
-// CPU ms/req is the server process's user + system CPU over the row, per request: on this
-// 2-core machine the server, the fake, the clients and anything else running share the cores,
-// so the load average is printed with the figures.
+// CPU ms/req is a process's user + system CPU over the row, per request: the server's, the
+// fake's, and this process's (the clients: undici and the SSE parser, or the openai SDK). On
+// this 2-core machine they and anything else running share the cores, so the load average is
+// printed with the figures.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -218,7 +219,7 @@ async function direct(): Promise<Sample> {
   return { ttfb, total };
 }
 
-type Row = { rps: number; ttfb50: number; ttfb95: number; total50: number; total95: number; serverCpuMs?: number; fakeCpuMs: number; errors: number; n: number };
+type Row = { rps: number; ttfb50: number; ttfb95: number; total50: number; total95: number; serverCpuMs?: number; fakeCpuMs: number; clientCpuMs: number; errors: number; n: number };
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
 
@@ -229,6 +230,7 @@ async function closedLoop(n: number, rounds: number, one: (user: number) => Prom
   let firstError: unknown;
   const serverCpu = cpuSeconds(server.child.pid!);
   const fakeCpu = cpuSeconds(fake.child.pid!);
+  const clientCpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: n }, async (_, user) => {
@@ -255,6 +257,7 @@ async function closedLoop(n: number, rounds: number, one: (user: number) => Prom
     total95: pct(total, 95),
     serverCpuMs: ((cpuSeconds(server.child.pid!) - serverCpu) * 1000) / count,
     fakeCpuMs: ((cpuSeconds(fake.child.pid!) - fakeCpu) * 1000) / count,
+    clientCpuMs: (({ user, system }) => (user + system) / 1000)(process.cpuUsage(clientCpu)) / count,
     errors,
     n: samples.length,
   };
@@ -266,7 +269,7 @@ const idealTtfb = FIRST_MS + TOKEN_MS;
 const idealTotal = FIRST_MS + TOKENS * TOKEN_MS;
 
 console.log(`\nbench/serve: ${TOKENS} tokens at ${TOKEN_MS} ms (first token after ${idealTtfb} ms, last after ${idealTotal} ms), ${ROUNDS} questions per user, closed loop`);
-console.log('streams  path            req/s  % ideal  TTFB p50    p95  total p50    p95  server CPU ms/req  fake CPU ms/req  load avg');
+console.log('streams  path            req/s  % ideal  TTFB p50    p95  total p50    p95  server CPU ms/req  fake CPU ms/req  client CPU ms/req  load avg');
 const summary: string[] = [];
 for (const n of STREAMS) {
   // Untimed warm-up at the same concurrency: the JIT, the retrievers, the SDK connections.
@@ -276,10 +279,10 @@ for (const n of STREAMS) {
   console.log(`${String(n).padStart(7)}  ideal          ${idealRps.toFixed(1).padStart(6)}     100%    ${f0(idealTtfb)} ${f0(idealTtfb)}     ${f0(idealTotal)} ${f0(idealTotal)}`);
   const d = await closedLoop(n, ROUNDS, () => direct());
   const dLoad = load();
-  console.log(`${''.padStart(7)}  fake direct    ${d.rps.toFixed(1).padStart(6)}  ${((100 * d.rps) / idealRps).toFixed(1).padStart(6)}%    ${f0(d.ttfb50)} ${f0(d.ttfb95)}     ${f0(d.total50)} ${f0(d.total95)}  ${'-'.padStart(17)}  ${d.fakeCpuMs.toFixed(2).padStart(15)}  ${dLoad}${d.errors ? `  (${d.errors} failed)` : ''}`);
+  console.log(`${''.padStart(7)}  fake direct    ${d.rps.toFixed(1).padStart(6)}  ${((100 * d.rps) / idealRps).toFixed(1).padStart(6)}%    ${f0(d.ttfb50)} ${f0(d.ttfb95)}     ${f0(d.total50)} ${f0(d.total95)}  ${'-'.padStart(17)}  ${d.fakeCpuMs.toFixed(2).padStart(15)}  ${d.clientCpuMs.toFixed(2).padStart(17)}  ${dLoad}${d.errors ? `  (${d.errors} failed)` : ''}`);
   const s = await closedLoop(n, ROUNDS, (u) => viaServe(tokens[u]!));
   const sLoad = load();
-  console.log(`${''.padStart(7)}  llmops serve   ${s.rps.toFixed(1).padStart(6)}  ${((100 * s.rps) / idealRps).toFixed(1).padStart(6)}%    ${f0(s.ttfb50)} ${f0(s.ttfb95)}     ${f0(s.total50)} ${f0(s.total95)}  ${s.serverCpuMs!.toFixed(2).padStart(17)}  ${s.fakeCpuMs.toFixed(2).padStart(15)}  ${sLoad}${s.errors ? `  (${s.errors} failed)` : ''}`);
+  console.log(`${''.padStart(7)}  llmops serve   ${s.rps.toFixed(1).padStart(6)}  ${((100 * s.rps) / idealRps).toFixed(1).padStart(6)}%    ${f0(s.ttfb50)} ${f0(s.ttfb95)}     ${f0(s.total50)} ${f0(s.total95)}  ${s.serverCpuMs!.toFixed(2).padStart(17)}  ${s.fakeCpuMs.toFixed(2).padStart(15)}  ${s.clientCpuMs.toFixed(2).padStart(17)}  ${sLoad}${s.errors ? `  (${s.errors} failed)` : ''}`);
   summary.push(`${n} streams: serve at ${((100 * s.rps) / idealRps).toFixed(1)}% of ideal throughput (direct ${((100 * d.rps) / idealRps).toFixed(1)}%), p95 TTFT overhead ${(s.ttfb95 - d.ttfb95).toFixed(0)} ms over direct (p50 ${(s.ttfb50 - d.ttfb50).toFixed(0)} ms), ${s.n + s.errors} requests`);
 }
 console.log('');

@@ -40,7 +40,8 @@ export function buildPrompt(o: { question: string; sources: AnswerSource[]; hist
   const sources = packSources(o.sources, o.budget - fixed, o.count);
   const block = renderSources(sources);
   const last: ChatMessage = { role: 'user', content: questionMessage(o.question, block) };
-  const used = o.count(SYSTEM_PROMPT) + MESSAGE_OVERHEAD_TOKENS + messageTokens(last, o.count);
-  const history = trimHistory(o.history ?? [], Math.max(0, o.budget - used), o.count);
+  // The whole prompt is counted only to size the history: a first question has none to fit.
+  const used = () => o.count(SYSTEM_PROMPT) + MESSAGE_OVERHEAD_TOKENS + messageTokens(last, o.count);
+  const history = o.history && o.history.length > 0 ? trimHistory(o.history, Math.max(0, o.budget - used()), o.count) : [];
   return { system: SYSTEM_PROMPT, messages: [...history, last], sources, droppedHistory: (o.history?.length ?? 0) - history.length };
 }

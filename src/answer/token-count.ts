@@ -5,9 +5,33 @@ export type CountTokens = (text: string) => number;
 
 let shared: TokenCounter | undefined;
 
+// Longer texts are remembered too, by their whole text: a long-lived process (serve, chat,
+// `ask --in`) packs the same retrieved chunks into prompt after prompt, and counting them again
+// was a tenth of the server's CPU per answer (bench/serve). Bounded by the characters held;
+// past the bound the memo starts over. Texts longer than MAX_REMEMBERED (a whole prompt, seen
+// once) are counted and not kept.
+const MAX_REMEMBERED = 16_384;
+const MAX_HELD_CHARS = 8_000_000;
+const remembered = new Map<string, number>();
+let heldChars = 0;
+
 /**
  * cl100k_base (OpenAI's tokenizer), loaded on the first count: exact for OpenAI models and
  * close for the others, whose tokenizers are not public (Anthropic) or not at hand (Ollama).
  * A budget is a ceiling chosen with room to spare, so "close" is what it needs.
  */
-export const countTokens: CountTokens = (text) => (shared ??= new TokenCounter()).count(text);
+export const countTokens: CountTokens = (text) => {
+  const counter = (shared ??= new TokenCounter());
+  if (text.length <= 64 || text.length > MAX_REMEMBERED) return counter.count(text);
+  let n = remembered.get(text);
+  if (n === undefined) {
+    n = counter.count(text);
+    if (heldChars + text.length > MAX_HELD_CHARS) {
+      remembered.clear();
+      heldChars = 0;
+    }
+    remembered.set(text, n);
+    heldChars += text.length;
+  }
+  return n;
+};

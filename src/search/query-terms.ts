@@ -36,14 +36,47 @@ function wordKey(word: string): string {
   return key;
 }
 
+/** A text's words: where each is and its key. */
+type TextWords = { starts: Int32Array; ends: Int32Array; keys: string[] };
+
+// Each text's words, kept by text: a server marks the words of the same retrieved chunks for
+// question after question, and cutting a chunk into words and keying each was most of a
+// snippet's cost. Bounded by the words held; past it the memo starts over.
+const MAX_HELD_WORDS = 1_000_000;
+const textWords = new Map<string, TextWords>();
+let heldWords = 0;
+
+function wordsOf(text: string): TextWords {
+  let w = textWords.get(text);
+  if (!w) {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const keys: string[] = [];
+    for (const m of text.matchAll(WORD)) {
+      starts.push(m.index);
+      ends.push(m.index + m[0].length);
+      keys.push(wordKey(m[0]));
+    }
+    w = { starts: Int32Array.from(starts), ends: Int32Array.from(ends), keys };
+    if (heldWords + keys.length > MAX_HELD_WORDS) {
+      textWords.clear();
+      heldWords = 0;
+    }
+    textWords.set(text, w);
+    heldWords += keys.length;
+  }
+  return w;
+}
+
 /** Where the query's words occur in `text`: UTF-16 [start, end) ranges, in text order. */
 export function findTerms(text: string, terms: string[]): { start: number; end: number; term: string }[] {
   if (terms.length === 0) return [];
   const keys = new Map(terms.map((t) => [wordKey(t), t]));
   const out: { start: number; end: number; term: string }[] = [];
-  for (const m of text.matchAll(WORD)) {
-    const term = keys.get(wordKey(m[0]));
-    if (term !== undefined) out.push({ start: m.index, end: m.index + m[0].length, term });
+  const w = wordsOf(text);
+  for (let i = 0; i < w.keys.length; i++) {
+    const term = keys.get(w.keys[i]!);
+    if (term !== undefined) out.push({ start: w.starts[i]!, end: w.ends[i]!, term });
   }
   return out;
 }

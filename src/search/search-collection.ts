@@ -3,6 +3,7 @@ import { UsageError } from '../core/errors.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Database } from '../store/types.js';
 import type { PayloadFilter, VectorStore } from '../vector/vector-store.js';
+import { memoLexicalSearch } from './lexical-memo.js';
 import { queryTerms } from './query-terms.js';
 import { expandQuery, fuse, fuseScores, fusionDefaults, type Fusion, type SearchHit } from './fusion.js';
 
@@ -56,7 +57,11 @@ async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collec
   const text = withText ? sql`c.text` : sql`'' as text`;
   type Row = { id: string; document_id: string; idx: number; token_count: number; text: string; score: number };
   let rows: Row[];
-  if (opts.engine === 'sqlite') {
+  // Hybrid's hundred-deep read, unfiltered: from the words' scores kept in memory (the same rows
+  // and scores, see lexical-memo.ts), unless the index moved while it read them.
+  const remembered = opts.engine === 'sqlite' && !withText && filters.length === 0 ? await memoLexicalSearch(opts.db, opts.collection, terms, opts.k) : undefined;
+  if (remembered) rows = remembered;
+  else if (opts.engine === 'sqlite') {
     const match = terms.map((t) => `"${t}"`).join(' OR ');
     const r = await sql<Row>`select c.id, c.document_id, c.idx, c.token_count, ${text}, bm25(featurize_chunks_fts) as score
       from featurize_chunks_fts join featurize_chunks c on c.seq = featurize_chunks_fts.rowid

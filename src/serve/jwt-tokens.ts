@@ -15,8 +15,14 @@ export type TokenIssuer = {
 
 export class InvalidToken extends Error {}
 
+// Tokens whose signature was checked, with their user and expiry: a client sends the same
+// token with every request, and checking its HMAC and claims again was ~0.5 ms a request.
+// Only good tokens are kept, under the key that signed them; the expiry is checked each time.
+const MAX_VERIFIED = 10_000;
+
 export function createTokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
   const key = new TextEncoder().encode(secret);
+  const verified = new Map<string, { user: string; exp: number }>();
   return {
     async issue(user) {
       const token = await new SignJWT({})
@@ -30,10 +36,21 @@ export function createTokenIssuer(secret: string, ttlSeconds: number): TokenIssu
       return { token, expiresIn: ttlSeconds };
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known) {
+        // As jose decides it: expired once `exp` is not after the current second.
+        if (known.exp > Math.floor(Date.now() / 1000)) return known.user;
+        verified.delete(token);
+        throw new InvalidToken('token expired');
+      }
       try {
         // Only HS256: a token claiming `alg: none` or another algorithm is refused outright.
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
         if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidToken('token names no user');
+        if (typeof payload.exp === 'number') {
+          if (verified.size >= MAX_VERIFIED) verified.clear();
+          verified.set(token, { user: payload.sub, exp: payload.exp });
+        }
         return payload.sub;
       } catch (err) {
         if (err instanceof InvalidToken) throw err;

@@ -33,7 +33,7 @@ export class TurnRegistry {
       stoppedBecause = why;
       ctrl.abort(new Error(why));
     };
-    let timer = setTimeout(() => stop(timeoutMessage), timeoutMs);
+    const timer = setTimeout(() => stop(timeoutMessage), timeoutMs);
     // The response closing before it finished: the client went away (a closed tab, a cut line).
     const onClose = () => {
       if (reply.raw.writableFinished || ctrl.signal.aborted) return;
@@ -56,8 +56,8 @@ export class TurnRegistry {
         return clientGone;
       },
       touch() {
-        clearTimeout(timer);
-        if (!ctrl.signal.aborted) timer = setTimeout(() => stop(timeoutMessage), timeoutMs);
+        // refresh(), not a new timer: a stream touches it at every event.
+        if (!ctrl.signal.aborted) timer.refresh();
       },
       end,
     };

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openDatabase } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { SqlUserStore } from '../../src/store/sql-user-store.js';
@@ -69,6 +69,25 @@ describe('serve: logging in', () => {
       expect(answers.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 401, 401]);
       expect(answers[2]!.json()).toEqual({ error: 'token expired' });
       for (const r of answers) expect(Object.keys(r.json())).toEqual(['error']);
+    });
+  });
+
+  it('refuses a token it accepted before once that token expired', async () => {
+    await withUsers(async (server) => {
+      const auth = await login(server, 'ann', USERS.ann);
+      const get = () => server.app.inject({ method: 'GET', url: '/sessions', headers: auth });
+      expect((await get()).statusCode).toBe(200);
+      expect((await get()).statusCode).toBe(200);
+      // An hour and a minute later (the token lives an hour): only the clock moves.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        vi.setSystemTime(Date.now() + 3660_000);
+        const late = await get();
+        expect(late.statusCode).toBe(401);
+        expect(late.json()).toEqual({ error: 'token expired' });
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 

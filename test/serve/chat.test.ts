@@ -184,6 +184,31 @@ describe('serve: Langfuse', () => {
   });
 });
 
+describe('serve: streamed text reaches the client while the model writes', () => {
+  it('delivers every delta sent before the model pauses, during the pause; the rest after it', async () => {
+    const words = Array.from({ length: 12 }, (_, i) => `word${i}`);
+    openai.setResponder(() => `${words.join(' ')} [1].`);
+    let release!: () => void;
+    openai.enqueue({ kind: 'pause', afterTokens: 6, until: new Promise<void>((resolve) => (release = resolve)) });
+    await withChat({ openai: true }, async (server, auth) => {
+      const base = await server.app.listen({ port: 0, host: '127.0.0.1' });
+      const r = await fetch(`${base}/chat`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' }, body: JSON.stringify({ question: 'How tall is the tower?' }) });
+      const reader = r.body!.getReader();
+      let body = '';
+      const shown = () => sseEvents(body).filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+      // The model is paused after six words: all six must arrive without anything more from it
+      // (a server holding text back to batch writes would wait here for ever).
+      while (!shown().includes('word5')) body += new TextDecoder().decode((await reader.read()).value);
+      expect(shown().trim()).toBe(words.slice(0, 6).join(' '));
+      release();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) body += new TextDecoder().decode(chunk.value);
+      const events = sseEvents(body);
+      expect(events.map((e) => e.event).filter((e, i, all) => e !== all[i - 1])).toEqual(['session', 'delta', 'done']);
+      expect(shown()).toBe(events.at(-1)!.data.answer.answer);
+    });
+  });
+});
+
 describe('serve: a client that goes away', () => {
   it('aborts the provider request mid-stream; the call log records the call as cancelled, the session keeps nothing', async () => {
     openai.setResponder(() => Array.from({ length: 60 }, (_, i) => `word${i}`).join(' ') + ' [1].');

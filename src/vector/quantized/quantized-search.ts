@@ -201,7 +201,7 @@ function rescore(read: PointReader, q: Float64Array, k: number, c: Candidates): 
     for (let from = 0; from < order.length && c.ub[order[from]!]! >= kth(); from += RESCORE_BATCH) {
       const batch = order.slice(from, from + RESCORE_BATCH).filter((i) => c.ub[i]! >= kth());
       for (const i of batch) done[i] = 1;
-      for (const { seq, point } of read(batch.map((i) => c.seqs[i]!))) insert(top, { seq, id: point.id, score: cosine(point.vector, q) }, k);
+      for (const { seq, point } of read(batch.map((i) => c.seqs[i]!))) insert(top, { seq, id: point.id, score: cosine(point, q) }, k);
     }
     if (threshold === -Infinity) break;
   }
@@ -220,8 +220,15 @@ function insert(top: ScoredPoint[], p: ScoredPoint, k: number): void {
   if (top.length > k) top.length = k;
 }
 
-/** Cosine of a stored vector with the unit query, in float64. */
-function cosine(x: Float32Array, q: Float64Array): number {
+/** Cosine of a stored vector with the unit query, in float64 (a kept point's zeros skipped: they add nothing). */
+function cosine(p: MemoPoint, q: Float64Array): number {
+  const x = p.vector;
+  if (p.nonZero) {
+    const nz = p.nonZero;
+    let dot = 0;
+    for (let i = 0; i < nz.length; i++) dot += x[nz[i]!]! * q[nz[i]!]!;
+    return dot / p.length!;
+  }
   let dot = 0;
   let norm = 0;
   for (let d = 0; d < x.length; d++) {
