@@ -23,13 +23,15 @@ export function flatInsert(db: Kysely<any>, table: string, columns: SqlColumn[],
   return CompiledQuery.raw(sharedInsertSql(isPostgres(db), table, [], columns, values.length / columns.length, tail), values);
 }
 
-// The SQL of the last shapes used: a batch writer sends the same one over and over, and
-// building its text of thousands of placeholders cost as much as binding them.
-const sqlTexts = new Map<string, string>();
+// The SQL of the shapes last used, per column list: a batch writer sends the same few over and
+// over, and building a text of thousands of placeholders cost as much as binding them.
+const sqlTexts = new WeakMap<SqlColumn[], Map<string, string>>();
 
 function sharedInsertSql(pg: boolean, table: string, shared: SqlColumn[], columns: SqlColumn[], rowCount: number, tail: string): string {
-  const key = JSON.stringify([pg, table, shared, columns, rowCount, tail]);
-  const hit = sqlTexts.get(key);
+  let texts = sqlTexts.get(columns);
+  if (!texts) sqlTexts.set(columns, (texts = new Map()));
+  const key = `${pg}\u0000${table}\u0000${shared.map((c) => `${c.name}:${c.pg ?? ''}`).join(',')}\u0000${rowCount}\u0000${tail}`;
+  const hit = texts.get(key);
   if (hit !== undefined) return hit;
   const cast = (c: SqlColumn) => (pg && c.pg ? `::${c.pg}` : '');
   // SQLite numbers `?` in text order: the shared ones (in the SELECT list) come before VALUES.
@@ -39,8 +41,8 @@ function sharedInsertSql(pg: boolean, table: string, shared: SqlColumn[], column
   const names = [...shared.map((c) => c.name), ...columns.map((c) => c.name)];
   // `where true`: SQLite needs it to tell an upsert clause after INSERT … SELECT from a join.
   const text = `insert into ${table} (${names.join(',')}) select ${select.join(', ')} from (values ${tuples.join(',')}) as v where true ${tail}`;
-  sqlTexts.set(key, text);
-  if (sqlTexts.size > 32) sqlTexts.delete(sqlTexts.keys().next().value!);
+  texts.set(key, text);
+  if (texts.size > 32) texts.delete(texts.keys().next().value!);
   return text;
 }
 
