@@ -40,13 +40,16 @@ type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
   const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null);
-  const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
-    await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, checkpoints, opts, summary));
+    const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
+    try {
+      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, checkpoints, opts, summary));
+    } finally {
+      await checkpoints.restore();
+    }
   } finally {
     await splitter.close();
-    await checkpoints.restore();
   }
   return summary;
 }
