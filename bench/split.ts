@@ -4,7 +4,7 @@
 //    thread, and in the worker pool `split --workers N` uses;
 //  - `llmops split` end to end at 1 and N workers and a sweep of --batch-size (documents per
 //    transaction), and the floor under it: the same sentences inserted with one prepared
-//    statement, nothing else;
+//    statement, nothing else, into today's sentences table and into two WITHOUT ROWID ones;
 //  - a naive pipeline doing it all: readline + JSON.parse, one INSERT per row in autocommit,
 //    Intl.Segmenter for sentences.
 //
@@ -21,6 +21,7 @@ import { createHash } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { openSplitter } from '../src/split/split-workers.js';
 import { splitSentences } from '../src/text/split-sentences.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../src/store/sqlite-pragmas.js';
 import { fmt, rng, runLlmops } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -72,10 +73,16 @@ async function generate(path: string, mb: number) {
 type Timing = { median: number; min: number; max: number; cpu: number };
 
 /** Median and spread of `repeat` wall timings of `fn`, with the median CPU seconds of this process (every thread). */
-async function timed(fn: () => Promise<unknown> | unknown): Promise<Timing> {
+function timed(fn: () => Promise<unknown> | unknown): Promise<Timing> {
+  return timedEach(() => {}, fn);
+}
+
+/** `timed`, with `setup` run before each timing, outside it. */
+async function timedEach(setup: () => void, fn: () => Promise<unknown> | unknown): Promise<Timing> {
   const s: number[] = [];
   const c: number[] = [];
   for (let i = 0; i < repeat; i++) {
+    setup();
     const cpu = process.cpuUsage();
     const t = performance.now();
     await fn();
@@ -112,19 +119,38 @@ async function segmentation(texts: string[]) {
   return { mb, intl, ours, pooled };
 }
 
+/**
+ * Sentences tables the write floor is measured on: today's (a rowid table, its id key and its
+ * (document_id, idx) key: three B-trees), and two WITHOUT ROWID ones (two B-trees each), the
+ * schema change a migration could make. `sql` rebuilds the empty table in the floor's copy.
+ */
+const FLOOR_SCHEMAS: { name: string; sql?: string }[] = [
+  { name: "today's table (3 B-trees)" },
+  { name: 'WITHOUT ROWID by id (2)', sql: 'create table s2 (id text primary key, document_id text not null references documents (id) on delete cascade, idx integer not null, text text not null, start_offset integer not null, end_offset integer not null, unique (document_id, idx)) without rowid' },
+  { name: 'WITHOUT ROWID by (document_id, idx) (2)', sql: 'create table s2 (id text not null unique, document_id text not null references documents (id) on delete cascade, idx integer not null, text text not null, start_offset integer not null, end_offset integer not null, primary key (document_id, idx)) without rowid' },
+];
+
 /** The floor under `llmops split`'s writes: its sentences, inserted with one prepared statement per row, 2,560 rows per transaction. */
-async function insertFloor(splitDb: string, pristine: string) {
+async function insertFloor(splitDb: string, pristine: string, schema: string | undefined) {
   const src = new Database(splitDb, { readonly: true });
   const rows = src.prepare('select id, document_id, idx, text, start_offset, end_offset from sentences order by document_id, idx').raw().all() as unknown[][];
   src.close();
-  return timed(() => {
-    const path = join(out, 'bench-floor.db');
+  const path = join(out, 'bench-floor.db');
+  const fresh = () => {
     for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true });
     copyFileSync(pristine, path);
+    if (!schema) return;
+    const db = new Database(path); // foreign keys off: the rebuild of an empty table
+    db.exec(`${schema}; drop table sentences; alter table s2 rename to sentences`);
+    db.close();
+  };
+  return timedEach(fresh, () => {
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    const ins = db.prepare('insert into sentences (id, document_id, idx, text, start_offset, end_offset) values (?, ?, ?, ?, ?, ?) on conflict (id) do nothing');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma('foreign_keys = ON');
+    const ins = db.prepare('insert into sentences (id, document_id, idx, text, start_offset, end_offset) values (?, ?, ?, ?, ?, ?) on conflict do nothing');
     for (let i = 0; i < rows.length; i += 2560) db.transaction(() => rows.slice(i, i + 2560).forEach((r) => ins.run(r)))();
     db.close();
   });
@@ -211,7 +237,8 @@ const splitRun = async (n: number, batch: number) => {
 for (const batch of values.batches!.split(',').map(Number)) await splitRun(workers, batch);
 await splitRun(1, 256);
 process.stderr.write('insert floor …\n');
-const floor = await insertFloor(dbPath, pristine);
+const floors: [string, Timing][] = [];
+for (const f of FLOOR_SCHEMAS) floors.push([f.name, await insertFloor(dbPath, pristine, f.sql)]);
 
 process.stderr.write(`baseline on the first ${baselineMb} MB …\n`);
 const basePath = join(out, 'bench-baseline.db');
@@ -226,7 +253,7 @@ const rows = [
   ['sentence texts alone: Intl.Segmenter', fmt(textMb), rate(textMb, seg.intl), '', '', fmt(seg.intl.cpu), ''],
   ['sentence texts alone: llmops splitter, 1 thread', fmt(textMb), rate(textMb, seg.ours), '', '', fmt(seg.ours.cpu), ''],
   [`sentence texts alone: llmops splitter, ${workers} workers`, fmt(textMb), rate(textMb, seg.pooled), '', '', fmt(seg.pooled.cpu), ''],
-  ['sentence rows alone: prepared INSERTs (the write floor)', fmt(textMb), rate(textMb, floor), '', '', fmt(floor.cpu), ''],
+  ...floors.map(([name, t]) => [`sentence rows alone (write floor): ${name}`, fmt(textMb), rate(textMb, t), '', '', fmt(t.cpu), '']),
   ['baseline ingest (row at a time)', fmt(base.bytes / 1e6), fmt(base.bytes / 1e6 / base.ingestS), '', '', '', ''],
   ['baseline split (Intl.Segmenter, row at a time)', fmt(base.bytes / 1e6), fmt(base.bytes / 1e6 / base.splitS), '', fmt(base.sentences / base.splitS, 0), '', ''],
 ];

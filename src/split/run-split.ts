@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import { countUnsplitDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
-import { openSplitter } from './split-workers.js';
+import { batchSentences, type SplitBatch } from './split-batch.js';
+import { openSplitter, type Splitter } from './split-workers.js';
+import { workerCheckpoints, type CheckpointSchedule } from './wal-checkpoints.js';
 import { SPLITTER_VERSION } from '../text/split-sentences.js';
 
 export type SplitOptions = {
@@ -11,6 +14,9 @@ export type SplitOptions = {
   /** Worker threads that find sentences (1: all in this thread). */
   workers?: number;
   signal?: AbortSignal;
+  /** Characters of text written between two WAL checkpoints by the worker threads (tests; default ~8 M). */
+  checkpointEvery?: number;
+  /** Called after each committed batch; its `sentences` are built when read (a progress bar needs none). */
   onBatch?: (done: { documents: number; sentences: Sentence[] }) => Promise<void> | void;
 };
 
@@ -22,7 +28,7 @@ export type SplitSummary = { documents: number; sentences: number; characters: n
  */
 export const SPLIT_BATCH = 256;
 
-type Claimed = { docs: PendingDocument[]; work: Promise<Sentence[][]> };
+type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
 
 /**
  * Splits every document that has no sentences yet, a batch at a time: claim (leases in the
@@ -33,72 +39,110 @@ type Claimed = { docs: PendingDocument[]; work: Promise<Sentence[][]> };
  * in the order they were claimed: the same rows as with one worker.
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
-  const splitter = openSplitter(opts.workers ?? 1);
+  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null);
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
-    await withWorkQueue(db.db, 'split', async (queue) => {
-      const next = batchClaimer(db, queue, opts);
-      const inflight: Claimed[] = [];
-      let more = true;
-      for (;;) {
-        while (more && inflight.length < splitter.depth) {
-          if (opts.signal?.aborted) {
-            summary.interrupted = true;
-            more = false;
-            break;
-          }
-          const docs = await next();
-          if (!docs) more = false;
-          else if (docs.length > 0) {
-            const work = splitter.split(docs);
-            work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
-            inflight.push({ docs, work });
-          }
-        }
-        const head = inflight.shift();
-        if (!head || summary.interrupted) break;
-        const batch = await saveBatch(db, queue, head.docs, await head.work);
-        summary.documents += batch.documents;
-        summary.sentences += batch.sentences.length;
-        summary.characters += batch.characters;
-        await opts.onBatch?.({ documents: batch.documents, sentences: batch.sentences });
-      }
-    });
+    const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
+    try {
+      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, checkpoints, opts, summary));
+    } finally {
+      await checkpoints.restore();
+    }
   } finally {
     await splitter.close();
   }
   return summary;
 }
 
+/** Claims up to `depth` batches ahead of the writer, and writes them in the order claimed. */
+async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, checkpoints: CheckpointSchedule, opts: SplitOptions, summary: SplitSummary) {
+  const next = batchClaimer(db, queue, splitter, opts);
+  const inflight: Claimed[] = [];
+  let more = true;
+  for (;;) {
+    while (more && inflight.length < splitter.depth) {
+      if (opts.signal?.aborted) {
+        summary.interrupted = true;
+        more = false;
+        break;
+      }
+      const docs = await next();
+      if (!docs) more = false;
+      else if (docs.length > 0) {
+        const work = splitter.split(docs, { checkpoint: checkpoints.due() });
+        work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
+        inflight.push({ docs, work });
+      }
+    }
+    const head = inflight.shift();
+    if (!head || summary.interrupted) break;
+    const batch = await head.work;
+    await saveBatch(db, queue, head.docs, batch);
+    checkpoints.wrote(batch.characters);
+    summary.documents += batch.documentIds.length;
+    summary.sentences += batch.texts.length;
+    summary.characters += batch.characters;
+    await opts.onBatch?.({
+      documents: batch.documentIds.length,
+      get sentences() {
+        return batchSentences(batch).flat();
+      },
+    });
+  }
+}
+
+/**
+ * Batches claimed ahead when the workers read the documents (this thread then holds only ids):
+ * one claim transaction for four written ones, instead of one each.
+ */
+const CLAIM_AHEAD = 4;
+
 /** The next documents not split yet that this worker won; [] when others hold a page, undefined at the end. */
-function batchClaimer(db: Db, queue: WorkQueue, opts: SplitOptions) {
+function batchClaimer(db: Db, queue: WorkQueue, splitter: Splitter, opts: SplitOptions) {
+  const size = opts.batchSize ?? SPLIT_BATCH;
   let afterId: string | undefined;
   let claimed = 0;
-  return async (): Promise<PendingDocument[] | undefined> => {
-    const size = opts.batchSize ?? SPLIT_BATCH;
-    const want = opts.limit === undefined ? size : Math.min(size, opts.limit - claimed);
+  let won: PendingDocument[] = [];
+  const claim = async (): Promise<PendingDocument[] | undefined> => {
+    const ahead = splitter.readsDocuments ? size * CLAIM_AHEAD : size;
+    const want = opts.limit === undefined ? ahead : Math.min(ahead, opts.limit - claimed);
     if (want <= 0) return undefined;
-    const candidates = await unsplitDocuments(db.db, { afterId, limit: want, filter: queue.notLeased('d.id') });
+    const candidates = await unsplitDocuments(db.db, { afterId, limit: want, filter: queue.notLeased('d.id'), content: !splitter.readsDocuments });
     if (candidates.length === 0) return undefined;
     // The cursor moves past what this worker was offered; documents other workers hold are theirs.
     afterId = candidates.at(-1)!.id;
-    const won = new Set(await queue.claim(candidates.map((d) => d.id), unsplitAmong));
-    const docs = candidates.filter((d) => won.has(d.id));
+    const ids = new Set(await queue.claim(candidates.map((d) => d.id), unsplitAmong));
+    const docs = candidates.filter((d) => ids.has(d.id));
     claimed += docs.length;
     return docs;
+  };
+  return async (): Promise<PendingDocument[] | undefined> => {
+    if (won.length === 0) {
+      const docs = await claim();
+      if (!docs || docs.length === 0) return docs;
+      won = docs;
+    }
+    return won.splice(0, size);
   };
 }
 
 /** Claimed documents' sentences, split marks and lease deletions, committed together. */
-async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], sentences: Sentence[][]) {
-  const splits = docs.map((d, i) => ({ documentId: d.id, sentences: sentences[i]! }));
+async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch): Promise<void> {
   await db.db.transaction().execute(async (trx) => {
-    await saveSplits(trx, splits, SPLITTER_VERSION);
+    await saveSplits(trx, batch, SPLITTER_VERSION);
     await queue.complete(trx, docs.map((d) => d.id));
   });
-  let characters = 0;
-  for (const d of docs) characters += d.content.length;
-  return { documents: docs.length, characters, sentences: splits.flatMap((s) => s.sentences) };
+}
+
+/**
+ * The SQLite file worker threads can read the documents from themselves; null for PostgreSQL
+ * and in-memory databases (their documents go to the workers from this thread).
+ */
+async function sqliteFile(db: Db): Promise<string | null> {
+  if (db.engine !== 'sqlite') return null;
+  const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db.db);
+  const file = rows.find((r) => r.name === 'main')?.file;
+  return file ? file : null;
 }
 
 export function pendingDocuments(db: Db): Promise<number> {

@@ -1,17 +1,52 @@
-// A worker thread of `split --workers N`: finds the sentences of a batch of documents and
-// sends back their offsets only (the main thread has the texts), in one transferred array.
+// A worker thread of `split --workers N`: reads a batch of claimed documents from the SQLite
+// file itself (when the main thread gives it the file), finds their sentences and sends them
+// back in columns (split-batch.ts). Reading here keeps the documents' text off the writer
+// thread: it reads and clones nothing but the sentences it stores.
+import type { Database as SqliteHandle } from 'better-sqlite3';
 import { serveWorkerJobs } from '../core/worker-pool.js';
-import { splitSentences } from '../text/split-sentences.js';
-import type { SplitWorkerInput, SplitWorkerOutput } from './split-workers.js';
+import { splitBatch } from './split-batch.js';
+import type { SplitWorkerData, SplitWorkerInput, SplitWorkerOutput } from './split-workers.js';
 
-serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async ({ contents }) => {
-  const counts = new Int32Array(contents.length);
-  const offsets: number[] = [];
-  contents.forEach((content, i) => {
-    const spans = splitSentences(content);
-    counts[i] = spans.length;
-    for (const s of spans) offsets.push(s.start, s.end);
-  });
-  const flat = Int32Array.from(offsets);
-  return { output: { counts, offsets: flat }, transfer: [counts.buffer, flat.buffer] };
+let reader: SqliteHandle | undefined;
+
+async function readDocuments(path: string, ids: string[]): Promise<{ id: string; content: string }[]> {
+  if (!reader) {
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    reader = new BetterSqlite3(path, { fileMustExist: true });
+    reader.pragma('busy_timeout = 15000');
+    reader.pragma('synchronous = NORMAL'); // as the writer's connection: its checkpoints sync the same way
+  }
+  const found = new Map<string, string>();
+  // 500 ids per statement: far below SQLite's bound-parameter limit.
+  for (let i = 0; i < ids.length; i += 500) {
+    const part = ids.slice(i, i + 500);
+    const rows = reader.prepare(`select id, content from documents where id in (${part.map(() => '?').join(',')})`).raw().all(part) as [string, string][];
+    for (const [id, content] of rows) found.set(id, content);
+  }
+  // In the order claimed; a document deleted since its claim is left out.
+  return ids.filter((id) => found.has(id)).map((id) => ({ id, content: found.get(id)! }));
+}
+
+/**
+ * Copies the WAL into the database file, here rather than in the writer's commits (the main
+ * thread turned its automatic checkpoints off): first without blocking anyone, then the few
+ * pages committed meanwhile with the writer held back a moment, so that its next transaction
+ * starts the WAL over instead of growing it.
+ */
+function checkpoint(): void {
+  try {
+    reader!.pragma('wal_checkpoint(PASSIVE)');
+    reader!.pragma('wal_checkpoint(RESTART)');
+  } catch {
+    // SQLITE_BUSY and the like: the next checkpoint, or the writer's own at the end, does it
+  }
+}
+
+serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async (input, data) => {
+  const { path } = data as SplitWorkerData;
+  const docs = 'contents' in input ? input.ids.map((id, i) => ({ id, content: input.contents[i]! })) : await readDocuments(path!, input.ids);
+  const batch = splitBatch(docs);
+  // After the answer is on its way: the writer stores it while this thread checkpoints.
+  if ('checkpoint' in input && input.checkpoint && reader) setImmediate(checkpoint);
+  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer] };
 });

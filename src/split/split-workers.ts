@@ -1,36 +1,41 @@
 import { createWorkerPool, workerScript } from '../core/worker-pool.js';
-import { sentenceId } from '../core/ids.js';
-import type { Sentence } from '../store/types.js';
-import { splitDocument } from './split-document.js';
+import { splitBatch, type SplitBatch } from './split-batch.js';
 
-export type SplitWorkerInput = { contents: string[] };
-/** Per document its number of sentences; then every sentence's start and end, in order. */
-export type SplitWorkerOutput = { counts: Int32Array; offsets: Int32Array };
+/** The SQLite file the workers read the documents from; none: the main thread sends their text. */
+export type SplitWorkerData = { path: string | null };
+/** With `checkpoint`, the worker copies the WAL into the database file after answering. */
+export type SplitWorkerInput = { ids: string[]; contents: string[] } | { ids: string[]; checkpoint?: boolean };
+export type SplitWorkerOutput = SplitBatch;
+
+/** Documents to split: with their content, or only their ids when the splitter reads them itself. */
+export type SplitInput = { id: string; content?: string }[];
 
 /**
  * Where split's sentence finding runs: in this thread (one worker), or in worker threads,
- * `depth` batches at once (enough to keep every worker busy while this thread writes).
+ * `depth` batches at once (enough to keep every worker busy while this thread writes). With
+ * `readsDocuments`, the workers read the documents from the SQLite file `path` themselves.
  */
-export type Splitter = { readonly workers: number; readonly depth: number; split(docs: { id: string; content: string }[]): Promise<Sentence[][]>; close(): Promise<void> };
+export type Splitter = {
+  readonly workers: number;
+  readonly depth: number;
+  readonly readsDocuments: boolean;
+  /** With `checkpoint` (a splitter that reads documents), the worker checkpoints the WAL afterwards. */
+  split(docs: SplitInput, opts?: { checkpoint?: boolean }): Promise<SplitBatch>;
+  close(): Promise<void>;
+};
 
-export function openSplitter(workers: number): Splitter {
-  if (workers <= 1) return { workers: 1, depth: 1, split: async (docs) => docs.map(splitDocument), close: async () => {} };
-  const pool = createWorkerPool<SplitWorkerInput, SplitWorkerOutput>(workerScript(import.meta.url, 'split-worker'), workers, null);
+export function openSplitter(workers: number, path: string | null = null): Splitter {
+  if (workers <= 1) {
+    return { workers: 1, depth: 1, readsDocuments: false, split: async (docs) => splitBatch(docs as { id: string; content: string }[]), close: async () => {} };
+  }
+  const data: SplitWorkerData = { path };
+  const pool = createWorkerPool<SplitWorkerInput, SplitWorkerOutput>(workerScript(import.meta.url, 'split-worker'), workers, data);
   return {
     workers,
     depth: workers + 1,
-    async split(docs) {
-      const { counts, offsets } = await pool.run({ contents: docs.map((d) => d.content) });
-      let k = 0;
-      // The same sentences splitDocument makes: text is content[start, end) (split-sentences.ts).
-      return docs.map((d, i) =>
-        Array.from({ length: counts[i]! }, (_, index) => {
-          const start = offsets[k++]!;
-          const end = offsets[k++]!;
-          return { id: sentenceId(d.id, index), document_id: d.id, index, text: d.content.slice(start, end), start, end };
-        }),
-      );
-    },
+    readsDocuments: path !== null,
+    split: (docs, opts) =>
+      pool.run(path !== null ? { ids: docs.map((d) => d.id), checkpoint: opts?.checkpoint } : { ids: docs.map((d) => d.id), contents: docs.map((d) => d.content!) }),
     close: () => pool.close(),
   };
 }

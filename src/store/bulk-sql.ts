@@ -13,21 +13,37 @@ export type SqlColumn = { name: string; /** PostgreSQL type to cast to (paramete
  * the conflict clause (and a `returning`, whose rows the caller reads).
  */
 export function sharedInsert(db: Kysely<any>, table: string, shared: (SqlColumn & { value: unknown })[], columns: SqlColumn[], rows: unknown[][], tail = ''): CompiledQuery {
-  const pg = isPostgres(db);
   const params: unknown[] = shared.map((c) => c.value);
+  for (const r of rows) for (const v of r) params.push(v);
+  return CompiledQuery.raw(sharedInsertSql(isPostgres(db), table, shared, columns, rows.length, tail), params);
+}
+
+/** A sharedInsert whose rows' values come flat, row after row (no array per row to build). */
+export function flatInsert(db: Kysely<any>, table: string, columns: SqlColumn[], values: unknown[], tail = ''): CompiledQuery {
+  return CompiledQuery.raw(sharedInsertSql(isPostgres(db), table, [], columns, values.length / columns.length, tail), values);
+}
+
+// The SQL of the shapes last used, per column list: a batch writer sends the same few over and
+// over, and building a text of thousands of placeholders cost as much as binding them.
+const sqlTexts = new WeakMap<SqlColumn[], Map<string, string>>();
+
+function sharedInsertSql(pg: boolean, table: string, shared: SqlColumn[], columns: SqlColumn[], rowCount: number, tail: string): string {
+  let texts = sqlTexts.get(columns);
+  if (!texts) sqlTexts.set(columns, (texts = new Map()));
+  const key = `${pg}\u0000${table}\u0000${shared.map((c) => `${c.name}:${c.pg ?? ''}`).join(',')}\u0000${rowCount}\u0000${tail}`;
+  const hit = texts.get(key);
+  if (hit !== undefined) return hit;
   const cast = (c: SqlColumn) => (pg && c.pg ? `::${c.pg}` : '');
   // SQLite numbers `?` in text order: the shared ones (in the SELECT list) come before VALUES.
   const select = [...shared.map((c, i) => `${pg ? `$${i + 1}` : '?'}${cast(c)}`), ...columns.map((c, i) => `v.column${i + 1}${cast(c)}`)];
-  const tuples = rows.map((r) => {
-    const ph = r.map((v) => {
-      params.push(v);
-      return pg ? `$${params.length}` : '?';
-    });
-    return `(${ph.join(',')})`;
-  });
+  let n = shared.length;
+  const tuples = Array.from({ length: rowCount }, () => `(${columns.map(() => (pg ? `$${++n}` : '?')).join(',')})`);
   const names = [...shared.map((c) => c.name), ...columns.map((c) => c.name)];
   // `where true`: SQLite needs it to tell an upsert clause after INSERT … SELECT from a join.
-  return CompiledQuery.raw(`insert into ${table} (${names.join(',')}) select ${select.join(', ')} from (values ${tuples.join(',')}) as v where true ${tail}`, params);
+  const text = `insert into ${table} (${names.join(',')}) select ${select.join(', ')} from (values ${tuples.join(',')}) as v where true ${tail}`;
+  texts.set(key, text);
+  if (texts.size > 32) texts.delete(texts.keys().next().value!);
+  return text;
 }
 
 /** Runs a sharedInsert; returns the number of rows inserted (or upserted). */

@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sentenceId } from '../../src/core/ids.js';
 import { runSplit } from '../../src/split/run-split.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
-import { freshDatabase } from '../helpers/databases.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite-pragmas.js';
+import { engineMissing, freshDatabase, type Engine } from '../helpers/databases.js';
 import { ndjson, runCli } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 
@@ -29,8 +32,8 @@ describe('split --workers', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  async function seeded() {
-    const target = await freshDatabase('sqlite');
+  async function seeded(engine: Engine = 'sqlite') {
+    const target = await freshDatabase(engine);
     cleanups.push(target.cleanup);
     const db = await openDatabase(parseDatabaseUrl(target.url));
     cleanups.push(() => db.close());
@@ -62,5 +65,38 @@ describe('split --workers', () => {
     expect(b).toEqual({ ...a, workers: 2 });
     expect(a.documents).toBe(21);
     expect(await sentences(two.db)).toEqual(await sentences(one.db));
+  }, 120_000);
+
+  it('with the documents sent to the workers (PostgreSQL: no file for them to read) the same sentences as one worker on SQLite', async () => {
+    if (engineMissing('postgres')) return;
+    const one = await seeded();
+    const pg = await seeded('postgres');
+    const a = await runSplit(one.db, { workers: 1, batchSize: 5 });
+    const b = await runSplit(pg.db, { workers: 2, batchSize: 5 });
+    expect(b).toEqual({ ...a, workers: 2 });
+    expect(await sentences(pg.db)).toEqual(await sentences(one.db));
+    for (const s of (await sentences(pg.db)).rows) expect(s.id).toBe(sentenceId(s.document_id, s.idx));
+  }, 120_000);
+
+  it('the workers checkpoint the WAL while the writer writes, and the writer gets its own checkpoints back', async () => {
+    /** Frames in the WAL since it last started over. */
+    const walFrames = async (db: Db) => {
+      const { rows } = await sql<{ log: number }>`pragma wal_checkpoint(PASSIVE)`.execute(db.db);
+      return rows[0]!.log;
+    };
+    const never = await seeded();
+    const often = await seeded();
+    // Start both from an empty WAL, so that what is in it after the split is the split's.
+    for (const s of [never, often]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
+    await runSplit(never.db, { workers: 2, batchSize: 4, checkpointEvery: Infinity });
+    await runSplit(often.db, { workers: 2, batchSize: 4, checkpointEvery: 1 });
+    const [all, kept] = [await walFrames(never.db), await walFrames(often.db)];
+    expect(all).toBeGreaterThan(50);
+    expect(kept).toBeLessThan(all / 3);
+    expect(await sentences(often.db)).toEqual(await sentences(never.db));
+    for (const s of [never, often]) {
+      const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
+      expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
+    }
   }, 120_000);
 });
