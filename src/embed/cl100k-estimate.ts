@@ -35,14 +35,14 @@ const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
 // What a single space before it joins in cl100k's pre-tokenizer: letters and ASCII punctuation.
 const joinsSpace = (c: number) => c >= 128 || (!isDigit(c) && !isSpace(c));
 
+// Acronyms and capitalised headings (ANOVA, INTRODUCTION) split into pieces of about two letters.
+const capsCost = (k: number) => (k <= 5 ? 0.52 * k : Math.max(2.6, 0.3 * k));
+const wordCost = (k: number) => (k < WORD.length ? WORD[k]! : 0.3 * k);
+
 /** A word, or a camel-case piece: `upper` capitals, then `lower` small letters. */
 function pieceCost(upper: number, lower: number): number {
-  const len = upper + lower;
-  // Acronyms and capitalised headings (ANOVA, INTRODUCTION) split into pieces of about two letters.
-  const caps = (k: number) => (k <= 5 ? 0.52 * k : Math.max(2.6, 0.3 * k));
-  if (lower === 0) return len === 1 ? 1 : caps(len);
-  const word = (k: number) => (k < WORD.length ? WORD[k]! : 0.3 * k);
-  return upper <= 1 ? word(len) : caps(upper - 1) + word(lower + 1);
+  if (lower === 0) return upper === 1 ? 1 : capsCost(upper);
+  return upper <= 1 ? wordCost(upper + lower) : capsCost(upper - 1) + wordCost(lower + 1);
 }
 
 /**
@@ -51,12 +51,21 @@ function pieceCost(upper: number, lower: number): number {
  * The first 8,000 characters tell.
  */
 function englishShare(text: string): number {
+  const n = Math.min(text.length, 8_000);
   let words = 0;
   let common = 0;
-  for (const m of text.slice(0, 8_000).matchAll(/[A-Za-z]+/g)) {
+  for (let i = 0; i < n; ) {
+    if (!isLetter(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < n && isLetter(text.charCodeAt(i))) i++;
     words++;
-    const w = m[0];
-    if (COMMON.has(w) || (w.charCodeAt(0) < 97 && COMMON.has(w.toLowerCase()))) common++;
+    // No common word is longer than 10 letters: most words are never cut out of the text.
+    if (i - start > 10) continue;
+    const w = text.slice(start, i);
+    if (COMMON.has(w) || (text.charCodeAt(start) < 97 && COMMON.has(w.toLowerCase()))) common++;
   }
   // Too few words to tell (a title, a query): taken as English, the usual case.
   return words < 30 ? 1 : common / words;
