@@ -15,7 +15,7 @@
 //     ONNX Runtime's intra-op threads at 1 and at the cores;
 //  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS.
 //
-//   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0]
+//   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0] [--scifact ../shared/data/scifact-dev]
 import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(availableParallelism()) },
     batches: { type: 'string', default: '64,256,1024' },
     'rss-mb': { type: 'string', default: '0' },
+    scifact: { type: 'string', default: join(fileURLToPath(new URL('..', import.meta.url)), '../shared/data/scifact-dev') },
   },
 });
 const mb = Number(values.mb);
@@ -170,7 +171,7 @@ function realCorpora(): [string, Document[]][] {
     ['readability pages as posts (250-token windows)', dirs.map((d, i) => doc(i, 'posts', page(d, 'expected.html.gz')))],
     ['readability raw HTML as repositories', dirs.map((d, i) => doc(i, 'repositories', page(d, 'source.html.gz')))],
   ];
-  const scifact = join(repo, '../shared/data/scifact-dev/corpus.jsonl.gz');
+  const scifact = join(values.scifact!, 'corpus.jsonl.gz');
   if (existsSync(scifact)) {
     const lines = gunzipSync(readFileSync(scifact)).toString('utf8').split('\n').filter(Boolean);
     out.push(['SciFact abstracts as articles', lines.map((l, i) => { const d = JSON.parse(l) as { title: string; text: string }; return doc(i, 'articles', d.text, d.title); })]);
