@@ -2,6 +2,10 @@
 // the same run (the machine may be shared: compare within a run, and read the spread):
 //  1. cl100k token counting: js-tiktoken (llmops before), tiktoken (WASM) and gpt-tokenizer
 //     on the same text, whole documents and word by word, and whether their counts agree;
+//     and the estimate the hashing embedder sizes its chunks with (cl100k-estimate.ts);
+//  1b. the chunks the hashing embedder cuts with that estimate, in real cl100k tokens against
+//     the limit (max, share over) on every corpus at hand: the generated one, Readability's
+//     130 test pages (many languages), SciFact when ../shared/data has it;
 //  2. the CPU work per category (clean, chunk, cap, hash) in one thread, next to a naive
 //     baseline (fixed 1,000-character slices; plain unigram hashing);
 //  3. the same work in worker threads (the pool `featurize --workers N` uses), MB/s;
@@ -11,13 +15,16 @@
 //     ONNX Runtime's intra-op threads at 1 and at the cores;
 //  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS.
 //
-//   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0]
-import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0] [--scifact ../shared/data/scifact-dev]
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
+import { estimateCl100k } from '../src/embed/cl100k-estimate.js';
 import { countCl100k } from '../src/embed/cl100k-tokenizer.js';
 import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
 import { createTransformersEmbedder, defaultModelsDir, MINILM_MODEL } from '../src/embed/transformers-embedder.js';
@@ -37,6 +44,7 @@ const { values } = parseArgs({
     workers: { type: 'string', default: String(availableParallelism()) },
     batches: { type: 'string', default: '64,256,1024' },
     'rss-mb': { type: 'string', default: '0' },
+    scifact: { type: 'string', default: join(fileURLToPath(new URL('..', import.meta.url)), '../shared/data/scifact-dev') },
   },
 });
 const mb = Number(values.mb);
@@ -107,6 +115,7 @@ const sets = Object.fromEntries(['articles', 'posts', 'repositories'].map((c) =>
 console.log(`bench/featurize — ~${mb} MB per category, ${repeat} runs per figure: median (slowest–fastest), node ${process.version}, ${availableParallelism()} cores, load ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
 
 await tokenCounting(sets.articles!.docs.slice(0, 2000).map((d) => d.content));
+chunkLimits();
 await cpuWork();
 await endToEnd();
 await embedders();
@@ -132,7 +141,8 @@ async function tokenCounting(texts: string[]) {
   const counters: [string, (s: string) => number, number][] = [
     ['js-tiktoken 1.0 (before)', (s) => js.encode(s, [], []).length, jsLoad],
     ['tiktoken 1.0 (WASM)', (s) => wasm.encode_ordinary(s).length, wasmLoad],
-    ['gpt-tokenizer 4.0 (llmops now)', countCl100k, gptLoad],
+    ['gpt-tokenizer 4.0 (llmops: openai)', countCl100k, gptLoad],
+    ['estimate (llmops: hashing; same counts: estimate/real)', estimateCl100k, 0],
   ];
   const reference = texts.map(counters[0]![1]);
   const rows = [['cl100k counter', 'load ms', 'whole docs MB/s', 'word by word MB/s', 'same counts']];
@@ -140,10 +150,53 @@ async function tokenCounting(texts: string[]) {
     const whole = await timed(() => texts.forEach(count));
     const byWord = await timed(() => words.forEach(count));
     const same = texts.every((x, i) => count(x) === reference[i]);
-    rows.push([name, load.toFixed(0), rate(bytes, whole), rate(bytes, byWord), same ? 'yes' : 'NO']);
+    const ratio = texts.reduce((n, x) => n + count(x), 0) / reference.reduce((n, x) => n + x, 0);
+    rows.push([name, load.toFixed(0), rate(bytes, whole), rate(bytes, byWord), same ? 'yes' : count === estimateCl100k ? ratio.toFixed(3) : 'NO']);
   }
   wasm.free();
   console.log(`1. token counting, ${texts.length} documents (${bytes.toFixed(1)} MB), ${words.length.toLocaleString()} words`);
+  table(rows);
+}
+
+/** Documents of a real corpus: Readability's test pages, and SciFact's abstracts where they are. */
+function realCorpora(): [string, Document[]][] {
+  const repo = fileURLToPath(new URL('..', import.meta.url));
+  const pages = join(repo, 'bench/data/extraction/readability');
+  const doc = (i: number, category: string, content: string, title: string | null = null): Document =>
+    ({ id: `x${i}`, source: 'bench', external_id: null, category, link: null, author: null, title, content, metadata: {}, content_hash: '', created_at: '' });
+  const page = (d: string, f: string) => gunzipSync(readFileSync(join(pages, d, f))).toString('utf8');
+  const dirs = readdirSync(pages).sort();
+  const out: [string, Document[]][] = [
+    ['readability pages as articles', dirs.map((d, i) => doc(i, 'articles', page(d, 'expected.html.gz')))],
+    ['readability pages as posts (250-token windows)', dirs.map((d, i) => doc(i, 'posts', page(d, 'expected.html.gz')))],
+    ['readability raw HTML as repositories', dirs.map((d, i) => doc(i, 'repositories', page(d, 'source.html.gz')))],
+  ];
+  const scifact = join(values.scifact!, 'corpus.jsonl.gz');
+  if (existsSync(scifact)) {
+    const lines = gunzipSync(readFileSync(scifact)).toString('utf8').split('\n').filter(Boolean);
+    out.push(['SciFact abstracts as articles', lines.map((l, i) => { const d = JSON.parse(l) as { title: string; text: string }; return doc(i, 'articles', d.text, d.title); })]);
+  } else out.push([`SciFact: not at ${scifact}`, []]);
+  return out;
+}
+
+/** 1b. The hashing embedder's chunks (sized by the estimate) in real cl100k tokens, against the limit. */
+function chunkLimits() {
+  const limit = hashing.maxTokens;
+  const rows = [['corpus', 'chunks', 'real max', `over ${limit}`, 'posts: over 250', 'real/estimate p50', 'p99', 'max']];
+  const corpora: [string, Document[]][] = [...Object.entries(sets).map(([c, s]): [string, Document[]] => [`generated ${c}`, s.docs.slice(0, 1000)]), ...realCorpora()];
+  for (const [name, docs] of corpora) {
+    if (docs.length === 0) {
+      rows.push([name, '—', '—', '—', '—', '—', '—', '—']);
+      continue;
+    }
+    const chunks = docs.flatMap((d) => prepareDocument(d, hashing, config).chunks);
+    const real = chunks.map((c) => countCl100k(c.text));
+    const ratio = chunks.map((c, i) => real[i]! / c.token_count).sort((a, b) => a - b);
+    const over = real.filter((n) => n > limit).length;
+    const posts = docs[0]!.category === 'posts' ? String(real.filter((n) => n > 250).length) : '';
+    rows.push([name, String(chunks.length), String(Math.max(...real)), `${over} (${((100 * over) / chunks.length).toFixed(2)}%)`, posts, ratio[ratio.length >> 1]!.toFixed(3), ratio[Math.floor(ratio.length * 0.99)]!.toFixed(3), ratio.at(-1)!.toFixed(3)]);
+  }
+  console.log(`1b. hashing embedder chunks (sized by the cl100k estimate) in real cl100k tokens, limit ${limit}`);
   table(rows);
 }
 
@@ -165,7 +218,7 @@ async function cpuWork() {
     const m = bytes / 1e6;
     rows.push([category, String(chunks.length), `${maxTokens}/${hashing.maxTokens}`, rate(m, one), perCpu(m, one), rate(m, pooled), perCpu(m, pooled), rate(m, naive, 0), rate(chunks.length, embed, 0), rate(chunks.length, base, 0)]);
   }
-  console.log(`2-3. CPU work (clean, chunk, count cl100k, cap, hash), hashing embedder ${hashing.dimension} dims; max tokens: the longest chunk against the embedder's limit; MB/CPU-s: MB per CPU second of every thread`);
+  console.log(`2-3. CPU work (clean, chunk, estimate tokens, cap, hash), hashing embedder ${hashing.dimension} dims; max tokens: the longest chunk against the embedder's limit; MB/CPU-s: MB per CPU second of every thread`);
   table(rows);
 }
 

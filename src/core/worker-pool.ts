@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker, isMainThread, parentPort, workerData, type Transferable } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData, type ResourceLimits, type Transferable } from 'node:worker_threads';
 import { errorMessage } from './errors.js';
 import { packageRoot } from './package-root.js';
 
@@ -39,16 +39,20 @@ export function workerScript(moduleUrl: string, name: string): URL {
   return pathToFileURL(join(packageRoot(), 'dist', 'workers', `${name}.js`));
 }
 
-function spawn(script: URL, data: unknown): Worker {
-  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData: data });
+function spawn(script: URL, data: unknown, resourceLimits?: ResourceLimits): Worker {
+  if (!script.pathname.endsWith('.ts')) return new Worker(script, { workerData: data, resourceLimits });
   // Source under vitest or tsx: a worker does not inherit the loader (nor take --import in its
   // execArgv), so it registers tsx itself before importing the script.
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script.href)}); })`;
-  return new Worker(boot, { eval: true, workerData: data });
+  return new Worker(boot, { eval: true, workerData: data, resourceLimits });
 }
 
-export function createWorkerPool<I, O>(script: URL, size: number, data: unknown): WorkerPool<I, O> {
+/**
+ * `resourceLimits` bounds each worker's heap: e.g. a small young generation for a worker that
+ * makes much short-lived garbage (V8 lets it grow to tens of MB per thread before collecting).
+ */
+export function createWorkerPool<I, O>(script: URL, size: number, data: unknown, resourceLimits?: ResourceLimits): WorkerPool<I, O> {
   const idle: Worker[] = [];
   const running = new Map<Worker, Job>();
   const waiting: Job[] = [];
@@ -69,7 +73,7 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown)
     running.clear();
   };
   const workers = Array.from({ length: size }, () => {
-    const w = spawn(script, data);
+    const w = spawn(script, data, resourceLimits);
     w.on('message', (reply: Reply) => {
       const job = running.get(w);
       running.delete(w);

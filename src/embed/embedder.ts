@@ -13,6 +13,11 @@ export interface Embedder {
   /** Which tokenizer `countTokens` uses, for reports. */
   readonly tokenizer: string;
   countTokens(text: string): number;
+  /**
+   * When counting is an estimate (hashing): a counter for the pieces of `text` whose counts
+   * may be fractional and add up to the whole's, so chunking can sum words' counts.
+   */
+  counterFor?(text: string): (piece: string) => number;
   /** Unit vectors, one per text, in order. */
   embedBatch(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
   close?(): Promise<void>;

@@ -1,5 +1,5 @@
 import { l2normalize, type Embedder } from './embedder.js';
-import { TokenCounter } from './cl100k-tokenizer.js';
+import { cl100kEstimator, estimateCl100k } from './cl100k-estimate.js';
 import { STOPWORDS } from './stopwords.js';
 
 export type HashingOptions = {
@@ -9,7 +9,7 @@ export type HashingOptions = {
   bigramWeight?: number;
   /** Weight of character n-grams inside words (catches morphology: "biomaterial" ~ "biomaterials"). */
   charGramWeight?: number;
-  /** Longest input accepted, counted with cl100k_base. */
+  /** Longest input accepted, in cl100k_base tokens (estimated: see cl100k-estimate.ts). */
   maxTokens?: number;
 };
 
@@ -26,14 +26,16 @@ const HASHING_VERSION = 1;
 export async function createHashingEmbedder(opts: HashingOptions = {}): Promise<Embedder> {
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const o = { ...HASHING_DEFAULTS, ...given } as Required<HashingOptions>;
-  const counter = new TokenCounter();
   return {
     name: 'hashing',
     id: `hashing:v${HASHING_VERSION}-d${o.dimension}-b${o.bigramWeight}-c${o.charGramWeight}`,
     dimension: o.dimension,
     maxTokens: o.maxTokens,
-    tokenizer: 'cl100k_base',
-    countTokens: (text) => counter.count(text),
+    // No tokenizer of its own: chunks are sized by a cheap estimate at or a little above
+    // cl100k (no BPE to load or run; bench/featurize.ts reports the real counts of its chunks).
+    tokenizer: 'cl100k_base estimate',
+    countTokens: estimateCl100k,
+    counterFor: cl100kEstimator,
     async embedBatch(texts) {
       return texts.map((t) => hashingVector(t, o));
     },
@@ -70,13 +72,17 @@ function stem(w: string): string {
   return w;
 }
 
-function fnv1a(s: string, seed: number): number {
-  let h = 0x811c9dc5 ^ seed;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  // final avalanche (murmur3 fmix32) so nearby strings spread over the whole range
+const FNV_OFFSET = 0x811c9dc5;
+const SIGN_SEED = 0x9e3779b9;
+
+/** FNV-1a over `s`'s UTF-16 units, from state `h`. */
+function fnvStep(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** Final avalanche (murmur3 fmix32) so nearby strings spread over the whole range. */
+function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -85,26 +91,119 @@ function fnv1a(s: string, seed: number): number {
   return h >>> 0;
 }
 
+/**
+ * Term frequencies of a text's features, keyed by the feature's two hashes (bucket and sign:
+ * 64 bits, so two features of one text never meet), in the order features first appear.
+ * An open-addressing table in typed arrays, reused from text to text: the features are never
+ * built as strings (`w:word`, `c:gram`), which made most of the embedder's time and garbage.
+ */
+class FeatureCounts {
+  private cap = 0;
+  private mask = 0;
+  private h0 = new Uint32Array(0);
+  private h1 = new Uint32Array(0);
+  private tf = new Float64Array(0);
+  private used = new Uint8Array(0);
+  /** Slots in first-appearance order. */
+  order = new Int32Array(0);
+  size = 0;
+
+  reset(features: number): void {
+    let cap = 64;
+    while (cap < features * 2) cap *= 2;
+    if (cap > this.cap) {
+      this.cap = cap;
+      this.mask = cap - 1;
+      this.h0 = new Uint32Array(cap);
+      this.h1 = new Uint32Array(cap);
+      this.tf = new Float64Array(cap);
+      this.used = new Uint8Array(cap);
+      this.order = new Int32Array(cap);
+    } else for (let k = 0; k < this.size; k++) this.used[this.order[k]!] = 0;
+    this.size = 0;
+  }
+
+  /** Adds `w` to the feature hashed from FNV states `a` (seed 0) and `b` (sign seed). */
+  add(a: number, b: number, w: number): void {
+    const h0 = fmix(a);
+    const h1 = fmix(b);
+    let slot = (h0 ^ Math.imul(h1, 0x9e3779b1)) & this.mask;
+    while (this.used[slot]) {
+      if (this.h0[slot] === h0 && this.h1[slot] === h1) {
+        this.tf[slot]! += w;
+        return;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    this.used[slot] = 1;
+    this.h0[slot] = h0;
+    this.h1[slot] = h1;
+    this.tf[slot] = w;
+    this.order[this.size++] = slot;
+  }
+
+  bucket(slot: number): number {
+    return this.h0[slot]!;
+  }
+  sign(slot: number): number {
+    return this.h1[slot]! & 1 ? 1 : -1;
+  }
+  count(slot: number): number {
+    return this.tf[slot]!;
+  }
+}
+
+const counts = new FeatureCounts();
+// FNV states after each feature kind's prefix, for both seeds.
+const W0 = fnvStep(FNV_OFFSET, 'w:');
+const W1 = fnvStep(FNV_OFFSET ^ SIGN_SEED, 'w:');
+const B0 = fnvStep(FNV_OFFSET, 'b:');
+const B1 = fnvStep(FNV_OFFSET ^ SIGN_SEED, 'b:');
+const C0 = fnvStep(FNV_OFFSET, 'c:');
+const C1 = fnvStep(FNV_OFFSET ^ SIGN_SEED, 'c:');
+
+/**
+ * Words (`w:word`), bigrams (`b:word next`) and character 4-grams of `<word>` (`c:gram`), each
+ * hashed with FNV-1a under two seeds (bucket, sign), weighted, with sublinear term frequency.
+ * The hashes are those of the feature strings, computed without building them.
+ */
 function hashingVector(text: string, o: Required<Omit<HashingOptions, 'maxTokens'>> & { maxTokens?: number }): Float32Array {
   const words = featureWords(text);
-  const tf = new Map<string, number>();
-  const add = (f: string, w: number) => tf.set(f, (tf.get(f) ?? 0) + w);
+  let features = 0;
+  for (const w of words) features += 2 + (w.length > 4 ? w.length - 1 : 0);
+  counts.reset(features);
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    add(`w:${w}`, Math.min(1.5, 0.5 + w.length / 8));
-    if (o.bigramWeight > 0 && i + 1 < words.length) add(`b:${w} ${words[i + 1]}`, o.bigramWeight);
+    const a = fnvStep(W0, w);
+    const b = fnvStep(W1, w);
+    counts.add(a, b, Math.min(1.5, 0.5 + w.length / 8));
+    if (o.bigramWeight > 0 && i + 1 < words.length) {
+      const next = words[i + 1]!;
+      const sp = 32;
+      counts.add(fnvStep(Math.imul(fnvStep(B0, w) ^ sp, 0x01000193), next), fnvStep(Math.imul(fnvStep(B1, w) ^ sp, 0x01000193), next), o.bigramWeight);
+    }
     if (o.charGramWeight > 0 && w.length > 4) {
       const padded = `<${w}>`;
       const n = padded.length - 3;
-      for (let j = 0; j < n; j++) add(`c:${padded.slice(j, j + 4)}`, o.charGramWeight / Math.sqrt(n));
+      const weight = o.charGramWeight / Math.sqrt(n);
+      for (let j = 0; j < n; j++) {
+        let x = C0;
+        let y = C1;
+        for (let k = j; k < j + 4; k++) {
+          const ch = padded.charCodeAt(k);
+          x = Math.imul(x ^ ch, 0x01000193);
+          y = Math.imul(y ^ ch, 0x01000193);
+        }
+        counts.add(x, y, weight);
+      }
     }
   }
   const v = new Float32Array(o.dimension);
-  for (const [f, count] of tf) {
-    const h = fnv1a(f, 0);
-    const sign = fnv1a(f, 0x9e3779b9) & 1 ? 1 : -1;
+  for (let k = 0; k < counts.size; k++) {
+    const slot = counts.order[k]!;
+    const count = counts.count(slot);
     // sublinear tf: a word said ten times is not ten times the topic
-    v[h % o.dimension]! += sign * (count >= 1 ? 1 + Math.log(count) : count);
+    v[counts.bucket(slot) % o.dimension]! += counts.sign(slot) * (count >= 1 ? 1 + Math.log(count) : count);
   }
   return l2normalize(v);
 }

@@ -29,6 +29,8 @@ function workerMode(e: Embedder): 'embed' | 'prepare' | undefined {
   return undefined;
 }
 
+const WORKER_YOUNG_MB = 8;
+
 export function openPreparer(embedder: Embedder, config: FeaturizeConfig, workers: number): Preparer {
   const mode = workerMode(embedder);
   if (workers <= 1 || !mode) {
@@ -40,7 +42,9 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, worker
     };
   }
   const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed: mode === 'embed', config };
-  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), workers, data);
+  // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
+  // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
+  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), workers, data, { maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
   const dim = embedder.dimension;
   return {
     workers,

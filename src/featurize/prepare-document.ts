@@ -11,7 +11,7 @@ import { planFor, type FeaturizeConfig } from './featurize-config.js';
 export type PreparedDocument = { cleaned: string; chunks: ChunkRow[]; capped: number };
 
 /** The embedder as far as preparing needs it: the id its chunks carry, its limit and tokenizer. */
-export type ChunkingEmbedder = Pick<Embedder, 'id' | 'maxTokens' | 'countTokens'>;
+export type ChunkingEmbedder = Pick<Embedder, 'id' | 'maxTokens' | 'countTokens' | 'counterFor'>;
 
 /** The text a document is featurized from: its title (when not already its first line) and content. */
 function documentText(doc: Document): string {
@@ -29,7 +29,7 @@ export function prepareDocument(doc: Document, embedder: ChunkingEmbedder, confi
   const plan = planFor(config, doc.category);
   const collection = collectionNames(doc.category).embedded;
   const cleaned = cleanText(documentText(doc), plan.clean);
-  const count = (t: string) => embedder.countTokens(t);
+  const count = embedder.counterFor?.(cleaned) ?? ((t: string) => embedder.countTokens(t));
   const windows = chunkText(cleaned, plan.chunk, count);
   // A piece with no letter or digit (".)." left by a splitter) carries nothing to embed or find.
   const pieces = windows.flatMap((c) => capToTokenLimit(c, embedder.maxTokens, count)).filter((p) => /[\p{L}\p{N}]/u.test(p.text));
@@ -41,7 +41,7 @@ export function prepareDocument(doc: Document, embedder: ChunkingEmbedder, confi
     category: doc.category,
     idx,
     text,
-    token_count: tokens,
+    token_count: Math.ceil(tokens),
   }));
   return { cleaned, chunks, capped: Math.max(0, pieces.length - windows.length) };
 }

@@ -190,7 +190,9 @@ async function writeVectors(db: Kysely<Database>, vectors: VectorStore, prepared
     // Their ids differ from the new ones.
     const stale = await chunkIdsOf(db, collection, group.filter((p) => featurizedBefore.has(p.doc.id)).map((p) => p.doc.id));
     const fresh = new Set(group.flatMap((p) => p.chunks.map((c) => c.id)));
-    await vectors.delete(collection, stale.filter((id) => !fresh.has(id)));
+    const gone = stale.filter((id) => !fresh.has(id));
+    // Most batches replace nothing: no empty write transaction for them.
+    if (gone.length > 0) await vectors.delete(collection, gone);
   }
   for (const [collection, group] of byCollection) {
     await vectors.upsert(

@@ -29,14 +29,14 @@ async function behavesLikeAnEmbedder(e: Embedder, related: [string, string, stri
 describe('hashing embedder', () => {
   it('is deterministic, unit-length, and puts texts that share words close together', async () => {
     const e = await createHashingEmbedder({ dimension: 256 });
-    expect(e).toMatchObject({ name: 'hashing', dimension: 256, maxTokens: 512, tokenizer: 'cl100k_base' });
+    expect(e).toMatchObject({ name: 'hashing', dimension: 256, maxTokens: 512, tokenizer: 'cl100k_base estimate' });
     expect(e.id).toBe('hashing:v1-d256-b0.5-c0.35');
     await behavesLikeAnEmbedder(e, ['the battery life of this phone is great', 'great battery life on phones', 'a recipe for lemon cake']);
     // morphology: plural and singular meet through stemming and character n-grams
     const [x, y, z] = await e.embedBatch(['biomaterials', 'biomaterial', 'volcano']);
     expect(cos(x!, y!)).toBeGreaterThan(0.8);
     expect(cos(x!, z!)).toBeLessThan(0.3);
-    expect(e.countTokens('hello world')).toBe(2); // cl100k_base
+    expect(e.countTokens('hello world')).toBe(3); // an estimate at or a little above cl100k_base's 2
   });
 });
 
