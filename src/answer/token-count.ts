@@ -1,3 +1,4 @@
+import { boundedMemo } from '../core/bounded-memo.js';
 import { TokenCounter } from '../embed/cl100k-tokenizer.js';
 
 /** How many tokens a text takes in the model's context. */
@@ -11,9 +12,7 @@ let shared: TokenCounter | undefined;
 // past the bound the memo starts over. Texts longer than MAX_REMEMBERED (a whole prompt, seen
 // once) are counted and not kept.
 const MAX_REMEMBERED = 16_384;
-const MAX_HELD_CHARS = 8_000_000;
-const remembered = new Map<string, number>();
-let heldChars = 0;
+const remembered = boundedMemo<string, number>(8_000_000, (text) => text.length);
 
 /**
  * cl100k_base (OpenAI's tokenizer), loaded on the first count: exact for OpenAI models and
@@ -23,15 +22,5 @@ let heldChars = 0;
 export const countTokens: CountTokens = (text) => {
   const counter = (shared ??= new TokenCounter());
   if (text.length <= 64 || text.length > MAX_REMEMBERED) return counter.count(text);
-  let n = remembered.get(text);
-  if (n === undefined) {
-    n = counter.count(text);
-    if (heldChars + text.length > MAX_HELD_CHARS) {
-      remembered.clear();
-      heldChars = 0;
-    }
-    remembered.set(text, n);
-    heldChars += text.length;
-  }
-  return n;
+  return remembered(text, () => counter.count(text));
 };

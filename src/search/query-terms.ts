@@ -1,3 +1,4 @@
+import { boundedMemo } from '../core/bounded-memo.js';
 import { STOPWORDS } from '../embed/stopwords.js';
 
 // The words of a query as the lexical index sees them, and whether a word of a text is one of
@@ -42,13 +43,10 @@ type TextWords = { starts: Int32Array; ends: Int32Array; keys: string[] };
 // Each text's words, kept by text: a server marks the words of the same retrieved chunks for
 // question after question, and cutting a chunk into words and keying each was most of a
 // snippet's cost. Bounded by the words held; past it the memo starts over.
-const MAX_HELD_WORDS = 1_000_000;
-const textWords = new Map<string, TextWords>();
-let heldWords = 0;
+const textWords = boundedMemo<string, TextWords>(1_000_000, (_, w) => w.keys.length);
 
 function wordsOf(text: string): TextWords {
-  let w = textWords.get(text);
-  if (!w) {
+  return textWords(text, () => {
     const starts: number[] = [];
     const ends: number[] = [];
     const keys: string[] = [];
@@ -57,15 +55,8 @@ function wordsOf(text: string): TextWords {
       ends.push(m.index + m[0].length);
       keys.push(wordKey(m[0]));
     }
-    w = { starts: Int32Array.from(starts), ends: Int32Array.from(ends), keys };
-    if (heldWords + keys.length > MAX_HELD_WORDS) {
-      textWords.clear();
-      heldWords = 0;
-    }
-    textWords.set(text, w);
-    heldWords += keys.length;
-  }
-  return w;
+    return { starts: Int32Array.from(starts), ends: Int32Array.from(ends), keys };
+  });
 }
 
 /** Where the query's words occur in `text`: UTF-16 [start, end) ranges, in text order. */
