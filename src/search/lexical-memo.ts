@@ -29,6 +29,8 @@ type ChunkRow = { seq: number; id: string; collection: string; document_id: stri
 
 // Word scores held per database (a row's seq and its term: 16 bytes each).
 const MAX_HELD = 2_000_000;
+// Groups of best rows read before giving the search back to the FTS5 statement (see below).
+const MAX_GROUPS = 8;
 const memos = new WeakMap<Kysely<Database>, Memo>();
 
 async function indexState(db: Kysely<Database>): Promise<string> {
@@ -74,15 +76,19 @@ export async function memoLexicalSearch(db: Kysely<Database>, collection: string
   const { seqs, scores } = await sumTerms(db, memo, words);
   const kept: (ChunkRow & { score: number })[] = [];
   const byScoreThenId = (a: { score: number; id: string }, b: { score: number; id: string }) => b.score - a.score || compareText(a.id, b.id);
-  // Best first, a group of about `batch` rows at a time (a group never splits a tie).
-  const desc = Float64Array.from(scores).sort().reverse();
+  // Best first, a group of about `batch` rows at a time (a group never splits a tie), in one
+  // order sorted once. The index holds every collection: when this one is a small share of the
+  // matches, reading on would be a statement per group over most of the index, so past
+  // MAX_GROUPS the FTS5 statement (which filters by collection itself) answers instead.
+  const order = Uint32Array.from(seqs.keys()).sort((a, b) => scores[b]! - scores[a]!);
+  const scoreAt = (i: number) => scores[order[i]!]!;
   const batch = depth + 16;
-  for (let from = 0; from < desc.length; ) {
-    let to = Math.min(desc.length, from + batch);
-    while (to < desc.length && desc[to] === desc[to - 1]) to++;
-    const [lo, hi] = [desc[to - 1]!, from === 0 ? Infinity : desc[from - 1]!];
+  for (let from = 0, groups = 0; from < order.length; groups++) {
+    if (groups === MAX_GROUPS) return undefined;
+    let to = Math.min(order.length, from + batch);
+    while (to < order.length && scoreAt(to) === scoreAt(to - 1)) to++;
     const part = new Map<number, number>();
-    for (let i = 0; i < seqs.length; i++) if (scores[i]! >= lo && scores[i]! < hi) part.set(seqs[i]!, scores[i]!);
+    for (let i = from; i < to; i++) part.set(seqs[order[i]!]!, scoreAt(i));
     const r = await sql<ChunkRow>`select seq, id, collection, document_id, idx, token_count from featurize_chunks where seq in (select value from json_each(${JSON.stringify([...part.keys()])}))`.execute(db);
     for (const c of r.rows) if (c.collection === collection) kept.push({ ...c, score: part.get(c.seq)! });
     from = to;
@@ -90,7 +96,7 @@ export async function memoLexicalSearch(db: Kysely<Database>, collection: string
     kept.sort(byScoreThenId);
     kept.length = depth;
     // Done once the next row scores below the last one kept: nothing unread can tie with it.
-    if (from === desc.length || desc[from]! < kept[depth - 1]!.score) break;
+    if (from === order.length || scoreAt(from) < kept[depth - 1]!.score) break;
   }
   if ((await indexState(db)) !== state) return undefined;
   kept.sort(byScoreThenId);

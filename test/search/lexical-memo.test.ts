@@ -78,4 +78,13 @@ describe('lexical search from remembered word scores', () => {
     expect(after![0]!.id).toBe('late1');
     expect(after).not.toEqual(before);
   });
+
+  it('gives a small collection among many matches back to the FTS5 statement instead of reading the whole index', async () => {
+    await addChunks(db, [{ id: 'faq1', collection: 'embedded_faq', text: 'green tea' }]);
+    // Hundreds of rows of the other collections match; finding five of this one best first would
+    // read nearly all of them, a statement per group.
+    expect(await memoLexicalSearch(db.db, 'embedded_faq', queryTerms('green tea'), 5)).toBeUndefined();
+    // What the caller then asks, the statement, finds the one row.
+    expect((await statement(db, 'embedded_faq', 'green tea', 5)).map((r) => r.id)).toEqual(['faq1']);
+  });
 });
