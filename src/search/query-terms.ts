@@ -42,8 +42,9 @@ type TextWords = { starts: Int32Array; ends: Int32Array; keys: string[] };
 
 // Each text's words, kept by text: a server marks the words of the same retrieved chunks for
 // question after question, and cutting a chunk into words and keying each was most of a
-// snippet's cost. Bounded by the words held; past it the memo starts over.
-const textWords = boundedMemo<string, TextWords>(1_000_000, (_, w) => w.keys.length);
+// snippet's cost. Weighed as the text's characters (it is the key) and 16 a word (two offsets
+// and a key); past 32 M the memo starts over.
+const textWords = boundedMemo<string, TextWords>(32_000_000, (text, w) => text.length + 16 * w.keys.length + 1);
 
 function wordsOf(text: string): TextWords {
   return textWords(text, () => {

@@ -36,7 +36,15 @@ async function readDocuments(path: string, ids: string[]): Promise<{ id: string;
 function checkpoint(): void {
   try {
     reader!.pragma('wal_checkpoint(PASSIVE)');
-    reader!.pragma('wal_checkpoint(RESTART)');
+    // RESTART holds writers back while it waits for readers: another process's long read (an
+    // export, a shell) must not stall this split's writer and everyone else's for the 15 s of
+    // busy_timeout, so it waits 50 ms at most and otherwise leaves it to the next checkpoint.
+    reader!.pragma('busy_timeout = 50');
+    try {
+      reader!.pragma('wal_checkpoint(RESTART)');
+    } finally {
+      reader!.pragma('busy_timeout = 15000');
+    }
   } catch {
     // SQLITE_BUSY and the like: the next checkpoint, or the writer's own at the end, does it
   }

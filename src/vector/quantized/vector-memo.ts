@@ -44,7 +44,9 @@ export class VectorMemo {
   /** Keeps a point of `collection` read at the state last given to `at`, while the budget allows. */
   keep(collection: string, seq: number, point: MemoPoint): void {
     const held = this.collections.get(collection);
-    if (!held) return;
+    // The most it can take (every dimension non-zero), checked before any copying: once the
+    // budget is spent, a point read for re-scoring costs nothing more here.
+    if (!held || this.bytes + 2 * point.vector.byteLength + 2 * point.id.length + 64 > this.budget) return;
     const vector = point.vector.slice();
     const nonZero: number[] = [];
     let norm = 0;
@@ -54,7 +56,6 @@ export class VectorMemo {
       norm += vector[d]! * vector[d]!;
     }
     const size = vector.byteLength + 4 * nonZero.length + 2 * point.id.length + 64;
-    if (this.bytes + size > this.budget) return;
     held.bytes += size;
     this.bytes += size;
     held.points.set(seq, { id: point.id, vector, nonZero: Uint32Array.from(nonZero), length: Math.sqrt(norm) });
