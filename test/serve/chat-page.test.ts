@@ -55,6 +55,16 @@ async function openTab(base: string): Promise<ChatTab> {
   return { page, context, problems };
 }
 
+/** Runs `body` on a page of its own, and closes its context however the body ends. */
+async function inTab(base: string, body: (tab: ChatTab) => Promise<void>): Promise<void> {
+  const tab = await openTab(base);
+  try {
+    await body(tab);
+  } finally {
+    await tab.context.close();
+  }
+}
+
 /** Chromium's own console line for a fetch the server answered with an error status. */
 const failedLoad = (status: number) => expect.stringMatching(new RegExp(`^console: Failed to load resource: the server responded with a status of ${status}\\b`));
 
@@ -116,9 +126,8 @@ async function withChatPage(body: (base: string) => Promise<void>, opts: { model
 describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
   it('signs in through the form: a wrong password is refused with a message, the right one opens an empty conversation list', async () => {
     await withChatPage(async (base) => {
-      const tab = await openTab(base);
-      const { page, context, problems } = tab;
-      try {
+      await inTab(base, async (tab) => {
+        const { page, problems } = tab;
         await page.locator('#login').waitFor();
         expect(await page.locator('#app').isHidden()).toBe(true);
 
@@ -135,9 +144,7 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
         expect(await page.locator('#no-sessions').textContent()).toBe('No conversations yet: ask a question to start one.');
         expect(await sessionTitles(page)).toEqual([]);
         expect(problems).toEqual([failedLoad(401)]);
-      } finally {
-        await context.close();
-      }
+      });
     });
   });
 
@@ -146,9 +153,8 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
     const release = answerPausedAfter(3);
     try {
       await withChatPage(async (base) => {
-        const tab = await openTab(base);
-        const { page, context, problems } = tab;
-        try {
+        await inTab(base, async (tab) => {
+          const { page, problems } = tab;
           await signIn(tab, 'ann', USERS.ann);
           await page.click('#new-session');
           await page.fill('#question', QUESTION);
@@ -213,9 +219,7 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
           expect((await sessionTitles(page)).sort()).toEqual(['How hot should the water for green tea be?', QUESTION].sort());
 
           expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
+        });
       });
     } finally {
       release();
@@ -226,9 +230,8 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
     const release = answerPausedAfter(2);
     try {
       await withChatPage(async (base) => {
-        const tab = await openTab(base);
-        const { page, context, problems } = tab;
-        try {
+        await inTab(base, async (tab) => {
+          const { page, problems } = tab;
           await signIn(tab, 'ann', USERS.ann);
           await page.fill('#question', QUESTION);
           await page.click('#send');
@@ -268,9 +271,7 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
           await page.locator('.msg.assistant .sources li').first().waitFor();
           expect(await page.locator('.msg.user .text').allTextContents()).toEqual(['When was it finished?', 'Who designed it?']);
           expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
+        });
       });
     } finally {
       release();
@@ -280,9 +281,8 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
   it('answers without a model too: the best passages, a note saying so, and their citations linked', async () => {
     await withChatPage(
       async (base) => {
-        const tab = await openTab(base);
-        const { page, context, problems } = tab;
-        try {
+        await inTab(base, async (tab) => {
+          const { page, problems } = tab;
           await signIn(tab, 'ann', USERS.ann);
           await askAndWait(page, QUESTION);
           const answer = page.locator('.msg.assistant');
@@ -294,9 +294,7 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
           await answer.locator('.sources li.highlight').waitFor();
           expect(await answer.locator('.sources li.highlight a').textContent()).toMatch(/^\[\d+\] The Eiffel Tower$/);
           expect(problems).toEqual([]);
-        } finally {
-          await context.close();
-        }
+        });
       },
       { model: false },
     );
