@@ -1,21 +1,13 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ChatModel, ChatRequest, ModelStreamEvent } from '../types.js';
 import { mapAnthropicStopReason } from './map-anthropic-stop-reason.js';
-import { sdkLogger } from './sdk-logger.js';
-import { undiciFetch } from './undici-fetch.js';
+import { sdkClientOptions, type ProviderClientOptions } from './sdk-client-options.js';
 import { DEFAULT_STREAM_IDLE_MS, LlmStreamError, watchStream } from './watch-stream.js';
 
-export type AnthropicModelOptions = {
+/** `timeoutMs` is also the longest silence between two streamed events (pings count). */
+export type AnthropicModelOptions = ProviderClientOptions & {
   model: string;
-  apiKey: string;
-  baseURL?: string;
-  /** Per request; for a streamed answer also the longest silence between two events (pings count). */
-  timeoutMs?: number;
-  /** Network retries (429, 5xx, timeouts, resets) with backoff, jitter and retry-after: the SDK's own. */
-  maxRetries?: number;
   maxTokens?: number;
-  /** Where the SDK's own messages go (debug level). */
-  logger?: { debug(message: string): void };
 };
 
 /**
@@ -24,14 +16,7 @@ export type AnthropicModelOptions = {
  */
 export async function createAnthropicModel(opts: AnthropicModelOptions): Promise<ChatModel> {
   const { default: AnthropicSdk } = await import('@anthropic-ai/sdk');
-  const sdk: Anthropic = new AnthropicSdk({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    timeout: opts.timeoutMs,
-    maxRetries: opts.maxRetries ?? 4,
-    fetch: undiciFetch,
-    logger: sdkLogger(opts.logger),
-  });
+  const sdk: Anthropic = new AnthropicSdk(sdkClientOptions(opts));
   const idleMs = opts.timeoutMs ?? DEFAULT_STREAM_IDLE_MS;
   return {
     provider: 'anthropic',

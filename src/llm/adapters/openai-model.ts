@@ -1,38 +1,22 @@
 import type OpenAI from 'openai';
 import type { ChatModel, ChatRequest, FinishReason, ModelStreamEvent } from '../types.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
-import { sdkLogger } from './sdk-logger.js';
-import { undiciFetch } from './undici-fetch.js';
+import { sdkClientOptions, type ProviderClientOptions } from './sdk-client-options.js';
 import { DEFAULT_STREAM_IDLE_MS, LlmStreamError, watchStream } from './watch-stream.js';
 
-export type OpenAIModelOptions = {
+export type OpenAIModelOptions = ProviderClientOptions & {
   /** `openai`; `ollama` or `openai-compatible` (vLLM, LM Studio, llama.cpp, OpenRouter) for other servers speaking its API. */
   provider: 'openai' | 'openai-compatible' | 'ollama';
   model: string;
-  apiKey: string;
-  baseURL?: string;
-  /** Per request; for a streamed answer also the longest silence between two events. */
-  timeoutMs?: number;
-  /** Network retries with backoff, jitter and retry-after: the SDK's own. */
-  maxRetries?: number;
   maxTokens?: number;
   /** Ask for a JSON object when the request has an output schema (JSON mode). */
   jsonMode?: boolean;
-  /** Where the SDK's own messages go (debug level). */
-  logger?: { debug(message: string): void };
 };
 
 /** OpenAI Chat Completions through the official SDK, and any server speaking it (Ollama at `${OLLAMA_HOST}/v1`, vLLM, …). */
 export async function createOpenAIModel(opts: OpenAIModelOptions): Promise<ChatModel> {
   const { default: OpenAISdk } = await import('openai');
-  const sdk: OpenAI = new OpenAISdk({
-    apiKey: opts.apiKey,
-    baseURL: opts.baseURL,
-    timeout: opts.timeoutMs,
-    maxRetries: opts.maxRetries ?? 4,
-    fetch: undiciFetch,
-    logger: sdkLogger(opts.logger),
-  });
+  const sdk: OpenAI = new OpenAISdk(sdkClientOptions(opts));
   const idleMs = opts.timeoutMs ?? DEFAULT_STREAM_IDLE_MS;
   return {
     provider: opts.provider,
