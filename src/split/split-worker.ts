@@ -54,7 +54,8 @@ serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async (input, data) => {
   const { path } = data as SplitWorkerData;
   const docs = 'contents' in input ? input.ids.map((id, i) => ({ id, content: input.contents[i]! })) : await readDocuments(path!, input.ids);
   const batch = splitBatch(docs);
-  // After the answer is on its way: the writer stores it while this thread checkpoints.
-  if ('checkpoint' in input && input.checkpoint && reader) setImmediate(checkpoint);
-  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer] };
+  // After the answer is on its way: the writer stores it while this thread checkpoints, and
+  // the next batches go to the other workers meanwhile (a copy of ~20 MB and two fsyncs).
+  const afterwards = 'checkpoint' in input && input.checkpoint && reader ? checkpoint : undefined;
+  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer], afterwards };
 });
