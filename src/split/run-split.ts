@@ -16,6 +16,8 @@ export type SplitOptions = {
   signal?: AbortSignal;
   /** Characters of text written between two WAL checkpoints by the worker threads (tests; default ~8 M). */
   checkpointEvery?: number;
+  /** The WAL's size in pages from which a worker's checkpoint starts it over (tests; default ~100 MB of pages). */
+  walRestartPages?: number;
   /** Called after each committed batch; its `sentences` are built when read (a progress bar needs none). */
   onBatch?: (done: { documents: number; sentences: Sentence[] }) => Promise<void> | void;
 };
@@ -39,7 +41,7 @@ type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
  * in the order they were claimed: the same rows as with one worker.
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
-  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null);
+  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null, opts.walRestartPages);
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
     const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
