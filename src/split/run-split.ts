@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
-import { countUnsplitDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
+import { countUnsplitDocuments, presentDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
-import { batchSentences, type SplitBatch } from './split-batch.js';
+import { batchSentences, keepDocuments, type SplitBatch } from './split-batch.js';
 import { openSplitter, type Splitter } from './split-workers.js';
 import { workerCheckpoints, type CheckpointSchedule } from './wal-checkpoints.js';
+import { writerSettings, type WriterSettings } from './writer-settings.js';
 import { SPLITTER_VERSION } from '../text/split-sentences.js';
 
 export type SplitOptions = {
@@ -45,9 +46,11 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
     const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
+    const settings = await writerSettings(db);
     try {
-      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, checkpoints, opts, summary));
+      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, { checkpoints, settings }, opts, summary));
     } finally {
+      await settings.restore();
       await checkpoints.restore();
     }
   } finally {
@@ -57,7 +60,8 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
 }
 
 /** Claims up to `depth` batches ahead of the writer, and writes them in the order claimed. */
-async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, checkpoints: CheckpointSchedule, opts: SplitOptions, summary: SplitSummary) {
+async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: { checkpoints: CheckpointSchedule; settings: WriterSettings }, opts: SplitOptions, summary: SplitSummary) {
+  const { checkpoints } = writer;
   const next = batchClaimer(db, queue, splitter, opts);
   const inflight: Claimed[] = [];
   let more = true;
@@ -78,8 +82,7 @@ async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, checkpoin
     }
     const head = inflight.shift();
     if (!head || summary.interrupted) break;
-    const batch = await head.work;
-    await saveBatch(db, queue, head.docs, batch);
+    const batch = await saveBatch(db, queue, head.docs, await head.work, writer.settings.checksDocuments);
     checkpoints.wrote(batch.characters);
     summary.documents += batch.documentIds.length;
     summary.sentences += batch.texts.length;
@@ -128,11 +131,21 @@ function batchClaimer(db: Db, queue: WorkQueue, splitter: Splitter, opts: SplitO
   };
 }
 
-/** Claimed documents' sentences, split marks and lease deletions, committed together. */
-async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch): Promise<void> {
-  await db.db.transaction().execute(async (trx) => {
-    await saveSplits(trx, batch, SPLITTER_VERSION);
+/**
+ * Claimed documents' sentences, split marks and lease deletions, committed together; with
+ * `checkDocuments`, of the documents that still exist (the database does not check them,
+ * writer-settings.ts). Returns what it stored.
+ */
+async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch, checkDocuments: boolean): Promise<SplitBatch> {
+  return db.db.transaction().execute(async (trx) => {
+    let stored = batch;
+    if (checkDocuments) {
+      const present = await presentDocuments(trx, batch.documentIds);
+      stored = keepDocuments(batch, (id) => present.has(id));
+    }
+    await saveSplits(trx, stored, SPLITTER_VERSION);
     await queue.complete(trx, docs.map((d) => d.id));
+    return stored;
   });
 }
 

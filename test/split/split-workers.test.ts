@@ -79,6 +79,30 @@ describe('split --workers', () => {
     for (const s of (await sentences(pg.db)).rows) expect(s.id).toBe(sentenceId(s.document_id, s.idx));
   }, 120_000);
 
+  it('a document deleted while its batch is in flight leaves no sentence behind, and the rest are stored', async () => {
+    const { db } = await seeded();
+    const order = (await db.db.selectFrom('documents').select('id').orderBy('id').execute()).map((d) => d.id);
+    // Batches 2 and 3 are claimed and read by the workers before batch 1 is written.
+    const doomed = order[9]!;
+    let first = true;
+    const summary = await runSplit(db, {
+      workers: 2,
+      batchSize: 4,
+      onBatch: async () => {
+        if (first) await db.db.deleteFrom('documents').where('id', '=', doomed).execute();
+        first = false;
+      },
+    });
+    expect(summary.documents).toBe(89);
+    const { rows, marks } = await sentences(db);
+    expect(rows.some((s) => s.document_id === doomed)).toBe(false);
+    expect(marks.map((m) => m.document_id)).toEqual(order.filter((id) => id !== doomed));
+    const { rows: orphans } = await sql<{ n: number }>`select count(*) as n from sentences s where not exists (select 1 from documents d where d.id = s.document_id)`.execute(db.db);
+    expect(orphans[0]!.n).toBe(0);
+    const { rows: fk } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db.db);
+    expect(fk[0]!.foreign_keys).toBe(1);
+  }, 120_000);
+
   it('the workers checkpoint the WAL while the writer writes, start it over once it is large, and the writer gets its own checkpoints back', async () => {
     /** Frames in the WAL since it last started over. */
     const walFrames = async (db: Db) => {
