@@ -12,9 +12,9 @@ export type WriterSettings = {
  * On SQLite, for the time of a split: no foreign-key lookup of its document per sentence
  * (the writer checks a batch's few hundred documents once, inside the same write
  * transaction, so none can be deleted in between), and statement journals in memory, not in
- * temporary files (a multi-row INSERT keeps one in case it fails half-way). In the writer
- * harness of bench/split.ts's sentences (plain SQLite, CPU seconds of 357,334 rows), 0.80 s
- * with both as they were, 0.69 s without. PostgreSQL: nothing changes.
+ * temporary files (a multi-row INSERT keeps one in case it fails half-way). bench/split.ts's
+ * 357,334 sentences inserted as split does, in plain SQLite: 0.86 CPU s as they were, 0.71 s
+ * so (median of 7). PostgreSQL: nothing changes.
  */
 export async function writerSettings(db: Db): Promise<WriterSettings> {
   if (db.engine !== 'sqlite') return { checksDocuments: false, restore: async () => {} };
