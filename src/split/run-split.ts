@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
-import { countUnsplitDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
+import { countUnsplitDocuments, presentDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
-import { batchSentences, type SplitBatch } from './split-batch.js';
+import { batchSentences, keepDocuments, type SplitBatch } from './split-batch.js';
 import { openSplitter, type Splitter } from './split-workers.js';
 import { workerCheckpoints, type CheckpointSchedule } from './wal-checkpoints.js';
+import { writerSettings, type WriterSettings } from './writer-settings.js';
 import { SPLITTER_VERSION } from '../text/split-sentences.js';
 
 export type SplitOptions = {
@@ -16,6 +17,8 @@ export type SplitOptions = {
   signal?: AbortSignal;
   /** Characters of text written between two WAL checkpoints by the worker threads (tests; default ~8 M). */
   checkpointEvery?: number;
+  /** The WAL's size in pages from which a worker's checkpoint starts it over (tests; default ~100 MB of pages). */
+  walRestartPages?: number;
   /** Called after each committed batch; its `sentences` are built when read (a progress bar needs none). */
   onBatch?: (done: { documents: number; sentences: Sentence[] }) => Promise<void> | void;
 };
@@ -39,13 +42,15 @@ type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
  * in the order they were claimed: the same rows as with one worker.
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
-  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null);
+  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null, opts.walRestartPages);
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
     const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
+    const settings = await writerSettings(db);
     try {
-      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, checkpoints, opts, summary));
+      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, { checkpoints, settings }, opts, summary));
     } finally {
+      await settings.restore();
       await checkpoints.restore();
     }
   } finally {
@@ -55,7 +60,8 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
 }
 
 /** Claims up to `depth` batches ahead of the writer, and writes them in the order claimed. */
-async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, checkpoints: CheckpointSchedule, opts: SplitOptions, summary: SplitSummary) {
+async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: { checkpoints: CheckpointSchedule; settings: WriterSettings }, opts: SplitOptions, summary: SplitSummary) {
+  const { checkpoints } = writer;
   const next = batchClaimer(db, queue, splitter, opts);
   const inflight: Claimed[] = [];
   let more = true;
@@ -76,8 +82,7 @@ async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, checkpoin
     }
     const head = inflight.shift();
     if (!head || summary.interrupted) break;
-    const batch = await head.work;
-    await saveBatch(db, queue, head.docs, batch);
+    const batch = await saveBatch(db, queue, head.docs, await head.work, writer.settings.checksDocuments);
     checkpoints.wrote(batch.characters);
     summary.documents += batch.documentIds.length;
     summary.sentences += batch.texts.length;
@@ -126,11 +131,21 @@ function batchClaimer(db: Db, queue: WorkQueue, splitter: Splitter, opts: SplitO
   };
 }
 
-/** Claimed documents' sentences, split marks and lease deletions, committed together. */
-async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch): Promise<void> {
-  await db.db.transaction().execute(async (trx) => {
-    await saveSplits(trx, batch, SPLITTER_VERSION);
+/**
+ * Claimed documents' sentences, split marks and lease deletions, committed together; with
+ * `checkDocuments`, of the documents that still exist (the database does not check them,
+ * writer-settings.ts). Returns what it stored.
+ */
+async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch, checkDocuments: boolean): Promise<SplitBatch> {
+  return db.db.transaction().execute(async (trx) => {
+    let stored = batch;
+    if (checkDocuments) {
+      const present = await presentDocuments(trx, batch.documentIds);
+      stored = keepDocuments(batch, (id) => present.has(id));
+    }
+    await saveSplits(trx, stored, SPLITTER_VERSION);
     await queue.complete(trx, docs.map((d) => d.id));
+    return stored;
   });
 }
 

@@ -34,3 +34,26 @@ export function batchSentences(batch: SplitBatch): Sentence[][] {
     }),
   );
 }
+
+/** The batch without the documents `keep` rejects (deleted since they were read). */
+export function keepDocuments(batch: SplitBatch, keep: (documentId: string) => boolean): SplitBatch {
+  if (batch.documentIds.every(keep)) return batch;
+  const kept: SplitBatch = { documentIds: [], counts: new Int32Array(0), offsets: new Int32Array(0), texts: [], characters: 0 };
+  const counts: number[] = [];
+  const offsets: number[] = [];
+  let k = 0;
+  batch.documentIds.forEach((id, d) => {
+    const n = batch.counts[d]!;
+    if (keep(id)) {
+      kept.documentIds.push(id);
+      counts.push(n);
+      for (let j = k; j < k + n; j++) {
+        offsets.push(batch.offsets[2 * j]!, batch.offsets[2 * j + 1]!);
+        kept.texts.push(batch.texts[j]!);
+      }
+      // Characters split stay counted: the work was done, and a rerun does not redo it.
+    }
+    k += n;
+  });
+  return { ...kept, counts: Int32Array.from(counts), offsets: Int32Array.from(offsets), characters: batch.characters };
+}

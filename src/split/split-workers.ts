@@ -1,11 +1,25 @@
 import { createWorkerPool, workerScript } from '../core/worker-pool.js';
 import { splitBatch, type SplitBatch } from './split-batch.js';
 
-/** The SQLite file the workers read the documents from; none: the main thread sends their text. */
-export type SplitWorkerData = { path: string | null };
+/**
+ * The SQLite file the workers read the documents from (none: the main thread sends their
+ * text), and the WAL's size in pages from which a worker's checkpoint starts it over.
+ */
+export type SplitWorkerData = { path: string | null; walRestartPages: number };
 /** With `checkpoint`, the worker copies the WAL into the database file after answering. */
 export type SplitWorkerInput = { ids: string[]; contents: string[] } | { ids: string[]; checkpoint?: boolean };
 export type SplitWorkerOutput = SplitBatch;
+
+/**
+ * The WAL's size (pages) from which a worker's checkpoint starts it over (RESTART) instead of
+ * only copying it into the database file (PASSIVE, which blocks no one). Starting over holds
+ * the writer back while the last frames are copied and the file synced: 60-140 ms each in
+ * bench/split.ts (under load, 150-230 ms), which at every checkpoint (~22 MB of WAL) added up
+ * to 0.3-0.5 s of waits in the writer's BEGIN IMMEDIATE on 47 MB of text. From ~100 MB, once
+ * per ~35 MB of text: the WAL file grows to that size for the time of the split (the last
+ * connection to close deletes it).
+ */
+const WAL_RESTART_PAGES = 24_576;
 
 /** Documents to split: with their content, or only their ids when the splitter reads them itself. */
 export type SplitInput = { id: string; content?: string }[];
@@ -24,11 +38,11 @@ export type Splitter = {
   close(): Promise<void>;
 };
 
-export function openSplitter(workers: number, path: string | null = null): Splitter {
+export function openSplitter(workers: number, path: string | null = null, walRestartPages = WAL_RESTART_PAGES): Splitter {
   if (workers <= 1) {
     return { workers: 1, depth: 1, readsDocuments: false, split: async (docs) => splitBatch(docs as { id: string; content: string }[]), close: async () => {} };
   }
-  const data: SplitWorkerData = { path };
+  const data: SplitWorkerData = { path, walRestartPages };
   const pool = createWorkerPool<SplitWorkerInput, SplitWorkerOutput>(workerScript(import.meta.url, 'split-worker'), workers, data);
   return {
     workers,

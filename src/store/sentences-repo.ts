@@ -50,6 +50,16 @@ export async function unsplitDocuments(
   return q.execute();
 }
 
+/** Which of these documents exist (still: one may have been deleted since it was claimed). */
+export async function presentDocuments(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const rows = await db.selectFrom('documents').select('id').where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
+    for (const r of rows) present.add(r.id);
+  }
+  return present;
+}
+
 /** Which of these documents are still not split. */
 export async function unsplitAmong(db: Kysely<Database>, ids: string[]): Promise<string[]> {
   const split = new Set<string>();

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sentenceId } from '../../src/core/ids.js';
@@ -78,7 +79,31 @@ describe('split --workers', () => {
     for (const s of (await sentences(pg.db)).rows) expect(s.id).toBe(sentenceId(s.document_id, s.idx));
   }, 120_000);
 
-  it('the workers checkpoint the WAL while the writer writes, and the writer gets its own checkpoints back', async () => {
+  it('a document deleted while its batch is in flight leaves no sentence behind, and the rest are stored', async () => {
+    const { db } = await seeded();
+    const order = (await db.db.selectFrom('documents').select('id').orderBy('id').execute()).map((d) => d.id);
+    // Batches 2 and 3 are claimed and read by the workers before batch 1 is written.
+    const doomed = order[9]!;
+    let first = true;
+    const summary = await runSplit(db, {
+      workers: 2,
+      batchSize: 4,
+      onBatch: async () => {
+        if (first) await db.db.deleteFrom('documents').where('id', '=', doomed).execute();
+        first = false;
+      },
+    });
+    expect(summary.documents).toBe(89);
+    const { rows, marks } = await sentences(db);
+    expect(rows.some((s) => s.document_id === doomed)).toBe(false);
+    expect(marks.map((m) => m.document_id)).toEqual(order.filter((id) => id !== doomed));
+    const { rows: orphans } = await sql<{ n: number }>`select count(*) as n from sentences s where not exists (select 1 from documents d where d.id = s.document_id)`.execute(db.db);
+    expect(orphans[0]!.n).toBe(0);
+    const { rows: fk } = await sql<{ foreign_keys: number }>`pragma foreign_keys`.execute(db.db);
+    expect(fk[0]!.foreign_keys).toBe(1);
+  }, 120_000);
+
+  it('the workers checkpoint the WAL while the writer writes, start it over once it is large, and the writer gets its own checkpoints back', async () => {
     /** Frames in the WAL since it last started over. */
     const walFrames = async (db: Db) => {
       const { rows } = await sql<{ log: number }>`pragma wal_checkpoint(PASSIVE)`.execute(db.db);
@@ -86,17 +111,24 @@ describe('split --workers', () => {
     };
     const never = await seeded();
     const often = await seeded();
-    // Start both from an empty WAL, so that what is in it after the split is the split's.
-    for (const s of [never, often]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
+    const rarely = await seeded();
+    // Start all from an empty WAL, so that what is in it after the split is the split's.
+    for (const s of [never, often, rarely]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
+    const before = statSync(rarely.url).size;
     await runSplit(never.db, { workers: 2, batchSize: 4, checkpointEvery: Infinity });
-    await runSplit(often.db, { workers: 2, batchSize: 4, checkpointEvery: 1 });
-    const [all, kept] = [await walFrames(never.db), await walFrames(often.db)];
+    await runSplit(often.db, { workers: 2, batchSize: 4, checkpointEvery: 1, walRestartPages: 1 });
+    // The default: started over only from ~100 MB of WAL, far more than this split writes.
+    await runSplit(rarely.db, { workers: 2, batchSize: 4, checkpointEvery: 1 });
+    // Copied into the database file as the split went (the file grew), yet never started over.
+    expect(statSync(rarely.url).size).toBeGreaterThan(before);
+    expect(statSync(never.url).size).toBe(before);
+    const [all, kept, grown] = [await walFrames(never.db), await walFrames(often.db), await walFrames(rarely.db)];
     expect(all).toBeGreaterThan(50);
     expect(kept).toBeLessThan(all / 3);
-    expect(await sentences(often.db)).toEqual(await sentences(never.db));
-    for (const s of [never, often]) {
+    expect(grown).toBeGreaterThan(all / 2);
+    for (const s of [often, rarely]) expect(await sentences(s.db)).toEqual(await sentences(never.db));
+    for (const s of [never, often, rarely]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
       expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
     }
-  }, 120_000);
-});
+  }, 120_000);});
