@@ -1,5 +1,4 @@
 import type { Document } from '../store/types.js';
-import { encodePoints, type EncodedPoints } from '../vector/quantized/encoded-points.js';
 import { collectionNames } from '../vector/open-vector-store.js';
 import type { Point } from '../vector/vector-store.js';
 import type { PreparedDocument } from './prepare-document.js';
@@ -9,11 +8,11 @@ import type { PreparedDocument } from './prepare-document.js';
  * documents (`cleaned_<category>`, payloads only) and their chunks with vectors
  * (`embedded_<category>`).
  */
-export type CollectionPoints<P> = { cleaned: string; embedded: string; documents: P; chunks: P };
+export type CollectionPoints = { cleaned: string; embedded: string; documents: Point[]; chunks: Point[] };
 
 /** The points featurize writes for these documents (vectors: one per chunk, in order). */
-export function batchPoints(docs: Document[], prepared: PreparedDocument[], vectors: Float32Array[]): CollectionPoints<Point[]>[] {
-  const groups = new Map<string, CollectionPoints<Point[]>>();
+export function batchPoints(docs: Document[], prepared: PreparedDocument[], vectors: Float32Array[]): CollectionPoints[] {
+  const groups = new Map<string, CollectionPoints>();
   let k = 0;
   docs.forEach((doc, i) => {
     const p = prepared[i]!;
@@ -33,9 +32,4 @@ export function batchPoints(docs: Document[], prepared: PreparedDocument[], vect
     }
   });
   return [...groups.values()];
-}
-
-/** The same, encoded as the SQLite vector store writes them (in a worker thread: not by the writer). */
-export function encodeBatchPoints(docs: Document[], prepared: PreparedDocument[], vectors: Float32Array[], dimension: number): CollectionPoints<EncodedPoints>[] {
-  return batchPoints(docs, prepared, vectors).map((g) => ({ ...g, documents: encodePoints(g.documents, null), chunks: encodePoints(g.chunks, dimension) }));
 }

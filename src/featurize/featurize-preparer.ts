@@ -3,14 +3,9 @@ import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
 import type { FeaturizeConfig } from './featurize-config.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
-import type { EncodedPoints } from '../vector/quantized/encoded-points.js';
-import { encodeBatchPoints, type CollectionPoints } from './featurize-points.js';
 
-/**
- * Prepared documents in the order given, with their chunks' vectors when they were embedded with
- * them, and then (`encode`) their points encoded for the SQLite vector store.
- */
-export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Array[] | null; points: CollectionPoints<EncodedPoints>[] | null };
+/** Prepared documents in the order given, with their chunks' vectors when they were embedded with them. */
+export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Array[] | null };
 
 /**
  * Where featurize's CPU work runs. `threads` counts this thread (the writer) too: with N, N−1
@@ -28,9 +23,9 @@ export type Preparer = {
   close(): Promise<void>;
 };
 
-export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; encode: boolean; config: FeaturizeConfig };
+export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; config: FeaturizeConfig };
 export type FeaturizeWorkerInput = { docs: Document[] };
-export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null; points: CollectionPoints<EncodedPoints>[] | null };
+export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null };
 
 /**
  * What a worker thread can do for this embedder: the hashing embedder is rebuilt there from its
@@ -50,39 +45,27 @@ const WORKER_YOUNG_MB = 8;
  */
 const PER_WORKER = 2;
 
-/** The chunks' vectors in batch order: views into the encoded points, which hold them by collection. */
-function chunkVectors(prepared: PreparedDocument[], points: CollectionPoints<EncodedPoints>[]): Float32Array[] {
-  const byId = new Map<string, Float32Array>();
-  for (const { chunks: e } of points) e.ids.forEach((id, i) => byId.set(id, e.vectors[i]!));
-  return prepared.flatMap((p) => p.chunks.map((c) => byId.get(c.id)!));
-}
-
 type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void };
 
-/**
- * `encode`: the vector store takes encoded points (SQLite), and the threads that prepare a batch
- * encode its points too (payload JSON, quantized codes, payload hashes), so the writer only writes.
- */
-export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number, opts: { encode: boolean }): Preparer {
+export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number): Preparer {
   const mode = workerMode(embedder);
   const embed = mode === 'embed';
-  const encode = embed && opts.encode;
   /** One batch in this thread: what a worker thread does, with the same code. */
   const prepareHere = async (docs: Document[]): Promise<PreparedBatch> => {
     const prepared = docs.map((d) => prepareDocument(d, embedder, config));
     const vectors = embed ? await embedder.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text))) : null;
-    return { prepared, vectors, points: encode ? encodeBatchPoints(docs, prepared, vectors!, embedder.dimension) : null };
+    return { prepared, vectors };
   };
   if (threads <= 1 || !mode) {
     return {
       threads: 1,
       depth: 1,
-      prepare: async (docs) => ({ prepared: docs.map((d) => prepareDocument(d, embedder, config)), vectors: null, points: null }),
+      prepare: async (docs) => ({ prepared: docs.map((d) => prepareDocument(d, embedder, config)), vectors: null }),
       ready: (work) => work,
       close: async () => {},
     };
   }
-  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, encode, config };
+  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, config };
   // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
   // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
   const size = threads - 1;
@@ -101,7 +84,7 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
           sent--;
           send();
           const flat = out.vectors;
-          job.resolve({ prepared: out.prepared, vectors: flat ? Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)) : out.points && chunkVectors(out.prepared, out.points), points: out.points });
+          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)) });
         },
         (err: unknown) => {
           sent--;

@@ -6,8 +6,6 @@ import { embedderFromId } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
 import { prepareDocument, type ChunkingEmbedder } from './prepare-document.js';
-import { forTransfer, type EncodedPoints } from '../vector/quantized/encoded-points.js';
-import { encodeBatchPoints } from './featurize-points.js';
 import type { FeaturizeWorkerData, FeaturizeWorkerInput, FeaturizeWorkerOutput } from './featurize-preparer.js';
 
 type WorkerEmbedder = ChunkingEmbedder & Partial<Pick<Embedder, 'embedBatch'>>;
@@ -26,22 +24,10 @@ serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, ra
   embedder ??= workerEmbedder(data);
   const e = await embedder;
   const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
-  if (!e.embedBatch) return { output: { prepared, vectors: null, points: null } };
+  if (!e.embedBatch) return { output: { prepared, vectors: null } };
   const vecs = await e.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text)));
   const dim = data.embedder.dimension;
-  if (data.encode) {
-    // The vectors travel inside the encoded points (once: a batch's buffers add up in the heap of
-    // the thread that receives them until its next collection).
-    const transfer: ArrayBuffer[] = [];
-    const send = (e: EncodedPoints) => {
-      const t = forTransfer(e);
-      transfer.push(...t.transfer);
-      return t.points;
-    };
-    const points = encodeBatchPoints(docs, prepared, vecs, dim).map((g) => ({ ...g, documents: send(g.documents), chunks: send(g.chunks) }));
-    return { output: { prepared, vectors: null, points }, transfer };
-  }
   const flat = new Float32Array(vecs.length * dim);
   vecs.forEach((v, i) => flat.set(v, i * dim));
-  return { output: { prepared, vectors: flat, points: null }, transfer: [flat.buffer] };
+  return { output: { prepared, vectors: flat }, transfer: [flat.buffer] };
 });

@@ -6,7 +6,6 @@ import type { FeaturizeConfig } from './featurize-config.js';
 import { openPreparer, type PreparedBatch } from './featurize-preparer.js';
 import type { PreparedDocument } from './prepare-document.js';
 import { batchPoints } from './featurize-points.js';
-import { takesEncodedPoints } from '../vector/quantized/encoded-points.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
@@ -70,7 +69,7 @@ export const FEATURIZE_BATCH = 256;
  */
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
-  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, { encode: takesEncodedPoints(vectors) });
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   const ensure = collectionMaker(db, vectors, opts, summary);
   try {
@@ -175,16 +174,9 @@ async function featurizeBatch(
   const vecs: Float32Array[] = batch.vectors ?? [];
   if (!batch.vectors) for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
   await deleteReplaced(db, vectors, prepared, featurizedBefore);
-  if (batch.points && takesEncodedPoints(vectors)) {
-    for (const g of batch.points) {
-      await vectors.upsertEncoded(g.cleaned, g.documents, null);
-      await vectors.upsertEncoded(g.embedded, g.chunks, embedder.id);
-    }
-  } else {
-    for (const g of batchPoints(prepared.map((p) => p.doc), prepared, vecs)) {
-      await vectors.upsert(g.cleaned, g.documents, null);
-      await vectors.upsert(g.embedded, g.chunks, embedder.id);
-    }
+  for (const g of batchPoints(prepared.map((p) => p.doc), prepared, vecs)) {
+    await vectors.upsert(g.cleaned, g.documents, null);
+    await vectors.upsert(g.embedded, g.chunks, embedder.id);
   }
   await saveFeaturized(
     db,

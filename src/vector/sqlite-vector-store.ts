@@ -15,7 +15,6 @@ import {
 } from './vector-store.js';
 import { payloadFilterSql } from './payload-filter-sql.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
-import { encodePoints, type EncodedPoints } from './quantized/encoded-points.js';
 import { filterHashes } from './quantized/payload-hashes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
@@ -194,34 +193,18 @@ export class SqliteVectorStore implements VectorStore {
         checkDimension(c, p.vector);
       }
     }
-    this.write(c, encodePoints(points, c.dimension));
-  }
-
-  /**
-   * `upsert` of points encoded beforehand (encodePoints, e.g. in a worker thread): the same rows
-   * and copy as `upsert` of the same points, without the encoding in this thread.
-   */
-  async upsertEncoded(name: string, points: EncodedPoints, embedder: string | null): Promise<void> {
-    const c = this.collection(name);
-    checkEmbedder(c, embedder, 'vectors');
-    if (points.dimension !== (c.dimension ?? 0)) throw new UsageError(`collection ${name}: points encoded for ${points.dimension} dimensions, the collection has ${c.dimension ?? 0}`);
-    this.write(c, points);
-  }
-
-  private write(c: CollectionInfo, points: EncodedPoints): void {
     const upsertPoint = this.db.prepare(
       'insert into vector_points (collection, id, payload, embedding) values (?, ?, ?, ?) on conflict (collection, id) do update set payload = excluded.payload, embedding = excluded.embedding returning seq',
     );
-    const dim = points.dimension;
     this.db
       .transaction(() => {
         const writer = this.copyWriter(c);
-        for (let i = 0; i < points.ids.length; i++) {
+        for (const p of points) {
           // A zero vector (a text with no features) has no direction: stored as NULL and left out
           // of the copy, it is never a hit (cosine would call it a perfect match for every query).
-          const blob = dim === 0 || points.zero[i] ? null : blobOf(points.vectors[i]!);
-          const { seq } = upsertPoint.get(c.name, points.ids[i], points.payloads[i], blob) as { seq: number };
-          writer?.putEncoded(seq, points, i);
+          const blob = c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!);
+          const { seq } = upsertPoint.get(name, p.id, JSON.stringify(p.payload), blob) as { seq: number };
+          writer?.put(seq, blob ? p.vector! : null, p.payload);
         }
         this.finish(c, writer);
       })

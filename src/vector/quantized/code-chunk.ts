@@ -1,4 +1,4 @@
-import { codeBytes, quantizeVector, type VectorCode } from './quantize.js';
+import { codeBytes, quantizeVector } from './quantize.js';
 
 /** Slots per chunk: a write rewrites the chunks it touches (≤ ~120 KB each), a search reads them all. */
 export const CHUNK_SLOTS = 1024;
@@ -25,7 +25,6 @@ export class CodeChunk {
     readonly slots: number,
     private readonly bytes: Uint8Array,
   ) {
-    this.scratch = new Uint8Array(codeBytes(dim));
     const n = slots;
     const buf = bytes.buffer;
     const o = bytes.byteOffset;
@@ -34,6 +33,7 @@ export class CodeChunk {
     this.b = new Float32Array(buf, o + 12 * n, n);
     this.e = new Float32Array(buf, o + 16 * n, n);
     this.codes = new Uint8Array(buf, o + PER_SLOT * n, n * codeBytes(dim));
+    this.scratch = new Uint8Array(codeBytes(dim));
   }
 
   static empty(dim: number, slots: number): CodeChunk {
@@ -67,14 +67,7 @@ export class CodeChunk {
 
   /** Puts a point in a slot; false (and the slot left empty) for a vector with no direction. */
   put(slot: number, seq: number, vector: ArrayLike<number>): boolean {
-    return this.putCode(slot, seq, quantizeVector(vector, this.scratch, 0), this.scratch, 0);
-  }
-
-  /**
-   * Puts a point in a slot: quantizeVector's answer for it, its codes in `packed` at `at`; false
-   * (and the slot left empty) when there is none (a vector with no direction).
-   */
-  putCode(slot: number, seq: number, code: VectorCode | undefined, packed: Uint8Array, at: number): boolean {
+    const code = quantizeVector(vector, this.scratch, 0);
     if (!code) {
       this.clear(slot);
       return false;
@@ -83,9 +76,9 @@ export class CodeChunk {
     this.a[slot] = code.a;
     this.b[slot] = code.b;
     this.e[slot] = code.e;
-    const rows = codeBytes(this.dim);
+    const rows = this.scratch.length;
     const base = (slot >> 4) * rows * BLOCK + (slot & 15);
-    for (let j = 0; j < rows; j++) this.codes[base + j * BLOCK] = packed[at + j]!;
+    for (let j = 0; j < rows; j++) this.codes[base + j * BLOCK] = this.scratch[j]!;
     return true;
   }
 

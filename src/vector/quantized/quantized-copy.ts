@@ -1,9 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Payload } from '../vector-store.js';
 import { CHUNK_SLOTS, CodeChunk } from './code-chunk.js';
-import type { EncodedPoints } from './encoded-points.js';
 import { ABSENT, payloadHashes } from './payload-hashes.js';
-import { codeBytes, quantizeVector, type VectorCode } from './quantize.js';
 
 /**
  * A collection's quantized copy, in the same SQLite file as its points (so in the same
@@ -118,7 +116,6 @@ export class CopyWriter {
   private readonly hashes = new Map<number, Map<string, Uint32Array>>();
   private nextSlot: number;
   private readonly free: number[];
-  private readonly scratch: Uint8Array;
   private readonly sql: Record<'findSlot' | 'addSlot' | 'dropSlot' | 'chunk' | 'hashes', BetterSqlite3.Statement>;
 
   constructor(
@@ -128,7 +125,6 @@ export class CopyWriter {
   ) {
     const meta = readMeta(db, collection)!;
     this.nextSlot = meta.next_slot;
-    this.scratch = new Uint8Array(codeBytes(dimension));
     this.free = meta.free_slots ? Array.from(new Uint32Array(new Uint8Array(meta.free_slots).buffer)) : [];
     this.sql = {
       findSlot: db.prepare('select slot from vector_quant_slots where seq = ? and collection = ?'),
@@ -141,41 +137,20 @@ export class CopyWriter {
 
   /** Puts a point (its vector, or null for one with no direction) in its slot, or takes it out. */
   put(seq: number, vector: ArrayLike<number> | null, payload: Payload): void {
-    if (!vector) this.place(seq, null);
-    else this.place(seq, { code: quantizeVector(vector, this.scratch, 0), packed: this.scratch, at: 0, hashes: () => payloadHashes(payload) });
-  }
-
-  /** Puts point `i` of `points` (encoded-points.ts: quantized and hashed beforehand) in its slot, or takes it out. */
-  putEncoded(seq: number, points: EncodedPoints, i: number): void {
-    if (points.zero[i]) return this.place(seq, null);
-    const a = points.abe[3 * i]!;
-    const code = Number.isNaN(a) ? undefined : { a, b: points.abe[3 * i + 1]!, e: points.abe[3 * i + 2]! };
-    const k = points.hashKeys.length;
-    const hashes = function* (): Iterable<[string, number]> {
-      for (let j = 0; j < k; j++) {
-        const hash = points.hashes[i * k + j]!;
-        if (hash !== ABSENT) yield [points.hashKeys[j]!, hash];
-      }
-    };
-    this.place(seq, { code, packed: points.codes, at: i * codeBytes(this.dimension), hashes });
-  }
-
-  /** A point's code and payload hashes into its slot; out of the copy when it has no vector or no code. */
-  private place(seq: number, point: { code: VectorCode | undefined; packed: Uint8Array; at: number; hashes: () => Iterable<[string, number]> } | null): void {
     const row = this.sql.findSlot.get(seq, this.collection) as { slot: number } | undefined;
-    if (!point) {
+    if (!vector) {
       if (row) this.remove(seq);
       return;
     }
     const slot = row?.slot ?? this.allocate(seq);
     const { chunk, n, at } = this.locate(slot);
-    if (!chunk.putCode(at, seq, point.code, point.packed, point.at)) {
+    if (!chunk.put(at, seq, vector)) {
       this.remove(seq);
       return;
     }
     const rows = this.hashRows(n, chunk.slots);
     for (const h of rows.values()) h[at] = ABSENT;
-    for (const [key, hash] of point.hashes()) {
+    for (const [key, hash] of payloadHashes(payload)) {
       let h = rows.get(key);
       if (!h) rows.set(key, (h = new Uint32Array(chunk.slots)));
       h[at] = hash;
