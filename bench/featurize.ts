@@ -31,7 +31,7 @@ import { createHashingEmbedder } from '../src/embed/hashing-embedder.js';
 import { createTransformersEmbedder, defaultModelsDir, MINILM_MODEL } from '../src/embed/transformers-embedder.js';
 import type { Embedder } from '../src/embed/embedder.js';
 import { loadFeaturizeConfig } from '../src/featurize/featurize-config.js';
-import { openPreparer } from '../src/featurize/featurize-preparer.js';
+import { openPreparer, type PreparedBatch } from '../src/featurize/featurize-preparer.js';
 import { prepareDocument } from '../src/featurize/prepare-document.js';
 import type { Document } from '../src/store/types.js';
 import { writeTinyModel } from '../test/featurize/tiny-model.js';
@@ -235,18 +235,18 @@ function unigramHash(text: string) {
   return v;
 }
 
-/** The worker pool alone, fed as runFeaturize feeds it: batches of 256, `depth` in flight. */
+/** The preparer alone (`n` threads, this one included), fed as runFeaturize feeds it: batches of 256, `depth` in flight, results taken in order. */
 async function pooledPrepare(docs: Document[], n: number) {
   const preparer = openPreparer(hashing, config, n);
-  await preparer.prepare(docs.slice(0, 8)); // the workers' start-up is not the throughput
+  await preparer.ready(preparer.prepare(docs.slice(0, 8))); // the workers' start-up is not the throughput
   try {
     return await timed(async () => {
-      const inflight: Promise<unknown>[] = [];
+      const inflight: Promise<PreparedBatch>[] = [];
       for (let i = 0; i < docs.length; i += 256) {
-        if (inflight.length >= preparer.depth) await inflight.shift();
+        if (inflight.length >= preparer.depth) await preparer.ready(inflight.shift()!);
         inflight.push(preparer.prepare(docs.slice(i, i + 256)));
       }
-      await Promise.all(inflight);
+      for (const work of inflight) await preparer.ready(work);
     });
   } finally {
     await preparer.close();

@@ -14,7 +14,7 @@ export type FeaturizeFlags = {
   limit?: number;
   batchSize?: number;
   embedBatch?: number;
-  /** Worker threads for the CPU work (default: the cores; 1 = all in this thread). */
+  /** Threads for the CPU work, the writer included (default: the cores; 1 = all in this thread). */
   workers?: number;
   recreate?: boolean;
   featurizeConfig?: string;

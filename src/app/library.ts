@@ -86,7 +86,7 @@ export type FeaturizeOptions = StoreOptions & {
   limit?: number;
   recreate?: boolean;
   featurizeConfig?: string;
-  /** Worker threads that clean, chunk, count and hash (default: the cores; 1 = all in this thread). */
+  /** Threads that clean, chunk, count and hash, the writer included (default: the cores; 1 = all in this thread). */
   workers?: number;
 };
 

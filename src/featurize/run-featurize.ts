@@ -5,6 +5,7 @@ import type { VectorStore } from '../vector/vector-store.js';
 import type { FeaturizeConfig } from './featurize-config.js';
 import { openPreparer, type PreparedBatch } from './featurize-preparer.js';
 import type { PreparedDocument } from './prepare-document.js';
+import { batchPoints } from './featurize-points.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
@@ -18,7 +19,7 @@ export type FeaturizeOptions = {
   /** Documents read, claimed and committed together; chunks are embedded in batches of `embedBatch`. */
   batchSize?: number;
   embedBatch?: number;
-  /** Worker threads for cleaning, chunking, counting and hashing (1: all in this thread). */
+  /** Threads for cleaning, chunking, counting and hashing, this one (the writer) included: N−1 worker threads (1: all in this thread). */
   workers?: number;
   /** Drop and rebuild the collections this run touches (e.g. after changing embedder). */
   recreate?: boolean;
@@ -38,7 +39,7 @@ export type FeaturizeSummary = {
   skipped_empty: number;
   collections: string[];
   embedder: string;
-  /** Worker threads that did the CPU work (1: this thread). */
+  /** Threads that did the CPU work, this one included (1: this thread alone). */
   workers: number;
   interrupted: boolean;
 };
@@ -61,14 +62,15 @@ export const FEATURIZE_BATCH = 256;
  * chunk is embedded once. Vectors are written before the mark, and every id is deterministic,
  * so a run killed at any point redoes at most the batches it held and ends in the same state.
  *
- * With worker threads, the CPU work of the next batches runs there while this thread writes
- * the one before; batches are written in the order they were claimed, so the result is the
- * same as with one worker.
+ * With N threads, N−1 worker threads prepare the next batches while this thread writes the one
+ * before, and this thread prepares queued batches itself while it waits: the writer is about
+ * half the work, so N threads keep N cores busy. Batches are written in the order they were
+ * claimed, so the result is the same as with one thread.
  */
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
   const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
-  const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.workers, interrupted: false };
+  const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   const ensure = collectionMaker(db, vectors, opts, summary);
   try {
     await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
@@ -92,10 +94,10 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
         }
         const head = inflight.shift();
         if (!head || summary.interrupted) break;
-        const batch = await head.work;
+        const batch = await preparer.ready(head.work);
         const prepared = head.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
         for (const p of prepared) await ensure(p.names);
-        const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch.vectors, opts);
+        const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch, opts);
         addBatch(summary, prepared);
         await opts.onBatch?.({ documents: prepared.length, chunks });
       }
@@ -163,57 +165,37 @@ async function featurizeBatch(
   queue: WorkQueue,
   prepared: Prepared[],
   featurizedBefore: Map<string, string>,
-  embedded: Float32Array[] | null,
+  batch: PreparedBatch,
   opts: FeaturizeOptions,
 ): Promise<ChunkOut[]> {
   const { embedder } = opts;
   const chunks = prepared.flatMap((p) => p.chunks);
   const embedBatch = opts.embedBatch ?? 64;
-  const vecs: Float32Array[] = embedded ?? [];
-  if (!embedded) for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
-  const vectorOf = new Map<string, Float32Array>();
-  chunks.forEach((c, k) => vectorOf.set(c.id, vecs[k]!));
-  await writeVectors(db, vectors, prepared, featurizedBefore, vectorOf, embedder.id);
+  const vecs: Float32Array[] = batch.vectors ?? [];
+  if (!batch.vectors) for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
+  await deleteReplaced(db, vectors, prepared, featurizedBefore);
+  for (const g of batchPoints(prepared.map((p) => p.doc), prepared, vecs)) {
+    await vectors.upsert(g.cleaned, g.documents, null);
+    await vectors.upsert(g.embedded, g.chunks, embedder.id);
+  }
   await saveFeaturized(
     db,
     prepared.map((p) => ({ documentId: p.doc.id, contentHash: p.doc.content_hash, collection: p.names.embedded, embedder: embedder.id, chunks: p.chunks })),
     (trx) => queue.complete(trx, prepared.map((p) => p.doc.id)),
   );
-  return chunks.map((c) => ({ ...c, vector: vectorOf.get(c.id)! }));
+  return chunks.map((c, k) => ({ ...c, vector: vecs[k]! }));
 }
 
-/** Upserts the cleaned documents and their chunks' vectors; a changed document's old chunks go first. */
-async function writeVectors(db: Kysely<Database>, vectors: VectorStore, prepared: Prepared[], featurizedBefore: Map<string, string>, vectorOf: Map<string, Float32Array>, embedderId: string): Promise<void> {
+/** Deletes the points of the chunks a changed document no longer has (their ids differ from the new ones). */
+async function deleteReplaced(db: Kysely<Database>, vectors: VectorStore, prepared: Prepared[], featurizedBefore: Map<string, string>): Promise<void> {
   const byCollection = new Map<string, Prepared[]>();
-  for (const p of prepared) byCollection.set(p.names.embedded, [...(byCollection.get(p.names.embedded) ?? []), p]);
+  for (const p of prepared) if (featurizedBefore.has(p.doc.id)) byCollection.set(p.names.embedded, [...(byCollection.get(p.names.embedded) ?? []), p]);
   for (const [collection, group] of byCollection) {
-    // Their ids differ from the new ones.
-    const stale = await chunkIdsOf(db, collection, group.filter((p) => featurizedBefore.has(p.doc.id)).map((p) => p.doc.id));
+    const stale = await chunkIdsOf(db, collection, group.map((p) => p.doc.id));
     const fresh = new Set(group.flatMap((p) => p.chunks.map((c) => c.id)));
     const gone = stale.filter((id) => !fresh.has(id));
     // Most batches replace nothing: no empty write transaction for them.
     if (gone.length > 0) await vectors.delete(collection, gone);
-  }
-  for (const [collection, group] of byCollection) {
-    await vectors.upsert(
-      group[0]!.names.cleaned,
-      group.map((p) => ({
-        id: p.doc.id,
-        payload: { document_id: p.doc.id, category: p.doc.category, source: p.doc.source, title: p.doc.title, link: p.doc.link, author: p.doc.author, text: p.cleaned, chunk_count: p.chunks.length },
-      })),
-      null,
-    );
-    await vectors.upsert(
-      collection,
-      group.flatMap((p) =>
-        p.chunks.map((c) => ({
-          id: c.id,
-          vector: vectorOf.get(c.id)!,
-          payload: { document_id: c.document_id, chunk_index: c.idx, category: c.category, source: p.doc.source, title: p.doc.title, link: p.doc.link, author: p.doc.author, token_count: c.token_count, text: c.text },
-        })),
-      ),
-      embedderId,
-    );
   }
 }
 

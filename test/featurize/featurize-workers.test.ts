@@ -29,7 +29,13 @@ async function contents(db: Db) {
   // vector_points belongs to the sqlite-vec store, outside the kysely schema.
   const { rows: points } = await sql<{ seq: number; collection: string; id: string; payload: string; embedding: Uint8Array | null }>`select seq, collection, id, payload, embedding from vector_points order by seq`.execute(db.db);
   const marks = await db.db.selectFrom('featurized_documents').select(['document_id', 'embedder', 'collection', 'content_hash', 'chunk_count']).orderBy('document_id').execute();
-  return { chunks, points: points.map((p) => ({ ...p, embedding: p.embedding ? Buffer.from(p.embedding).toString('base64') : null })), marks };
+  // The quantized copy searches read: worker threads encode its codes and payload hashes, one thread lets the store do it.
+  const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
+  const { rows: codes } = await sql<{ rowid: number; collection: string; chunk: number; codes: Uint8Array }>`select rowid, collection, chunk, codes from vector_quant_chunks order by rowid`.execute(db.db);
+  const { rows: hashes } = await sql<{ rowid: number; collection: string; key: string; chunk: number; hashes: Uint8Array }>`select rowid, collection, key, chunk, hashes from vector_quant_filters order by rowid`.execute(db.db);
+  const { rows: slots } = await sql`select seq, collection, slot from vector_quant_slots order by seq`.execute(db.db);
+  const copy = { codes: codes.map((r) => ({ ...r, codes: b64(r.codes) })), hashes: hashes.map((r) => ({ ...r, hashes: b64(r.hashes) })), slots };
+  return { chunks, points: points.map((p) => ({ ...p, embedding: p.embedding ? b64(p.embedding) : null })), marks, copy };
 }
 
 describe('featurize --workers', () => {
@@ -47,7 +53,7 @@ describe('featurize --workers', () => {
     return { url: target.url, db };
   }
 
-  it('three worker threads (the built CLI) write the same chunks, vectors and marks, in the same order, as one', async () => {
+  it('three threads (the built CLI: this one and two workers) write the same chunks, vectors, quantized copy and marks, in the same order, as one', async () => {
     const one = await seeded();
     const three = await seeded();
     const args = (url: string, n: number) => ['--db', url, 'featurize', '--embedder', 'hashing', '--batch-size', '5', '--workers', String(n)];
@@ -61,10 +67,12 @@ describe('featurize --workers', () => {
     expect(s1.capped_at_token_limit, 'some chunks were capped at the token limit').toBeGreaterThan(0);
     const [c1, c3] = [await contents(one.db), await contents(three.db)];
     expect(c3.chunks.length).toBeGreaterThan(48);
+    expect(c3.copy.codes.length).toBeGreaterThan(0);
+    expect(c3.copy.hashes.length).toBeGreaterThan(0);
     expect(c3).toEqual(c1);
   }, 180_000);
 
-  it('in process (the stage from source, its worker through tsx): two workers equal one, and the next run finds nothing to do', async () => {
+  it('in process (the stage from source, its worker through tsx): two threads equal one, and the next run finds nothing to do', async () => {
     const config = await loadFeaturizeConfig(undefined, REPO);
     const run = async (db: Db, url: string, workers: number) => {
       const vectors = await openVectorStore(parseDatabaseUrl(url), 'sqlite');
