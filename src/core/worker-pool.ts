@@ -140,6 +140,9 @@ export function serveWorkerJobs<I, O>(
     if (!afterwards) return;
     try {
       await afterwards();
+    } catch {
+      // The job's own business, answered already: a throw here must not take the worker down
+      // (an unhandled rejection would, and with it every job after).
     } finally {
       port.postMessage({ free: true });
     }

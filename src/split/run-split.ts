@@ -19,7 +19,11 @@ export type SplitOptions = {
   checkpointEvery?: number;
   /** The WAL's size in pages from which a worker's checkpoint starts it over (tests; default ~100 MB of pages). */
   walRestartPages?: number;
-  /** Called after each committed batch; its `sentences` are built when read (a progress bar needs none). */
+  /**
+   * Called after each committed batch; its `sentences` are built when read (a progress bar needs
+   * none). On SQLite the connection has foreign keys off while the split runs (writer-settings.ts):
+   * a delete made through it from here does not cascade.
+   */
   onBatch?: (done: { documents: number; sentences: Sentence[] }) => Promise<void> | void;
 };
 
@@ -46,11 +50,14 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
     const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
-    const settings = await writerSettings(db);
     try {
-      await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, { checkpoints, settings }, opts, summary));
+      const settings = await writerSettings(db);
+      try {
+        await withWorkQueue(db.db, 'split', (queue) => splitLoop(db, queue, splitter, { checkpoints, settings }, opts, summary));
+      } finally {
+        await settings.restore();
+      }
     } finally {
-      await settings.restore();
       await checkpoints.restore();
     }
   } finally {

@@ -20,14 +20,15 @@ export async function writerSettings(db: Db): Promise<WriterSettings> {
   if (db.engine !== 'sqlite') return { checksDocuments: false, restore: async () => {} };
   const read = async (name: string) => Object.values((await sql.raw(`pragma ${name}`).execute(db.db)).rows[0] as object)[0] as number;
   const [foreignKeys, tempStore] = [await read('foreign_keys'), await read('temp_store')];
-  // Neither takes effect inside a transaction: these run between them.
-  await sql.raw('pragma foreign_keys = off').execute(db.db);
+  // Neither takes effect inside a transaction: these run between them. Foreign keys last, and
+  // back on first: a failure in between leaves at most the harmless temp_store changed.
   await sql.raw('pragma temp_store = memory').execute(db.db);
+  await sql.raw('pragma foreign_keys = off').execute(db.db);
   return {
     checksDocuments: foreignKeys === 1,
     async restore() {
-      await sql.raw(`pragma temp_store = ${Number(tempStore)}`).execute(db.db);
       await sql.raw(`pragma foreign_keys = ${foreignKeys ? 'on' : 'off'}`).execute(db.db);
+      await sql.raw(`pragma temp_store = ${Number(tempStore)}`).execute(db.db);
     },
   };
 }
