@@ -8,7 +8,7 @@
 //     130 test pages (many languages), SciFact when ../shared/data has it;
 //  2. the CPU work per category (clean, chunk, cap, hash) in one thread, next to a naive
 //     baseline (fixed 1,000-character slices; plain unigram hashing);
-//  3. the same work in worker threads (the pool `featurize --workers N` uses), MB/s;
+//  3. the same work on `featurize --workers N` threads (N−1 worker threads and this one), MB/s;
 //  4. the whole stage into SQLite (runFeaturize: claims, vectors, chunks, FTS, marks), one
 //     thread against N workers, and a sweep of the batch size (documents per transaction);
 //     4b. the same on SciFact's abstracts ×7 (real prose; --scifact-copies 0 skips it);
@@ -204,7 +204,7 @@ function chunkLimits() {
 }
 
 async function cpuWork() {
-  const rows = [['category', 'chunks', 'max tokens', 'MB/s 1 thread', 'MB/CPU-s', `MB/s ${workers} workers`, 'MB/CPU-s', 'baseline MB/s', 'hash chunks/s', 'baseline chunks/s']];
+  const rows = [['category', 'chunks', 'max tokens', 'MB/s 1 thread', 'MB/CPU-s', `MB/s --workers ${workers}`, 'MB/CPU-s', 'baseline MB/s', 'hash chunks/s', 'baseline chunks/s']];
   for (const [category, { docs, bytes }] of Object.entries(sets)) {
     const chunks = docs.flatMap((d) => prepareDocument(d, hashing, config).chunks);
     const texts = chunks.map((c) => c.text);

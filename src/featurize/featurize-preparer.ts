@@ -40,22 +40,19 @@ function workerMode(e: Embedder): 'embed' | 'prepare' | undefined {
 
 const WORKER_YOUNG_MB = 8;
 /**
- * Batches handed to each worker thread at once: the one it works on and the next, so it never
- * waits for this thread to send more (this thread may be busy writing or preparing a batch).
+ * Batches handed to the worker threads beyond one each: the next one, waiting in the pool, so
+ * that a worker finishing gets it as soon as this thread's event loop turns. One in all, not
+ * one per worker: batches in flight, and memory, grow with the cores as they did before this
+ * thread prepared too (workers + 1 then; workers + 2 now, the extra one this thread's).
  */
-const PER_WORKER = 2;
+const SPARE = 1;
 
-type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void };
+/** A batch not handed to a worker; `done` holds what this thread has prepared of it so far. */
+type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void; done: PreparedDocument[]; vectors: Float32Array[] };
 
 export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number): Preparer {
   const mode = workerMode(embedder);
   const embed = mode === 'embed';
-  /** One batch in this thread: what a worker thread does, with the same code. */
-  const prepareHere = async (docs: Document[]): Promise<PreparedBatch> => {
-    const prepared = docs.map((d) => prepareDocument(d, embedder, config));
-    const vectors = embed ? await embedder.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text))) : null;
-    return { prepared, vectors };
-  };
   if (threads <= 1 || !mode) {
     return {
       threads: 1,
@@ -74,9 +71,11 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
   // Batches not yet handed to a worker: the oldest go to the workers as they free up, and this
   // thread takes the oldest itself when it has nothing to write.
   const queued: Queued[] = [];
+  // The batch this thread has begun and not finished: it goes on with it the next time it waits.
+  let mine: Queued | undefined;
   let sent = 0;
   const send = () => {
-    while (sent < size * PER_WORKER && queued.length > 0) {
+    while (sent < size + SPARE && queued.length > 0) {
       const job = queued.shift()!;
       sent++;
       pool.run({ docs: job.docs }).then(
@@ -93,14 +92,22 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
       );
     }
   };
+  /** Prepares (and embeds) the next document of this thread's batch, with the code a worker runs; resolves the batch after its last. */
+  const step = async (job: Queued) => {
+    const p = prepareDocument(job.docs[job.done.length]!, embedder, config);
+    job.done.push(p);
+    if (embed) job.vectors.push(...(await embedder.embedBatch(p.chunks.map((c) => c.text))));
+    if (job.done.length < job.docs.length) return;
+    mine = undefined;
+    job.resolve({ prepared: job.done, vectors: embed ? job.vectors : null });
+  };
   return {
     threads,
-    // One batch more than the workers hold: the one this thread prepares while it waits. A
-    // fourth in flight with 2 threads was no faster and ~15 MB heavier (one noisy run each).
-    depth: size * PER_WORKER + 1,
+    // The batches the workers hold, and the one this thread prepares while it waits.
+    depth: size + SPARE + 1,
     prepare(docs) {
       return new Promise<PreparedBatch>((resolve, reject) => {
-        queued.push({ docs, resolve, reject });
+        queued.push({ docs, resolve, reject, done: [], vectors: [] });
         send();
       });
     },
@@ -110,14 +117,19 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
         () => (settled = true),
         () => (settled = true),
       );
+      // A document at a time, the event loop turning in between: as soon as the batch awaited
+      // is back from its worker, this thread goes back to writing, and finishes the batch it
+      // began the next time it waits. A whole batch taken at once kept the writer (the bound
+      // on 2 cores) from writing for the time of a batch, with the worker idle meanwhile.
       for (;;) {
-        // A worker's answer that arrived meanwhile is handled before this thread takes more on.
         await new Promise((r) => setImmediate(r));
-        const job = settled ? undefined : queued.shift();
+        if (settled) break;
+        const job = (mine ??= queued.shift());
         if (!job) break;
         try {
-          job.resolve(await prepareHere(job.docs));
+          await step(job);
         } catch (err) {
+          mine = undefined;
           job.reject(err);
         }
       }

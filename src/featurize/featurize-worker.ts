@@ -12,7 +12,9 @@ type WorkerEmbedder = ChunkingEmbedder & Partial<Pick<Embedder, 'embedBatch'>>;
 
 /** The hashing embedder rebuilt from its id (which checks it is the same), or a cl100k counter alone. */
 async function workerEmbedder(data: FeaturizeWorkerData): Promise<WorkerEmbedder> {
-  if (data.embed) return embedderFromId(data.embedder.id);
+  // The id says how vectors are made, not the chunk limit: a library caller's own maxTokens
+  // must cut the same chunks here as in the writer thread, which prepares batches too.
+  if (data.embed) return { ...(await embedderFromId(data.embedder.id)), maxTokens: data.embedder.maxTokens };
   const counter = new TokenCounter();
   return { id: data.embedder.id, maxTokens: data.embedder.maxTokens, countTokens: (t) => counter.count(t) };
 }

@@ -29,7 +29,7 @@ async function contents(db: Db) {
   // vector_points belongs to the sqlite-vec store, outside the kysely schema.
   const { rows: points } = await sql<{ seq: number; collection: string; id: string; payload: string; embedding: Uint8Array | null }>`select seq, collection, id, payload, embedding from vector_points order by seq`.execute(db.db);
   const marks = await db.db.selectFrom('featurized_documents').select(['document_id', 'embedder', 'collection', 'content_hash', 'chunk_count']).orderBy('document_id').execute();
-  // The quantized copy searches read: worker threads encode its codes and payload hashes, one thread lets the store do it.
+  // The quantized copy searches read (its codes and payload hashes), byte for byte.
   const b64 = (b: Uint8Array) => Buffer.from(b).toString('base64');
   const { rows: codes } = await sql<{ rowid: number; collection: string; chunk: number; codes: Uint8Array }>`select rowid, collection, chunk, codes from vector_quant_chunks order by rowid`.execute(db.db);
   const { rows: hashes } = await sql<{ rowid: number; collection: string; key: string; chunk: number; hashes: Uint8Array }>`select rowid, collection, key, chunk, hashes from vector_quant_filters order by rowid`.execute(db.db);

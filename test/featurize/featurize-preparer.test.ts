@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
+import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
+import { openPreparer, type PreparedBatch } from '../../src/featurize/featurize-preparer.js';
+import type { Document } from '../../src/store/types.js';
+
+function doc(i: number): Document {
+  const words = Array.from({ length: 40 + ((i * 53) % 700) }, (_, j) => `w${(i * 11 + j * 5) % 173}`).join(' ');
+  return { id: `d-${String(i).padStart(4, '0')}`, source: 't', external_id: null, category: i % 2 ? 'articles' : 'posts', link: null, author: null, title: `T ${i}`, content: `${words}. Dr. Lee said so! 你好 🎉`, metadata: {}, content_hash: String(i), created_at: '' };
+}
+
+/** A batch as plain data, vectors as bytes: what the writer stores from it. */
+function plain(b: PreparedBatch) {
+  return { prepared: b.prepared, vectors: b.vectors?.map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64')) };
+}
+
+describe('featurize preparer, the writer thread preparing batches too', () => {
+  it('prepares a batch still queued in this thread, the same as a worker thread and as one thread', async () => {
+    // A chunk limit of the caller's own (not in the embedder id): the worker must cut the same chunks.
+    const embedder = await createHashingEmbedder({ maxTokens: 96 });
+    const config = await loadFeaturizeConfig();
+    const batches = [0, 1, 2].map((b) => Array.from({ length: 12 }, (_, i) => doc(b * 12 + i)));
+    const one = openPreparer(embedder, config, 1);
+    const two = openPreparer(embedder, config, 2);
+    try {
+      expect(two.threads).toBe(2);
+      // One worker thread holds two batches (the one it works on, the spare); the third waits
+      // in the queue, and `ready` prepares it here rather than wait for the worker.
+      const work = batches.map((docs) => two.prepare(docs));
+      const third = await two.ready(work[2]!);
+      const byWorker = await Promise.all([two.ready(work[0]!), two.ready(work[1]!)]);
+      const alone = await Promise.all(batches.map((docs) => one.prepare(docs)));
+      // One thread embeds in the writer (runFeaturize); here the vectors are compared as the writer gets them.
+      const vectorsAlone = await Promise.all(alone.map((b) => embedder.embedBatch(b.prepared.flatMap((p) => p.chunks.map((c) => c.text)))));
+      const expected = alone.map((b, i) => plain({ prepared: b.prepared, vectors: vectorsAlone[i]! }));
+      expect(plain(third)).toEqual(expected[2]);
+      expect(byWorker.map(plain)).toEqual(expected.slice(0, 2));
+      // The caller's limit held in both threads.
+      for (const b of [third, ...byWorker]) for (const p of b.prepared) for (const c of p.chunks) expect(c.token_count).toBeLessThanOrEqual(96);
+      expect(third.prepared.some((p) => p.chunks.length > 1)).toBe(true);
+    } finally {
+      await two.close();
+      await one.close();
+    }
+  }, 60_000);
+});
