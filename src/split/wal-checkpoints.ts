@@ -1,6 +1,5 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
-import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
 
 /**
  * Text characters written between two checkpoints: ~8 M characters make ~22 MB of sentence
@@ -40,13 +39,6 @@ export async function workerCheckpoints(db: Db, enabled: boolean, every = CHECKP
       written = 0;
       return true;
     },
-    restore: async () => {
-      await sql.raw(`pragma wal_autocheckpoint = ${previous}`).execute(db.db);
-      // The workers let the WAL grow to ~100 MB before starting it over (split-workers.ts). In a
-      // long-lived process (`--watch`, a library caller) the file would stay that size until
-      // the last connection closes: from the next time the WAL starts over, it is cut back to
-      // what the automatic checkpoints let it reach.
-      await sql.raw(`pragma journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * 4096}`).execute(db.db);
-    },
+    restore: async () => void (await sql.raw(`pragma wal_autocheckpoint = ${previous}`).execute(db.db)),
   };
 }
