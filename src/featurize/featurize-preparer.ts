@@ -1,4 +1,4 @@
-import { createWorkerPool, workerScript } from '../core/worker-pool.js';
+import { createWorkerPool, workerScript, type WorkerPool } from '../core/worker-pool.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
 import type { FeaturizeConfig } from './featurize-config.js';
@@ -67,31 +67,9 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
   // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
   const size = threads - 1;
   const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), size, data, { maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
-  const dim = embedder.dimension;
-  // Batches not yet handed to a worker: the oldest go to the workers as they free up, and this
-  // thread takes the oldest itself when it has nothing to write.
-  const queued: Queued[] = [];
+  const { queued, send } = workerFeeder(pool, size + SPARE, embedder.dimension);
   // The batch this thread has begun and not finished: it goes on with it the next time it waits.
   let mine: Queued | undefined;
-  let sent = 0;
-  const send = () => {
-    while (sent < size + SPARE && queued.length > 0) {
-      const job = queued.shift()!;
-      sent++;
-      pool.run({ docs: job.docs }).then(
-        (out) => {
-          sent--;
-          send();
-          const flat = out.vectors;
-          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)) });
-        },
-        (err: unknown) => {
-          sent--;
-          job.reject(err);
-        },
-      );
-    }
-  };
   /** Prepares (and embeds) the next document of this thread's batch, with the code a worker runs; resolves the batch after its last. */
   const step = async (job: Queued) => {
     const p = prepareDocument(job.docs[job.done.length]!, embedder, config);
@@ -137,4 +115,32 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
     },
     close: () => pool.close(),
   };
+}
+
+/**
+ * Batches not yet handed to a worker (`queued`), and `send`, which hands the oldest to the pool
+ * while it holds fewer than `limit`; the writer thread takes the oldest itself when it waits.
+ */
+function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, limit: number, dim: number) {
+  const queued: Queued[] = [];
+  let sent = 0;
+  const send = () => {
+    while (sent < limit && queued.length > 0) {
+      const job = queued.shift()!;
+      sent++;
+      pool.run({ docs: job.docs }).then(
+        (out) => {
+          sent--;
+          send();
+          const flat = out.vectors;
+          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)) });
+        },
+        (err: unknown) => {
+          sent--;
+          job.reject(err);
+        },
+      );
+    }
+  };
+  return { queued, send };
 }
