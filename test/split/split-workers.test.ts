@@ -119,16 +119,19 @@ describe('split --workers', () => {
     await runSplit(often.db, { workers: 2, batchSize: 4, checkpointEvery: 1, walRestartPages: 1 });
     // The default: started over only from ~100 MB of WAL, far more than this split writes.
     await runSplit(rarely.db, { workers: 2, batchSize: 4, checkpointEvery: 1 });
-    // Copied into the database file as the split went (the file grew), yet never started over.
+    // Copied into the database file as the split went (the file grew). Whether its WAL was
+    // started over is not for this test to say: SQLite itself starts it over at a writer's next
+    // transaction whenever a checkpoint copied all of it and no reader holds it, so it depends
+    // on how the threads fell.
     expect(statSync(rarely.url).size).toBeGreaterThan(before);
     expect(statSync(never.url).size).toBe(before);
-    const [all, kept, grown] = [await walFrames(never.db), await walFrames(often.db), await walFrames(rarely.db)];
+    const [all, kept] = [await walFrames(never.db), await walFrames(often.db)];
     expect(all).toBeGreaterThan(50);
     expect(kept).toBeLessThan(all / 3);
-    expect(grown).toBeGreaterThan(all / 2);
     for (const s of [often, rarely]) expect(await sentences(s.db)).toEqual(await sentences(never.db));
     for (const s of [never, often, rarely]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
       expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
     }
-  }, 120_000);});
+  }, 120_000);
+});
