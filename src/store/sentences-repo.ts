@@ -1,4 +1,4 @@
-import type { Expression, Kysely, SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { sentenceId } from '../core/ids.js';
 import { flatInsert, insertShared, type SqlColumn } from './bulk-sql.js';
 import type { Database } from './types.js';
@@ -51,23 +51,24 @@ export async function unsplitDocuments(
 }
 
 /** Which of these documents exist (still: one may have been deleted since it was claimed). */
-export async function presentDocuments(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
-  const present = new Set<string>();
-  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
-    const rows = await db.selectFrom('documents').select('id').where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
-    for (const r of rows) present.add(r.id);
-  }
-  return present;
+export function presentDocuments(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
+  return idsFound(db, 'documents', 'id', ids);
 }
 
 /** Which of these documents are still not split. */
 export async function unsplitAmong(db: Kysely<Database>, ids: string[]): Promise<string[]> {
-  const split = new Set<string>();
-  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
-    const rows = await db.selectFrom('document_splits').select('document_id').where('document_id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
-    for (const r of rows) split.add(r.document_id);
-  }
+  const split = await idsFound(db, 'document_splits', 'document_id', ids);
   return ids.filter((id) => !split.has(id));
+}
+
+/** Which of `ids` the table holds in `column`, asked INSERT_ROWS at a time (bound-parameter limits). */
+async function idsFound(db: Kysely<Database>, table: 'documents' | 'document_splits', column: 'id' | 'document_id', ids: string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const { rows } = await sql<{ id: string }>`select ${sql.ref(column)} as id from ${sql.table(table)} where ${sql.ref(column)} in (${sql.join(ids.slice(i, i + INSERT_ROWS))})`.execute(db);
+    for (const r of rows) found.add(r.id);
+  }
+  return found;
 }
 
 /**
