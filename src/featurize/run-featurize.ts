@@ -10,6 +10,7 @@ import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type Ch
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
 import { collectionNames } from '../vector/open-vector-store.js';
+import { sqliteWal, workerCheckpoints } from '../store/wal-checkpoints.js';
 
 export type FeaturizeOptions = {
   embedder: Embedder;
@@ -23,6 +24,8 @@ export type FeaturizeOptions = {
   workers?: number;
   /** Drop and rebuild the collections this run touches (e.g. after changing embedder). */
   recreate?: boolean;
+  /** Characters of documents written between two WAL checkpoints by the worker threads (tests; default ~2 M). */
+  checkpointEvery?: number;
   signal?: AbortSignal;
   onBatch?: (b: { documents: number; chunks: ChunkOut[] }) => Promise<void> | void;
 };
@@ -55,6 +58,14 @@ type Prepared = PreparedDocument & { doc: Document; names: { cleaned: string; em
 export const FEATURIZE_BATCH = 256;
 
 /**
+ * Characters of documents featurized between two checkpoints by the worker threads: featurize
+ * writes ~11 bytes of database per character with the hashing embedder (vectors, payloads,
+ * chunks, lexical index), so ~2 M characters make ~25 MB of WAL, about what the writer's own
+ * commits let grow before checkpointing (sqlite-pragmas.ts).
+ */
+const CHECKPOINT_CHARACTERS = 2_000_000;
+
+/**
  * Featurizes every document not yet done for this embedder (or changed since): clean, chunk,
  * cap, embed, then upsert `cleaned_<category>` and `embedded_<category>` and record the chunks
  * (lexical index) and the done mark in one transaction, which also drops the documents' leases.
@@ -69,9 +80,13 @@ export const FEATURIZE_BATCH = 256;
  */
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
-  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
+  const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db) : null;
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, wal?.file ?? null);
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   const ensure = collectionMaker(db, vectors, opts, summary);
+  // The worker threads checkpoint the file while this thread writes: both its connections
+  // (this one and the vector store's, when in the same file) stop checkpointing in their commits.
+  const checkpoints = await workerCheckpoints(preparer.threads > 1 && wal ? [wal, vectors.wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
   try {
     await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
       const next = batchClaimer(db, store, queue, opts, ensure);
@@ -87,7 +102,7 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
           const claimed = await next();
           if (!claimed) more = false;
           else if (claimed.docs.length > 0) {
-            const work = preparer.prepare(claimed.docs);
+            const work = preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() });
             work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
             inflight.push({ ...claimed, work });
           }
@@ -99,11 +114,13 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
         for (const p of prepared) await ensure(p.names);
         const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch, opts);
         addBatch(summary, prepared);
+        checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
         await opts.onBatch?.({ documents: prepared.length, chunks });
       }
     });
   } finally {
     await preparer.close();
+    await checkpoints.restore();
   }
   return summary;
 }

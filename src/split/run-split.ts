@@ -1,11 +1,10 @@
-import { sql } from 'kysely';
 import type { Db } from '../store/database.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import { countUnsplitDocuments, presentDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
 import { batchSentences, keepDocuments, type SplitBatch } from './split-batch.js';
 import { openSplitter, type Splitter } from './split-workers.js';
-import { workerCheckpoints, type CheckpointSchedule } from './wal-checkpoints.js';
+import { sqliteWal, workerCheckpoints, type CheckpointSchedule } from '../store/wal-checkpoints.js';
 import { writerSettings, type WriterSettings } from './writer-settings.js';
 import { SPLITTER_VERSION } from '../text/split-sentences.js';
 
@@ -35,6 +34,13 @@ export type SplitSummary = { documents: number; sentences: number; characters: n
  */
 export const SPLIT_BATCH = 256;
 
+/**
+ * Text characters written between two checkpoints by the workers: ~8 M characters make ~22 MB
+ * of sentence rows and index pages, under the 32 MB of WAL after which the writer's own commits
+ * would checkpoint (sqlite-pragmas.ts).
+ */
+const CHECKPOINT_CHARACTERS = 8_000_000;
+
 type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
 
 /**
@@ -46,10 +52,11 @@ type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
  * in the order they were claimed: the same rows as with one worker.
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
-  const splitter = openSplitter(opts.workers ?? 1, (opts.workers ?? 1) > 1 ? await sqliteFile(db) : null, opts.walRestartPages);
+  const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db.db) : null;
+  const splitter = openSplitter(opts.workers ?? 1, wal?.file ?? null, opts.walRestartPages);
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
-    const checkpoints = await workerCheckpoints(db, splitter.readsDocuments, opts.checkpointEvery);
+    const checkpoints = await workerCheckpoints(splitter.readsDocuments ? [wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
     try {
       const settings = await writerSettings(db);
       try {
@@ -154,17 +161,6 @@ async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batc
     await queue.complete(trx, docs.map((d) => d.id));
     return stored;
   });
-}
-
-/**
- * The SQLite file worker threads can read the documents from themselves; null for PostgreSQL
- * and in-memory databases (their documents go to the workers from this thread).
- */
-async function sqliteFile(db: Db): Promise<string | null> {
-  if (db.engine !== 'sqlite') return null;
-  const { rows } = await sql<{ name: string; file: string }>`pragma database_list`.execute(db.db);
-  const file = rows.find((r) => r.name === 'main')?.file;
-  return file ? file : null;
 }
 
 export function pendingDocuments(db: Db): Promise<number> {

@@ -1,4 +1,5 @@
 import { createWorkerPool, workerScript } from '../core/worker-pool.js';
+import { WAL_RESTART_PAGES } from '../store/worker-sqlite.js';
 import { splitBatch, type SplitBatch } from './split-batch.js';
 
 /**
@@ -9,17 +10,6 @@ export type SplitWorkerData = { path: string | null; walRestartPages: number };
 /** With `checkpoint`, the worker copies the WAL into the database file after answering. */
 export type SplitWorkerInput = { ids: string[]; contents: string[] } | { ids: string[]; checkpoint?: boolean };
 export type SplitWorkerOutput = SplitBatch;
-
-/**
- * The WAL's size (pages) from which a worker's checkpoint starts it over (RESTART) instead of
- * only copying it into the database file (PASSIVE, which blocks no one). Starting over holds
- * the writer back while the last frames are copied and the file synced: 60-140 ms each in
- * bench/split.ts (under load, 150-230 ms), which at every checkpoint (~22 MB of WAL) added up
- * to 0.3-0.5 s of waits in the writer's BEGIN IMMEDIATE on 47 MB of text. From ~100 MB, once
- * per ~35 MB of text: the WAL file grows to that size for the time of the split (the last
- * connection to close deletes it).
- */
-const WAL_RESTART_PAGES = 24_576;
 
 /** Documents to split: with their content, or only their ids when the splitter reads them itself. */
 export type SplitInput = { id: string; content?: string }[];

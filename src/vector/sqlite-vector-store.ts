@@ -15,6 +15,7 @@ import {
 } from './vector-store.js';
 import { payloadFilterSql } from './payload-filter-sql.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
+import type { WalConnection } from '../store/wal-checkpoints.js';
 import { filterHashes } from './quantized/payload-hashes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
@@ -55,6 +56,7 @@ export function indexTableName(collection: string): string {
  */
 export class SqliteVectorStore implements VectorStore {
   readonly kind = 'sqlite-vec' as const;
+  readonly wal: WalConnection | undefined;
   private readonly cache: CopyCache;
   private readonly memo = new VectorMemo();
   private vecLoaded = false;
@@ -63,6 +65,16 @@ export class SqliteVectorStore implements VectorStore {
     private readonly sqliteVec: typeof import('sqlite-vec'),
   ) {
     this.cache = new CopyCache(db.memory ? undefined : resolve(db.name));
+    this.wal = db.memory
+      ? undefined
+      : {
+          file: resolve(db.name),
+          setAutoCheckpoint: async (pages) => {
+            const was = db.pragma('wal_autocheckpoint', { simple: true }) as number;
+            db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);
+            return was;
+          },
+        };
   }
 
   /** Opens the vector store in a SQLite file whose schema is already migrated (openDatabase). */

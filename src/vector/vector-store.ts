@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import type { WalConnection } from '../store/wal-checkpoints.js';
 
 /**
  * One interface for vector stores: sqlite-vec in the SQLite file (embedded default) and Qdrant
@@ -21,6 +22,8 @@ export type PayloadFilter = Record<string, string | number | boolean>;
 
 export interface VectorStore {
   readonly kind: 'sqlite-vec' | 'qdrant';
+  /** A store in a SQLite file: its connection's WAL checkpoints, which a bulk writer moves to its workers (featurize). */
+  readonly wal?: WalConnection;
   /** Creates the collection, or checks that an existing one has the same embedder and dimension. */
   createCollection(name: string, spec: CollectionSpec): Promise<void>;
   getCollection(name: string): Promise<CollectionInfo | undefined>;

@@ -1,9 +1,11 @@
+import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
 import { runFeaturize } from '../../src/featurize/run-featurize.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite-pragmas.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
 import { openVectorStore } from '../../src/vector/open-vector-store.js';
@@ -90,5 +92,35 @@ describe('featurize --workers', () => {
     expect({ ...s2, workers: 1 }).toEqual(s1);
     expect(await contents(two.db)).toEqual(await contents(one.db));
     expect((await run(two.db, two.url, 2)).documents).toBe(0);
+  }, 180_000);
+
+  it('the worker thread checkpoints the WAL into the file while this thread writes, and both connections get their own checkpoints back', async () => {
+    const config = await loadFeaturizeConfig(undefined, REPO);
+    const run = async (s: { db: Db; url: string }, checkpointEvery: number) => {
+      const vectors = await openVectorStore(parseDatabaseUrl(s.url), 'sqlite');
+      try {
+        await runFeaturize(s.db.db, new SqlDocumentStore(s.db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 7, checkpointEvery });
+        // What the vector store's connection was given back (set it back as it was).
+        return await vectors.wal!.setAutoCheckpoint(WAL_AUTOCHECKPOINT_PAGES);
+      } finally {
+        await vectors.close();
+      }
+    };
+    const never = await seeded();
+    const often = await seeded();
+    // Start both from an empty WAL: what the file holds after the run, the checkpoints put there.
+    for (const s of [never, often]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
+    const before = statSync(never.url).size;
+    expect(statSync(often.url).size).toBe(before);
+    const vectorConnections = [await run(never, Infinity), await run(often, 1)];
+    // Far under the writer's own threshold (32 MB of WAL): only the worker copied pages over.
+    expect(statSync(never.url).size).toBe(before);
+    expect(statSync(often.url).size).toBeGreaterThan(before);
+    expect(await contents(often.db)).toEqual(await contents(never.db));
+    expect(vectorConnections).toEqual([WAL_AUTOCHECKPOINT_PAGES, WAL_AUTOCHECKPOINT_PAGES]);
+    for (const s of [never, often]) {
+      const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
+      expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
+    }
   }, 180_000);
 });
