@@ -58,6 +58,16 @@ type Prepared = PreparedDocument & { doc: Document; names: { cleaned: string; em
 export const FEATURIZE_BATCH = 256;
 
 /**
+ * Characters of documents per batch at most, whatever the batch size: a batch's text, chunks,
+ * payloads and vectors are held several times over while batches are in flight, so memory
+ * follows the text per batch, not the documents. 256 SciFact abstracts make ~360 K characters;
+ * 256 of bench/featurize.ts's generated documents (articles, posts, code) ~1.2 M, and peak RSS
+ * on its 500 MB corpus was 415 MB with them, 285 with 128 documents per batch at about the same
+ * speed: 512 K.
+ */
+export const BATCH_CHARACTERS = 512 * 1024;
+
+/**
  * Characters of documents featurized between two checkpoints by the worker threads: featurize
  * writes ~11 bytes of database per character with the hashing embedder (vectors, payloads,
  * chunks, lexical index), so ~2 M characters make ~25 MB of WAL, about what the writer's own
@@ -125,15 +135,26 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
   return summary;
 }
 
-/** Reads the next page of documents and leases those still to do; undefined when none are left. */
+/**
+ * Reads the next documents (a page of `batchSize`, cut at BATCH_CHARACTERS, the rest kept for the
+ * next batch) and leases those still to do; undefined when none are left.
+ */
 function batchClaimer(db: Kysely<Database>, store: DocumentStore, queue: WorkQueue, opts: FeaturizeOptions, ensure: (names: { cleaned: string; embedded: string }) => Promise<void>) {
   let afterId: string | undefined;
   let claimedSoFar = 0;
+  let rest: Document[] = [];
   return async () => {
     if (opts.limit !== undefined && claimedSoFar >= opts.limit) return undefined;
-    const page = await store.list({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
-    if (page.length === 0) return undefined;
-    afterId = page.at(-1)!.id;
+    if (rest.length === 0) {
+      rest = await store.list({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
+      if (rest.length === 0) return undefined;
+      afterId = rest.at(-1)!.id;
+    }
+    let characters = rest[0]!.content.length;
+    let n = 1;
+    while (n < rest.length && characters + rest[n]!.content.length <= BATCH_CHARACTERS) characters += rest[n++]!.content.length;
+    const page = rest.slice(0, n);
+    rest = rest.slice(n);
     if (opts.recreate) for (const d of page) await ensure(collectionNames(d.category));
     const claimed = await claimPending(db, queue, opts.embedder.id, page, opts.limit === undefined ? undefined : opts.limit - claimedSoFar);
     claimedSoFar += claimed.docs.length;

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
-import { runFeaturize } from '../../src/featurize/run-featurize.js';
+import { BATCH_CHARACTERS, runFeaturize } from '../../src/featurize/run-featurize.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite-pragmas.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
@@ -92,6 +92,36 @@ describe('featurize --workers', () => {
     expect({ ...s2, workers: 1 }).toEqual(s1);
     expect(await contents(two.db)).toEqual(await contents(one.db));
     expect((await run(two.db, two.url, 2)).documents).toBe(0);
+  }, 180_000);
+
+  it('a batch holds at most BATCH_CHARACTERS of text whatever --batch-size (memory follows the text), a larger document alone', async () => {
+    const target = await freshDatabase('sqlite');
+    cleanups.push(target.cleanup);
+    const db = await openDatabase(parseDatabaseUrl(target.url));
+    cleanups.push(() => db.close());
+    const twoFifths = Math.floor(BATCH_CHARACTERS * 0.4);
+    const sizes = [twoFifths, twoFifths, twoFifths, BATCH_CHARACTERS + 1000, 5000, 5000];
+    const prose = (n: number, i: number) => `Document ${i} says little, and says it again. `.repeat(Math.ceil(n / 40)).slice(0, n - 1).concat('.');
+    await seedDocuments(db, sizes.map((n, i) => ({ id: `doc-${i}`, category: 'articles', text: prose(n, i) })));
+    const vectors = await openVectorStore(parseDatabaseUrl(target.url), 'sqlite');
+    cleanups.push(() => vectors.close());
+    const batches: string[][] = [];
+    const config = await loadFeaturizeConfig(undefined, REPO);
+    const onBatch = (b: { chunks: { document_id: string }[] }) => void batches.push([...new Set(b.chunks.map((c) => c.document_id))]);
+    const summary = await runFeaturize(db.db, new SqlDocumentStore(db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 256, onBatch });
+    expect(summary.documents).toBe(6);
+    const stored = await db.db.selectFrom('documents').select(['id', 'content']).execute();
+    const length = new Map(stored.map((d) => [d.id, d.content.length]));
+    expect([...length.values()].sort((a, b) => a - b)).toEqual([...sizes].sort((a, b) => a - b));
+    const text = (ids: string[]) => ids.reduce((n, id) => n + length.get(id)!, 0);
+    expect(batches.flat().sort()).toEqual([...length.keys()].sort());
+    expect(batches.length).toBeGreaterThan(2);
+    batches.forEach((ids, k) => {
+      // Within the limit, or one document alone; and full: the next one would not have fitted.
+      if (ids.length > 1) expect(text(ids)).toBeLessThanOrEqual(BATCH_CHARACTERS);
+      if (k + 1 < batches.length) expect(text([...ids, batches[k + 1]![0]!])).toBeGreaterThan(BATCH_CHARACTERS);
+    });
+    expect(batches.find((ids) => ids.some((id) => length.get(id)! > BATCH_CHARACTERS))).toHaveLength(1);
   }, 180_000);
 
   it('the worker thread checkpoints the WAL into the file while this thread writes, and both connections get their own checkpoints back', async () => {

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .option('--vectors <store>', 'auto (Qdrant when QDRANT_URL is set, else sqlite-vec), sqlite or qdrant', 'auto')
     .option('--category <name>', 'only documents of this category')
     .option('--limit <n>', 'featurize at most n documents', toPositiveInt)
-    .option('--batch-size <n>', 'documents per committed batch (default 256)', toPositiveInt)
+    .option('--batch-size <n>', 'documents per committed batch (default 256; a batch also ends at 512 K characters of text)', toPositiveInt)
     .option('--embed-batch <n>', 'chunks per embedding call (default 64)', toPositiveInt)
     .option('--workers <n>', `threads that clean, chunk, count tokens and hash, the one that writes included: n−1 worker threads beside it, and it prepares batches too while it waits (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; 1 = all in one thread); hashing and openai use them, minilm runs its model on every core itself`, toPositiveInt)
     .option('--recreate', 'drop and rebuild the collections touched (e.g. after switching embedder)')
