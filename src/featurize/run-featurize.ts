@@ -3,14 +3,14 @@ import type { Embedder } from '../embed/embedder.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import type { FeaturizeConfig } from './featurize-config.js';
-import { openPreparer, type PreparedBatch } from './featurize-preparer.js';
+import { openPreparer, type PreparedBatch, type Preparer } from './featurize-preparer.js';
 import type { PreparedDocument } from './prepare-document.js';
 import { batchPoints } from './featurize-points.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
 import { collectionNames } from '../vector/open-vector-store.js';
-import { sqliteWal, workerCheckpoints } from '../store/wal-checkpoints.js';
+import { sqliteWal, workerCheckpoints, type CheckpointSchedule } from '../store/wal-checkpoints.js';
 
 export type FeaturizeOptions = {
   embedder: Embedder;
@@ -93,46 +93,55 @@ export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, v
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db) : null;
   const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, wal?.file ?? null);
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
-  const ensure = collectionMaker(db, vectors, opts, summary);
-  // The worker threads checkpoint the file while this thread writes: both its connections
-  // (this one and the vector store's, when in the same file) stop checkpointing in their commits.
-  const checkpoints = await workerCheckpoints(preparer.threads > 1 && wal ? [wal, vectors.wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
   try {
-    await withWorkQueue(db, `featurize:${embedder.id}`, async (queue) => {
-      const next = batchClaimer(db, store, queue, opts, ensure);
-      const inflight: { docs: Document[]; featurizedBefore: Map<string, string>; work: Promise<PreparedBatch> }[] = [];
-      let more = true;
-      for (;;) {
-        while (more && inflight.length < preparer.depth) {
-          if (opts.signal?.aborted) {
-            summary.interrupted = true;
-            more = false;
-            break;
-          }
-          const claimed = await next();
-          if (!claimed) more = false;
-          else if (claimed.docs.length > 0) {
-            const work = preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() });
-            work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
-            inflight.push({ ...claimed, work });
-          }
-        }
-        const head = inflight.shift();
-        if (!head || summary.interrupted) break;
-        const batch = await preparer.ready(head.work);
-        const prepared = head.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
-        for (const p of prepared) await ensure(p.names);
-        const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch, opts);
-        addBatch(summary, prepared);
-        checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
-        await opts.onBatch?.({ documents: prepared.length, chunks });
-      }
-    });
+    // The worker threads checkpoint the file while this thread writes: both its connections
+    // (this one and the vector store's, when in the same file) stop checkpointing in their commits.
+    const checkpoints = await workerCheckpoints(preparer.threads > 1 && wal ? [wal, vectors.wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
+    try {
+      await withWorkQueue(db, `featurize:${embedder.id}`, (queue) => featurizeLoop({ db, store, vectors, queue, preparer, checkpoints }, opts, summary));
+    } finally {
+      await checkpoints.restore();
+    }
   } finally {
     await preparer.close();
-    await checkpoints.restore();
   }
   return summary;
+}
+
+type Run = { db: Kysely<Database>; store: DocumentStore; vectors: VectorStore; queue: WorkQueue; preparer: Preparer; checkpoints: CheckpointSchedule };
+
+/** Claims up to the preparer's depth of batches ahead of the writer, and writes them in the order claimed. */
+async function featurizeLoop(run: Run, opts: FeaturizeOptions, summary: FeaturizeSummary): Promise<void> {
+  const { db, vectors, queue, preparer, checkpoints } = run;
+  const ensure = collectionMaker(db, vectors, opts, summary);
+  const next = batchClaimer(db, run.store, queue, opts, ensure);
+  const inflight: { docs: Document[]; featurizedBefore: Map<string, string>; work: Promise<PreparedBatch> }[] = [];
+  let more = true;
+  for (;;) {
+    while (more && inflight.length < preparer.depth) {
+      if (opts.signal?.aborted) {
+        summary.interrupted = true;
+        more = false;
+        break;
+      }
+      const claimed = await next();
+      if (!claimed) more = false;
+      else if (claimed.docs.length > 0) {
+        const work = preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() });
+        work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
+        inflight.push({ ...claimed, work });
+      }
+    }
+    const head = inflight.shift();
+    if (!head || summary.interrupted) break;
+    const batch = await preparer.ready(head.work);
+    const prepared = head.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
+    for (const p of prepared) await ensure(p.names);
+    const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch, opts);
+    addBatch(summary, prepared);
+    checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
+    await opts.onBatch?.({ documents: prepared.length, chunks });
+  }
 }
 
 /**

@@ -65,10 +65,13 @@ export class SqliteVectorStore implements VectorStore {
     private readonly sqliteVec: typeof import('sqlite-vec'),
   ) {
     this.cache = new CopyCache(db.memory ? undefined : resolve(db.name));
-    this.wal = db.memory
+    // The file as SQLite names it (symlinks resolved), as the relational connection's is named:
+    // a bulk writer compares the two to know they are one file.
+    const main = db.memory ? undefined : (db.pragma('database_list') as { name: string; file: string }[]).find((r) => r.name === 'main')?.file;
+    this.wal = !main
       ? undefined
       : {
-          file: resolve(db.name),
+          file: main,
           setAutoCheckpoint: async (pages) => {
             const was = db.pragma('wal_autocheckpoint', { simple: true }) as number;
             db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);

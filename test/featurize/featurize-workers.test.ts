@@ -1,4 +1,6 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
@@ -124,31 +126,54 @@ describe('featurize --workers', () => {
     expect(batches.find((ids) => ids.some((id) => length.get(id)! > BATCH_CHARACTERS))).toHaveLength(1);
   }, 180_000);
 
-  it('the worker thread checkpoints the WAL into the file while this thread writes, and both connections get their own checkpoints back', async () => {
+  it('the worker thread checkpoints the WAL into the file while this thread writes, its connections (through a symlink too) do not meanwhile, and get their checkpoints back', async () => {
     const config = await loadFeaturizeConfig(undefined, REPO);
-    const run = async (s: { db: Db; url: string }, checkpointEvery: number) => {
+    /** Featurizes, noting both connections' automatic checkpoints at each batch (0: off); `failAt`: the batch whose callback throws. */
+    const run = async (s: { db: Db; url: string }, checkpointEvery: number, failAt = Infinity) => {
       const vectors = await openVectorStore(parseDatabaseUrl(s.url), 'sqlite');
+      const during: number[][] = [];
+      const onBatch = async () => {
+        const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
+        // Sets 0 and says what it was: 0 unless the run left it on.
+        during.push([rows[0]!.wal_autocheckpoint, await vectors.wal!.setAutoCheckpoint(0)]);
+        if (during.length === failAt) throw new Error('callback failed');
+      };
       try {
-        await runFeaturize(s.db.db, new SqlDocumentStore(s.db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 7, checkpointEvery });
-        // What the vector store's connection was given back (set it back as it was).
-        return await vectors.wal!.setAutoCheckpoint(WAL_AUTOCHECKPOINT_PAGES);
+        const done = runFeaturize(s.db.db, new SqlDocumentStore(s.db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 7, checkpointEvery, onBatch });
+        if (failAt === Infinity) await done;
+        else await expect(done).rejects.toThrow('callback failed');
+        // What the vector store's connection was given back (and set back as it was).
+        return { during, after: await vectors.wal!.setAutoCheckpoint(WAL_AUTOCHECKPOINT_PAGES) };
       } finally {
         await vectors.close();
       }
     };
     const never = await seeded();
-    const often = await seeded();
-    // Start both from an empty WAL: what the file holds after the run, the checkpoints put there.
+    // Through a symlinked directory: SQLite names the file by its real path, both connections alike.
+    const real = await seeded();
+    const linkDir = mkdtempSync(join(tmpdir(), 'llmops-link-'));
+    cleanups.push(async () => rmSync(linkDir, { recursive: true, force: true }));
+    const link = join(linkDir, 'db');
+    symlinkSync(dirname(real.url), link);
+    const linked = join(link, basename(real.url));
+    const often = { url: linked, db: await openDatabase(parseDatabaseUrl(linked)) };
+    cleanups.push(() => often.db.close());
+    const failing = await seeded();
+    // Start from an empty WAL: what the file holds after the run, the checkpoints put there.
     for (const s of [never, often]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
     const before = statSync(never.url).size;
     expect(statSync(often.url).size).toBe(before);
-    const vectorConnections = [await run(never, Infinity), await run(often, 1)];
+    const runs = [await run(never, Infinity), await run(often, 1), await run(failing, 1, 2)];
     // Far under the writer's own threshold (32 MB of WAL): only the worker copied pages over.
     expect(statSync(never.url).size).toBe(before);
     expect(statSync(often.url).size).toBeGreaterThan(before);
     expect(await contents(often.db)).toEqual(await contents(never.db));
-    expect(vectorConnections).toEqual([WAL_AUTOCHECKPOINT_PAGES, WAL_AUTOCHECKPOINT_PAGES]);
-    for (const s of [never, often]) {
+    for (const r of runs) {
+      expect(r.during.length).toBeGreaterThan(1);
+      expect(r.during.flat().every((pages) => pages === 0)).toBe(true);
+      expect(r.after).toBe(WAL_AUTOCHECKPOINT_PAGES);
+    }
+    for (const s of [never, often, failing]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
       expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
     }
