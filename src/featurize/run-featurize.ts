@@ -7,6 +7,7 @@ import { openPreparer, type PreparedBatch, type Preparer } from './featurize-pre
 import type { PreparedDocument } from './prepare-document.js';
 import { batchPoints } from './featurize-points.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
+import { inOrderPipeline } from '../core/in-order-pipeline.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import type { Database, Document } from '../store/types.js';
 import { collectionNames } from '../vector/open-vector-store.js';
@@ -115,33 +116,24 @@ async function featurizeLoop(run: Run, opts: FeaturizeOptions, summary: Featuriz
   const { db, vectors, queue, preparer, checkpoints } = run;
   const ensure = collectionMaker(db, vectors, opts, summary);
   const next = batchClaimer(db, run.store, queue, opts, ensure);
-  const inflight: { docs: Document[]; featurizedBefore: Map<string, string>; work: Promise<PreparedBatch> }[] = [];
-  let more = true;
-  for (;;) {
-    while (more && inflight.length < preparer.depth) {
-      if (opts.signal?.aborted) {
-        summary.interrupted = true;
-        more = false;
-        break;
-      }
+  summary.interrupted = await inOrderPipeline({
+    depth: preparer.depth,
+    signal: opts.signal,
+    next: async () => {
       const claimed = await next();
-      if (!claimed) more = false;
-      else if (claimed.docs.length > 0) {
-        const work = preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() });
-        work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
-        inflight.push({ ...claimed, work });
-      }
-    }
-    const head = inflight.shift();
-    if (!head || summary.interrupted) break;
-    const batch = await preparer.ready(head.work);
-    const prepared = head.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
-    for (const p of prepared) await ensure(p.names);
-    const chunks = await featurizeBatch(db, vectors, queue, prepared, head.featurizedBefore, batch, opts);
-    addBatch(summary, prepared);
-    checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
-    await opts.onBatch?.({ documents: prepared.length, chunks });
-  }
+      return claimed && claimed.docs.length === 0 ? null : claimed;
+    },
+    start: (claimed) => preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() }),
+    wait: (work) => preparer.ready(work),
+    finish: async (claimed, batch) => {
+      const prepared = claimed.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
+      for (const p of prepared) await ensure(p.names);
+      const chunks = await featurizeBatch(db, vectors, queue, prepared, claimed.featurizedBefore, batch, opts);
+      addBatch(summary, prepared);
+      checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
+      await opts.onBatch?.({ documents: prepared.length, chunks });
+    },
+  });
 }
 
 /**

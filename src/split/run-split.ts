@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { inOrderPipeline } from '../core/in-order-pipeline.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
 import { countUnsplitDocuments, presentDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
@@ -41,8 +42,6 @@ export const SPLIT_BATCH = 256;
  */
 const CHECKPOINT_CHARACTERS = 8_000_000;
 
-type Claimed = { docs: PendingDocument[]; work: Promise<SplitBatch> };
-
 /**
  * Splits every document that has no sentences yet, a batch at a time: claim (leases in the
  * work queue, so several processes share the documents), split, then store the sentences and
@@ -77,37 +76,28 @@ export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSu
 async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: { checkpoints: CheckpointSchedule; settings: WriterSettings }, opts: SplitOptions, summary: SplitSummary) {
   const { checkpoints } = writer;
   const next = batchClaimer(db, queue, splitter, opts);
-  const inflight: Claimed[] = [];
-  let more = true;
-  for (;;) {
-    while (more && inflight.length < splitter.depth) {
-      if (opts.signal?.aborted) {
-        summary.interrupted = true;
-        more = false;
-        break;
-      }
+  summary.interrupted = await inOrderPipeline({
+    depth: splitter.depth,
+    signal: opts.signal,
+    next: async () => {
       const docs = await next();
-      if (!docs) more = false;
-      else if (docs.length > 0) {
-        const work = splitter.split(docs, { checkpoint: checkpoints.due() });
-        work.catch(() => {}); // awaited below, in order; not an unhandled rejection meanwhile
-        inflight.push({ docs, work });
-      }
-    }
-    const head = inflight.shift();
-    if (!head || summary.interrupted) break;
-    const batch = await saveBatch(db, queue, head.docs, await head.work, writer.settings.checksDocuments);
-    checkpoints.wrote(batch.characters);
-    summary.documents += batch.documentIds.length;
-    summary.sentences += batch.texts.length;
-    summary.characters += batch.characters;
-    await opts.onBatch?.({
-      documents: batch.documentIds.length,
-      get sentences() {
-        return batchSentences(batch).flat();
-      },
-    });
-  }
+      return docs && docs.length === 0 ? null : docs;
+    },
+    start: (docs) => splitter.split(docs, { checkpoint: checkpoints.due() }),
+    finish: async (docs, split) => {
+      const batch = await saveBatch(db, queue, docs, split, writer.settings.checksDocuments);
+      checkpoints.wrote(batch.characters);
+      summary.documents += batch.documentIds.length;
+      summary.sentences += batch.texts.length;
+      summary.characters += batch.characters;
+      await opts.onBatch?.({
+        documents: batch.documentIds.length,
+        get sentences() {
+          return batchSentences(batch).flat();
+        },
+      });
+    },
+  });
 }
 
 /**
