@@ -127,7 +127,10 @@ describe('split --workers', () => {
     expect(statSync(never.url).size).toBe(before);
     const [all, kept] = [await walFrames(never.db), await walFrames(often.db)];
     expect(all).toBeGreaterThan(50);
-    expect(kept).toBeLessThan(all / 3);
+    // Started over at least once. How many frames follow the last start is how the threads
+    // fell: a RESTART waits at most 50 ms for the writer, and under load many give up (a third
+    // of the frames, asserted before, failed once in CI: 160 of 453).
+    expect(kept).toBeLessThan(all);
     for (const s of [often, rarely]) expect(await sentences(s.db)).toEqual(await sentences(never.db));
     for (const s of [never, often, rarely]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
