@@ -63,8 +63,8 @@ export const FEATURIZE_BATCH = 256;
  * payloads and vectors are held several times over while batches are in flight, so memory
  * follows the text per batch, not the documents. 256 SciFact abstracts make ~360 K characters;
  * 256 of bench/featurize.ts's generated documents (articles, posts, code) ~1.2 M, and peak RSS
- * on its 500 MB corpus was 415 MB with them, 285 with 128 documents per batch at about the same
- * speed: 512 K.
+ * on its 500 MB corpus was 379-415 MB with them, 327 with 128 documents per batch and 313 with
+ * this cut, at about the same speed (2.17 MB/s against 2.25 back to back): 512 K.
  */
 export const BATCH_CHARACTERS = 512 * 1024;
 
