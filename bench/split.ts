@@ -105,7 +105,7 @@ async function segmentation(texts: string[]) {
   });
   const ours = await timed(() => texts.forEach((t) => splitSentences(t)));
   const splitter = openSplitter(workers);
-  const docs = texts.map((content, i) => ({ id: `d${i}`, content }));
+  const docs = texts.map((content, i) => ({ id: `d${i}`, content, content_hash: '' }));
   await splitter.split(docs.slice(0, 8)); // start-up is not throughput
   const pooled = await timed(async () => {
     const inflight: Promise<unknown>[] = [];
@@ -120,28 +120,35 @@ async function segmentation(texts: string[]) {
 }
 
 /**
- * Sentences tables the write floor is measured on: today's (a rowid table, its id key and its
- * (document_id, idx) key: three B-trees), and two WITHOUT ROWID ones (two B-trees each), the
- * schema change a migration could make. `sql` rebuilds the empty table in the floor's copy.
+ * Sentences tables the write floor is measured on: today's (offsets only, migration 0009: a
+ * rowid table, its id key and its (document_id, idx) key, three B-trees), the same with the
+ * text column it had before, and a WITHOUT ROWID one (two B-trees). `sql` rebuilds the empty
+ * table in the floor's copy.
  */
-const FLOOR_SCHEMAS: { name: string; sql?: string }[] = [
-  { name: "today's table (3 B-trees)" },
-  { name: 'WITHOUT ROWID by id (2)', sql: 'create table s2 (id text primary key, document_id text not null references documents (id) on delete cascade, idx integer not null, text text not null, start_offset integer not null, end_offset integer not null, unique (document_id, idx)) without rowid' },
-  { name: 'WITHOUT ROWID by (document_id, idx) (2)', sql: 'create table s2 (id text not null unique, document_id text not null references documents (id) on delete cascade, idx integer not null, text text not null, start_offset integer not null, end_offset integer not null, primary key (document_id, idx)) without rowid' },
+const FLOOR_SCHEMAS: { name: string; sql?: string; text?: boolean }[] = [
+  { name: "today's table (offsets only, 3 B-trees)" },
+  { name: 'with the text column, as before migration 0009 (3)', text: true, sql: 'create table s2 (id text primary key, document_id text not null references documents (id) on delete cascade, idx integer not null, text text not null, start_offset integer not null, end_offset integer not null, unique (document_id, idx))' },
+  { name: 'WITHOUT ROWID by (document_id, idx) (2)', sql: 'create table s2 (id text not null unique, document_id text not null references documents (id) on delete cascade, idx integer not null, start_offset integer not null, end_offset integer not null, primary key (document_id, idx)) without rowid' },
 ];
 
 /** The floor under `llmops split`'s writes: its sentences, inserted with one prepared statement per row, 2,560 rows per transaction. */
-async function insertFloor(splitDb: string, pristine: string, schema: string | undefined) {
+async function insertFloor(splitDb: string, pristine: string, schema: { sql?: string; text?: boolean }) {
   const src = new Database(splitDb, { readonly: true });
-  const rows = src.prepare('select id, document_id, idx, text, start_offset, end_offset from sentences order by document_id, idx').raw().all() as unknown[][];
+  const rows = src
+    .prepare('select s.id, s.document_id, s.idx, s.start_offset, s.end_offset, case when ? then d.content end from sentences s join documents d on d.id = s.document_id order by s.document_id, s.idx')
+    .raw()
+    .all(schema.text ? 1 : 0) as unknown[][];
   src.close();
+  // The text column's value: the slice of the document, as split used to store it.
+  for (const r of rows) r[5] = schema.text ? (r[5] as string).slice(r[3] as number, r[4] as number) : undefined;
+  if (!schema.text) for (const r of rows) r.length = 5;
   const path = join(out, 'bench-floor.db');
   const fresh = () => {
     for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true });
     copyFileSync(pristine, path);
-    if (!schema) return;
+    if (!schema.sql) return;
     const db = new Database(path); // foreign keys off: the rebuild of an empty table
-    db.exec(`${schema}; drop table sentences; alter table s2 rename to sentences`);
+    db.exec(`${schema.sql}; drop table sentences; alter table s2 rename to sentences`);
     db.close();
   };
   return timedEach(fresh, () => {
@@ -150,7 +157,7 @@ async function insertFloor(splitDb: string, pristine: string, schema: string | u
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     db.pragma('foreign_keys = ON');
-    const ins = db.prepare('insert into sentences (id, document_id, idx, text, start_offset, end_offset) values (?, ?, ?, ?, ?, ?) on conflict do nothing');
+    const ins = db.prepare(`insert into sentences (id, document_id, idx, start_offset, end_offset${schema.text ? ', text' : ''}) values (?, ?, ?, ?, ?${schema.text ? ', ?' : ''}) on conflict do nothing`);
     for (let i = 0; i < rows.length; i += 2560) db.transaction(() => rows.slice(i, i + 2560).forEach((r) => ins.run(r)))();
     db.close();
   });
@@ -219,6 +226,7 @@ process.stderr.write('sentence finding alone …\n');
 const seg = await segmentation(texts);
 
 const splitRows: string[][] = [];
+const stages: [string, number][] = [];
 const splitRun = async (n: number, batch: number) => {
   const runs = [];
   for (let i = 0; i < repeat; i++) {
@@ -231,6 +239,7 @@ const splitRun = async (n: number, batch: number) => {
   const mid = runs[Math.floor(runs.length / 2)]!;
   const t = { median: mid.seconds, min: runs[0]!.seconds, max: runs.at(-1)!.seconds, cpu: mid.cpuSeconds };
   const stage = runs.map((r) => r.summary.mb_per_s as number).sort((a, b) => a - b);
+  stages.push([`--workers ${n} --batch-size ${batch}`, stage[Math.floor(stage.length / 2)]!]);
   splitRows.push([`llmops split --workers ${n} --batch-size ${batch}`, fmt(mb), rate(mb, t), `${fmt(stage[Math.floor(stage.length / 2)]!)} (${fmt(stage[0]!)}–${fmt(stage.at(-1)!)})`, fmt(mid.summary.sentences / t.median, 0), fmt(mid.cpuSeconds), fmt(Math.max(...runs.map((r) => r.peakMb)), 0)]);
   return mid;
 };
@@ -238,7 +247,7 @@ for (const batch of values.batches!.split(',').map(Number)) await splitRun(worke
 await splitRun(1, 256);
 process.stderr.write('insert floor …\n');
 const floors: [string, Timing][] = [];
-for (const f of FLOOR_SCHEMAS) floors.push([f.name, await insertFloor(dbPath, pristine, f.sql)]);
+for (const f of FLOOR_SCHEMAS) floors.push([f.name, await insertFloor(dbPath, pristine, f)]);
 
 process.stderr.write(`baseline on the first ${baselineMb} MB …\n`);
 const basePath = join(out, 'bench-baseline.db');
@@ -262,6 +271,8 @@ console.log(
   `bench/split — ${fmt(mb)} MB JSONL (${fmt(chars / 1e6)} M characters of text), ${Number(ing.summary.inserted).toLocaleString()} documents, SQLite, node ${process.version}, ${availableParallelism()} cores, load ${loadBefore} → ${load()}; ${repeat} runs: median (slowest–fastest)`,
 );
 for (const r of rows) console.log(r.map((v, c) => (c === 0 ? String(v).padEnd(widths[c]!) : String(v).padStart(widths[c]!))).join('  '));
+const intlRate = textMb / seg.intl.median;
+console.log(`split's stage rate against Intl.Segmenter alone (${fmt(intlRate)} MB/s): ${stages.map(([name, r]) => `${name} ${fmt((100 * r) / intlRate, 0)}%`).join(', ')}`);
 console.log('targets: ingest >= 20 MB/s, split >= 10 MB/s (~100k sentences/s), split >= 50% of Intl.Segmenter alone, peak RSS < 300 MB');
 console.log('MB/s: JSONL input bytes per wall second of the whole command (start-up, parse, write, commit); MB/s (stage): the command\'s own report, text characters per second of its work; "alone" rows: text MB.');
 if (!values.keep) for (const p of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, pristine, `${pristine}-wal`, `${pristine}-shm`, basePath, `${basePath}-wal`, `${basePath}-shm`, join(out, 'bench-floor.db'), join(out, 'bench-floor.db-wal'), join(out, 'bench-floor.db-shm')]) rmSync(p, { force: true });

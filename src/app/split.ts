@@ -74,10 +74,11 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
       batchSize: flags.batchSize,
       workers: flags.workers ?? defaultWorkerCount(total / (flags.batchSize ?? SPLIT_BATCH)),
       signal: scope.ctx.signal,
+      texts: out !== null,
       onBatch: async (b) => {
         done += b.documents;
         progress.update(done);
-        if (out) for (const s of b.sentences) await out.write(s);
+        if (out && b.sentences) for (const s of b.sentences) await out.write(s);
       },
     }),
   );

@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import { sentenceTexts } from '../store/sentences-repo.js';
 
 /** Short views of the relational tables for `inspect documents|sentences`. */
 export async function listDocumentRows(db: Db, opts: { limit: number; category?: string }) {
@@ -13,7 +14,9 @@ export async function listDocumentRows(db: Db, opts: { limit: number; category?:
 }
 
 export async function listSentenceRows(db: Db, opts: { limit: number; document?: string }) {
-  let q = db.db.selectFrom('sentences').select(['id', 'document_id', 'idx', 'start_offset', 'end_offset', 'text']).orderBy('document_id').orderBy('idx').limit(opts.limit);
+  let q = db.db.selectFrom('sentences').select(['id', 'document_id', 'idx', 'start_offset', 'end_offset']).orderBy('document_id').orderBy('idx').limit(opts.limit);
   if (opts.document) q = q.where('document_id', '=', opts.document);
-  return (await q.execute()).map((r) => ({ id: r.id, document_id: r.document_id, index: r.idx, start: r.start_offset, end: r.end_offset, text: r.text }));
+  const rows = await q.execute();
+  const texts = await sentenceTexts(db.db, rows);
+  return rows.map((r, i) => ({ id: r.id, document_id: r.document_id, index: r.idx, start: r.start_offset, end: r.end_offset, text: texts[i]! }));
 }

@@ -1,9 +1,9 @@
 import type { Db } from '../store/database.js';
 import { inOrderPipeline } from '../core/in-order-pipeline.js';
 import { withWorkQueue, type WorkQueue } from '../queue/work-queue.js';
-import { countUnsplitDocuments, presentDocuments, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
+import { countUnsplitDocuments, documentHashes, saveSplits, unsplitAmong, unsplitDocuments, type PendingDocument } from '../store/sentences-repo.js';
 import type { Sentence } from '../store/types.js';
-import { batchSentences, keepDocuments, type SplitBatch } from './split-batch.js';
+import { batchSentences, keepDocuments, sentenceCount, type SplitBatch } from './split-batch.js';
 import { openSplitter, type Splitter } from './split-workers.js';
 import { sqliteWal, workerCheckpoints, type CheckpointSchedule } from '../store/wal-checkpoints.js';
 import { writerSettings, type WriterSettings } from './writer-settings.js';
@@ -19,12 +19,14 @@ export type SplitOptions = {
   checkpointEvery?: number;
   /** The WAL's size in pages from which a worker's checkpoint starts it over (tests; default ~100 MB of pages). */
   walRestartPages?: number;
+  /** Whether onBatch gets the batch's sentences with their texts (`split --out`); else it gets counts only. */
+  texts?: boolean;
   /**
-   * Called after each committed batch; its `sentences` are built when read (a progress bar needs
-   * none). On SQLite the connection has foreign keys off while the split runs (writer-settings.ts):
-   * a delete made through it from here does not cascade.
+   * Called after each committed batch; `sentences` only with `texts`. On SQLite the connection
+   * has foreign keys off while the split runs (writer-settings.ts): a delete made through it
+   * from here does not cascade.
    */
-  onBatch?: (done: { documents: number; sentences: Sentence[] }) => Promise<void> | void;
+  onBatch?: (done: { documents: number; sentences: Sentence[] | undefined }) => Promise<void> | void;
 };
 
 export type SplitSummary = { documents: number; sentences: number; characters: number; workers: number; interrupted: boolean };
@@ -52,7 +54,7 @@ const CHECKPOINT_CHARACTERS = 8_000_000;
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db.db) : null;
-  const splitter = openSplitter(opts.workers ?? 1, wal?.file ?? null, opts.walRestartPages);
+  const splitter = openSplitter(opts.workers ?? 1, { path: wal?.file ?? null, walRestartPages: opts.walRestartPages, texts: opts.texts });
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
     const checkpoints = await workerCheckpoints(splitter.readsDocuments ? [wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
@@ -85,17 +87,12 @@ async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: {
     },
     start: (docs) => splitter.split(docs, { checkpoint: checkpoints.due() }),
     finish: async (docs, split) => {
-      const batch = await saveBatch(db, queue, docs, split, writer.settings.checksDocuments);
+      const batch = await saveBatch(db, queue, docs, split);
       checkpoints.wrote(batch.characters);
       summary.documents += batch.documentIds.length;
-      summary.sentences += batch.texts.length;
+      summary.sentences += sentenceCount(batch);
       summary.characters += batch.characters;
-      await opts.onBatch?.({
-        documents: batch.documentIds.length,
-        get sentences() {
-          return batchSentences(batch).flat();
-        },
-      });
+      await opts.onBatch?.({ documents: batch.documentIds.length, sentences: batch.texts ? batchSentences(batch).flat() : undefined });
     },
   });
 }
@@ -136,17 +133,16 @@ function batchClaimer(db: Db, queue: WorkQueue, splitter: Splitter, opts: SplitO
 }
 
 /**
- * Claimed documents' sentences, split marks and lease deletions, committed together; with
- * `checkDocuments`, of the documents that still exist (the database does not check them,
- * writer-settings.ts). Returns what it stored.
+ * Claimed documents' sentences, split marks and lease deletions, committed together, of the
+ * documents still as they were read: a sentence is only offsets into its document's content,
+ * so one deleted or changed since (by an ingest meanwhile) is left unsplit, for the next run.
+ * SQLite's write transaction holds off other writers; on PostgreSQL the documents' rows are
+ * locked until the commit. Returns what it stored.
  */
-async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch, checkDocuments: boolean): Promise<SplitBatch> {
+async function saveBatch(db: Db, queue: WorkQueue, docs: PendingDocument[], batch: SplitBatch): Promise<SplitBatch> {
   return db.db.transaction().execute(async (trx) => {
-    let stored = batch;
-    if (checkDocuments) {
-      const present = await presentDocuments(trx, batch.documentIds);
-      stored = keepDocuments(batch, (id) => present.has(id));
-    }
+    const hashes = await documentHashes(trx, db.engine, batch.documentIds);
+    const stored = keepDocuments(batch, (id, hash) => hashes.get(id) === hash);
     await saveSplits(trx, stored, SPLITTER_VERSION);
     await queue.complete(trx, docs.map((d) => d.id));
     return stored;

@@ -4,26 +4,26 @@
 // thread: it reads and clones nothing but the sentences it stores.
 import { serveWorkerJobs } from '../core/worker-pool.js';
 import { checkpointWal, workerConnection } from '../store/worker-sqlite.js';
-import { splitBatch } from './split-batch.js';
+import { splitBatch, type DocumentToSplit } from './split-batch.js';
 import type { SplitWorkerData, SplitWorkerInput, SplitWorkerOutput } from './split-workers.js';
 
-async function readDocuments(path: string, ids: string[]): Promise<{ id: string; content: string }[]> {
+async function readDocuments(path: string, ids: string[]): Promise<DocumentToSplit[]> {
   const reader = await workerConnection(path);
-  const found = new Map<string, string>();
+  const found = new Map<string, DocumentToSplit>();
   // 500 ids per statement: far below SQLite's bound-parameter limit.
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    const rows = reader.prepare(`select id, content from documents where id in (${part.map(() => '?').join(',')})`).raw().all(part) as [string, string][];
-    for (const [id, content] of rows) found.set(id, content);
+    const rows = reader.prepare(`select id, content, content_hash from documents where id in (${part.map(() => '?').join(',')})`).raw().all(part) as [string, string, string][];
+    for (const [id, content, hash] of rows) found.set(id, { id, content, content_hash: hash });
   }
   // In the order claimed; a document deleted since its claim is left out.
-  return ids.filter((id) => found.has(id)).map((id) => ({ id, content: found.get(id)! }));
+  return ids.filter((id) => found.has(id)).map((id) => found.get(id)!);
 }
 
 serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async (input, data) => {
-  const { path, walRestartPages } = data as SplitWorkerData;
-  const docs = 'contents' in input ? input.ids.map((id, i) => ({ id, content: input.contents[i]! })) : await readDocuments(path!, input.ids);
-  const batch = splitBatch(docs);
+  const { path, walRestartPages, texts } = data as SplitWorkerData;
+  const docs = 'docs' in input ? input.docs : await readDocuments(path!, input.ids);
+  const batch = splitBatch(docs, { texts });
   // After the answer is on its way: the writer stores it while this thread checkpoints, and
   // the next batches go to the other workers meanwhile (a copy of ~20 MB and two fsyncs).
   const checkpoint = 'checkpoint' in input && input.checkpoint && path !== null;

@@ -1,18 +1,19 @@
 import { createWorkerPool, workerScript } from '../core/worker-pool.js';
 import { WAL_RESTART_PAGES } from '../store/worker-sqlite.js';
-import { splitBatch, type SplitBatch } from './split-batch.js';
+import { splitBatch, type DocumentToSplit, type SplitBatch } from './split-batch.js';
 
 /**
  * The SQLite file the workers read the documents from (none: the main thread sends their
- * text), and the WAL's size in pages from which a worker's checkpoint starts it over.
+ * text), the WAL's size in pages from which a worker's checkpoint starts it over, and whether
+ * the sentences' texts go back with their offsets.
  */
-export type SplitWorkerData = { path: string | null; walRestartPages: number };
+export type SplitWorkerData = { path: string | null; walRestartPages: number; texts: boolean };
 /** With `checkpoint`, the worker copies the WAL into the database file after answering. */
-export type SplitWorkerInput = { ids: string[]; contents: string[] } | { ids: string[]; checkpoint?: boolean };
+export type SplitWorkerInput = { docs: DocumentToSplit[] } | { ids: string[]; checkpoint?: boolean };
 export type SplitWorkerOutput = SplitBatch;
 
-/** Documents to split: with their content, or only their ids when the splitter reads them itself. */
-export type SplitInput = { id: string; content?: string }[];
+/** Documents to split: with their content and hash, or only their ids when the splitter reads them itself. */
+export type SplitInput = { id: string; content?: string; content_hash?: string }[];
 
 /**
  * Where split's sentence finding runs: in this thread (one worker), or in worker threads,
@@ -28,18 +29,20 @@ export type Splitter = {
   close(): Promise<void>;
 };
 
-export function openSplitter(workers: number, path: string | null = null, walRestartPages = WAL_RESTART_PAGES): Splitter {
+export function openSplitter(workers: number, opts: { path?: string | null; walRestartPages?: number; texts?: boolean } = {}): Splitter {
+  const texts = opts.texts ?? false;
   if (workers <= 1) {
-    return { workers: 1, depth: 1, readsDocuments: false, split: async (docs) => splitBatch(docs as { id: string; content: string }[]), close: async () => {} };
+    return { workers: 1, depth: 1, readsDocuments: false, split: async (docs) => splitBatch(docs as DocumentToSplit[], { texts }), close: async () => {} };
   }
-  const data: SplitWorkerData = { path, walRestartPages };
+  const path = opts.path ?? null;
+  const data: SplitWorkerData = { path, walRestartPages: opts.walRestartPages ?? WAL_RESTART_PAGES, texts };
   const pool = createWorkerPool<SplitWorkerInput, SplitWorkerOutput>(workerScript(import.meta.url, 'split-worker'), workers, data);
   return {
     workers,
     depth: workers + 1,
     readsDocuments: path !== null,
     split: (docs, opts) =>
-      pool.run(path !== null ? { ids: docs.map((d) => d.id), checkpoint: opts?.checkpoint } : { ids: docs.map((d) => d.id), contents: docs.map((d) => d.content!) }),
+      pool.run(path !== null ? { ids: docs.map((d) => d.id), checkpoint: opts?.checkpoint } : { docs: docs as DocumentToSplit[] }),
     close: () => pool.close(),
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from './types.js';
 import { readJson, writeJson } from './json-column.js';
 import type { CacheEntry, CallLogRow } from './call-log-types.js';
 import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
+import { sentenceTexts } from './sentences-repo.js';
 
 export type PendingSentence = { id: string; text: string; document_id: string; index: number };
 
@@ -27,13 +28,15 @@ export async function sentencesWithoutResult(
 ): Promise<PendingSentence[]> {
   let q = db
     .selectFrom('sentences as s')
-    .select(['s.id', 's.text', 's.document_id', 's.idx'])
+    .select(['s.id', 's.document_id', 's.idx', 's.start_offset', 's.end_offset'])
     .where((eb) => eb.not(eb.exists(okResultOf(eb, opts.task, opts.version))))
     .orderBy('s.id')
     .limit(opts.limit);
   if (opts.afterId !== undefined) q = q.where('s.id', '>', opts.afterId);
   if (opts.filter) q = q.where(opts.filter);
-  return (await q.execute()).map((c) => ({ id: c.id, text: c.text, document_id: c.document_id, index: c.idx }));
+  const rows = await q.execute();
+  const texts = await sentenceTexts(db, rows);
+  return rows.map((c, i) => ({ id: c.id, text: texts[i]!, document_id: c.document_id, index: c.idx }));
 }
 
 /** Which of these sentences still have no successful result for this task and version. */

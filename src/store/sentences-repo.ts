@@ -2,11 +2,13 @@ import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { sentenceId } from '../core/ids.js';
 import { flatInsert, insertShared, type SqlColumn } from './bulk-sql.js';
 import type { Database } from './types.js';
+import type { Engine } from './database.js';
 
-// 6 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
+// 5 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
 const INSERT_ROWS = 1000;
 
-const SENTENCE_COLUMNS: SqlColumn[] = [{ name: 'id' }, { name: 'document_id' }, { name: 'idx', pg: 'integer' }, { name: 'text' }, { name: 'start_offset', pg: 'integer' }, { name: 'end_offset', pg: 'integer' }];
+// No text: a sentence is a span of its document's content (migration 0009, sentenceTexts).
+const SENTENCE_COLUMNS: SqlColumn[] = [{ name: 'id' }, { name: 'document_id' }, { name: 'idx', pg: 'integer' }, { name: 'start_offset', pg: 'integer' }, { name: 'end_offset', pg: 'integer' }];
 const SPLIT_COLUMNS: SqlColumn[] = [{ name: 'document_id' }, { name: 'sentence_count', pg: 'integer' }];
 
 /**
@@ -19,16 +21,18 @@ export type SplitBatch = {
   documentIds: string[];
   /** Per document, its number of sentences. */
   counts: Int32Array;
+  /** Per document, its content hash when it was read: the writer stores only documents still at it. */
+  hashes: string[];
   /** Per sentence, its start and end offsets into its document's content (UTF-16 code units). */
   offsets: Int32Array;
-  /** Per sentence, its text: content[start, end). */
-  texts: string[];
+  /** Per sentence, its text (content[start, end)), when asked for: the store keeps only offsets. */
+  texts?: string[];
   /** Characters of the documents' contents. */
   characters: number;
 };
 
-/** A document to split; without its content when the splitter reads it itself. */
-export type PendingDocument = { id: string; content?: string };
+/** A document to split; without its content (and hash) when the splitter reads it itself. */
+export type PendingDocument = { id: string; content?: string; content_hash?: string };
 
 /**
  * Up to `limit` documents that have not been split, in id order after `afterId`; `filter` is
@@ -41,7 +45,7 @@ export async function unsplitDocuments(
 ): Promise<PendingDocument[]> {
   let q = db
     .selectFrom('documents as d')
-    .select(opts.content === false ? ['d.id'] : ['d.id', 'd.content'])
+    .select(opts.content === false ? ['d.id'] : ['d.id', 'd.content', 'd.content_hash'])
     .where((eb) => eb.not(eb.exists(eb.selectFrom('document_splits as s').select('s.document_id').whereRef('s.document_id', '=', 'd.id'))))
     .orderBy('d.id')
     .limit(opts.limit);
@@ -50,9 +54,42 @@ export async function unsplitDocuments(
   return q.execute();
 }
 
-/** Which of these documents exist (still: one may have been deleted since it was claimed). */
-export function presentDocuments(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
-  return idsFound(db, 'documents', 'id', ids);
+/**
+ * The content hashes of these documents, of those that still exist (one may have been deleted
+ * or changed since it was read). On PostgreSQL their rows are locked until the transaction
+ * ends: a concurrent ingest changing one waits, then drops the sentences stored here. On SQLite
+ * they are read from the documents_hash index (migration 0009), which the planner passes over
+ * for the id key's: the row has content_hash after content, behind its overflow pages.
+ */
+export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: string[]): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const part = sql.join(ids.slice(i, i + INSERT_ROWS));
+    const query =
+      engine === 'sqlite'
+        ? sql<{ id: string; content_hash: string }>`select id, content_hash from documents indexed by documents_hash where id in (${part})`
+        : sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) for share`;
+    for (const r of (await query.execute(db)).rows) found.set(r.id, r.content_hash);
+  }
+  return found;
+}
+
+/**
+ * The texts of stored sentences: each is a span of its document's content, read once per
+ * document. A sentence whose document is gone fails (its row goes with it outside a split).
+ */
+export async function sentenceTexts(db: Kysely<Database>, spans: { id: string; document_id: string; start_offset: number; end_offset: number }[]): Promise<string[]> {
+  const ids = [...new Set(spans.map((s) => s.document_id))];
+  const contents = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS) {
+    const rows = await db.selectFrom('documents').select(['id', 'content']).where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
+    for (const r of rows) contents.set(r.id, r.content);
+  }
+  return spans.map((s) => {
+    const content = contents.get(s.document_id);
+    if (content === undefined) throw new Error(`sentence ${s.id}: its document ${s.document_id} is gone`);
+    return content.slice(s.start_offset, s.end_offset);
+  });
 }
 
 /** Which of these documents are still not split. */
@@ -77,10 +114,11 @@ async function idsFound(db: Kysely<Database>, table: 'documents' | 'document_spl
  */
 export async function saveSplits(db: Kysely<Database>, batch: SplitBatch, splitterVersion: number): Promise<void> {
   // Raw INSERTs over VALUES (bulk-sql.ts), not kysely's builder: building and compiling a
-  // 6,000-parameter query object per 1,000 sentences cost more than SQLite's work on it.
-  const { documentIds, counts, offsets, texts } = batch;
+  // 5,000-parameter query object per 1,000 sentences cost more than SQLite's work on it.
+  const { documentIds, counts, offsets } = batch;
+  const sentences = offsets.length / 2;
   const width = SENTENCE_COLUMNS.length;
-  const values: unknown[] = new Array(texts.length * width);
+  const values: unknown[] = new Array(sentences * width);
   let k = 0;
   for (let d = 0; d < documentIds.length; d++) {
     const documentId = documentIds[d]!;
@@ -89,12 +127,11 @@ export async function saveSplits(db: Kysely<Database>, batch: SplitBatch, splitt
       values[at] = sentenceId(documentId, index);
       values[at + 1] = documentId;
       values[at + 2] = index;
-      values[at + 3] = texts[k];
-      values[at + 4] = offsets[2 * k];
-      values[at + 5] = offsets[2 * k + 1];
+      values[at + 3] = offsets[2 * k];
+      values[at + 4] = offsets[2 * k + 1];
     }
   }
-  for (const [from, rows] of statementSizes(texts.length)) {
+  for (const [from, rows] of statementSizes(sentences)) {
     await db.executeQuery(flatInsert(db, 'sentences', SENTENCE_COLUMNS, values.slice(from * width, (from + rows) * width), 'on conflict (id) do nothing'));
   }
   const shared = [

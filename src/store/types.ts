@@ -25,7 +25,7 @@ export interface SentencesTable {
   id: string;
   document_id: string;
   idx: number;
-  text: string;
+  /** Its text is the document's content[start_offset, end_offset) (UTF-16 code units; migration 0009). */
   start_offset: number;
   end_offset: number;
 }

@@ -11,6 +11,7 @@ import { seedDocuments } from '../helpers/seed.js';
 import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import { defaultResponder, type FakeLlmServer } from '../fakes/fake-llm-server.js';
+import { storedSentences } from '../helpers/sentences.js';
 
 const CANARY = 'sk-ant-canary-7f3a9c1e5b2d4680';
 const REPO_TASKS = join(REPO, 'tasks');
@@ -51,7 +52,7 @@ describe('llmops analyse, offline (no key, no network)', () => {
       expect(ndjson(r.stdout)[0]).toMatchObject({ command: 'analyse', model: 'local/llmops-lexicon-v2', done: 20, failed: 0 });
       const s = await resultsState(p.db);
       expect(s.everyOnce).toBe(true);
-      const bySentence = new Map((await p.db.db.selectFrom('sentences').select(['id', 'text']).execute()).map((x) => [x.id, x.text]));
+      const bySentence = new Map((await storedSentences(p.db)).map((x) => [x.id, x.text]));
       const label = (text: string) => s.results.find((x) => bySentence.get(x.sentence_id) === text)?.label;
       expect(label('Doc 0 is great.')).toBe('positive');
       expect(label('Doc 0 is terrible!')).toBe('negative');
@@ -406,7 +407,7 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
           expect(after.results).toHaveLength(120);
           expect(after.everyOnce).toBe(true);
           expect(await dangling()).toBe(0);
-          const texts = (await p.db.db.selectFrom('sentences').select('text').execute()).map((x) => x.text);
+          const texts = (await storedSentences(p.db)).map((x) => x.text);
           const requested = anthropic.requests.slice(n0).map((q) => JSON.stringify(q.body.messages[0]));
           const logged = after.calls.map((c) => (typeof c.messages === 'string' ? c.messages : JSON.stringify(c.messages)));
           for (const t of texts) {
@@ -473,7 +474,7 @@ describe('llmops analyse with a task of your own', () => {
       expect(ndjson(r.stdout)[0]).toMatchObject({ task: 'topic v1', model: 'openai-compatible/qwen2.5-7b-instruct', done: 8, failed: 0 });
       const s = await resultsState(p.db);
       expect(s.everyOnce).toBe(true);
-      const texts = new Map((await p.db.db.selectFrom('sentences').select(['id', 'text']).execute()).map((x) => [x.id, x.text]));
+      const texts = new Map((await storedSentences(p.db)).map((x) => [x.id, x.text]));
       for (const x of s.results) {
         expect(x).toMatchObject({ task: 'topic', task_version: 1, status: 'ok', label: topicOf(texts.get(x.sentence_id)!), confidence: 0.9, provider: 'openai-compatible' });
         expect(s.calls.find((c) => c.id === x.llm_call_id)).toMatchObject({ task: 'topic', trace_id: x.trace_id });

@@ -9,6 +9,7 @@ import { BIN, REPO, ndjson, runCli } from '../helpers/cli.js';
 import { seedDocuments } from '../helpers/seed.js';
 import { startFakeOpenAI } from '../fakes/openai-server.js';
 import { defaultResponder, type FakeLlmServer } from '../fakes/fake-llm-server.js';
+import { storedSentences } from '../helpers/sentences.js';
 
 // Calls are made by real `analyse` runs against the fake OpenAI-compatible server: sentiment
 // on one model, the topic task on another (whose name holds a slash, as OpenRouter's do).
@@ -113,23 +114,24 @@ for (const engine of ENGINES) {
     });
 
     it('inspect calls <id> shows one call whole: prompt, system, response, usage, cache, the linked result; by prefix or trace id', async () => {
+      const wanted = (await storedSentences(db)).filter((s) => ['The soup was cold.', 'The service was slow.', 'The price is fine.'].includes(s.text)); // one may have been refused
       const linked = await db.db
         .selectFrom('results as r')
         .innerJoin('llm_calls as c', 'c.id', 'r.llm_call_id')
-        .innerJoin('sentences as s', 's.id', 'r.sentence_id')
-        .select(['c.id', 'c.trace_id', 'r.sentence_id', 's.text'])
+        .select(['c.id', 'c.trace_id', 'r.sentence_id'])
         .where('r.task', '=', 'topic')
         .where('r.cached', '=', 0)
-        .where('s.text', 'in', ['The soup was cold.', 'The service was slow.', 'The price is fine.']) // one may have been refused
+        .where('r.sentence_id', 'in', wanted.map((s) => s.id))
         .orderBy('c.id')
         .executeTakeFirstOrThrow();
+      const linkedText = wanted.find((s) => s.id === linked.sentence_id)!.text;
       const shown = await cli('inspect', 'calls', linked.id.slice(0, 8));
       expect(shown.code, shown.stderr).toBe(0);
       const [call, ...more] = ndjson(shown.stdout);
       expect(more).toHaveLength(0);
       expect(call).toMatchObject({ id: linked.id, trace_id: linked.trace_id, task: 'topic', provider: 'openai-compatible', model: 'meta/llama-big', status: 'ok', finish_reason: 'stop', in_cache: true });
       expect(call.system).toMatch(/"topic"/);
-      expect(call.messages.at(-1).content).toContain(linked.text);
+      expect(call.messages.at(-1).content).toContain(linkedText);
       expect(JSON.parse(call.response)).toEqual({ topic: 'delivery', confidence: 0.9 });
       expect(call.input_tokens).toBeGreaterThan(0);
       expect(call.cost_usd).toBeGreaterThan(0);
@@ -211,8 +213,9 @@ for (const engine of ENGINES) {
       const again = await cli('analyse', '--profiles', profiles, '--text', 'The staff were great!');
       expect(ndjson(again.stdout)[0]).toMatchObject({ label: 'positive', cached: false });
       expect(server.requests.length).toBe(asked + 1);
-      const topicText = await db.db.selectFrom('results as r').innerJoin('sentences as s', 's.id', 'r.sentence_id').select('s.text').where('r.task', '=', 'topic').where('r.status', '=', 'ok').executeTakeFirstOrThrow();
-      const kept = await cli('analyse', '--profiles', profiles, '--env', 'big', '--task', TOPIC, '--text', topicText.text);
+      const topicResult = await db.db.selectFrom('results').select('sentence_id').where('task', '=', 'topic').where('status', '=', 'ok').executeTakeFirstOrThrow();
+      const topicText = (await storedSentences(db)).find((s) => s.id === topicResult.sentence_id)!.text;
+      const kept = await cli('analyse', '--profiles', profiles, '--env', 'big', '--task', TOPIC, '--text', topicText);
       expect(ndjson(kept.stdout)[0]).toMatchObject({ topic: 'delivery', cached: true });
       expect(server.requests.length).toBe(asked + 1);
     });

@@ -71,7 +71,7 @@ for (const engine of ENGINES) {
         await fresh.cleanup();
       };
       await db.db.insertInto('documents').values({ id: 'd1', source: 'test', external_id: 'd1', category: 'articles', link: null, author: null, title: null, content: 'Fine.', metadata: '{}', content_hash: 'h', created_at: now, updated_at: now }).execute();
-      await db.db.insertInto('sentences').values({ id: 's1', document_id: 'd1', idx: 0, text: 'Fine.', start_offset: 0, end_offset: 5 }).execute();
+      await db.db.insertInto('sentences').values({ id: 's1', document_id: 'd1', idx: 0, start_offset: 0, end_offset: 5 }).execute();
       return db;
     }
 

@@ -7,6 +7,7 @@ import * as m0005 from './0005-one-queue-one-runs-table.js';
 import * as m0006 from './0006-call-link-indexes.js';
 import * as m0007 from './0007-call-time-to-first-token.js';
 import * as m0008 from './0008-chat-sessions-and-accounts.js';
+import * as m0009 from './0009-sentence-offsets-only.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-call-link-indexes': m0006,
   '0007-call-time-to-first-token': m0007,
   '0008-chat-sessions-and-accounts': m0008,
+  '0009-sentence-offsets-only': m0009,
 };
