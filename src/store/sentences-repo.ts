@@ -57,18 +57,13 @@ export async function unsplitDocuments(
 /**
  * The content hashes of these documents, of those that still exist (one may have been deleted
  * or changed since it was read). On PostgreSQL their rows are locked until the transaction
- * ends: a concurrent ingest changing one waits, then drops the sentences stored here. On SQLite
- * they are read from the documents_hash index (migration 0009), which the planner passes over
- * for the id key's: the row has content_hash after content, behind its overflow pages.
+ * ends: a concurrent ingest changing one waits, then drops the sentences stored here.
  */
 export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
     const part = sql.join(ids.slice(i, i + INSERT_ROWS));
-    const query =
-      engine === 'sqlite'
-        ? sql<{ id: string; content_hash: string }>`select id, content_hash from documents indexed by documents_hash where id in (${part})`
-        : sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) for share`;
+    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part})${sql.raw(engine === 'postgres' ? ' for share' : '')}`;
     for (const r of (await query.execute(db)).rows) found.set(r.id, r.content_hash);
   }
   return found;

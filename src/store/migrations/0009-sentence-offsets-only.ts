@@ -5,19 +5,12 @@ import type { Kysely } from 'kysely';
 // stored exactly that, and a changed document loses its sentences), and writing it again was
 // a third of split's write cost (bench/split.ts). Readers slice the document's content
 // (sentences-repo.ts). SQLite rewrites the table once here; PostgreSQL only marks the column gone.
-//
-// A split's writer now checks each batch's documents are still at the hash they were split at,
-// and ingest looks up the hashes of the documents it is given: documents_hash answers both from
-// the index. On SQLite the table's row has content_hash after content, so reading it walked the
-// content's overflow pages: a quarter of split's insert time on bench/split.ts's documents.
 
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('sentences').dropColumn('text').execute();
-  await db.schema.createIndex('documents_hash').on('documents').columns(['id', 'content_hash']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('documents_hash').execute();
   // substr counts code points and the offsets are UTF-16 code units: the texts are sliced here.
   await db.schema.alterTable('sentences').addColumn('text', 'text', (c) => c.notNull().defaultTo('')).execute();
   let after = '';
