@@ -134,14 +134,18 @@ const FLOOR_SCHEMAS: { name: string; sql?: string; text?: boolean }[] = [
 /** The floor under `llmops split`'s writes: its sentences, inserted with one prepared statement per row, 2,560 rows per transaction. */
 async function insertFloor(splitDb: string, pristine: string, schema: { sql?: string; text?: boolean }) {
   const src = new Database(splitDb, { readonly: true });
-  const rows = src
-    .prepare('select s.id, s.document_id, s.idx, s.start_offset, s.end_offset, case when ? then d.content end from sentences s join documents d on d.id = s.document_id order by s.document_id, s.idx')
-    .raw()
-    .all(schema.text ? 1 : 0) as unknown[][];
+  const rows = src.prepare('select id, document_id, idx, start_offset, end_offset from sentences order by document_id, idx').raw().all() as unknown[][];
+  if (schema.text) {
+    // The text column's value: the slice of the document, as split used to store it (one
+    // document's content read at a time: a join would copy it into each of its sentences' rows).
+    const content = src.prepare('select content from documents where id = ?').pluck();
+    let doc: { id: unknown; text: string } = { id: undefined, text: '' };
+    for (const r of rows) {
+      if (r[1] !== doc.id) doc = { id: r[1], text: content.get(r[1]) as string };
+      r.push(doc.text.slice(r[3] as number, r[4] as number));
+    }
+  }
   src.close();
-  // The text column's value: the slice of the document, as split used to store it.
-  for (const r of rows) r[5] = schema.text ? (r[5] as string).slice(r[3] as number, r[4] as number) : undefined;
-  if (!schema.text) for (const r of rows) r.length = 5;
   const path = join(out, 'bench-floor.db');
   const fresh = () => {
     for (const p of [path, `${path}-wal`, `${path}-shm`]) rmSync(p, { force: true });
