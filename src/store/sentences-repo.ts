@@ -57,13 +57,14 @@ export async function unsplitDocuments(
 /**
  * The content hashes of these documents, of those that still exist (one may have been deleted
  * or changed since it was read). On PostgreSQL their rows are locked until the transaction
- * ends: a concurrent ingest changing one waits, then drops the sentences stored here.
+ * ends, in id order as ingest updates them (upsertDocuments), so that neither waits on the
+ * other in a cycle: a concurrent ingest changing one waits, then drops the sentences stored here.
  */
 export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
     const part = sql.join(ids.slice(i, i + INSERT_ROWS));
-    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part})${sql.raw(engine === 'postgres' ? ' for share' : '')}`;
+    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) order by id${sql.raw(engine === 'postgres' ? ' for share' : '')}`;
     for (const r of (await query.execute(db)).rows) found.set(r.id, r.content_hash);
   }
   return found;

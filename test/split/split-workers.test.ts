@@ -1,11 +1,15 @@
 import { statSync } from 'node:fs';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
 import { sentenceId } from '../../src/core/ids.js';
+import { mapRecord } from '../../src/ingest/map-record.js';
 import { runSplit } from '../../src/split/run-split.js';
 import { splitDocument } from '../../src/split/split-document.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { documentHashes } from '../../src/store/sentences-repo.js';
+import { SqlDocumentStore } from '../../src/store/sql-document-store.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite-pragmas.js';
 import { engineMissing, freshDatabase, type Engine } from '../helpers/databases.js';
 import { ndjson, runCli } from '../helpers/cli.js';
@@ -148,6 +152,47 @@ describe('split --workers', () => {
       expect(await ofChanged()).toEqual(newSentences);
     }, 120_000);
   }
+
+  it.skipIf(engineMissing('postgres'))('on PostgreSQL the writer and an ingest changing its documents lock them in one order: whichever waits, neither deadlocks', async () => {
+    const { db, url } = await seeded('postgres');
+    const docs = await db.db.selectFrom('documents').select(['id', 'external_id', 'content_hash']).orderBy('id').limit(2).execute();
+    const [first, second] = docs as [(typeof docs)[0], (typeof docs)[0]];
+    const waiting = async (n: number) => {
+      for (;;) {
+        const { rows } = await sql<{ n: string }>`select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db.db);
+        if (Number(rows[0]!.n) >= n) return;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    // Something else holds the first document, so both queue on it in a known order.
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    cleanups.push(() => holder.end());
+    await holder.query('begin');
+    await holder.query('select 1 from documents where id = $1 for update', [first.id]);
+    // The split's writer checking its batch (given in any order) waits on the first document…
+    const checked = db.db.transaction().execute((trx) => documentHashes(trx, 'postgres', [second.id, first.id]));
+    await waiting(1);
+    // …then an ingest changes both, given the second first: in id order it waits too, holding nothing.
+    const ingest = await openDatabase(parseDatabaseUrl(url));
+    cleanups.push(() => ingest.close());
+    const now = new Date().toISOString();
+    const changed = [second, first].map((d) => {
+      const m = mapRecord({ id: d.external_id, text: `Changed ${d.external_id}. Twice over.` }, {}, now);
+      if (!m.ok) throw new Error(m.reason);
+      return m.doc;
+    });
+    const ingested = new SqlDocumentStore(ingest.db).transaction((tx) => tx.upsert(changed));
+    await waiting(2);
+    await holder.query('commit');
+    const [hashes, counts] = await Promise.allSettled([checked, ingested]);
+    // Out of order, the ingest holds the second document while waiting on the first, which the
+    // writer gets next: PostgreSQL aborts one of them ("deadlock detected").
+    expect(hashes.status === 'rejected' ? String(hashes.reason) : 'ok').toBe('ok');
+    expect(counts.status === 'rejected' ? String(counts.reason) : 'ok').toBe('ok');
+    expect(hashes.status === 'fulfilled' && Object.fromEntries(hashes.value)).toEqual({ [first.id]: first.content_hash, [second.id]: second.content_hash });
+    expect(counts.status === 'fulfilled' && counts.value.updated).toBe(2);
+  }, 60_000);
 
   it('the workers checkpoint the WAL while the writer writes, start it over once it is large, and the writer gets its own checkpoints back', async () => {
     /** Frames in the WAL since it last started over. */
