@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.js';
-import { sentenceTexts } from '../store/sentences-repo.js';
+import { withSentenceTexts } from '../store/sentences-repo.js';
 
 /** Short views of the relational tables for `inspect documents|sentences`. */
 export async function listDocumentRows(db: Db, opts: { limit: number; category?: string }) {
@@ -16,7 +16,6 @@ export async function listDocumentRows(db: Db, opts: { limit: number; category?:
 export async function listSentenceRows(db: Db, opts: { limit: number; document?: string }) {
   let q = db.db.selectFrom('sentences').select(['id', 'document_id', 'idx', 'start_offset', 'end_offset']).orderBy('document_id').orderBy('idx').limit(opts.limit);
   if (opts.document) q = q.where('document_id', '=', opts.document);
-  const rows = await q.execute();
-  const texts = await sentenceTexts(db.db, rows);
+  const { rows, texts } = await withSentenceTexts(db.db, () => q.execute());
   return rows.map((r, i) => ({ id: r.id, document_id: r.document_id, index: r.idx, start: r.start_offset, end: r.end_offset, text: texts[i]! }));
 }

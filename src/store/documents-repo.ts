@@ -54,10 +54,6 @@ export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[])
       .execute();
   }
   counts.inserted = fresh.length;
-  // In id order: a split's writer on PostgreSQL locks the documents of its batch in that order
-  // (documentHashes); two transactions locking rows in different orders can deadlock. Ids are
-  // UUIDs: any collation orders them as JavaScript does.
-  changed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const d of changed) {
     const { id, created_at: _created, ...rest } = toRow(d, now);
     await db.updateTable('documents').set(rest).where('id', '=', id).execute();

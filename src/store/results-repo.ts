@@ -3,7 +3,7 @@ import type { Database } from './types.js';
 import { readJson, writeJson } from './json-column.js';
 import type { CacheEntry, CallLogRow } from './call-log-types.js';
 import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
-import { sentenceTexts } from './sentences-repo.js';
+import { withSentenceTexts } from './sentences-repo.js';
 
 export type PendingSentence = { id: string; text: string; document_id: string; index: number };
 
@@ -34,8 +34,7 @@ export async function sentencesWithoutResult(
     .limit(opts.limit);
   if (opts.afterId !== undefined) q = q.where('s.id', '>', opts.afterId);
   if (opts.filter) q = q.where(opts.filter);
-  const rows = await q.execute();
-  const texts = await sentenceTexts(db, rows);
+  const { rows, texts } = await withSentenceTexts(db, () => q.execute());
   return rows.map((c, i) => ({ id: c.id, text: texts[i]!, document_id: c.document_id, index: c.idx }));
 }
 

@@ -57,24 +57,45 @@ export async function unsplitDocuments(
 /**
  * The content hashes of these documents, of those that still exist (one may have been deleted
  * or changed since it was read). On PostgreSQL their rows are locked until the transaction
- * ends, in id order as ingest updates them (upsertDocuments), so that neither waits on the
- * other in a cycle: a concurrent ingest changing one waits, then drops the sentences stored here.
+ * ends: an ingest changing one afterwards waits, then drops the sentences stored here. A row
+ * another transaction holds (an ingest's uncommitted change, a delete) is skipped, not waited
+ * for, so that document is left for the next run: waiting could close a cycle with an ingest
+ * that holds it and then wants one locked here (one transaction, batches in file order).
  */
 export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: string[]): Promise<Map<string, string>> {
   const found = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
     const part = sql.join(ids.slice(i, i + INSERT_ROWS));
-    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) order by id${sql.raw(engine === 'postgres' ? ' for share' : '')}`;
+    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) ${sql.raw(engine === 'postgres' ? ' for share skip locked' : '')}`;
     for (const r of (await query.execute(db)).rows) found.set(r.id, r.content_hash);
   }
   return found;
 }
 
+type Span = { id: string; document_id: string; start_offset: number; end_offset: number };
+
+/**
+ * Sentence rows read by `read`, with their texts. The rows and their documents are two reads: a
+ * document deleted in between (its sentences go with it) makes both be read again, a few times.
+ */
+export async function withSentenceTexts<R extends Span>(db: Kysely<Database>, read: () => Promise<R[]>): Promise<{ rows: R[]; texts: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const rows = await read();
+    try {
+      return { rows, texts: await sentenceTexts(db, rows) };
+    } catch (e) {
+      if (!(e instanceof DocumentGone) || attempt === 3) throw e;
+    }
+  }
+}
+
+class DocumentGone extends Error {}
+
 /**
  * The texts of stored sentences: each is a span of its document's content, read once per
  * document. A sentence whose document is gone fails (its row goes with it outside a split).
  */
-export async function sentenceTexts(db: Kysely<Database>, spans: { id: string; document_id: string; start_offset: number; end_offset: number }[]): Promise<string[]> {
+export async function sentenceTexts(db: Kysely<Database>, spans: Span[]): Promise<string[]> {
   const ids = [...new Set(spans.map((s) => s.document_id))];
   const contents = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
@@ -83,7 +104,7 @@ export async function sentenceTexts(db: Kysely<Database>, spans: { id: string; d
   }
   return spans.map((s) => {
     const content = contents.get(s.document_id);
-    if (content === undefined) throw new Error(`sentence ${s.id}: its document ${s.document_id} is gone`);
+    if (content === undefined) throw new DocumentGone(`sentence ${s.id}: its document ${s.document_id} is gone`);
     return content.slice(s.start_offset, s.end_offset);
   });
 }

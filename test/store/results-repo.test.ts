@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { saveResults, type ResultRow } from '../../src/store/results-repo.js';
+import { withSentenceTexts } from '../../src/store/sentences-repo.js';
 import { sqlCallLogSink } from '../../src/store/llm-calls-repo.js';
 import type { CallLogRow } from '../../src/store/call-log-types.js';
 import { ENGINES, engineMissing, freshDatabase } from '../helpers/databases.js';
@@ -92,6 +93,45 @@ for (const engine of ENGINES) {
       const good = sink.take();
       await saveResults(db.db, [resultRow('c2')], { calls: [...bad.calls, ...good.calls], cache: bad.cache });
       expect(await counts(db)).toEqual({ calls: 2, cache: 1, results: 1 });
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe.skipIf(engineMissing(engine))(`${engine}: sentence texts are sliced from their documents`, () => {
+    let cleanup: (() => Promise<void>) | undefined;
+    afterEach(async () => cleanup?.());
+
+    it('a document deleted between the two reads (dedup --apply meanwhile) makes the reader read again, not fail', async () => {
+      const fresh = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(fresh.url));
+      cleanup = async () => {
+        await db.close();
+        await fresh.cleanup();
+      };
+      for (const [id, content] of [['d1', 'Fine. 🎉 Quite fine.'], ['d2', 'Gone soon.']] as const) {
+        await db.db.insertInto('documents').values({ id, source: 'test', external_id: id, category: 'articles', link: null, author: null, title: null, content, metadata: '{}', content_hash: id, created_at: now, updated_at: now }).execute();
+      }
+      await db.db.insertInto('sentences').values([
+        { id: 'd1:0', document_id: 'd1', idx: 0, start_offset: 0, end_offset: 5 },
+        { id: 'd1:1', document_id: 'd1', idx: 1, start_offset: 6, end_offset: 20 },
+        { id: 'd2:0', document_id: 'd2', idx: 0, start_offset: 0, end_offset: 10 },
+      ]).execute();
+      const read = () => db.db.selectFrom('sentences').select(['id', 'document_id', 'start_offset', 'end_offset']).orderBy('id').execute();
+      let reads = 0;
+      const { rows, texts } = await withSentenceTexts(db.db, async () => {
+        const rows = await read();
+        // Deleted after its sentences were read: they go with it (foreign key cascade).
+        if (reads++ === 0) await db.db.deleteFrom('documents').where('id', '=', 'd2').execute();
+        return rows;
+      });
+      expect(reads).toBe(2);
+      expect(rows.map((r) => r.id)).toEqual(['d1:0', 'd1:1']);
+      // Offsets are UTF-16 code units: the emoji's surrogate pair is sliced whole.
+      expect(texts).toEqual(['Fine.', '🎉 Quite fine.']);
+      // A sentence row whose document stays gone is an error naming it, after a few reads.
+      const orphan = { id: 'x:0', document_id: 'x', start_offset: 0, end_offset: 1 };
+      await expect(withSentenceTexts(db.db, async () => [orphan])).rejects.toThrow('sentence x:0: its document x is gone');
     });
   });
 }
