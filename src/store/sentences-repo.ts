@@ -7,7 +7,7 @@ import type { Engine } from './database.js';
 // 5 columns × 1,000 rows per INSERT: well under SQLite's bound-parameter limit.
 const INSERT_ROWS = 1000;
 
-// No text: a sentence is a span of its document's content (migration 0009, sentenceTexts).
+// No text: a sentence is a span of its document's content (migration 0009, withSentenceTexts).
 const SENTENCE_COLUMNS: SqlColumn[] = [{ name: 'id' }, { name: 'document_id' }, { name: 'idx', pg: 'integer' }, { name: 'start_offset', pg: 'integer' }, { name: 'end_offset', pg: 'integer' }];
 const SPLIT_COLUMNS: SqlColumn[] = [{ name: 'document_id' }, { name: 'sentence_count', pg: 'integer' }];
 
@@ -66,7 +66,7 @@ export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: 
   const found = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
     const part = sql.join(ids.slice(i, i + INSERT_ROWS));
-    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part}) ${sql.raw(engine === 'postgres' ? ' for share skip locked' : '')}`;
+    const query = sql<{ id: string; content_hash: string }>`select id, content_hash from documents where id in (${part})${sql.raw(engine === 'postgres' ? ' for share skip locked' : '')}`;
     for (const r of (await query.execute(db)).rows) found.set(r.id, r.content_hash);
   }
   return found;
@@ -75,38 +75,28 @@ export async function documentHashes(db: Kysely<Database>, engine: Engine, ids: 
 type Span = { id: string; document_id: string; start_offset: number; end_offset: number };
 
 /**
- * Sentence rows read by `read`, with their texts. The rows and their documents are two reads: a
- * document deleted in between (its sentences go with it) makes both be read again, a few times.
+ * Sentence rows read by `read`, with their texts: each is a span of its document's content,
+ * read once per document. The rows and their documents are two reads: a document deleted in
+ * between (its sentences go with it) makes both be read again, a few times, then fails.
  */
 export async function withSentenceTexts<R extends Span>(db: Kysely<Database>, read: () => Promise<R[]>): Promise<{ rows: R[]; texts: string[] }> {
   for (let attempt = 1; ; attempt++) {
     const rows = await read();
-    try {
-      return { rows, texts: await sentenceTexts(db, rows) };
-    } catch (e) {
-      if (!(e instanceof DocumentGone) || attempt === 3) throw e;
-    }
+    const contents = await documentContents(db, rows.map((r) => r.document_id));
+    const gone = rows.find((r) => !contents.has(r.document_id));
+    if (!gone) return { rows, texts: rows.map((r) => contents.get(r.document_id)!.slice(r.start_offset, r.end_offset)) };
+    if (attempt === 3) throw new Error(`sentence ${gone.id}: its document ${gone.document_id} is gone`);
   }
 }
 
-class DocumentGone extends Error {}
-
-/**
- * The texts of stored sentences: each is a span of its document's content, read once per
- * document. A sentence whose document is gone fails (its row goes with it outside a split).
- */
-export async function sentenceTexts(db: Kysely<Database>, spans: Span[]): Promise<string[]> {
-  const ids = [...new Set(spans.map((s) => s.document_id))];
+async function documentContents(db: Kysely<Database>, documentIds: string[]): Promise<Map<string, string>> {
+  const ids = [...new Set(documentIds)];
   const contents = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
     const rows = await db.selectFrom('documents').select(['id', 'content']).where('id', 'in', ids.slice(i, i + INSERT_ROWS)).execute();
     for (const r of rows) contents.set(r.id, r.content);
   }
-  return spans.map((s) => {
-    const content = contents.get(s.document_id);
-    if (content === undefined) throw new DocumentGone(`sentence ${s.id}: its document ${s.document_id} is gone`);
-    return content.slice(s.start_offset, s.end_offset);
-  });
+  return contents;
 }
 
 /** Which of these documents are still not split. */
