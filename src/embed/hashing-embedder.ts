@@ -49,7 +49,13 @@ export function parseHashingId(rest: string): HashingOptions {
   return { dimension: Number(m[1]), bigramWeight: Number(m[2]), charGramWeight: Number(m[3]) };
 }
 
+// Nothing past ASCII: NFKD and the combining marks' removal change nothing, and the words are
+// runs of [a-z0-9] once lowercased. Most chunks of English prose and code are ASCII, and the
+// Unicode path (normalize, a \p{M} replace, a \p{L}\p{N} regex) was a third of the embedder.
+const NON_ASCII = /[^\x00-\x7f]/;
+
 function featureWords(text: string): string[] {
+  if (!NON_ASCII.test(text)) return asciiFeatureWords(text.toLowerCase());
   const words: string[] = [];
   const lower = text.normalize('NFKD').replace(/\p{M}+/gu, '').toLowerCase();
   for (const m of lower.matchAll(/[\p{L}\p{N}]+/gu)) {
@@ -60,9 +66,29 @@ function featureWords(text: string): string[] {
   return words;
 }
 
+/** The same words as the Unicode path, from lowercased ASCII text: its runs of letters and digits. */
+function asciiFeatureWords(lower: string): string[] {
+  const words: string[] = [];
+  const n = lower.length;
+  let i = 0;
+  while (i < n) {
+    let c = lower.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    do c = lower.charCodeAt(++i);
+    while (i < n && ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)));
+    const w = lower.slice(start, i);
+    if (!STOPWORDS.has(w)) words.push(stem(w));
+  }
+  return words;
+}
+
 /** A light suffix stripper: enough to meet plural and tense variants, cheap and predictable. */
 function stem(w: string): string {
-  if (w.length <= 3 || /\d/.test(w)) return w;
+  if (w.length <= 3 || hasDigit(w)) return w;
   if (w.endsWith('ies') && w.length > 4) return `${w.slice(0, -3)}y`;
   if (w.endsWith('sses')) return w.slice(0, -2);
   if (w.endsWith('ing') && w.length > 5) return w.slice(0, -3);
@@ -70,6 +96,14 @@ function stem(w: string): string {
   if (w.endsWith('es') && w.length > 4 && /(ch|sh|x|ss|z)es$/.test(w)) return w.slice(0, -2);
   if (w.endsWith('s') && !w.endsWith('ss') && !w.endsWith('us') && !w.endsWith('is')) return w.slice(0, -1);
   return w;
+}
+
+function hasDigit(w: string): boolean {
+  for (let i = 0; i < w.length; i++) {
+    const c = w.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 const FNV_OFFSET = 0x811c9dc5;
@@ -183,14 +217,14 @@ function hashingVector(text: string, o: Required<Omit<HashingOptions, 'maxTokens
       counts.add(fnvStep(Math.imul(fnvStep(B0, w) ^ sp, 0x01000193), next), fnvStep(Math.imul(fnvStep(B1, w) ^ sp, 0x01000193), next), o.bigramWeight);
     }
     if (o.charGramWeight > 0 && w.length > 4) {
-      const padded = `<${w}>`;
-      const n = padded.length - 3;
+      // The 4-grams of `<w>`, without building it: position -1 is '<', position w.length '>'.
+      const n = w.length - 1;
       const weight = o.charGramWeight / Math.sqrt(n);
-      for (let j = 0; j < n; j++) {
+      for (let j = -1; j < n - 1; j++) {
         let x = C0;
         let y = C1;
         for (let k = j; k < j + 4; k++) {
-          const ch = padded.charCodeAt(k);
+          const ch = k < 0 ? 60 : k >= w.length ? 62 : w.charCodeAt(k);
           x = Math.imul(x ^ ch, 0x01000193);
           y = Math.imul(y ^ ch, 0x01000193);
         }

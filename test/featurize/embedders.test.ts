@@ -1,5 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmbedder } from '../../src/embed/create-embedder.js';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
@@ -27,6 +29,26 @@ async function behavesLikeAnEmbedder(e: Embedder, related: [string, string, stri
 }
 
 describe('hashing embedder', () => {
+  it('makes the very vectors release 0.1.0 stored (the id promises it: hashing:v1), bit for bit, ASCII or not', async () => {
+    // The frozen database of test/fixtures/release-0.1.0: posts (emoji, hashtags), reviews, articles.
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'release.db');
+      writeFileSync(file, gunzipSync(readFileSync(join(import.meta.dirname, '../fixtures/release-0.1.0/release-0.1.0.db.gz'))));
+      const db = new Database(file, { readonly: true });
+      const rows = db.prepare('select payload, embedding from vector_points where embedding is not null order by seq').all() as { payload: string; embedding: Buffer }[];
+      db.close();
+      const e = await createHashingEmbedder();
+      const texts = rows.map((r) => (JSON.parse(r.payload) as { text: string }).text);
+      expect(texts.some((t) => /[^\x00-\x7f]/.test(t)) && texts.some((t) => !/[^\x00-\x7f]/.test(t))).toBe(true);
+      const vectors = await e.embedBatch(texts);
+      expect(rows.length).toBeGreaterThan(50);
+      rows.forEach((r, i) => expect(Buffer.from(vectors[i]!.buffer).equals(r.embedding)).toBe(true));
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('is deterministic, unit-length, and puts texts that share words close together', async () => {
     const e = await createHashingEmbedder({ dimension: 256 });
     expect(e).toMatchObject({ name: 'hashing', dimension: 256, maxTokens: 512, tokenizer: 'cl100k_base estimate' });
