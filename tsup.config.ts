@@ -12,6 +12,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'workers/featurize-worker': 'src/featurize/featurize-worker.ts',
     'workers/split-worker': 'src/split/split-worker.ts',
+    'workers/wal-checkpoint-worker': 'src/store/wal-checkpoint-worker.ts',
   },
   format: ['esm'],
   target: 'node20',

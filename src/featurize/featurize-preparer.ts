@@ -16,20 +16,15 @@ export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Arra
 export type Preparer = {
   readonly threads: number;
   readonly depth: number;
-  /**
-   * Queues a batch for preparation; call `ready` for its result. With `checkpoint`, the next
-   * batch a worker thread takes (this one, unless this thread prepares it) is followed there by
-   * a checkpoint of the WAL of the preparer's `walFile`.
-   */
-  prepare(docs: Document[], opts?: { checkpoint?: boolean }): Promise<PreparedBatch>;
+  /** Queues a batch for preparation; call `ready` for its result. */
+  prepare(docs: Document[]): Promise<PreparedBatch>;
   /** The batch `work` (from `prepare`), preparing batches still queued in this thread meanwhile. */
   ready(work: Promise<PreparedBatch>): Promise<PreparedBatch>;
   close(): Promise<void>;
 };
 
-export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; config: FeaturizeConfig; walFile: string | null };
-/** With `checkpoint`, the worker checkpoints the WAL of `walFile` after answering. */
-export type FeaturizeWorkerInput = { docs: Document[]; checkpoint?: boolean };
+export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; config: FeaturizeConfig };
+export type FeaturizeWorkerInput = { docs: Document[] };
 export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null };
 
 /**
@@ -55,11 +50,7 @@ const SPARE = 1;
 /** A batch not handed to a worker; `done` holds what this thread has prepared of it so far. */
 type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void; done: PreparedDocument[]; vectors: Float32Array[] };
 
-/**
- * `walFile`: the SQLite file whose WAL the worker threads checkpoint when a batch asks
- * (wal-checkpoints.ts); null: they never do.
- */
-export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number, walFile: string | null = null): Preparer {
+export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number): Preparer {
   const mode = workerMode(embedder);
   const embed = mode === 'embed';
   if (threads <= 1 || !mode) {
@@ -71,7 +62,7 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
       close: async () => {},
     };
   }
-  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, config, walFile };
+  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, config };
   // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
   // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
   const size = threads - 1;
@@ -93,8 +84,7 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
     threads,
     // The batches the workers hold, and the one this thread prepares while it waits.
     depth: size + SPARE + 1,
-    prepare(docs, opts) {
-      if (opts?.checkpoint) feeder.checkpointOwed = true;
+    prepare(docs) {
       return new Promise<PreparedBatch>((resolve, reject) => {
         queued.push({ docs, resolve, reject, done: [], vectors: [] });
         send();
@@ -131,19 +121,16 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
 /**
  * Batches not yet handed to a worker (`queued`), and `send`, which hands the oldest to the pool
  * while it holds fewer than `limit`; the writer thread takes the oldest itself when it waits.
- * A checkpoint owed goes with the next batch handed over, whichever it is.
  */
 function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, limit: number, dim: number) {
   const queued: Queued[] = [];
   let sent = 0;
-  const feeder = { queued, send: () => {}, checkpointOwed: false };
+  const feeder = { queued, send: () => {} };
   feeder.send = () => {
     while (sent < limit && queued.length > 0) {
       const job = queued.shift()!;
       sent++;
-      const checkpoint = feeder.checkpointOwed;
-      feeder.checkpointOwed = false;
-      pool.run({ docs: job.docs, checkpoint }).then(
+      pool.run({ docs: job.docs }).then(
         (out) => {
           sent--;
           feeder.send();

@@ -1,8 +1,6 @@
 // A worker thread of `featurize --workers N`: cleans, chunks and counts tokens for a batch of
-// documents, and embeds the chunks when the embedder is the (pure CPU) hashing embedder; and,
-// when a batch asks, checkpoints the SQLite file's WAL after answering (wal-checkpoints.ts).
+// documents, and embeds the chunks when the embedder is the (pure CPU) hashing embedder.
 import { serveWorkerJobs } from '../core/worker-pool.js';
-import { checkpointWal, workerConnection } from '../store/worker-sqlite.js';
 import { TokenCounter } from '../embed/cl100k-tokenizer.js';
 import { embedderFromId } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
@@ -23,18 +21,15 @@ async function workerEmbedder(data: FeaturizeWorkerData): Promise<WorkerEmbedder
 
 let embedder: Promise<WorkerEmbedder> | undefined;
 
-serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs, checkpoint }, raw) => {
+serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, raw) => {
   const data = raw as FeaturizeWorkerData;
   embedder ??= workerEmbedder(data);
   const e = await embedder;
   const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
-  const file = data.walFile;
-  // After the answer is on its way: the writer stores batches while this thread copies the WAL.
-  const afterwards = checkpoint && file ? async () => checkpointWal(await workerConnection(file)) : undefined;
-  if (!e.embedBatch) return { output: { prepared, vectors: null }, afterwards };
+  if (!e.embedBatch) return { output: { prepared, vectors: null } };
   const vecs = await e.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text)));
   const dim = data.embedder.dimension;
   const flat = new Float32Array(vecs.length * dim);
   vecs.forEach((v, i) => flat.set(v, i * dim));
-  return { output: { prepared, vectors: flat }, transfer: [flat.buffer], afterwards };
+  return { output: { prepared, vectors: flat }, transfer: [flat.buffer] };
 });

@@ -25,8 +25,10 @@ export type FeaturizeOptions = {
   workers?: number;
   /** Drop and rebuild the collections this run touches (e.g. after changing embedder). */
   recreate?: boolean;
-  /** Characters of documents written between two WAL checkpoints by the worker threads (tests; default ~2 M). */
+  /** Characters of documents written between two WAL checkpoints by the checkpoint thread (tests; default ~2 M). */
   checkpointEvery?: number;
+  /** The WAL's size in pages from which the writer starts it over (tests; default ~100 MB of pages). */
+  walRestartPages?: number;
   signal?: AbortSignal;
   onBatch?: (b: { documents: number; chunks: ChunkOut[] }) => Promise<void> | void;
 };
@@ -69,7 +71,7 @@ export const FEATURIZE_BATCH = 256;
 export const BATCH_CHARACTERS = 512 * 1024;
 
 /**
- * Characters of documents featurized between two checkpoints by the worker threads: featurize
+ * Characters of documents featurized between two checkpoints (wal-checkpoints.ts): featurize
  * writes ~11 bytes of database per character with the hashing embedder (vectors, payloads,
  * chunks, lexical index), so ~2 M characters make ~25 MB of WAL, about what the writer's own
  * commits let grow before checkpointing (sqlite-pragmas.ts).
@@ -92,12 +94,12 @@ const CHECKPOINT_CHARACTERS = 2_000_000;
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db) : null;
-  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, wal?.file ?? null);
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   try {
-    // The worker threads checkpoint the file while this thread writes: both its connections
+    // A thread of its own checkpoints the file while this one writes: both its connections
     // (this one and the vector store's, when in the same file) stop checkpointing in their commits.
-    const checkpoints = await workerCheckpoints(preparer.threads > 1 && wal ? [wal, vectors.wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
+    const checkpoints = await workerCheckpoints(preparer.threads > 1 && wal ? [wal, vectors.wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS, { restartPages: opts.walRestartPages });
     try {
       await withWorkQueue(db, `featurize:${embedder.id}`, (queue) => featurizeLoop({ db, store, vectors, queue, preparer, checkpoints }, opts, summary));
     } finally {
@@ -123,14 +125,14 @@ async function featurizeLoop(run: Run, opts: FeaturizeOptions, summary: Featuriz
       const claimed = await next();
       return claimed && claimed.docs.length === 0 ? null : claimed;
     },
-    start: (claimed) => preparer.prepare(claimed.docs, { checkpoint: checkpoints.due() }),
+    start: (claimed) => preparer.prepare(claimed.docs),
     wait: (work) => preparer.ready(work),
     finish: async (claimed, batch) => {
       const prepared = claimed.docs.map((doc, i) => ({ ...batch.prepared[i]!, doc, names: collectionNames(doc.category) }));
       for (const p of prepared) await ensure(p.names);
       const chunks = await featurizeBatch(db, vectors, queue, prepared, claimed.featurizedBefore, batch, opts);
       addBatch(summary, prepared);
-      checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
+      await checkpoints.wrote(prepared.reduce((n, p) => n + p.doc.content.length, 0));
       await opts.onBatch?.({ documents: prepared.length, chunks });
     },
   });

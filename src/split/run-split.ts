@@ -16,9 +16,9 @@ export type SplitOptions = {
   /** Worker threads that find sentences (1: all in this thread). */
   workers?: number;
   signal?: AbortSignal;
-  /** Characters of text written between two WAL checkpoints by the worker threads (tests; default ~8 M). */
+  /** Characters of text written between two WAL checkpoints by the checkpoint thread (tests; default ~8 M). */
   checkpointEvery?: number;
-  /** The WAL's size in pages from which a worker's checkpoint starts it over (tests; default ~100 MB of pages). */
+  /** The WAL's size in pages from which a checkpoint starts it over (tests; default ~100 MB of pages). */
   walRestartPages?: number;
   /** Whether onBatch gets the batch's sentences with their texts (`split --out`); else it gets counts only. */
   texts?: boolean;
@@ -40,7 +40,7 @@ export type SplitSummary = { documents: number; sentences: number; characters: n
 export const SPLIT_BATCH = 256;
 
 /**
- * Text characters written between two checkpoints by the workers: ~8 M characters make ~22 MB
+ * Text characters written between two checkpoints: ~8 M characters make ~22 MB
  * of sentence rows and index pages, under the 32 MB of WAL after which the writer's own commits
  * would checkpoint (sqlite-pragmas.ts).
  */
@@ -56,10 +56,10 @@ const CHECKPOINT_CHARACTERS = 8_000_000;
  */
 export async function runSplit(db: Db, opts: SplitOptions = {}): Promise<SplitSummary> {
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db.db) : null;
-  const splitter = openSplitter(opts.workers ?? 1, { path: wal?.file ?? null, walRestartPages: opts.walRestartPages, texts: opts.texts });
+  const splitter = openSplitter(opts.workers ?? 1, { path: wal?.file ?? null, texts: opts.texts });
   const summary: SplitSummary = { documents: 0, sentences: 0, characters: 0, workers: splitter.workers, interrupted: false };
   try {
-    const checkpoints = await workerCheckpoints(splitter.readsDocuments ? [wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS);
+    const checkpoints = await workerCheckpoints(splitter.readsDocuments ? [wal] : [], opts.checkpointEvery ?? CHECKPOINT_CHARACTERS, { restartPages: opts.walRestartPages });
     try {
       const settings = await writerSettings(db);
       try {
@@ -89,10 +89,10 @@ async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: {
       const claimed = await next();
       return claimed && claimed.docs.length === 0 ? null : claimed;
     },
-    start: ({ docs }) => splitter.split(docs, { checkpoint: checkpoints.due() }),
+    start: ({ docs }) => splitter.split(docs),
     finish: async (claimed, split) => {
       const batch = await saveBatch(db, queue, claimed, split, writes);
-      checkpoints.wrote(batch.characters);
+      await checkpoints.wrote(batch.characters);
       summary.documents += batch.documentIds.length;
       summary.sentences += sentenceCount(batch);
       summary.characters += batch.characters;

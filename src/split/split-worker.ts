@@ -3,7 +3,7 @@
 // back in columns (split-batch.ts). Reading here keeps the documents' text off the writer
 // thread: it reads and clones nothing but the sentences it stores.
 import { serveWorkerJobs } from '../core/worker-pool.js';
-import { checkpointWal, workerConnection } from '../store/worker-sqlite.js';
+import { workerConnection } from '../store/worker-sqlite.js';
 import { splitBatch, type DocumentToSplit } from './split-batch.js';
 import type { SplitWorkerData, SplitWorkerInput, SplitWorkerOutput } from './split-workers.js';
 
@@ -21,12 +21,8 @@ async function readDocuments(path: string, ids: string[]): Promise<DocumentToSpl
 }
 
 serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async (input, data) => {
-  const { path, walRestartPages, texts } = data as SplitWorkerData;
+  const { path, texts } = data as SplitWorkerData;
   const docs = 'docs' in input ? input.docs : await readDocuments(path!, input.ids);
   const batch = splitBatch(docs, { texts });
-  // After the answer is on its way: the writer stores it while this thread checkpoints, and
-  // the next batches go to the other workers meanwhile (a copy of ~20 MB and two fsyncs).
-  const checkpoint = 'checkpoint' in input && input.checkpoint && path !== null;
-  const afterwards = checkpoint ? async () => checkpointWal(await workerConnection(path), walRestartPages) : undefined;
-  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer], afterwards };
+  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer] };
 });

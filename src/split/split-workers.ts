@@ -1,15 +1,12 @@
 import { createWorkerPool, workerScript } from '../core/worker-pool.js';
-import { WAL_RESTART_PAGES } from '../store/worker-sqlite.js';
 import { splitBatch, type DocumentToSplit, type SplitBatch } from './split-batch.js';
 
 /**
  * The SQLite file the workers read the documents from (none: the main thread sends their
- * text), the WAL's size in pages from which a worker's checkpoint starts it over, and whether
- * the sentences' texts go back with their offsets.
+ * text), and whether the sentences' texts go back with their offsets.
  */
-export type SplitWorkerData = { path: string | null; walRestartPages: number; texts: boolean };
-/** With `checkpoint`, the worker copies the WAL into the database file after answering. */
-export type SplitWorkerInput = { docs: DocumentToSplit[] } | { ids: string[]; checkpoint?: boolean };
+export type SplitWorkerData = { path: string | null; texts: boolean };
+export type SplitWorkerInput = { docs: DocumentToSplit[] } | { ids: string[] };
 export type SplitWorkerOutput = SplitBatch;
 
 /** Documents to split: with their content and hash, or only their ids when the splitter reads them itself. */
@@ -24,25 +21,23 @@ export type Splitter = {
   readonly workers: number;
   readonly depth: number;
   readonly readsDocuments: boolean;
-  /** With `checkpoint` (a splitter that reads documents), the worker checkpoints the WAL afterwards. */
-  split(docs: SplitInput, opts?: { checkpoint?: boolean }): Promise<SplitBatch>;
+  split(docs: SplitInput): Promise<SplitBatch>;
   close(): Promise<void>;
 };
 
-export function openSplitter(workers: number, opts: { path?: string | null; walRestartPages?: number; texts?: boolean } = {}): Splitter {
+export function openSplitter(workers: number, opts: { path?: string | null; texts?: boolean } = {}): Splitter {
   const texts = opts.texts ?? false;
   if (workers <= 1) {
     return { workers: 1, depth: 1, readsDocuments: false, split: async (docs) => splitBatch(docs as DocumentToSplit[], { texts }), close: async () => {} };
   }
   const path = opts.path ?? null;
-  const data: SplitWorkerData = { path, walRestartPages: opts.walRestartPages ?? WAL_RESTART_PAGES, texts };
+  const data: SplitWorkerData = { path, texts };
   const pool = createWorkerPool<SplitWorkerInput, SplitWorkerOutput>(workerScript(import.meta.url, 'split-worker'), workers, data);
   return {
     workers,
     depth: workers + 1,
     readsDocuments: path !== null,
-    split: (docs, opts) =>
-      pool.run(path !== null ? { ids: docs.map((d) => d.id), checkpoint: opts?.checkpoint } : { docs: docs as DocumentToSplit[] }),
+    split: (docs) => pool.run(path !== null ? { ids: docs.map((d) => d.id) } : { docs: docs as DocumentToSplit[] }),
     close: () => pool.close(),
   };
 }

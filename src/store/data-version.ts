@@ -4,7 +4,7 @@ import type { Engine } from './database.js';
 /**
  * SQLite's `data_version` on this connection: it changes when another connection commits to
  * the file, and never for this connection's own commits, nor for the PASSIVE and RESTART
- * checkpoints split's workers run (a TRUNCATE one may change it: only a needless check). Two
+ * checkpoints split's checkpoint thread runs (a TRUNCATE one may change it: only a needless check). Two
  * equal readings mean nothing else was written in between. null on PostgreSQL, which has no
  * such counter.
  */

@@ -1,15 +1,48 @@
 import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { createWorkerPool, workerScript } from '../core/worker-pool.js';
+import type { CheckpointWorkerData } from './wal-checkpoint-worker.js';
 
 /**
  * A connection to a SQLite file whose automatic WAL checkpoints a bulk writer turns off for its
- * run, to have its worker threads checkpoint the file instead (split, featurize).
+ * run, to have a thread of its own checkpoint the file instead (split, featurize).
  */
 export type WalConnection = {
   /** The database file (absolute). */
   readonly file: string;
   /** Sets the connection's `wal_autocheckpoint` (pages; 0: none) and returns what it was. */
   setAutoCheckpoint(pages: number): Promise<number>;
+  /** Runs `pragma <text>` on the connection. */
+  pragma(text: string): Promise<unknown>;
 };
+
+/**
+ * The WAL's size (pages) from which the writer starts it over (RESTART) instead of leaving it to
+ * the checkpoint thread's copies (PASSIVE, which blocks no one). Starting over holds the writer
+ * back while the last frames are copied and the file synced: 60-140 ms each in bench/split.ts
+ * (under load, 150-230 ms), which at every checkpoint (~22 MB of WAL) added up to 0.3-0.5 s of
+ * waits on 47 MB of text. From ~100 MB: the WAL file grows to that size for the time of the run
+ * (the last connection to close deletes it).
+ */
+export const WAL_RESTART_PAGES = 24_576;
+
+/**
+ * Starts the WAL over through the writer's own connection, between its transactions. Not from
+ * the checkpoint thread: a RESTART there, holding the write lock, now and then made the
+ * writer's next BEGIN IMMEDIATE fail at once with "database is locked" whatever its busy
+ * timeout (featurize on SciFact ×7 with 2 threads: about one run in eight, before this thread
+ * existed too, when the stage's workers ran them). It waits 50 ms at most for readers (another
+ * process's long read must not stall the writer for 15 s), else a later one does it.
+ */
+async function restartWal(c: WalConnection): Promise<void> {
+  await c.pragma('busy_timeout = 50');
+  try {
+    await c.pragma('wal_checkpoint(RESTART)');
+  } catch {
+    // SQLITE_BUSY: a later one, or the writer's own checkpoint at the end
+  } finally {
+    await c.pragma('busy_timeout = 15000');
+  }
+}
 
 /** The kysely connection's, when it is to a SQLite file (not PostgreSQL, not `:memory:`). */
 export async function sqliteWal(db: Kysely<any>): Promise<WalConnection | null> {
@@ -24,32 +57,36 @@ export async function sqliteWal(db: Kysely<any>): Promise<WalConnection | null> 
       await sql.raw(`pragma wal_autocheckpoint = ${Math.trunc(pages)}`).execute(db);
       return Number(was[0]?.wal_autocheckpoint ?? 1000);
     },
+    pragma: async (text) => (await sql.raw(`pragma ${text}`).execute(db)).rows,
   };
 }
 
 export type CheckpointSchedule = {
-  /** The file the workers checkpoint; null when they do not (the writers keep their own checkpoints). */
-  readonly file: string | null;
-  /** The writer committed the work of this many characters of text. */
-  wrote(characters: number): void;
-  /** Whether the next batch sent to a worker should checkpoint after it (then counts afresh). */
-  due(): boolean;
-  /** Gives the connections their automatic checkpoints back. */
+  /**
+   * The writer committed the work of this many characters of text, and holds no transaction:
+   * checkpoints when enough has been written since the last, and starts the WAL over once large.
+   */
+  wrote(characters: number): Promise<void>;
+  /** Waits for a checkpoint under way, stops the thread and gives the connections their automatic checkpoints back. */
   restore(): Promise<void>;
 };
 
-const NO_SCHEDULE: CheckpointSchedule = { file: null, wrote: () => {}, due: () => false, restore: async () => {} };
+const NO_SCHEDULE: CheckpointSchedule = { wrote: async () => {}, restore: async () => {} };
 
 /**
- * Takes the WAL's checkpoints out of the writer's commits and gives them to worker threads,
- * which copy the WAL into the database file on the other cores while the writer goes on
- * (worker-sqlite.ts). In bench/split.ts copying and syncing made up about a third of the
- * writer's commit time; in featurize, 3.6 of the writer's 19.7 CPU-s on SciFact ×7.
+ * Takes the WAL's checkpoints out of the writer's commits and gives them to a thread of their
+ * own, which copies the WAL into the database file while the writer goes on (worker-sqlite.ts).
+ * In bench/split.ts copying and syncing made up about a third of the writer's commit time; in
+ * featurize, 3.6 of the writer's 19.7 CPU-s on SciFact ×7. The stage's worker threads did it
+ * before, between batches: a checkpoint is mostly waiting on the disk, and they sat out
+ * 2.6 s of a 16 s featurize (SciFact ×7, 2 threads) that way instead of preparing batches.
  * `connections`: every connection that writes to the file during the run, the first one's file
  * the one checkpointed (a connection to another file keeps its own checkpoints). `every`:
- * characters of text written between two checkpoints. No connection: nothing changes.
+ * characters of text written between two checkpoints; one at a time, the next one once the
+ * writer has written `every` more after it started. Once a checkpoint finds `restartPages` in the
+ * WAL, the writer starts it over itself (restartWal). No connection: nothing changes.
  */
-export async function workerCheckpoints(connections: (WalConnection | null | undefined)[], every: number): Promise<CheckpointSchedule> {
+export async function workerCheckpoints(connections: (WalConnection | null | undefined)[], every: number, opts: { restartPages?: number } = {}): Promise<CheckpointSchedule> {
   const first = connections.find((c) => c);
   if (!first) return NO_SCHEDULE;
   const mine = connections.filter((c): c is WalConnection => c?.file === first.file);
@@ -60,18 +97,35 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
     for (const [c, pages] of previous) await c.setAutoCheckpoint(pages);
     throw err;
   }
+  const data: CheckpointWorkerData = { file: first.file };
+  const thread = createWorkerPool<null, number>(workerScript(import.meta.url, 'wal-checkpoint-worker'), 1, data);
+  const restartPages = opts.restartPages ?? WAL_RESTART_PAGES;
   let written = 0;
+  let restart = false;
+  let running: Promise<unknown> | undefined;
   return {
-    file: first.file,
-    wrote(characters) {
+    async wrote(characters) {
       written += characters;
-    },
-    due() {
-      if (written < every) return false;
+      if (running) return;
+      // No checkpoint under way, and none can start before this one is done: this thread starts them.
+      if (restart) {
+        restart = false;
+        await restartWal(first);
+      }
+      if (written < every) return;
       written = 0;
-      return true;
+      // A checkpoint that fails is left to the next one, or to the writer's own at the end.
+      running = thread.run(null).then(
+        (frames) => {
+          running = undefined;
+          if (frames >= restartPages) restart = true;
+        },
+        () => (running = undefined),
+      );
     },
     async restore() {
+      await running;
+      await thread.close();
       for (const [c, pages] of previous) await c.setAutoCheckpoint(pages);
     },
   };

@@ -77,6 +77,7 @@ export class SqliteVectorStore implements VectorStore {
             db.pragma(`wal_autocheckpoint = ${Math.trunc(pages)}`);
             return was;
           },
+          pragma: async (text) => db.pragma(text),
         };
   }
 

@@ -22,7 +22,7 @@ export type PayloadFilter = Record<string, string | number | boolean>;
 
 export interface VectorStore {
   readonly kind: 'sqlite-vec' | 'qdrant';
-  /** A store in a SQLite file: its connection's WAL checkpoints, which a bulk writer moves to its workers (featurize). */
+  /** A store in a SQLite file: its connection's WAL checkpoints, which a bulk writer moves to a thread of their own (featurize). */
   readonly wal?: WalConnection;
   /** Creates the collection, or checks that an existing one has the same embedder and dimension. */
   createCollection(name: string, spec: CollectionSpec): Promise<void>;

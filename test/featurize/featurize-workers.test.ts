@@ -126,10 +126,10 @@ describe('featurize --workers', () => {
     expect(batches.find((ids) => ids.some((id) => length.get(id)! > BATCH_CHARACTERS))).toHaveLength(1);
   }, 180_000);
 
-  it('the worker thread checkpoints the WAL into the file while this thread writes, its connections (through a symlink too) do not meanwhile, and get their checkpoints back', async () => {
+  it('the checkpoint thread checkpoints the WAL into the file while this thread writes, which starts it over once large; its connections (through a symlink too) do not checkpoint meanwhile, and get their checkpoints back', async () => {
     const config = await loadFeaturizeConfig(undefined, REPO);
     /** Featurizes, noting both connections' automatic checkpoints at each batch (0: off); `failAt`: the batch whose callback throws. */
-    const run = async (s: { db: Db; url: string }, checkpointEvery: number, failAt = Infinity) => {
+    const run = async (s: { db: Db; url: string }, checkpointEvery: number, failAt = Infinity, walRestartPages?: number) => {
       const vectors = await openVectorStore(parseDatabaseUrl(s.url), 'sqlite');
       const during: number[][] = [];
       const onBatch = async () => {
@@ -139,7 +139,7 @@ describe('featurize --workers', () => {
         if (during.length === failAt) throw new Error('callback failed');
       };
       try {
-        const done = runFeaturize(s.db.db, new SqlDocumentStore(s.db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 7, checkpointEvery, onBatch });
+        const done = runFeaturize(s.db.db, new SqlDocumentStore(s.db.db), vectors, { embedder: await createEmbedder({ name: 'hashing' }), config, workers: 2, batchSize: 7, checkpointEvery, walRestartPages, onBatch });
         if (failAt === Infinity) await done;
         else await expect(done).rejects.toThrow('callback failed');
         // What the vector store's connection was given back (and set back as it was).
@@ -159,21 +159,27 @@ describe('featurize --workers', () => {
     const often = { url: linked, db: await openDatabase(parseDatabaseUrl(linked)) };
     cleanups.push(() => often.db.close());
     const failing = await seeded();
+    const restarting = await seeded();
     // Start from an empty WAL: what the file holds after the run, the checkpoints put there.
-    for (const s of [never, often]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
+    for (const s of [never, often, restarting]) await sql`pragma wal_checkpoint(TRUNCATE)`.execute(s.db.db);
     const before = statSync(never.url).size;
     expect(statSync(often.url).size).toBe(before);
-    const runs = [await run(never, Infinity), await run(often, 1), await run(failing, 1, 2)];
+    // Started over after every checkpoint: both writer connections go on writing after each.
+    const runs = [await run(never, Infinity), await run(often, 1), await run(failing, 1, 2), await run(restarting, 1, Infinity, 1)];
     // Far under the writer's own threshold (32 MB of WAL): only the worker copied pages over.
     expect(statSync(never.url).size).toBe(before);
     expect(statSync(often.url).size).toBeGreaterThan(before);
     expect(await contents(often.db)).toEqual(await contents(never.db));
+    expect(await contents(restarting.db)).toEqual(await contents(never.db));
+    /** Frames in the WAL since it last started over. */
+    const walFrames = async (db: Db) => (await sql<{ log: number }>`pragma wal_checkpoint(PASSIVE)`.execute(db.db)).rows[0]!.log;
+    expect(await walFrames(restarting.db)).toBeLessThan(await walFrames(never.db));
     for (const r of runs) {
       expect(r.during.length).toBeGreaterThan(1);
       expect(r.during.flat().every((pages) => pages === 0)).toBe(true);
       expect(r.after).toBe(WAL_AUTOCHECKPOINT_PAGES);
     }
-    for (const s of [never, often, failing]) {
+    for (const s of [never, often, failing, restarting]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
       expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
     }
