@@ -23,7 +23,7 @@ export type WalConnection = {
  * waits on 47 MB of text. From ~100 MB: the WAL file grows to that size for the time of the run
  * (the last connection to close deletes it).
  */
-export const WAL_RESTART_PAGES = 24_576;
+const WAL_RESTART_PAGES = 24_576;
 
 /**
  * Starts the WAL over through the writer's own connection, between its transactions. Not from
