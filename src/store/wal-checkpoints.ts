@@ -67,7 +67,10 @@ export type CheckpointSchedule = {
    * checkpoints when enough has been written since the last, and starts the WAL over once large.
    */
   wrote(characters: number): Promise<void>;
-  /** Waits for a checkpoint under way, stops the thread and gives the connections their automatic checkpoints back. */
+  /**
+   * Waits for a checkpoint under way, checkpoints the rest and starts the WAL over if it is
+   * large, stops the thread and gives the connections their automatic checkpoints back.
+   */
   restore(): Promise<void>;
 };
 
@@ -102,6 +105,7 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
   const restartPages = opts.restartPages ?? WAL_RESTART_PAGES;
   let written = 0;
   let restart = false;
+  let started = false;
   let running: Promise<unknown> | undefined;
   return {
     async wrote(characters) {
@@ -114,6 +118,7 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
       }
       if (written < every) return;
       written = 0;
+      started = true;
       // A checkpoint that fails is left to the next one, or to the writer's own at the end.
       running = thread.run(null).then(
         (frames) => {
@@ -125,6 +130,11 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
     },
     async restore() {
       await running;
+      // The run's last commits are not in the thread's last count, and a short run may end
+      // before its first checkpoint is back: the writer looks at the WAL itself.
+      // (Only when checkpoints were due at all: with none, the run leaves the WAL as it is.)
+      const [last] = (started ? await first.pragma('wal_checkpoint(PASSIVE)').catch(() => []) : []) as { log?: number }[];
+      if (restart || (last?.log ?? 0) >= restartPages) await restartWal(first);
       await thread.close();
       for (const [c, pages] of previous) await c.setAutoCheckpoint(pages);
     },
