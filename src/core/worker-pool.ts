@@ -20,8 +20,7 @@ export type WorkerPool<I, O> = {
 };
 
 type Job = { id: number; input: unknown; transfer: Transferable[]; resolve(v: unknown): void; reject(e: Error): void };
-/** `busy`: the worker has more to do after this answer, and says `free` when it is done. */
-type Reply = { id: number; ok: true; output: unknown; busy?: boolean } | { id: number; ok: false; error: string } | { free: true };
+type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false; error: string };
 
 /**
  * The default number of workers: the cores this process may use, but no more than there are
@@ -76,16 +75,9 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown,
   const workers = Array.from({ length: size }, () => {
     const w = spawn(script, data, resourceLimits);
     w.on('message', (reply: Reply) => {
-      if ('free' in reply) {
-        idle.push(w);
-        dispatch();
-        return;
-      }
       const job = running.get(w);
       running.delete(w);
-      // A worker still busy after answering gets no job meanwhile: one queued behind its
-      // afterwork would wait for it, and a caller taking answers in order with it.
-      if (!(reply.ok && reply.busy)) idle.push(w);
+      idle.push(w);
       if (job) {
         if (reply.ok) job.resolve(reply.output);
         else job.reject(new Error(reply.error));
@@ -118,33 +110,17 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown,
 
 /**
  * The worker side: answers each job with `handle(input, workerData)`; what it returns in
- * `transfer` (typed arrays' buffers) moves to the main thread instead of being copied. Its
- * `afterwards` runs once the answer is on its way, and the pool sends this worker no other
- * job until it has finished (a failure there is the job's own business: it is not reported).
+ * `transfer` (typed arrays' buffers) moves to the main thread instead of being copied.
  */
-export function serveWorkerJobs<I, O>(
-  handle: (input: I, data: unknown) => Promise<{ output: O; transfer?: Transferable[]; afterwards?: () => void | Promise<void> }>,
-): void {
+export function serveWorkerJobs<I, O>(handle: (input: I, data: unknown) => Promise<{ output: O; transfer?: Transferable[] }>): void {
   if (isMainThread || !parentPort) throw new Error('serveWorkerJobs runs inside a worker thread');
   const port = parentPort;
   port.on('message', async (msg: { id: number; input: I }) => {
-    let afterwards: (() => void | Promise<void>) | undefined;
     try {
       const done = await handle(msg.input, workerData);
-      afterwards = done.afterwards;
-      port.postMessage({ id: msg.id, ok: true, output: done.output, busy: afterwards !== undefined }, done.transfer ?? []);
+      port.postMessage({ id: msg.id, ok: true, output: done.output }, done.transfer ?? []);
     } catch (err) {
       port.postMessage({ id: msg.id, ok: false, error: errorMessage(err) });
-      return;
-    }
-    if (!afterwards) return;
-    try {
-      await afterwards();
-    } catch {
-      // The job's own business, answered already: a throw here must not take the worker down
-      // (an unhandled rejection would, and with it every job after).
-    } finally {
-      port.postMessage({ free: true });
     }
   });
 }

@@ -34,13 +34,15 @@ const WAL_RESTART_PAGES = 24_576;
  * process's long read must not stall the writer for 15 s), else a later one does it.
  */
 async function restartWal(c: WalConnection): Promise<void> {
+  const [row] = (await c.pragma('busy_timeout')) as Record<string, number>[];
+  const was = Math.trunc(Number(Object.values(row ?? {})[0] ?? 0));
   await c.pragma('busy_timeout = 50');
   try {
     await c.pragma('wal_checkpoint(RESTART)');
   } catch {
     // SQLITE_BUSY: a later one, or the writer's own checkpoint at the end
   } finally {
-    await c.pragma('busy_timeout = 15000');
+    await c.pragma(`busy_timeout = ${was}`);
   }
 }
 

@@ -182,6 +182,9 @@ describe('featurize --workers', () => {
     for (const s of [never, often, failing, restarting]) {
       const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(s.db.db);
       expect(rows[0]!.wal_autocheckpoint).toBe(WAL_AUTOCHECKPOINT_PAGES);
+      // Restarts wait 50 ms at most; the connection's own busy timeout comes back after each.
+      const { rows: busy } = await sql<{ timeout: number }>`pragma busy_timeout`.execute(s.db.db);
+      expect(busy[0]!.timeout).toBe(15_000);
     }
   }, 180_000);
 });
