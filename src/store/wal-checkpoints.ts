@@ -31,14 +31,16 @@ const WAL_RESTART_PAGES = 24_576;
  * writer's next BEGIN IMMEDIATE fail at once with "database is locked" whatever its busy
  * timeout (featurize on SciFact ×7 with 2 threads: about one run in eight, before this thread
  * existed too, when the stage's workers ran them). It waits 50 ms at most for readers (another
- * process's long read must not stall the writer for 15 s), else a later one does it.
+ * process's long read must not stall the writer for 15 s), else a later one does it. A RESTART
+ * takes effect at the next write (SQLite writes from the WAL's start then); at the end of a run
+ * there is none, so there it is TRUNCATE, which empties the WAL file at once.
  */
-async function restartWal(c: WalConnection): Promise<void> {
+async function restartWal(c: WalConnection, mode: 'RESTART' | 'TRUNCATE' = 'RESTART'): Promise<void> {
   const [row] = (await c.pragma('busy_timeout')) as Record<string, number>[];
   const was = Math.trunc(Number(Object.values(row ?? {})[0] ?? 0));
   await c.pragma('busy_timeout = 50');
   try {
-    await c.pragma('wal_checkpoint(RESTART)');
+    await c.pragma(`wal_checkpoint(${mode})`);
   } catch {
     // SQLITE_BUSY: a later one, or the writer's own checkpoint at the end
   } finally {
@@ -136,7 +138,7 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
       // before its first checkpoint is back: the writer looks at the WAL itself.
       // (Only when checkpoints were due at all: with none, the run leaves the WAL as it is.)
       const [last] = (started ? await first.pragma('wal_checkpoint(PASSIVE)').catch(() => []) : []) as { log?: number }[];
-      if (restart || (last?.log ?? 0) >= restartPages) await restartWal(first);
+      if (restart || (last?.log ?? 0) >= restartPages) await restartWal(first, 'TRUNCATE');
       await thread.close();
       for (const [c, pages] of previous) await c.setAutoCheckpoint(pages);
     },
