@@ -2,10 +2,15 @@ import { createWorkerPool, workerScript, type WorkerPool } from '../core/worker-
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
 import type { FeaturizeConfig } from './featurize-config.js';
+import type { PointCodes } from '../vector/quantized/point-codes.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
 
-/** Prepared documents in the order given, with their chunks' vectors when they were embedded with them. */
-export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Array[] | null };
+/**
+ * Prepared documents in the order given, with their chunks' vectors when they were embedded with
+ * them, and their points' quantized codes (one per collection, batchPoints' order) when a worker
+ * thread computed those too.
+ */
+export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Array[] | null; codes?: PointCodes[] | null };
 
 /**
  * Where featurize's CPU work runs. `threads` counts this thread (the writer) too: with N, N−1
@@ -23,9 +28,9 @@ export type Preparer = {
   close(): Promise<void>;
 };
 
-export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; config: FeaturizeConfig };
+export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; pointCodes: boolean; config: FeaturizeConfig };
 export type FeaturizeWorkerInput = { docs: Document[] };
-export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null };
+export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null; codes: PointCodes[] | null };
 
 /**
  * What a worker thread can do for this embedder: the hashing embedder is rebuilt there from its
@@ -50,7 +55,11 @@ const SPARE = 1;
 /** A batch not handed to a worker; `done` holds what this thread has prepared of it so far. */
 type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void; done: PreparedDocument[]; vectors: Float32Array[] };
 
-export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number): Preparer {
+/**
+ * `pointCodes`: the vectors go to a store that keeps a quantized copy (sqlite-vec), whose codes
+ * the worker threads compute too when they embed (point-codes.ts).
+ */
+export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number, opts: { pointCodes?: boolean } = {}): Preparer {
   const mode = workerMode(embedder);
   const embed = mode === 'embed';
   if (threads <= 1 || !mode) {
@@ -62,7 +71,7 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
       close: async () => {},
     };
   }
-  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, config };
+  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, pointCodes: embed && opts.pointCodes === true, config };
   // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
   // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
   const size = threads - 1;
@@ -135,7 +144,7 @@ function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutp
           sent--;
           feeder.send();
           const flat = out.vectors;
-          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)) });
+          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), codes: out.codes });
         },
         (err: unknown) => {
           sent--;

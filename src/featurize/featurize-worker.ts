@@ -5,6 +5,8 @@ import { TokenCounter } from '../embed/cl100k-tokenizer.js';
 import { embedderFromId } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
+import { codeBuffers, encodePoints } from '../vector/quantized/point-codes.js';
+import { batchPoints } from './featurize-points.js';
 import { prepareDocument, type ChunkingEmbedder } from './prepare-document.js';
 import type { FeaturizeWorkerData, FeaturizeWorkerInput, FeaturizeWorkerOutput } from './featurize-preparer.js';
 
@@ -26,10 +28,12 @@ serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, ra
   embedder ??= workerEmbedder(data);
   const e = await embedder;
   const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
-  if (!e.embedBatch) return { output: { prepared, vectors: null } };
+  if (!e.embedBatch) return { output: { prepared, vectors: null, codes: null } };
   const vecs = await e.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text)));
   const dim = data.embedder.dimension;
   const flat = new Float32Array(vecs.length * dim);
   vecs.forEach((v, i) => flat.set(v, i * dim));
-  return { output: { prepared, vectors: flat }, transfer: [flat.buffer] };
+  // The quantized copy's codes of the chunks' points, one per collection in the order the writer upserts them.
+  const codes = data.pointCodes ? batchPoints(docs, prepared, vecs).map((g) => encodePoints(g.chunks, dim)) : null;
+  return { output: { prepared, vectors: flat, codes }, transfer: [flat.buffer, ...(codes ?? []).flatMap(codeBuffers)] };
 });

@@ -94,7 +94,7 @@ const CHECKPOINT_CHARACTERS = 2_000_000;
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db) : null;
-  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1);
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, { pointCodes: vectors.kind === 'sqlite-vec' });
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   try {
     // A thread of its own checkpoints the file while this one writes: both its connections
@@ -215,9 +215,9 @@ async function featurizeBatch(
   const vecs: Float32Array[] = batch.vectors ?? [];
   if (!batch.vectors) for (let i = 0; i < chunks.length; i += embedBatch) vecs.push(...(await embedder.embedBatch(chunks.slice(i, i + embedBatch).map((c) => c.text), opts.signal)));
   await deleteReplaced(db, vectors, prepared, featurizedBefore);
-  for (const g of batchPoints(prepared.map((p) => p.doc), prepared, vecs)) {
+  for (const [i, g] of batchPoints(prepared.map((p) => p.doc), prepared, vecs).entries()) {
     await vectors.upsert(g.cleaned, g.documents, null);
-    await vectors.upsert(g.embedded, g.chunks, embedder.id);
+    await vectors.upsert(g.embedded, g.chunks, embedder.id, batch.codes?.[i]);
   }
   await saveFeaturized(
     db,

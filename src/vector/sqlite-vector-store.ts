@@ -17,6 +17,7 @@ import { payloadFilterSql } from './payload-filter-sql.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
 import type { WalConnection } from '../store/wal-checkpoints.js';
 import { filterHashes } from './quantized/payload-hashes.js';
+import { codesFit, pointCode, type PointCodes } from './quantized/point-codes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
 import { CopyCache } from './quantized/copy-cache.js';
@@ -200,9 +201,11 @@ export class SqliteVectorStore implements VectorStore {
     if (writer?.commit()) rebuildCopy(this.db, c.name, c.dimension!);
   }
 
-  async upsert(name: string, points: Point[], embedder: string | null): Promise<void> {
+  async upsert(name: string, points: Point[], embedder: string | null, codes?: PointCodes): Promise<void> {
     const c = this.collection(name);
     checkEmbedder(c, embedder, 'vectors');
+    // Codes made for other points (or another dimension) would put wrong codes in the copy.
+    if (codes && !codesFit(codes, points, c.dimension)) throw new Error(`collection ${name}: the point codes given are not these points'`);
     for (const p of points) {
       if (c.dimension !== null) {
         if (!p.vector) throw new UsageError(`collection ${name}: point ${p.id} has no vector`);
@@ -215,13 +218,13 @@ export class SqliteVectorStore implements VectorStore {
     this.db
       .transaction(() => {
         const writer = this.copyWriter(c);
-        for (const p of points) {
+        points.forEach((p, i) => {
           // A zero vector (a text with no features) has no direction: stored as NULL and left out
           // of the copy, it is never a hit (cosine would call it a perfect match for every query).
           const blob = c.dimension === null || isZero(p.vector!) ? null : blobOf(p.vector!);
           const { seq } = upsertPoint.get(name, p.id, JSON.stringify(p.payload), blob) as { seq: number };
-          writer?.put(seq, blob ? p.vector! : null, p.payload);
-        }
+          writer?.put(seq, blob ? p.vector! : null, p.payload, codes && blob ? pointCode(codes, i) : undefined);
+        });
         this.finish(c, writer);
       })
       .immediate();

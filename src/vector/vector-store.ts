@@ -1,5 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import type { WalConnection } from '../store/wal-checkpoints.js';
+import type { PointCodes } from './quantized/point-codes.js';
 
 /**
  * One interface for vector stores: sqlite-vec in the SQLite file (embedded default) and Qdrant
@@ -29,8 +30,12 @@ export interface VectorStore {
   getCollection(name: string): Promise<CollectionInfo | undefined>;
   listCollections(): Promise<CollectionInfo[]>;
   dropCollection(name: string): Promise<void>;
-  /** Inserts or replaces points; `embedder` must be the collection's (null for payload-only). */
-  upsert(name: string, points: Point[], embedder: string | null): Promise<void>;
+  /**
+   * Inserts or replaces points; `embedder` must be the collection's (null for payload-only).
+   * `codes`: the points' quantized codes computed ahead (encodePoints, e.g. in a worker thread),
+   * for a store that keeps a quantized copy (sqlite-vec); a store without one ignores them.
+   */
+  upsert(name: string, points: Point[], embedder: string | null, codes?: PointCodes): Promise<void>;
   delete(name: string, ids: string[]): Promise<void>;
   get(name: string, ids: string[], opts?: { withVector?: boolean }): Promise<StoredPoint[]>;
   count(name: string, filter?: PayloadFilter): Promise<number>;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import * as sqliteVec from 'sqlite-vec';
+import { encodePoints } from '../../src/vector/quantized/point-codes.js';
 import { readMeta } from '../../src/vector/quantized/quantized-copy.js';
 import { indexTableName, SqliteVectorStore } from '../../src/vector/sqlite-vector-store.js';
 import type { Point } from '../../src/vector/vector-store.js';
@@ -72,6 +73,55 @@ describe('the quantized copy under writes', () => {
     } finally {
       await store.close();
       await cleanup();
+    }
+  });
+
+  it('keeps the same copy from codes computed ahead in another thread as from its own, and refuses codes of other points', async () => {
+    const a = await openStore();
+    const b = await openStore();
+    try {
+      const r = rng(11);
+      // Sparse vectors (the hashing embedder's kind), a zero one, and payloads whose paths differ from point to point.
+      const sparse = () => randomVector(r, DIM).map((x) => (r() < 0.6 ? 0 : x));
+      const make = (i: number): Point => ({
+        id: pointId(i),
+        vector: i % 97 === 5 ? new Array<number>(DIM).fill(0) : sparse(),
+        payload: i % 3 === 0 ? { i, group: i % 4, meta: { lang: i % 2 ? 'en' : 'fr' } } : { i, title: `t${i}`, text: 'x'.repeat(i % 50) },
+      });
+      for (const s of [a, b]) await s.store.createCollection('c', { embedder: EMBEDDER, dimension: DIM });
+      const model: Model = new Map();
+      for (const batch of [Array.from({ length: 1300 }, (_, i) => make(i)), Array.from({ length: 400 }, (_, j) => make(j * 3 + 1)), Array.from({ length: 200 }, (_, j) => make(5000 + j))]) {
+        await a.store.upsert('c', batch, EMBEDDER);
+        // What a worker thread sends: codes made there, cloned across.
+        await b.store.upsert('c', batch, EMBEDDER, structuredClone(encodePoints(batch, DIM)));
+        put(model, batch);
+      }
+      const tables = (path: string) => {
+        const db = new Database(path, { readonly: true });
+        const rows = {
+          chunks: db.prepare('select chunk, hex(codes) as codes from vector_quant_chunks order by chunk').all(),
+          filters: db.prepare('select key, chunk, hex(hashes) as hashes from vector_quant_filters order by key, chunk').all(),
+          slots: db.prepare('select seq, slot from vector_quant_slots order by seq').all(),
+        };
+        db.close();
+        return rows;
+      };
+      const want = tables(a.path);
+      expect(want.filters.map((f) => (f as { key: string }).key)).toContain('meta.lang');
+      expect(tables(b.path)).toEqual(want);
+      const queries = Array.from({ length: 6 }, () => randomVector(r, DIM));
+      await expectExact(b.store, 'c', model, queries, 10, { 'meta.lang': 'fr' });
+
+      const points = [make(7000), make(7001)];
+      const swapped = encodePoints([points[1]!, points[0]!], DIM);
+      await expect(b.store.upsert('c', points, EMBEDDER, swapped)).rejects.toThrow(/not these points/);
+      await expect(b.store.upsert('c', points, EMBEDDER, encodePoints(points, DIM + 1))).rejects.toThrow(/not these points/);
+      expect(await b.store.get('c', [points[0]!.id])).toEqual([]);
+    } finally {
+      for (const s of [a, b]) {
+        await s.store.close();
+        await s.cleanup();
+      }
     }
   });
 

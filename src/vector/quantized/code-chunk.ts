@@ -1,4 +1,4 @@
-import { codeBytes, quantizeVector } from './quantize.js';
+import { codeBytes, quantizeVector, type VectorCode } from './quantize.js';
 
 /** Slots per chunk: a write rewrites the chunks it touches (≤ ~120 KB each), a search reads them all. */
 export const CHUNK_SLOTS = 1024;
@@ -67,7 +67,11 @@ export class CodeChunk {
 
   /** Puts a point in a slot; false (and the slot left empty) for a vector with no direction. */
   put(slot: number, seq: number, vector: ArrayLike<number>): boolean {
-    const code = quantizeVector(vector, this.scratch, 0);
+    return this.putCode(slot, seq, quantizeVector(vector, this.scratch, 0), this.scratch);
+  }
+
+  /** Puts a point quantized already (quantizeVector's code and bytes); false (and the slot left empty) for none. */
+  putCode(slot: number, seq: number, code: VectorCode | undefined, bytes: Uint8Array): boolean {
     if (!code) {
       this.clear(slot);
       return false;
@@ -78,7 +82,7 @@ export class CodeChunk {
     this.e[slot] = code.e;
     const rows = this.scratch.length;
     const base = (slot >> 4) * rows * BLOCK + (slot & 15);
-    for (let j = 0; j < rows; j++) this.codes[base + j * BLOCK] = this.scratch[j]!;
+    for (let j = 0; j < rows; j++) this.codes[base + j * BLOCK] = bytes[j]!;
     return true;
   }
 

@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Payload } from '../vector-store.js';
 import { CHUNK_SLOTS, CodeChunk } from './code-chunk.js';
 import { ABSENT, payloadHashes } from './payload-hashes.js';
+import type { PointCode } from './point-codes.js';
 
 /**
  * A collection's quantized copy, in the same SQLite file as its points (so in the same
@@ -135,8 +136,11 @@ export class CopyWriter {
     };
   }
 
-  /** Puts a point (its vector, or null for one with no direction) in its slot, or takes it out. */
-  put(seq: number, vector: ArrayLike<number> | null, payload: Payload): void {
+  /**
+   * Puts a point (its vector, or null for one with no direction) in its slot, or takes it out;
+   * `pre`: its code, bytes and hashes computed already (point-codes.ts), not computed here.
+   */
+  put(seq: number, vector: ArrayLike<number> | null, payload: Payload, pre?: PointCode): void {
     const row = this.sql.findSlot.get(seq, this.collection) as { slot: number } | undefined;
     if (!vector) {
       if (row) this.remove(seq);
@@ -144,13 +148,13 @@ export class CopyWriter {
     }
     const slot = row?.slot ?? this.allocate(seq);
     const { chunk, n, at } = this.locate(slot);
-    if (!chunk.put(at, seq, vector)) {
+    if (!(pre ? chunk.putCode(at, seq, pre.code, pre.bytes) : chunk.put(at, seq, vector))) {
       this.remove(seq);
       return;
     }
     const rows = this.hashRows(n, chunk.slots);
     for (const h of rows.values()) h[at] = ABSENT;
-    for (const [key, hash] of payloadHashes(payload)) {
+    for (const [key, hash] of pre?.hashes ?? payloadHashes(payload)) {
       let h = rows.get(key);
       if (!h) rows.set(key, (h = new Uint32Array(chunk.slots)));
       h[at] = hash;
