@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database, FeaturizeChunksTable } from './types.js';
 
 /** A chunk as written: the table's columns but the generated sequence and timestamp. */
@@ -21,16 +21,9 @@ export async function featurizedHashes(db: Kysely<Database>, embedder: string, i
   return out;
 }
 
-/**
- * `collection = ?` written so that no index can serve it: given the choice, SQLite's planner
- * took the (collection, id) index over the document_id one and scanned the whole collection
- * for every batch of documents (featurize grew quadratic: 14 of its 38 CPU-s on 56 MB).
- */
-const inCollection = (collection: string) => sql<boolean>`${sql.ref('collection')} || '' = ${collection}`;
-
 export async function chunkIdsOf(db: Kysely<Database>, collection: string, documentIds: string[]): Promise<string[]> {
   if (documentIds.length === 0) return [];
-  const rows = await db.selectFrom('featurize_chunks').select('id').where(inCollection(collection)).where('document_id', 'in', documentIds).execute();
+  const rows = await db.selectFrom('featurize_chunks').select('id').where('collection', '=', collection).where('document_id', 'in', documentIds).execute();
   return rows.map((r) => r.id);
 }
 
@@ -51,7 +44,7 @@ export async function saveFeaturized(
     for (const d of docs) byCollection.set(d.collection, [...(byCollection.get(d.collection) ?? []), d.documentId]);
     for (const [collection, ids] of byCollection) {
       for (let i = 0; i < ids.length; i += 900) {
-        await trx.deleteFrom('featurize_chunks').where(inCollection(collection)).where('document_id', 'in', ids.slice(i, i + 900)).execute();
+        await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).where('document_id', 'in', ids.slice(i, i + 900)).execute();
       }
     }
     const rows = docs.flatMap((d) => d.chunks.map((c) => ({ ...c, created_at: now })));

@@ -8,6 +8,7 @@ import * as m0006 from './0006-call-link-indexes.js';
 import * as m0007 from './0007-call-time-to-first-token.js';
 import * as m0008 from './0008-chat-sessions-and-accounts.js';
 import * as m0009 from './0009-sentence-offsets-only.js';
+import * as m0010 from './0010-chunks-without-collection-index.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0007-call-time-to-first-token': m0007,
   '0008-chat-sessions-and-accounts': m0008,
   '0009-sentence-offsets-only': m0009,
+  '0010-chunks-without-collection-index': m0010,
 };
