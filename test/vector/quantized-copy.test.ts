@@ -86,7 +86,7 @@ describe('the quantized copy under writes', () => {
       const make = (i: number): Point => ({
         id: pointId(i),
         vector: i % 97 === 5 ? new Array<number>(DIM).fill(0) : sparse(),
-        payload: i % 3 === 0 ? { i, group: i % 4, meta: { lang: i % 2 ? 'en' : 'fr' } } : { i, title: `t${i}`, text: 'x'.repeat(i % 50) },
+        payload: i % 3 === 0 ? { i, group: i % 4, meta: { lang: i % 2 ? 'en' : 'fr' } } : { i, title: `t${i}`, text: 'x'.repeat(i % 7 === 1 ? 300 : i % 50) },
       });
       for (const s of [a, b]) await s.store.createCollection('c', { embedder: EMBEDDER, dimension: DIM });
       const model: Model = new Map();
@@ -111,6 +111,7 @@ describe('the quantized copy under writes', () => {
       expect(tables(b.path)).toEqual(want);
       const queries = Array.from({ length: 6 }, () => randomVector(r, DIM));
       await expectExact(b.store, 'c', model, queries, 10, { 'meta.lang': 'fr' });
+      await expectExact(b.store, 'c', model, queries, 10, { text: 'x'.repeat(300) }); // longer than hashed: SQL decides
 
       const points = [make(7000), make(7001)];
       const swapped = encodePoints([points[1]!, points[0]!], DIM);

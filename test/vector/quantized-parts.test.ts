@@ -83,11 +83,13 @@ describe('the quantized copy, part by part', () => {
       { a: -0, b: 'é', c: 0, meta: { lang: 'en', tags: ['fr'] } },
       { a: 12345678901, b: 'x y', 'odd key': 1, 'dotted.key': 2 },
       { meta: '{"lang":"fr"}', e: '[1,2]' },
+      { b: 'y'.repeat(300), meta: { lang: 'l'.repeat(257) } }, // longer than hashed: ANY, checked by SQL
     ];
     const filters: PayloadFilter[] = [
       { a: 1 }, { a: '1' }, { a: 0 }, { a: 12345678901 }, { b: 'x' }, { b: '1' }, { b: 'é' }, { b: 'x y' },
       { c: true }, { c: false }, { c: 1 }, { c: 0 }, { d: 'null' }, { e: '[1,2]' }, { 'meta.lang': 'fr' }, { 'meta.n': 2 },
       { 'meta.deep.x.y': 'z' }, { 'meta.tags': '["fr"]' }, { meta: '{"lang":"fr"}' }, { 'dotted.key': 2 }, { a: 1, c: true },
+      { b: 'y'.repeat(300) }, { b: 'y'.repeat(299) }, { 'meta.lang': 'l'.repeat(257) },
     ];
     const sqlite = new Database(':memory:');
     let matched = 0;

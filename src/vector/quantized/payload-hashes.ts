@@ -17,6 +17,11 @@ export const ANY = 1;
 
 /** Nested paths deeper than this are not hashed; a filter on one takes the plain scan. */
 const MAX_DEPTH = 4;
+/**
+ * Strings longer than this are marked ANY, not hashed: a chunk's `text` (~1,200 characters)
+ * was most of the characters hashed, for a filter no one writes; one that does is checked by SQL.
+ */
+const MAX_HASHED = 256;
 const SEGMENT = /^[A-Za-z0-9_]+$/;
 
 function fnv1a(s: string): number {
@@ -46,7 +51,8 @@ export function payloadHashes(payload: Payload): Map<string, number> {
       if (!SEGMENT.test(k)) continue; // no filter key can name it
       const path = prefix ? `${prefix}.${k}` : k;
       if (v === null || v === undefined) continue;
-      if (typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out.set(path, valueHash(v));
+      if (typeof v === 'string') out.set(path, v.length > MAX_HASHED ? ANY : valueHash(v));
+      else if (typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out.set(path, valueHash(v));
       else if (typeof v === 'object') {
         out.set(path, ANY);
         if (!Array.isArray(v) && depth < MAX_DEPTH) walk(v as Record<string, unknown>, path, depth + 1);
