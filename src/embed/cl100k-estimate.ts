@@ -46,26 +46,61 @@ function pieceCost(upper: number, lower: number): number {
 }
 
 /**
+ * COMMON as a trie over the letters a-z (26 children per node, 0: none; node 0 the root), so
+ * that a word is looked up while it is read, never cut out of the text: slicing and hashing
+ * every word was most of englishShare, itself ~5% of featurize's preparing.
+ */
+const TRIE = buildTrie(COMMON);
+
+function buildTrie(words: Iterable<string>): { next: Int32Array; word: Uint8Array } {
+  const next: number[] = new Array<number>(26).fill(0);
+  const ends = [0];
+  for (const w of words) {
+    if (!/^[a-z]+$/.test(w)) continue; // englishShare reads letters only: it could never meet one
+    let node = 0;
+    for (let i = 0; i < w.length; i++) {
+      const at = node * 26 + w.charCodeAt(i) - 97;
+      if (next[at] === 0) {
+        next[at] = ends.length;
+        ends.push(0);
+        next.push(...new Array<number>(26).fill(0));
+      }
+      node = next[at]!;
+    }
+    ends[node] = 1;
+  }
+  return { next: Int32Array.from(next), word: Uint8Array.from(ends) };
+}
+
+/**
  * The share of a text's words that are English function words ("the", "of", "and"): about
  * 0.4 in English prose, near 0 in other languages, whose words BPE cuts into more pieces.
- * The first 8,000 characters tell.
+ * The first 8,000 characters tell. A word counts as it is, or lowercased when it starts with a
+ * capital ("The"; "tHE" is not one).
  */
-function englishShare(text: string): number {
+export function englishShare(text: string): number {
   const n = Math.min(text.length, 8_000);
+  const { next, word } = TRIE;
   let words = 0;
   let common = 0;
   for (let i = 0; i < n; ) {
-    if (!isLetter(text.charCodeAt(i))) {
+    const first = text.charCodeAt(i);
+    if (!isLetter(first)) {
       i++;
       continue;
     }
-    const start = i;
-    while (i < n && isLetter(text.charCodeAt(i))) i++;
     words++;
-    // No common word is longer than 10 letters: most words are never cut out of the text.
-    if (i - start > 10) continue;
-    const w = text.slice(start, i);
-    if (COMMON.has(w) || (text.charCodeAt(start) < 97 && COMMON.has(w.toLowerCase()))) common++;
+    const fold = first < 97 ? 32 : 0; // a capital: every letter lowercased
+    let node = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (!isLetter(c)) break;
+      if (node < 0) continue;
+      const l = (c | fold) - 97;
+      const child = l >= 0 && l < 26 ? next[node * 26 + l]! : 0;
+      node = child > 0 ? child : -1;
+    }
+    if (node > 0 && word[node]) common++;
   }
   // Too few words to tell (a title, a query): taken as English, the usual case.
   return words < 30 ? 1 : common / words;

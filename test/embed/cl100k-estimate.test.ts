@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { estimateCl100k } from '../../src/embed/cl100k-estimate.js';
+import { englishShare, estimateCl100k } from '../../src/embed/cl100k-estimate.js';
+import { STOPWORDS } from '../../src/embed/stopwords.js';
 import { countCl100k } from '../../src/embed/cl100k-tokenizer.js';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
@@ -59,4 +60,46 @@ describe('cl100k estimate (the hashing embedder sizes its chunks with it)', () =
     expect(hashing.countTokens('naïve café 你好 🎉')).toBe(Math.ceil(hashing.counterFor!('naïve café 你好 🎉')('naïve café 你好 🎉')));
     expect(Number.isInteger(hashing.countTokens('a title'))).toBe(true);
   });
+
+  it('finds the same share of English function words as cutting each word out and looking it up', () => {
+    // The lookup it replaced: every word sliced out of the text and looked up in a set.
+    const common = new Set([...STOPWORDS, ...'const let var function return import export from else new this true false null undefined type string number await async class def self public private static void int'.split(' ')]);
+    const isLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+    const reference = (text: string) => {
+      const n = Math.min(text.length, 8_000);
+      let words = 0;
+      let hits = 0;
+      for (let i = 0; i < n; ) {
+        if (!isLetter(text.charCodeAt(i))) {
+          i++;
+          continue;
+        }
+        const start = i;
+        while (i < n && isLetter(text.charCodeAt(i))) i++;
+        words++;
+        if (i - start > 10) continue;
+        const w = text.slice(start, i);
+        if (common.has(w) || (text.charCodeAt(start) < 97 && common.has(w.toLowerCase()))) hits++;
+      }
+      return words < 30 ? 1 : hits / words;
+    };
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
+    const vocabulary = [...common, 'thereof', 'ANOVA', 'protein', 'thé', 'theme', 'th', 'x', 'Über', 'selfless', 'consta'];
+    const cased = (w: string) => pick([w, w, w.toUpperCase(), w[0]!.toUpperCase() + w.slice(1), w.slice(0, 1) + w.slice(1).toUpperCase()]);
+    const texts = Array.from({ length: 300 }, (_, t) => {
+      const parts: string[] = [];
+      for (let k = 0; k < (t % 10 === 0 ? 2_500 : 20 + (t % 90)); k++) parts.push(cased(pick(vocabulary)), pick([' ', ' ', ', ', '. ', '\n', '-', '3', '😀', 'é']));
+      return parts.join('');
+    });
+    let english = 0;
+    for (const text of texts) {
+      expect(englishShare(text), text.slice(0, 80)).toBe(reference(text));
+      if (englishShare(text) < 1) english++;
+    }
+    expect(english).toBeGreaterThan(200); // most texts long enough to tell
+    expect(englishShare('The cat and THE dog of tHE house in the '.repeat(10))).toBe(reference('The cat and THE dog of tHE house in the '.repeat(10)));
+  });
 });
+
