@@ -2,7 +2,7 @@ import { createWorkerPool, workerScript, type WorkerPool } from '../core/worker-
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
 import type { FeaturizeConfig } from './featurize-config.js';
-import type { PointCodes } from '../vector/quantized/point-codes.js';
+import type { PointCodes } from '../vector/vector-store.js';
 import { prepareDocument, type PreparedDocument } from './prepare-document.js';
 
 /**

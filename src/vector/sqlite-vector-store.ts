@@ -10,6 +10,7 @@ import {
   type Hit,
   type PayloadFilter,
   type Point,
+  type PointCodes,
   type StoredPoint,
   type VectorStore,
 } from './vector-store.js';
@@ -17,7 +18,7 @@ import { payloadFilterSql } from './payload-filter-sql.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
 import type { WalConnection } from '../store/wal-checkpoints.js';
 import { filterHashes } from './quantized/payload-hashes.js';
-import { codesFit, pointCode, type PointCodes } from './quantized/point-codes.js';
+import { codesFit, pointCode } from './quantized/point-codes.js';
 import { createCopy, CopyWriter, dropCopy, ensureCopySchema, isFresh, readMeta, rebuildCopy } from './quantized/quantized-copy.js';
 import { searchCopy, type ScoredPoint } from './quantized/quantized-search.js';
 import { CopyCache } from './quantized/copy-cache.js';

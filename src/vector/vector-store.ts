@@ -1,6 +1,5 @@
 import { UsageError } from '../core/errors.js';
 import type { WalConnection } from '../store/wal-checkpoints.js';
-import type { PointCodes } from './quantized/point-codes.js';
 
 /**
  * One interface for vector stores: sqlite-vec in the SQLite file (embedded default) and Qdrant
@@ -20,6 +19,26 @@ export type Hit = { id: string; score: number; payload: Payload };
 
 /** Equality on payload keys (all must match): `--filter key=value`. */
 export type PayloadFilter = Record<string, string | number | boolean>;
+
+/**
+ * What a collection's quantized copy keeps of each point of a write (its 2-bit codes, its
+ * (a, b, e) and its payload's hashes), computed ahead of the write: featurize's worker threads
+ * compute it beside the vectors (quantized/point-codes.ts), and the writer thread, the bound on
+ * 2 cores, only copies it in (it was ~1.6 of the writer's ~12 CPU-s on SciFact ×7). Typed arrays
+ * and strings only: it crosses threads by structured clone, its arrays transferred.
+ */
+export type PointCodes = {
+  dimension: number;
+  /** The points' ids, in order: a write checks them against its points. */
+  ids: string[];
+  /** codeBytes(dimension) bytes per point, point after point. */
+  codes: Uint8Array;
+  /** a, b and e per point (quantized/quantize.ts); a is NaN for a point the copy leaves out (no direction). */
+  abe: Float64Array;
+  /** Every payload path any of the points has, and per point one hash per path (ABSENT: not there). */
+  keys: string[];
+  hashes: Uint32Array;
+};
 
 export interface VectorStore {
   readonly kind: 'sqlite-vec' | 'qdrant';

@@ -1,26 +1,6 @@
-import type { Point } from '../vector-store.js';
+import type { Point, PointCodes } from '../vector-store.js';
 import { ABSENT, payloadHashes } from './payload-hashes.js';
 import { codeBytes, quantizeVector, type VectorCode } from './quantize.js';
-
-/**
- * What a collection's quantized copy keeps of each point of a write (its 2-bit codes, its
- * (a, b, e) and its payload's hashes), computed ahead of the write: featurize's worker threads
- * compute it beside the vectors, and the writer thread, the bound on 2 cores, only copies it in
- * (it was ~1.6 of the writer's ~12 CPU-s on SciFact ×7). Typed arrays and strings only: it
- * crosses threads by structured clone, its arrays transferred.
- */
-export type PointCodes = {
-  dimension: number;
-  /** The points' ids, in order: a write checks them against its points. */
-  ids: string[];
-  /** codeBytes(dimension) bytes per point, point after point. */
-  codes: Uint8Array;
-  /** a, b and e per point (quantize.ts); a is NaN for a point the copy leaves out (no direction). */
-  abe: Float64Array;
-  /** Every payload path any of the points has, and per point one hash per path (ABSENT: not there). */
-  keys: string[];
-  hashes: Uint32Array;
-};
 
 /** One point's part of PointCodes, as the copy's writer takes it. */
 export type PointCode = { code: VectorCode | undefined; bytes: Uint8Array; hashes: [string, number][] };
