@@ -238,7 +238,7 @@ function unigramHash(text: string) {
 /** The preparer alone (`n` threads, this one included), fed as runFeaturize feeds it: batches of 256, `depth` in flight, results taken in order. */
 async function pooledPrepare(docs: Document[], n: number) {
   const preparer = openPreparer(hashing, config, n);
-  await preparer.ready(preparer.prepare(docs.slice(0, 8))); // the workers' start-up is not the throughput
+  await preparer.started; // the workers' start-up is not the throughput
   try {
     return await timed(async () => {
       const inflight: Promise<PreparedBatch>[] = [];

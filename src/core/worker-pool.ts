@@ -8,19 +8,41 @@ import { packageRoot } from './package-root.js';
 /**
  * A fixed set of worker threads running one script, for the CPU-bound part of a stage
  * (cleaning, chunking, token counting, hashing, sentence splitting) while the main thread
- * reads, claims and writes. Jobs go to the first idle worker; each `run` resolves with its own
+ * reads, claims and writes. Jobs go to the least busy started worker; each `run` resolves with its own
  * job's answer, so a caller that awaits its jobs in the order it sent them sees results in
  * that order whatever the workers' speeds.
  */
 export type WorkerPool<I, O> = {
   readonly size: number;
+  /**
+   * Jobs `run` would hand to a worker thread at once: the free places (`prefetch` per worker)
+   * of the workers that have started. A caller with work it could do itself keeps it until
+   * then (featurize's writer thread prepares batches while the workers load their script).
+   * Unbounded once the pool has failed: `run` then rejects at once, with the failure.
+   */
+  readonly free: number;
+  /** Resolves once every worker has loaded its script and takes jobs. */
+  readonly started: Promise<void>;
   run(input: I, transfer?: Transferable[]): Promise<O>;
   /** Stops every worker (jobs still running are rejected). */
   close(): Promise<void>;
 };
 
+export type WorkerPoolOptions = {
+  /** Bounds each worker's heap, e.g. a small young generation for a worker that makes much short-lived garbage. */
+  resourceLimits?: ResourceLimits;
+  /**
+   * Jobs posted to a worker at once (default 1). With 2, a worker that finishes a job starts the
+   * next from its own message queue, instead of waiting for this thread's event loop to turn
+   * and hand it one (a writer in a synchronous SQLite transaction turns it only at the end).
+   */
+  prefetch?: number;
+  /** Called when places free up (a worker started or answered), or the pool failed. */
+  onFree?: () => void;
+};
+
 type Job = { id: number; input: unknown; transfer: Transferable[]; resolve(v: unknown): void; reject(e: Error): void };
-type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false; error: string };
+type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false; error: string } | { started: true };
 
 /**
  * The default number of workers: the cores this process may use, but no more than there are
@@ -48,51 +70,84 @@ function spawn(script: URL, data: unknown, resourceLimits?: ResourceLimits): Wor
   return new Worker(boot, { eval: true, workerData: data, resourceLimits });
 }
 
+/** The started worker holding fewest jobs, if one holds fewer than `prefetch`: jobs spread over the workers before any holds two. */
+function leastBusy(held: Map<Worker, number>, prefetch: number): Worker | undefined {
+  let to: Worker | undefined;
+  for (const [w, n] of held) if (n < prefetch && (to === undefined || n < held.get(to)!)) to = w;
+  return to;
+}
+
 /**
- * `resourceLimits` bounds each worker's heap: e.g. a small young generation for a worker that
- * makes much short-lived garbage (V8 lets it grow to tens of MB per thread before collecting).
+ * Jobs wait here until a started worker has a free place; a worker is sent jobs only once it
+ * says it has loaded its script (serveWorkerJobs), so that until then they stay with the pool,
+ * and a caller watching `free` can do them itself.
  */
-export function createWorkerPool<I, O>(script: URL, size: number, data: unknown, resourceLimits?: ResourceLimits): WorkerPool<I, O> {
-  const idle: Worker[] = [];
-  const running = new Map<Worker, Job>();
+export function createWorkerPool<I, O>(script: URL, size: number, data: unknown, opts: WorkerPoolOptions = {}): WorkerPool<I, O> {
+  const prefetch = Math.max(1, opts.prefetch ?? 1);
+  // Started workers, and how many jobs each holds (posted, not yet answered).
+  const held = new Map<Worker, number>();
+  const posted = new Map<number, Job>();
   const waiting: Job[] = [];
   let broken: Error | undefined;
   let closing = false;
   let nextId = 0;
+  let allStarted!: () => void;
+  let startFailed!: (err: Error) => void;
+  const started = new Promise<void>((resolve, reject) => {
+    allStarted = resolve;
+    startFailed = reject;
+  });
+  started.catch(() => {}); // a caller may never ask; `run` reports the failure too
   const dispatch = () => {
-    while (idle.length > 0 && waiting.length > 0) {
-      const w = idle.pop()!;
+    while (waiting.length > 0) {
+      const to = leastBusy(held, prefetch);
+      if (!to) return;
       const job = waiting.shift()!;
-      running.set(w, job);
-      w.postMessage({ id: job.id, input: job.input }, job.transfer);
+      held.set(to, held.get(to)! + 1);
+      posted.set(job.id, job);
+      to.postMessage({ id: job.id, input: job.input }, job.transfer);
     }
   };
   const fail = (err: Error) => {
     broken ??= err;
-    for (const job of [...running.values(), ...waiting.splice(0)]) job.reject(broken);
-    running.clear();
+    for (const job of [...posted.values(), ...waiting.splice(0)]) job.reject(broken);
+    posted.clear();
+    startFailed(broken);
+    opts.onFree?.();
   };
   const workers = Array.from({ length: size }, () => {
-    const w = spawn(script, data, resourceLimits);
+    const w = spawn(script, data, opts.resourceLimits);
     w.on('message', (reply: Reply) => {
-      const job = running.get(w);
-      running.delete(w);
-      idle.push(w);
-      if (job) {
-        if (reply.ok) job.resolve(reply.output);
-        else job.reject(new Error(reply.error));
+      if ('started' in reply) {
+        held.set(w, 0);
+        if (held.size === size) allStarted();
+      } else {
+        held.set(w, held.get(w)! - 1);
+        const job = posted.get(reply.id);
+        posted.delete(reply.id);
+        if (job) {
+          if (reply.ok) job.resolve(reply.output);
+          else job.reject(new Error(reply.error));
+        }
       }
       dispatch();
+      opts.onFree?.();
     });
     w.on('error', (err) => fail(err));
     w.on('exit', (code) => {
       if (code !== 0 && !closing) fail(new Error(`worker thread exited with code ${code}`));
     });
-    idle.push(w);
     return w;
   });
   return {
     size,
+    get free() {
+      if (broken) return Infinity;
+      let n = -waiting.length;
+      for (const h of held.values()) n += prefetch - h;
+      return Math.max(0, n);
+    },
+    started,
     run(input, transfer = []) {
       if (broken) return Promise.reject(broken);
       return new Promise<O>((resolve, reject) => {
@@ -123,4 +178,6 @@ export function serveWorkerJobs<I, O>(handle: (input: I, data: unknown) => Promi
       port.postMessage({ id: msg.id, ok: false, error: errorMessage(err) });
     }
   });
+  // The script is loaded (its imports with it): the pool may send jobs.
+  port.postMessage({ started: true });
 }

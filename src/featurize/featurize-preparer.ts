@@ -21,6 +21,8 @@ export type PreparedBatch = { prepared: PreparedDocument[]; vectors: Float32Arra
 export type Preparer = {
   readonly threads: number;
   readonly depth: number;
+  /** Resolves once the worker threads have loaded their script (until then this thread prepares every batch it waits for). */
+  readonly started: Promise<void>;
   /** Queues a batch for preparation; call `ready` for its result. */
   prepare(docs: Document[]): Promise<PreparedBatch>;
   /** The batch `work` (from `prepare`), preparing batches still queued in this thread meanwhile. */
@@ -45,12 +47,12 @@ function workerMode(e: Embedder): 'embed' | 'prepare' | undefined {
 
 const WORKER_YOUNG_MB = 8;
 /**
- * Batches handed to the worker threads beyond one each: the next one, waiting in the pool, so
- * that a worker finishing gets it as soon as this thread's event loop turns. One in all, not
- * one per worker: batches in flight, and memory, grow with the cores as they did before this
- * thread prepared too (workers + 1 then; workers + 2 now, the extra one this thread's).
+ * Batches posted to a worker thread at once: the one it prepares and the next, in its own
+ * message queue, so that it goes on while this thread writes (a synchronous transaction, after
+ * which the event loop would hand it the next). The rest wait here, for the first worker with
+ * a free place or for this thread, whichever is first.
  */
-const SPARE = 1;
+const PREFETCH = 2;
 
 /** A batch not handed to a worker; `done` holds what this thread has prepared of it so far. */
 type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unknown): void; done: PreparedDocument[]; vectors: Float32Array[] };
@@ -66,6 +68,7 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
     return {
       threads: 1,
       depth: 1,
+      started: Promise.resolve(),
       prepare: async (docs) => ({ prepared: docs.map((d) => prepareDocument(d, embedder, config)), vectors: null }),
       ready: (work) => work,
       close: async () => {},
@@ -75,9 +78,13 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
   // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
   // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
   const size = threads - 1;
-  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), size, data, { maxYoungGenerationSizeMb: WORKER_YOUNG_MB });
-  const feeder = workerFeeder(pool, size + SPARE, embedder.dimension);
-  const { queued, send } = feeder;
+  const queued: Queued[] = [];
+  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), size, data, {
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+    prefetch: PREFETCH,
+    onFree: () => send(),
+  });
+  const send = workerFeeder(pool, queued, embedder.dimension);
   // The batch this thread has begun and not finished: it goes on with it the next time it waits.
   let mine: Queued | undefined;
   /** Prepares (and embeds) the next document of this thread's batch, with the code a worker runs; resolves the batch after its last. */
@@ -91,8 +98,10 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
   };
   return {
     threads,
-    // The batches the workers hold, and the one this thread prepares while it waits.
-    depth: size + SPARE + 1,
+    // The batches the workers hold, the one this thread prepares while it waits, and one more
+    // (claimed while this thread writes the one before): batches in flight beyond it are memory.
+    depth: size * PREFETCH + 2,
+    started: pool.started,
     prepare(docs) {
       return new Promise<PreparedBatch>((resolve, reject) => {
         queued.push({ docs, resolve, reject, done: [], vectors: [] });
@@ -109,8 +118,11 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
       // is back from its worker, this thread goes back to writing, and finishes the batch it
       // began the next time it waits. A whole batch taken at once kept the writer (the bound
       // on 2 cores) from writing for the time of a batch, with the worker idle meanwhile.
-      for (;;) {
-        await new Promise((r) => setImmediate(r));
+      // The first look is without a turn of the event loop (microtasks only, which tell whether
+      // `work` is back): the queued batch it takes is not handed meanwhile to a worker that
+      // frees up, which would hold it behind the one it has.
+      for (let turn = false; ; turn = true) {
+        await (turn ? new Promise((r) => setImmediate(r)) : Promise.resolve());
         if (settled) break;
         const job = (mine ??= queued.shift());
         if (!job) break;
@@ -128,30 +140,17 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
 }
 
 /**
- * Batches not yet handed to a worker (`queued`), and `send`, which hands the oldest to the pool
- * while it holds fewer than `limit`; the writer thread takes the oldest itself when it waits.
+ * `send` hands the oldest batches of `queued` to the pool while it has free places on started
+ * workers; the writer thread takes the oldest itself when it waits.
  */
-function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, limit: number, dim: number) {
-  const queued: Queued[] = [];
-  let sent = 0;
-  const feeder = { queued, send: () => {} };
-  feeder.send = () => {
-    while (sent < limit && queued.length > 0) {
+function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, queued: Queued[], dim: number): () => void {
+  return () => {
+    while (queued.length > 0 && pool.free > 0) {
       const job = queued.shift()!;
-      sent++;
-      pool.run({ docs: job.docs }).then(
-        (out) => {
-          sent--;
-          feeder.send();
-          const flat = out.vectors;
-          job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), codes: out.codes });
-        },
-        (err: unknown) => {
-          sent--;
-          job.reject(err);
-        },
-      );
+      pool.run({ docs: job.docs }).then((out) => {
+        const flat = out.vectors;
+        job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), codes: out.codes });
+      }, job.reject);
     }
   };
-  return feeder;
 }

@@ -21,14 +21,19 @@ describe('featurize preparer, the writer thread preparing batches too', () => {
     const config = await loadFeaturizeConfig();
     const batches = [0, 1, 2].map((b) => Array.from({ length: 12 }, (_, i) => doc(b * 12 + i)));
     const one = openPreparer(embedder, config, 1);
-    const two = openPreparer(embedder, config, 2);
+    // pointCodes: a worker thread computes the points' quantized codes too, this thread does
+    // not (the store does, as it writes): they tell who prepared a batch.
+    const two = openPreparer(embedder, config, 2, { pointCodes: true });
     try {
       expect(two.threads).toBe(2);
-      // One worker thread holds two batches (the one it works on, the spare); the third waits
-      // in the queue, and `ready` prepares it here rather than wait for the worker.
+      // Once started, the worker thread holds two batches (the one it works on and the next);
+      // the third waits in the queue, and `ready` prepares it here rather than wait for the worker.
+      await two.started;
       const work = batches.map((docs) => two.prepare(docs));
       const third = await two.ready(work[2]!);
       const byWorker = await Promise.all([two.ready(work[0]!), two.ready(work[1]!)]);
+      expect(third.codes).toBeUndefined();
+      for (const b of byWorker) expect(b.codes?.reduce((n, c) => n + c.ids.length, 0)).toBe(b.prepared.reduce((n, p) => n + p.chunks.length, 0));
       const alone = await Promise.all(batches.map((docs) => one.prepare(docs)));
       // One thread embeds in the writer (runFeaturize); here the vectors are compared as the writer gets them.
       const vectorsAlone = await Promise.all(alone.map((b) => embedder.embedBatch(b.prepared.flatMap((p) => p.chunks.map((c) => c.text)))));
@@ -41,6 +46,24 @@ describe('featurize preparer, the writer thread preparing batches too', () => {
     } finally {
       await two.close();
       await one.close();
+    }
+  }, 60_000);
+});
+
+describe('featurize preparer, while its worker threads start', () => {
+  it('prepares in this thread the batches it waits for, not leaving them to a worker still loading', async () => {
+    const embedder = await createHashingEmbedder();
+    const config = await loadFeaturizeConfig();
+    const two = openPreparer(embedder, config, 2, { pointCodes: true });
+    try {
+      // Asked at once, before the worker has loaded its script (which takes a few hundred ms
+      // of module loading): nothing is handed to it yet, so this thread prepares the batch.
+      const first = await two.ready(two.prepare(Array.from({ length: 4 }, (_, i) => doc(i))));
+      expect(first.codes).toBeUndefined();
+      expect(first.prepared.map((p) => p.chunks.length > 0)).toEqual([true, true, true, true]);
+      await two.started;
+    } finally {
+      await two.close();
     }
   }, 60_000);
 });
