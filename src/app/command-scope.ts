@@ -56,12 +56,12 @@ export class CommandScope {
 
   /** An NDJSON output, committed when the command succeeds (or partly does), removed when it fails. */
   ndjson(target: string, opts?: OutputOptions): NdjsonWriter {
-    return this.output(createNdjsonWriter(target, opts));
+    return this.output(createNdjsonWriter(target, { signal: this.ctx.signal, ...opts }));
   }
 
   /** A whole-file output (a report), under the same rules as `ndjson`. */
   file(target: string, opts?: OutputOptions): OutputSink {
-    return this.output(openOutput(target, opts));
+    return this.output(openOutput(target, { signal: this.ctx.signal, ...opts }));
   }
 
   private output<T extends Output>(o: T): T {

@@ -46,6 +46,8 @@ export type OutputOptions = {
    * once; `stop` lets the caller see `closedByReader`, finish its bookkeeping and return.
    */
   readerGone?: 'exit' | 'stop';
+  /** The command's interrupt: a FIFO nobody has opened for reading by then is given up (unblockFifoOpen). */
+  signal?: AbortSignal;
 };
 
 
@@ -157,7 +159,11 @@ export function openOutput(target: string, opts: OutputOptions = {}): OutputSink
   if (p.kind === 'in-place') {
     const flags = constants.O_WRONLY;
     // Opening a FIFO blocks until a reader comes: open it off the main thread (the stream does).
-    if (p.fifo) return new StreamSink('in-place', target, createWriteStream(p.path, { flags: flags as unknown as string }), opts, {});
+    if (p.fifo) {
+      const stream = createWriteStream(p.path, { flags: flags as unknown as string });
+      unblockFifoOpen(p.path, stream, opts.signal);
+      return new StreamSink('in-place', target, stream, opts, {});
+    }
     let fd: number;
     try {
       fd = openSync(p.path, flags);
@@ -209,6 +215,37 @@ export function openOutput(target: string, opts: OutputOptions = {}): OutputSink
       rmSync(tmp, { force: true });
     },
   });
+}
+
+/**
+ * The stream's open of a FIFO waits in a libuv thread until a reader opens it. With no reader,
+ * Ctrl-C and SIGTERM could never end the command (it waited for its output), and even the
+ * second one's process.exit hung, joining that thread. On the interrupt, and at exit, this
+ * opens the FIFO's read end itself (O_NONBLOCK: that open never waits), so the pending open
+ * returns, and closes it once the stream has opened: the writes then fail with EPIPE and the
+ * sink takes the reader as gone. The read end stays open until then because an open that has
+ * not reached the kernel yet would otherwise find no reader again and wait.
+ */
+function unblockFifoOpen(path: string, stream: WriteStream, signal: AbortSignal | undefined): void {
+  let readEnd: number | undefined;
+  const release = () => {
+    if (readEnd !== undefined) return;
+    try {
+      readEnd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    } catch {
+      // the FIFO is gone: the stream's open fails on its own
+    }
+  };
+  const done = () => {
+    process.off('exit', release);
+    signal?.removeEventListener('abort', release);
+    stream.off('open', done).off('close', done);
+    if (readEnd !== undefined) closeSync(readEnd);
+  };
+  process.on('exit', release);
+  signal?.addEventListener('abort', release, { once: true });
+  stream.once('open', done).once('close', done);
+  if (signal?.aborted) release();
 }
 
 function fsyncDir(dir: string): void {

@@ -167,6 +167,69 @@ describe('output files: anything that is not a regular file is written in place'
   });
 });
 
+describe('output files: a FIFO nobody opens for reading', () => {
+  /** Runs `args` with a kill timer: a process that hangs comes back with signal SIGKILL. */
+  function start(args: string[]) {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stderr });
+      }),
+    );
+    return { child, ended, stderr: () => stderr };
+  }
+
+  it('Ctrl-C or SIGTERM ends a command whose --out FIFO has no reader; the FIFO stays a FIFO', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'x.db');
+      const fifo = join(dir.path, 'pipe');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      expect((await runCli(['--db', db, 'ingest', '-'], { input: '{"id":"a","text":"One sentence. And another one."}\n' })).code).toBe(0);
+      const run = start([BIN, '--db', db, 'featurize', '--embedder', 'hashing', '--out', fifo]);
+      // The interrupt handler is in place before the stage says which embedder it uses.
+      while (!run.stderr().includes('featurize: embedder')) await new Promise((r) => setTimeout(r, 20));
+      run.child.kill('SIGTERM');
+      const r = await run.ended;
+      expect(r.signal).toBeNull(); // before: waited for a reader forever, and a second SIGTERM too
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(statSync(fifo).isFIFO()).toBe(true);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('given up on the interrupt (the reader taken as gone), and process.exit does not wait for a reader', async () => {
+    const dir = tempDir();
+    try {
+      const fifo = join(dir.path, 'pipe');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const writer = new URL('../../src/core/ndjson-writer.ts', import.meta.url).href;
+      const script = `
+        import { createNdjsonWriter } from ${JSON.stringify(writer)};
+        const interrupt = new AbortController();
+        const given = createNdjsonWriter(${JSON.stringify(fifo)}, { signal: interrupt.signal });
+        await given.write({ i: 1 });
+        interrupt.abort();
+        await given.close();
+        process.stderr.write('closed, reader gone: ' + given.closedByReader + '\\n');
+        const pending = createNdjsonWriter(${JSON.stringify(fifo)});
+        void pending.write({ i: 2 });
+        process.exit(3);`;
+      const r = await start(['--import', 'tsx', '--input-type=module', '-e', script]).ended;
+      expect(r.stderr).toContain('closed, reader gone: true');
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(3);
+    } finally {
+      dir.remove();
+    }
+  });
+});
+
 describe('output paths through the CLI (process boundary)', () => {
   const input = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ id: i, text: `t${i}` })).join('\n') + '\n';
 
