@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { releasePendingFifoOpen } from './fifo-open.js';
 
 /**
  * Streams JSON records out of a file or stdin with the line each one starts on, so that every
@@ -51,13 +52,17 @@ function formatForPath(path: string): RecordFormat {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'lines' : 'values';
 }
 
-function openInput(path: string): Readable {
+/** A stream of `path`'s bytes (`-`: stdin); a named pipe with no writer yet lets the process exit. */
+export function openInput(path: string): Readable {
   if (path === '-') return process.stdin;
+  const st = statSync(path, { throwIfNoEntry: false });
   // A folder opens but fails on the first read with no path in the error: name it here.
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+  if (st?.isDirectory()) {
     throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path, syscall: 'open' });
   }
-  return createReadStream(path, { highWaterMark: 1 << 20 });
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (st?.isFIFO()) releasePendingFifoOpen(path, stream, 'read');
+  return stream;
 }
 
 /** Records of one input (`-` for stdin), in order. */

@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { LlmopsError, UsageError } from './errors.js';
 import { processAlive } from './process-alive.js';
 import { describePathError } from './path-errors.js';
+import { releasePendingFifoOpen } from './fifo-open.js';
 import { holdStdoutEpipe } from './stdout-epipe.js';
 
 /**
@@ -46,7 +47,7 @@ export type OutputOptions = {
    * once; `stop` lets the caller see `closedByReader`, finish its bookkeeping and return.
    */
   readerGone?: 'exit' | 'stop';
-  /** The command's interrupt: a FIFO nobody has opened for reading by then is given up (unblockFifoOpen). */
+  /** The command's interrupt: a FIFO nobody has opened for reading by then is given up (releasePendingFifoOpen). */
   signal?: AbortSignal;
 };
 
@@ -161,7 +162,7 @@ export function openOutput(target: string, opts: OutputOptions = {}): OutputSink
     // Opening a FIFO blocks until a reader comes: open it off the main thread (the stream does).
     if (p.fifo) {
       const stream = createWriteStream(p.path, { flags: flags as unknown as string });
-      unblockFifoOpen(p.path, stream, opts.signal);
+      releasePendingFifoOpen(p.path, stream, 'write', opts.signal);
       return new StreamSink('in-place', target, stream, opts, {});
     }
     let fd: number;
@@ -215,37 +216,6 @@ export function openOutput(target: string, opts: OutputOptions = {}): OutputSink
       rmSync(tmp, { force: true });
     },
   });
-}
-
-/**
- * The stream's open of a FIFO waits in a libuv thread until a reader opens it. With no reader,
- * Ctrl-C and SIGTERM could never end the command (it waited for its output), and even the
- * second one's process.exit hung, joining that thread. On the interrupt, and at exit, this
- * opens the FIFO's read end itself (O_NONBLOCK: that open never waits), so the pending open
- * returns, and closes it once the stream has opened: the writes then fail with EPIPE and the
- * sink takes the reader as gone. The read end stays open until then because an open that has
- * not reached the kernel yet would otherwise find no reader again and wait.
- */
-function unblockFifoOpen(path: string, stream: WriteStream, signal: AbortSignal | undefined): void {
-  let readEnd: number | undefined;
-  const release = () => {
-    if (readEnd !== undefined) return;
-    try {
-      readEnd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    } catch {
-      // the FIFO is gone: the stream's open fails on its own
-    }
-  };
-  const done = () => {
-    process.off('exit', release);
-    signal?.removeEventListener('abort', release);
-    stream.off('open', done).off('close', done);
-    if (readEnd !== undefined) closeSync(readEnd);
-  };
-  process.on('exit', release);
-  signal?.addEventListener('abort', release, { once: true });
-  stream.once('open', done).once('close', done);
-  if (signal?.aborted) release();
 }
 
 function fsyncDir(dir: string): void {

@@ -1,4 +1,6 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { openInput } from '../core/json-records.js';
 import { UsageError } from '../core/errors.js';
 import type { IngestInput } from './input-format.js';
 
@@ -16,7 +18,9 @@ export async function checkJsonInputs(inputs: IngestInput[]): Promise<IngestInpu
       out.push(input);
       continue;
     }
-    const checked = input.path === '-' ? await peekStdin() : { first: firstByteOfFile(input.path), source: undefined };
+    // A pipe or a device cannot be read twice: peeked at like stdin (`ingest <(cmd)` lost the
+    // bytes the peek had read, and a named pipe's second open waited for another writer).
+    const checked = isRegularFile(input.path) ? { first: firstByteOfFile(input.path), source: undefined } : await peek(openInput(input.path));
     if (checked.first !== null && checked.first !== OPEN_BRACE && checked.first !== OPEN_BRACKET) {
       throw new UsageError(`ingest: ${input.path === '-' ? 'stdin' : input.path} is not JSON; use --format text or --format lines`);
     }
@@ -59,12 +63,16 @@ function firstByteOfFile(path: string): number | null {
   }
 }
 
+function isRegularFile(path: string): boolean {
+  return path !== '-' && statSync(path, { throwIfNoEntry: false })?.isFile() === true;
+}
+
 /**
- * Reads stdin up to its first non-blank byte. The stream is iterated by hand, not with
+ * Reads a stream (stdin, a pipe) up to its first non-blank byte. It is iterated by hand, not with
  * `for await … break`, which would destroy it; `source` replays what was read, then the rest.
  */
-async function peekStdin(): Promise<{ first: number | null; source: AsyncIterable<Buffer> }> {
-  const it = (process.stdin as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+async function peek(stream: Readable): Promise<{ first: number | null; source: AsyncIterable<Buffer> }> {
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   const finder = new FirstByte();
   const read: Buffer[] = [];
   let done = false;
