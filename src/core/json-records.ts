@@ -23,6 +23,8 @@ export type JsonRecord =
       bytesRead: number;
       /** With `flagEscapes`: whether the text has a `\u` escape (see ReadRecordsOptions). */
       escapes?: boolean;
+      /** With `keepText`: the record's JSON text as read, on one line (see ReadRecordsOptions). */
+      text?: string;
     }
   | { ok: false; reason: string; file: string; line: number; bytesRead: number };
 
@@ -32,10 +34,10 @@ export type ReadRecordsOptions = {
   maxRecordBytes?: number;
   format?: RecordFormat;
   /**
-   * Integer literals beyond ±2^53 come back as strings of their exact digits instead of
-   * rounded numbers (JSON.parse turns 12345678901234567890 into 12345678901234567000).
+   * Hand back each record's JSON text too, with its line breaks removed, so a filter can pass
+   * a record on byte for byte: an integer beyond 2^53 stays a number with its exact digits.
    */
-  exactIntegers?: boolean;
+  keepText?: boolean;
   /**
    * Say for each record whether its text holds a `\u` escape: only then can its strings hold a
    * lone surrogate or NUL (the bytes are checked UTF-8, and JSON allows no raw control
@@ -71,7 +73,7 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
   const name = path === '-' ? '<stdin>' : path;
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
-  const parse: Parsing = { parse: opts.exactIntegers ? parseExact : JSON.parse, flagEscapes: Boolean(opts.flagEscapes) };
+  const parse: Parsing = { parse: parseExact, flagEscapes: Boolean(opts.flagEscapes), keepText: Boolean(opts.keepText) };
   const records = format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
   yield* records;
 }
@@ -82,15 +84,20 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
  */
 export async function* readLineRecords(path: string, opts: Pick<ReadRecordsOptions, 'maxRecordBytes' | 'source'> = {}): AsyncGenerator<JsonRecord> {
   const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
-  yield* scanLines(chunks, path === '-' ? '<stdin>' : path, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, { parse: (text) => text, flagEscapes: false });
+  yield* scanLines(chunks, path === '-' ? '<stdin>' : path, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, { parse: (text) => text, flagEscapes: false, keepText: false });
 }
 
-type Parsing = { parse: (text: string) => unknown; flagEscapes: boolean };
+type Parsing = { parse: (text: string) => unknown; flagEscapes: boolean; keepText: boolean };
 
 // An unsafe integer has at least 16 digits: only text with such a run takes the slow path.
 // Spelled out, not \d{16}: V8 scans the spelled-out pattern about 5 times faster.
 const LONG_DIGIT_RUN = /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/;
 
+/**
+ * Every record is parsed this way: integer literals beyond ±2^53 come back as strings of their
+ * exact digits instead of rounded numbers (JSON.parse turns 12345678901234567890 into
+ * 12345678901234567000, and two ids would become one).
+ */
 function parseExact(text: string): unknown {
   return JSON.parse(LONG_DIGIT_RUN.test(text) ? quoteUnsafeIntegers(text) : text);
 }
@@ -147,10 +154,22 @@ function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: numbe
   if (text.trim() === '') return null;
   try {
     const value = parse.parse(text);
-    return parse.flagEscapes ? { ok: true, value, file, line, bytesRead, escapes: text.includes('\\u') } : { ok: true, value, file, line, bytesRead };
+    const rec: JsonRecord = { ok: true, value, file, line, bytesRead };
+    if (parse.flagEscapes) rec.escapes = text.includes('\\u');
+    if (parse.keepText) rec.text = oneLine(text);
+    return rec;
   } catch (err) {
     return { ok: false, reason: `invalid JSON (${shortJsonError(err)})`, file, line, bytesRead };
   }
+}
+
+/**
+ * Valid JSON holds no raw line break inside a string, and needs no whitespace between tokens:
+ * the breaks and the blanks around them can go without changing a value.
+ */
+function oneLine(text: string): string {
+  const t = text.trim();
+  return /[\r\n]/.test(t) ? t.replace(/[ \t]*[\r\n][ \t\r\n]*/g, '') : t;
 }
 
 function shortJsonError(err: unknown): string {

@@ -8,6 +8,8 @@ import { openOutput, type OutputKind, type OutputOptions } from './output-file.j
  */
 export interface NdjsonWriter {
   write(record: unknown): Promise<void>;
+  /** Writes one record given as JSON text already on one line (a record passed on as read). */
+  writeJson(json: string): Promise<void>;
   /** Resolves once every record written so far was handed to the OS (or the reader left). */
   flush(): Promise<void>;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export function createNdjsonWriter(target: string, opts: OutputOptions = {}): Nd
   const sink = openOutput(target, opts);
   return {
     write: (record: unknown) => sink.write(`${JSON.stringify(record)}\n`),
+    writeJson: (json: string) => sink.write(`${json}\n`),
     flush: () => sink.flush(),
     close: () => sink.close(),
     abort: () => sink.abort(),

@@ -1,6 +1,6 @@
 import { InputError, UsageError } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
-import { readJsonRecords } from '../core/json-records.js';
+import { readJsonRecords, type JsonRecord } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { asText, getPath } from '../core/dot-path.js';
 import type { Kysely } from 'kysely';
@@ -50,8 +50,8 @@ function recordKey(rec: unknown, key: string[] | undefined, field: string | unde
  * The output is closed here (its commit must come before the ledger's); on an error the caller
  * aborts it. After the first bad record nothing more is written: the rest of the input is read
  * only to report every problem, and the run then deletes every key it recorded (exit 2 records
- * no key). Records go out as parsed with exact integers: one beyond 2^53 is written as a string
- * of its digits (readJsonRecords does not hand back the raw text).
+ * no key). Records go out as read (their JSON text, on one line), so a filter changes nothing
+ * in them: not the digits of an integer beyond 2^53, not an escape, not the order of keys.
  */
 export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamResult> {
   const r: DedupStreamResult = { read: 0, passed: 0, dropped: 0, clusters: 0, invalid: 0 };
@@ -65,9 +65,9 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   let badInput = false;
   const stopped = () => o.out.closedByReader || problems.length > 0 || noKey.count > 0;
   try {
-    // Integers beyond 2^53 stay exact (strings of their digits): 9007199254740993 is not
-    // 9007199254740992, neither in the key nor in the record written out.
-    for await (const rec of readJsonRecords(o.input, { exactIntegers: true })) {
+    // Keys see integers beyond 2^53 as strings of their exact digits: 9007199254740993 is not
+    // 9007199254740992.
+    for await (const rec of readJsonRecords(o.input, { keepText: true })) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
         if (!stopped() && !near) await batches.flush();
@@ -78,7 +78,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
       if (near) {
         const text = asText(getPath(rec.value, o.field!));
         if (text === undefined) noKey.add(rec.file, rec.line);
-        else if (!stopped()) await offerNear(near, o, r, rec.value, text, `${rec.file}:${rec.line}`, titles);
+        else if (!stopped()) await offerNear(near, o, r, rec, text, titles);
         continue;
       }
       const key = recordKey(rec.value, o.key, o.field);
@@ -93,7 +93,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
         continue;
       }
       seen.add(key);
-      await batches.add(rec.value, key);
+      await batches.add(rec.text!, key);
       if (o.out.closedByReader || o.signal?.aborted) break;
     }
     if (!stopped()) await batches.flush();
@@ -127,14 +127,14 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
 }
 
 /** Near mode: passes the record unless its text is close to one passed before. */
-async function offerNear(near: NearDuplicateFilter<string>, o: DedupStreamOptions, r: DedupStreamResult, value: unknown, text: string, where: string, titles: Map<string, string>): Promise<void> {
-  const id = asText(getPath(value, o.idField)) ?? where;
-  const title = o.titleField === undefined ? undefined : asText(getPath(value, o.titleField));
+async function offerNear(near: NearDuplicateFilter<string>, o: DedupStreamOptions, r: DedupStreamResult, rec: JsonRecord & { ok: true }, text: string, titles: Map<string, string>): Promise<void> {
+  const id = asText(getPath(rec.value, o.idField)) ?? `${rec.file}:${rec.line}`;
+  const title = o.titleField === undefined ? undefined : asText(getPath(rec.value, o.titleField));
   if (title) titles.set(id, title);
   if (near.offer(id, text)) r.dropped++;
   else {
     r.passed++;
-    await o.out.write(value);
+    await o.out.writeJson(rec.text!);
   }
 }
 
@@ -148,7 +148,8 @@ const BATCH = 500;
 class ClaimedBatches {
   /** Keys held and written but not yet committed, with the position of their record in the output. */
   private unconfirmed: { key: string; seq: number }[] = [];
-  private pending: { rec: unknown; key: string }[] = [];
+  /** Records (their JSON text) waiting for their keys to be claimed. */
+  private pending: { rec: string; key: string }[] = [];
 
   constructor(
     private readonly out: NdjsonWriter,
@@ -156,7 +157,7 @@ class ClaimedBatches {
     private readonly r: DedupStreamResult,
   ) {}
 
-  async add(rec: unknown, key: string): Promise<void> {
+  async add(rec: string, key: string): Promise<void> {
     this.pending.push({ rec, key });
     if (this.pending.length >= BATCH) await this.flush();
   }
@@ -174,7 +175,7 @@ class ClaimedBatches {
       }
       if (out.closedByReader) break;
       const seq = out.written;
-      await out.write(p.rec);
+      await out.writeJson(p.rec);
       r.passed++;
       if (won) this.unconfirmed.push({ key: p.key, seq });
     }

@@ -101,6 +101,11 @@ describe('llmops analyse, offline (no key, no network)', () => {
       ['a', 'negative'],
       ['b', 'neutral'],
     ]);
+    // Ids beyond 2^53 keep their exact digits (as strings), so results join back to their inputs.
+    const big = '{"id":9007199254740992,"text":"I hate waiting."}\n{"id":9007199254740993,"text":"Lovely."}\n';
+    const b = await runCli(['analyse', '--in', '-', '--out', '-'], { input: big, cwd: d.path });
+    expect(b.code).toBe(0);
+    expect(ndjson(b.stdout).map((x) => x.id)).toEqual(['9007199254740992', '9007199254740993']);
     d.remove();
   });
 });

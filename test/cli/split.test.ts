@@ -160,6 +160,17 @@ describe('llmops split, store-less and watch', () => {
     d.remove();
   });
 
+  it('document ids beyond 2^53 keep their digits: two documents stay two', async () => {
+    const d = tempDir();
+    const input = '{"id":9007199254740992,"text":"One. Two."}\n{"id":9007199254740993,"text":"One. Two."}\n';
+    const r = await runCli(['split', '--in', '-', '--out', '-'], { input, cwd: d.path });
+    expect(r.code).toBe(0);
+    const rows = ndjson(r.stdout);
+    expect(rows.map((x) => x.document_id)).toEqual(['9007199254740992', '9007199254740992', '9007199254740993', '9007199254740993']);
+    expect(new Set(rows.map((x) => x.id)).size).toBe(4);
+    d.remove();
+  });
+
   it('a bad record in stream mode is a one-line error naming the line, and --out file is not left half-written', async () => {
     const d = tempDir();
     const out = join(d.path, 'sentences.jsonl');
