@@ -25,6 +25,12 @@ export class InputError extends UsageError {
   }
 }
 
+/**
+ * Our own output failed while being written (a full disk, `/dev/full`, EIO): exit 1. Every later
+ * write would fail alike, so a command stops at the first rather than failing item by item.
+ */
+export class OutputError extends LlmopsError {}
+
 /** Some items failed (and were reported), the rest were stored: exit 3. */
 export class PartialFailure extends LlmopsError {
   override readonly exitCode = 3;

@@ -1,7 +1,7 @@
 import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { LlmopsError, UsageError } from './errors.js';
+import { OutputError, UsageError, type LlmopsError } from './errors.js';
 import { processAlive } from './process-alive.js';
 import { describePathError } from './path-errors.js';
 import { releasePendingFifoOpen } from './fifo-open.js';
@@ -58,7 +58,7 @@ function reason(err: unknown): string {
 
 function cannotWrite(target: string, label: string | undefined, err: unknown, usage: boolean): LlmopsError {
   const msg = `${label ? `${label}: ` : ''}cannot write ${target}: ${reason(err)}`;
-  return usage ? new UsageError(msg, { cause: err }) : new LlmopsError(msg, { cause: err });
+  return usage ? new UsageError(msg, { cause: err }) : new OutputError(msg, { cause: err });
 }
 
 /** The temporary name of an atomic write of `path`; also the pattern stale ones are found by. */

@@ -33,6 +33,8 @@ export type RunState = {
   failures: ItemFailure[];
   failed: number;
   fail(f: ItemFailure): void;
+  /** Several items failed for one reason (a batch not published): recorded each, logged once. */
+  failAll(itemIds: string[], error: string): void;
   stats: Map<string, MetricStats>;
   judgeCost: number;
   skippedBudget: number;
@@ -58,6 +60,13 @@ export function newRunState(o: MonitorRunOptions, runId: string): RunState {
       s.failed++;
       if (s.failures.length < MAX_KEPT_FAILURES) s.failures.push(f);
       o.logger.warn(`monitor ${o.monitor.config.name}: ${f.where ?? f.item_id ?? ''}${f.metric ? ` ${f.metric}` : ''}: ${f.error}`);
+    },
+    failAll(itemIds, error) {
+      error = redactText(error);
+      s.failed += itemIds.length;
+      for (const item_id of itemIds) if (s.failures.length < MAX_KEPT_FAILURES) s.failures.push({ item_id, error });
+      const which = itemIds.length === 1 ? itemIds[0] : `${itemIds.length} items (${itemIds[0]} … ${itemIds.at(-1)})`;
+      o.logger.warn(`monitor ${o.monitor.config.name}: ${which}: ${error}`);
     },
     stats,
     judgeCost: 0,

@@ -1,5 +1,5 @@
 import type { LimitFunction } from 'p-limit';
-import { UsageError, errorMessage } from '../core/errors.js';
+import { OutputError, UsageError, errorMessage } from '../core/errors.js';
 import { createCallSignals } from '../core/call-signals.js';
 import { keyString, type LedgerKey } from '../store/ledger-repo.js';
 import type { LedgerClaims } from '../queue/ledger-claims.js';
@@ -144,9 +144,10 @@ async function publishBatch(c: Batches, out: BatchOutcome): Promise<boolean> {
   } catch (err) {
     // Nothing of this batch counts as scored: the claims go back, the next run redoes it.
     await c.claims?.release(out.okKeys);
-    // Bad credentials or settings fail every batch alike: stop the run (exit 2), not per item.
-    if (err instanceof UsageError) throw err;
-    for (const it of out.items.values()) c.s.fail({ item_id: it.id, error: `publish failed: ${errorMessage(err).split('\n')[0]}` });
+    // Bad credentials or settings (exit 2), or our own --out failing to be written (a full
+    // disk, exit 1), fail every batch alike: stop the run, not item by item.
+    if (err instanceof UsageError || err instanceof OutputError) throw err;
+    c.s.failAll([...out.items.keys()], `publish failed: ${errorMessage(err).split('\n')[0]}`);
     return false;
   }
 }

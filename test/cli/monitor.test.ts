@@ -24,6 +24,20 @@ describe('llmops monitor (CLI)', () => {
     }
   });
 
+  it('--out that fails while written (/dev/full) stops the run with one line, exit 1; nothing counts as scored', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'm.db');
+      const r = await runCli(['monitor', 'configs/monitor.yaml', '--db', db, '--out', '/dev/full']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('llmops: monitor --out: cannot write /dev/full: no space left on the device\n');
+      const next = ndjson((await runCli(['monitor', 'configs/monitor.yaml', '--db', db])).stdout)[0];
+      expect(next).toMatchObject({ already_scored: 0, scored_items: 50, failed: 0 });
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('--dry-run --out - prints scores and records nothing', async () => {
     const dir = tempDir();
     try {

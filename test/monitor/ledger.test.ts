@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,11 +27,11 @@ function config(dir: string, version = 1) {
   return file;
 }
 
-async function run(db: Db, file: string, extra: Publisher[] = []) {
+async function run(db: Db, file: string, extra: Publisher[] = [], logger = quiet) {
   const m = await loadMonitorConfig(file);
   const o = await openMonitor(m, { db, openClient: judgeClientIn(db, quiet), logger: quiet, dryRun: false });
   try {
-    return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: [...o.publishers, ...extra], dryRun: false, logger: quiet, batchSize: 7 });
+    return await runMonitor({ monitor: m, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: [...o.publishers, ...extra], dryRun: false, logger, batchSize: 7 });
   } finally {
     await o.close();
   }
@@ -101,8 +102,13 @@ for (const engine of ENGINES) {
           },
           async close() {},
         };
-        const r = await run(db, file, [flaky]);
+        const log = new PassThrough();
+        let logged = '';
+        log.on('data', (b) => (logged += b));
+        const r = await run(db, file, [flaky], new Logger('normal', log));
         expect(r.failed).toBe(7); // the second batch of 7 items
+        // One line for the batch, not one per item.
+        expect(logged.trimEnd().split('\n')).toEqual(['monitor t: 7 items (t7 … t13): publish failed: Langfuse 503']);
         const done = await db.db.selectFrom('monitor_ledger').select('item_id').execute();
         expect(new Set(done.map((d) => d.item_id)).size).toBe(13);
         const failedRows = await db.db.selectFrom('monitor_items').selectAll().where('status', '=', 'failed').execute();
