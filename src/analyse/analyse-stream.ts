@@ -52,7 +52,7 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
   const drainOne = async () => (await window.shift()!)();
   const signals = createCallSignals(opts.signal);
 
-  for await (const rec of readJsonRecords(input)) {
+  for await (const rec of readJsonRecords(input, { signal: opts.signal })) {
     if (opts.signal?.aborted || out.closedByReader) break;
     let problem: string | undefined;
     let obj: Record<string, unknown> = {};

@@ -81,7 +81,10 @@ async function analyseStored(scope: CommandScope, client: LlmClient, env: Resolv
   let failed = 0;
   const once = async () => void (failed += (await analysePass(scope, pass)).failed);
   if (watchMs === undefined) await once();
-  else await watchLoop(watchMs, scope.ctx.signal, once);
+  else {
+    scope.runsUntilInterrupted = true;
+    await watchLoop(watchMs, scope.ctx.signal, once);
+  }
   if (failed > 0) throw new PartialFailure(`analyse: ${failed} sentence(s) failed (recorded with their reason; the next run retries them)`);
 }
 

@@ -37,7 +37,7 @@ export async function askStream(scope: CommandScope, answerer: Answerer, input: 
   const started = performance.now();
   const drainOne = async () => (await window.shift()!)();
 
-  for await (const rec of readJsonRecords(input, { format: 'lines' })) {
+  for await (const rec of readJsonRecords(input, { format: 'lines', signal: ctx.signal })) {
     if (ctx.signal.aborted || out.closedByReader) break;
     const q = questionOf(rec);
     if (typeof q === 'string') throw new InputError(`ask: ${rec.file}:${rec.line}: ${q}`);

@@ -47,7 +47,7 @@ async function askOne(scope: CommandScope, answerer: Answerer, question: string,
     // The error (or the note that it stopped) goes on its own line, after the text so far.
     if (printed) process.stdout.write('\n');
     if (!ctx.signal.aborted) throw err;
-    throw new Interrupted('ask: stopped (Ctrl-C)');
+    throw new Interrupted('ask: stopped (Ctrl-C)', ctx.signal.reason);
   }
   if (!ctx.printing) return;
   const { printAnswer } = await import('./print-answer.js');

@@ -72,7 +72,7 @@ async function chatFromLines(parts: ChatParts): Promise<void> {
   } finally {
     lines.close();
   }
-  if (ctx.signal.aborted) throw new Interrupted('chat: stopped (Ctrl-C)');
+  if (ctx.signal.aborted) throw new Interrupted('chat: stopped (Ctrl-C)', ctx.signal.reason);
 }
 
 async function answerLine(parts: ChatParts, question: string): Promise<Answer> {
@@ -83,7 +83,7 @@ async function answerLine(parts: ChatParts, question: string): Promise<Answer> {
     state.lastAnswer = r.answer;
     return r.answer;
   } catch (err) {
-    if (scope.ctx.signal.aborted) throw new Interrupted('chat: stopped (Ctrl-C)');
+    if (scope.ctx.signal.aborted) throw new Interrupted('chat: stopped (Ctrl-C)', scope.ctx.signal.reason);
     throw err;
   }
 }

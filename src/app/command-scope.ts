@@ -1,4 +1,4 @@
-import { PartialFailure } from '../core/errors.js';
+import { Interrupted, PartialFailure } from '../core/errors.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../core/ndjson-writer.js';
 import { openOutput, type OutputKind, type OutputOptions, type OutputSink } from '../core/output-file.js';
 import type { Db, OpenOptions } from '../store/database.js';
@@ -21,6 +21,8 @@ export class CommandScope {
   private closers: (() => unknown)[] = [];
   private readonly outputs: Output[] = [];
   private opening: { db?: Promise<Db>; warehouse?: Promise<DocumentStore> } = {};
+  /** Set by a command that runs until Ctrl-C (`--watch`, `--every`, serve): the interrupt is its normal end. */
+  runsUntilInterrupted = false;
 
   constructor(readonly ctx: Context) {}
 
@@ -121,6 +123,8 @@ export class CommandScope {
  * Runs a command's body in a scope: outputs committed on success and on a partial failure
  * (exit 3: what did not fail is stored and written, so its output stands), removed on any
  * other error; everything opened closed. The body's error wins over one of closing.
+ * A CLI command that an interrupt cut short (its body returned, having stopped after the batch
+ * at hand, with its summary printed) keeps what it wrote and ends as Interrupted: exit 130/143.
  */
 export async function runCommand<T>(ctx: Context, body: (scope: CommandScope) => Promise<T>): Promise<T> {
   const scope = new CommandScope(ctx);
@@ -135,5 +139,7 @@ export async function runCommand<T>(ctx: Context, body: (scope: CommandScope) =>
   if (failure && !(failure.error instanceof PartialFailure)) await scope.discard().catch(() => {});
   await scope.close().catch((error) => (failure ??= { error }));
   if (failure) throw failure.error;
+  const { signal } = ctx;
+  if (signal.aborted && ctx.printing && !scope.runsUntilInterrupted) throw new Interrupted(`interrupted (${signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'})`, signal.reason);
   return result as T;
 }

@@ -46,7 +46,10 @@ export async function runMonitors(ctx: Context, configs: string[], flags: Monito
       if (!scheduled || r.failed > 0) runs.push(r);
     };
     if (!scheduled) for (const o of opened) await runOne(o);
-    else await runOnSchedule(ctx, opened, flags, runOne);
+    else {
+      scope.runsUntilInterrupted = true;
+      await runOnSchedule(ctx, opened, flags, runOne);
+    }
     return runs;
   });
 }

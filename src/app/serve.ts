@@ -108,6 +108,7 @@ export async function buildServeApp(scope: CommandScope, flags: ServeFlags): Pro
 /** `llmops serve`: the HTTP service until SIGTERM/SIGINT, then a graceful stop (exit 0). */
 export async function serve(ctx: Context, flags: ServeFlags): Promise<void> {
   await runCommand(ctx, async (scope) => {
+    scope.runsUntilInterrupted = true;
     const server = await buildServeApp(scope, flags);
     const { listenUntil } = await import('../serve/listen-until.js');
     await listenUntil(server, {

@@ -30,7 +30,10 @@ export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
     const out = flags.out === undefined ? null : scope.ndjson(flags.out);
     const once = async () => void (await splitStored(scope, out, flags, watchMs !== undefined));
     if (watchMs === undefined) await once();
-    else await watchLoop(watchMs, ctx.signal, once);
+    else {
+      scope.runsUntilInterrupted = true;
+      await watchLoop(watchMs, ctx.signal, once);
+    }
   });
 }
 

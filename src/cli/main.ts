@@ -42,7 +42,8 @@ export function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 done, 2 usage/config/input error (nothing written), 3 partial (some items failed), 1 other failure.
+Exit codes: 0 done, 2 usage/config/input error (nothing written), 3 partial (some items failed), 1 other failure,
+130/143 stopped by Ctrl-C/SIGTERM (what was done is kept; --watch, --every, --cron and serve exit 0 on it).
 Output: data on stdout (NDJSON when piped or with --json, a summary on a terminal); logs on stderr.
 Where the data lives, and why: llmops where`,
     );

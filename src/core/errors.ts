@@ -41,7 +41,19 @@ export function errorMessage(err: unknown): string {
   return String(err);
 }
 
-/** Stopped by Ctrl-C (SIGINT) or SIGTERM before anything worth keeping was done: exit 130, as a shell reports it. */
+/**
+ * Stopped by Ctrl-C (SIGINT) or SIGTERM: exit 128 + the signal's number (130, 143), as a shell
+ * reports a command the signal ended, so `set -e` and a CI step see that the work is not done.
+ */
 export class Interrupted extends LlmopsError {
-  override readonly exitCode = 130;
+  override readonly exitCode: number;
+  constructor(message: string, signal?: unknown) {
+    super(message);
+    this.exitCode = interruptExitCode(signal);
+  }
+}
+
+/** 143 for SIGTERM, else 130 (SIGINT, and an interrupt whose signal is not known). */
+export function interruptExitCode(signal: unknown): number {
+  return signal === 'SIGTERM' ? 143 : 130;
 }

@@ -1,5 +1,6 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { oneLine, parseExact } from './exact-json.js';
 import { releasePendingFifoOpen } from './fifo-open.js';
 
 /**
@@ -46,6 +47,8 @@ export type ReadRecordsOptions = {
   flagEscapes?: boolean;
   /** The input's bytes, instead of opening `path` (stdin that was already peeked at). */
   source?: AsyncIterable<Buffer>;
+  /** The command's interrupt: a named pipe still waiting for its writer then reads as ended. */
+  signal?: AbortSignal;
 };
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -54,8 +57,11 @@ function formatForPath(path: string): RecordFormat {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'lines' : 'values';
 }
 
-/** A stream of `path`'s bytes (`-`: stdin); a named pipe with no writer yet lets the process exit. */
-export function openInput(path: string): Readable {
+/**
+ * A stream of `path`'s bytes (`-`: stdin). A named pipe with no writer yet lets the process
+ * exit, and on `signal` reads as ended (the stage then stops as after any interrupt).
+ */
+export function openInput(path: string, signal?: AbortSignal): Readable {
   if (path === '-') return process.stdin;
   const st = statSync(path, { throwIfNoEntry: false });
   // A folder opens but fails on the first read with no path in the error: name it here.
@@ -63,7 +69,7 @@ export function openInput(path: string): Readable {
     throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path, syscall: 'open' });
   }
   const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (st?.isFIFO()) releasePendingFifoOpen(path, stream, 'read');
+  if (st?.isFIFO()) releasePendingFifoOpen(path, stream, 'read', signal);
   return stream;
 }
 
@@ -72,7 +78,7 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
   const format = opts.format ?? (path === '-' ? 'values' : formatForPath(path));
   const name = path === '-' ? '<stdin>' : path;
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-  const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
+  const chunks = opts.source ?? (openInput(path, opts.signal) as AsyncIterable<Buffer>);
   const parse: Parsing = { parse: parseExact, flagEscapes: Boolean(opts.flagEscapes), keepText: Boolean(opts.keepText) };
   const records = format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
   yield* records;
@@ -82,58 +88,12 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
  * The non-blank lines of one input as strings (`value`), with the same line numbers, size cap
  * and UTF-8 check as JSONL records: `ingest --format lines`.
  */
-export async function* readLineRecords(path: string, opts: Pick<ReadRecordsOptions, 'maxRecordBytes' | 'source'> = {}): AsyncGenerator<JsonRecord> {
-  const chunks = opts.source ?? (openInput(path) as AsyncIterable<Buffer>);
+export async function* readLineRecords(path: string, opts: Pick<ReadRecordsOptions, 'maxRecordBytes' | 'source' | 'signal'> = {}): AsyncGenerator<JsonRecord> {
+  const chunks = opts.source ?? (openInput(path, opts.signal) as AsyncIterable<Buffer>);
   yield* scanLines(chunks, path === '-' ? '<stdin>' : path, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, { parse: (text) => text, flagEscapes: false, keepText: false });
 }
 
 type Parsing = { parse: (text: string) => unknown; flagEscapes: boolean; keepText: boolean };
-
-// An unsafe integer has at least 16 digits: only text with such a run takes the slow path.
-// Spelled out, not \d{16}: V8 scans the spelled-out pattern about 5 times faster.
-const LONG_DIGIT_RUN = /\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d\d/;
-
-/**
- * Every record is parsed this way: integer literals beyond ±2^53 come back as strings of their
- * exact digits instead of rounded numbers (JSON.parse turns 12345678901234567890 into
- * 12345678901234567000, and two ids would become one).
- */
-function parseExact(text: string): unknown {
-  return JSON.parse(LONG_DIGIT_RUN.test(text) ? quoteUnsafeIntegers(text) : text);
-}
-
-/**
- * Puts quotes around every integer literal (outside strings) that a double cannot hold
- * exactly. Only called on text JSON.parse accepts or rejects the same way afterwards: quoting
- * a number token never turns valid JSON invalid or the reverse.
- */
-export function quoteUnsafeIntegers(text: string): string {
-  let out = '';
-  let from = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // skip the escaped character
-      else if (c === 0x22) inString = false;
-      continue;
-    }
-    if (c === 0x22) {
-      inString = true;
-      continue;
-    }
-    if (c !== 0x2d && (c < 0x30 || c > 0x39)) continue;
-    let end = i + 1;
-    while (end < text.length && /[0-9eE+\-.]/.test(text[end]!)) end++;
-    const token = text.slice(i, end);
-    if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
-      out += `${text.slice(from, i)}"${token}"`;
-      from = end;
-    }
-    i = end - 1;
-  }
-  return from === 0 ? text : out + text.slice(from);
-}
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -161,15 +121,6 @@ function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: numbe
   } catch (err) {
     return { ok: false, reason: `invalid JSON (${shortJsonError(err)})`, file, line, bytesRead };
   }
-}
-
-/**
- * Valid JSON holds no raw line break inside a string, and needs no whitespace between tokens:
- * the breaks and the blanks around them can go without changing a value.
- */
-function oneLine(text: string): string {
-  const t = text.trim();
-  return /[\r\n]/.test(t) ? t.replace(/[ \t]*[\r\n][ \t\r\n]*/g, '') : t;
 }
 
 function shortJsonError(err: unknown): string {

@@ -67,7 +67,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
   try {
     // Keys see integers beyond 2^53 as strings of their exact digits: 9007199254740993 is not
     // 9007199254740992.
-    for await (const rec of readJsonRecords(o.input, { keepText: true })) {
+    for await (const rec of readJsonRecords(o.input, { keepText: true, signal: o.signal })) {
       if (!rec.ok) {
         // Records before the first bad one still go out (in order); none after it.
         if (!stopped() && !near) await batches.flush();

@@ -16,7 +16,7 @@ import type { TextRepairs } from './storable-text.js';
 export async function* jsonDocuments(input: IngestInput, { opts, tally, now, read }: ReadContext): AsyncGenerator<ReadDocument> {
   let kind: 'unknown' | 'export' | 'records' = opts.restore ? 'export' : 'unknown';
   let first = true;
-  const records = readJsonRecords(input.path, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, flagEscapes: true, source: input.source });
+  const records = readJsonRecords(input.path, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, flagEscapes: true, source: input.source, signal: opts.signal });
   for await (const rec of records) {
     read.bytes = rec.bytesRead;
     const at = `${rec.file}:${rec.line}`;

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { humanBytes } from '../core/json-records.js';
+import { humanBytes, openInput } from '../core/json-records.js';
 import { decodeHtml } from '../html/decode-html.js';
 import { looksBinary } from '../text/binary-text.js';
 import { decodeText } from '../text/decode-text.js';
@@ -17,8 +17,8 @@ const BINARY_PROBE = 8000;
  * else UTF-8, else windows-1252 (HTML: its <meta charset> too). Refused: an input over the
  * size cap (never read whole) and binary data under a text name. Skipped: an empty input.
  */
-export async function readWholeInput(input: IngestInput, maxBytes: number): Promise<WholeInput> {
-  const read = await readCapped(input, maxBytes);
+export async function readWholeInput(input: IngestInput, maxBytes: number, signal?: AbortSignal): Promise<WholeInput> {
+  const read = await readCapped(input, maxBytes, signal);
   if (!read.ok) return { ok: false, bytes: read.bytes, problem: `larger than ${humanBytes(maxBytes)} (--max-record-mb)` };
   const { data } = read;
   if (data.length === 0) return { ok: false, bytes: 0, note: 'empty, skipped' };
@@ -33,18 +33,18 @@ export async function readWholeInput(input: IngestInput, maxBytes: number): Prom
 
 type Capped = { ok: true; data: Buffer } | { ok: false; bytes: number };
 
-async function readCapped(input: IngestInput, maxBytes: number): Promise<Capped> {
-  if (input.path !== '-') {
-    const { size } = await stat(input.path);
-    if (size > maxBytes) return { ok: false, bytes: size };
+async function readCapped(input: IngestInput, maxBytes: number, signal?: AbortSignal): Promise<Capped> {
+  const st = input.path === '-' || input.source ? undefined : await stat(input.path);
+  if (st?.isFile()) {
+    if (st.size > maxBytes) return { ok: false, bytes: st.size };
     const data = await readFile(input.path);
     return { ok: true, data };
   }
-  // Stdin past the cap is read to its end and dropped, so memory stays bounded and the
-  // writer is not cut off mid-pipe.
+  // Stdin or a pipe (`<(cmd)`, a named pipe) past the cap is read to its end and dropped, so
+  // memory stays bounded and the writer is not cut off mid-pipe.
   const parts: Buffer[] = [];
   let bytes = 0;
-  for await (const chunk of (input.source ?? process.stdin) as AsyncIterable<Buffer>) {
+  for await (const chunk of (input.source ?? openInput(input.path, signal)) as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     if (bytes <= maxBytes) parts.push(chunk);
     else parts.length = 0;

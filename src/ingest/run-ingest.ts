@@ -25,7 +25,7 @@ type Batch = { docs: NewDocument[]; where: string[] };
 export async function runIngest(store: DocumentStore | (() => Promise<DocumentStore>), opts: IngestOptions): Promise<IngestSummary> {
   const inputs = opts.files.map((f) => inputFor(f, opts.format));
   refuseMismatch(inputs, opts);
-  const checked = await checkJsonInputs(inputs);
+  const checked = await checkJsonInputs(inputs, opts.signal);
   const tally = new Tally(opts);
   let opened: DocumentStore | undefined;
   const open = async () => (opened ??= typeof store === 'function' ? await store() : store);
@@ -70,6 +70,12 @@ async function* readBatches(inputs: IngestInput[], opts: IngestOptions, tally: T
     }
     bytesBefore += ctx.read.bytes;
     summary.bytes = bytesBefore;
+  }
+  // An interrupt that came while the last batch was read (or a pipe waited for its writer,
+  // which then reads as ended) cut the input short as well.
+  if (opts.signal?.aborted) {
+    summary.interrupted = true;
+    return;
   }
   if (batch.docs.length > 0) yield batch;
   opts.onProgress?.(summary.bytes);

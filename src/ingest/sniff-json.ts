@@ -11,7 +11,7 @@ import type { IngestInput } from './input-format.js';
  * instead of an "invalid JSON" for every word. Stdin is peeked at, and what was read is
  * handed on in `source`. An empty input is JSON with no records, as before.
  */
-export async function checkJsonInputs(inputs: IngestInput[]): Promise<IngestInput[]> {
+export async function checkJsonInputs(inputs: IngestInput[], signal?: AbortSignal): Promise<IngestInput[]> {
   const out: IngestInput[] = [];
   for (const input of inputs) {
     if (!input.checkJson) {
@@ -20,7 +20,7 @@ export async function checkJsonInputs(inputs: IngestInput[]): Promise<IngestInpu
     }
     // A pipe or a device cannot be read twice: peeked at like stdin (`ingest <(cmd)` lost the
     // bytes the peek had read, and a named pipe's second open waited for another writer).
-    const checked = isRegularFile(input.path) ? { first: firstByteOfFile(input.path), source: undefined } : await peek(openInput(input.path));
+    const checked = isRegularFile(input.path) ? { first: firstByteOfFile(input.path), source: undefined } : await peek(openInput(input.path, signal));
     if (checked.first !== null && checked.first !== OPEN_BRACE && checked.first !== OPEN_BRACKET) {
       throw new UsageError(`ingest: ${input.path === '-' ? 'stdin' : input.path} is not JSON; use --format text or --format lines`);
     }

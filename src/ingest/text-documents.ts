@@ -19,7 +19,7 @@ import { htmlFields, plainTextFields, type OwnFields } from './text-fields.js';
 export async function* wholeInputDocuments(input: IngestInput, ctx: ReadContext): AsyncGenerator<ReadDocument> {
   const { opts, tally } = ctx;
   const at = where(input);
-  const whole = await readWholeInput(input, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES);
+  const whole = await readWholeInput(input, opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, opts.signal);
   ctx.read.bytes = whole.bytes;
   if (!whole.ok) {
     if (whole.note) tally.skipped(`${at}: ${whole.note}`);
@@ -47,7 +47,7 @@ export async function* wholeInputDocuments(input: IngestInput, ctx: ReadContext)
 export async function* lineDocuments(input: IngestInput, ctx: ReadContext): AsyncGenerator<ReadDocument> {
   const { opts, tally } = ctx;
   const link = input.path === '-' ? null : pathToFileURL(resolve(input.path)).href;
-  for await (const rec of readLineRecords(input.path, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, source: input.source })) {
+  for await (const rec of readLineRecords(input.path, { maxRecordBytes: opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, source: input.source, signal: opts.signal })) {
     ctx.read.bytes = rec.bytesRead;
     const at = `${rec.file}:${rec.line}`;
     if (!rec.ok) {

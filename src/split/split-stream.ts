@@ -15,7 +15,7 @@ export type SplitStreamOptions = { textField?: string; idField?: string; skipInv
 export async function splitStream(input: string, out: NdjsonWriter, opts: SplitStreamOptions = {}) {
   const summary = { documents: 0, sentences: 0, invalid: 0 };
   const idField = opts.idField ?? 'id';
-  for await (const rec of readJsonRecords(input)) {
+  for await (const rec of readJsonRecords(input, { signal: opts.signal })) {
     if (opts.signal?.aborted || out.closedByReader) break;
     let reason: string | undefined;
     let id: string | undefined;

@@ -1,28 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BIN, ndjson } from '../helpers/cli.js';
+import { BIN, ndjson, startProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/databases.js';
 
 const RECORDS = '{"id":"a","text":"First one."}\n{"id":"b","text":"Second one."}\n';
 
-/** Runs the CLI under bash (for `<(cmd)`) with a kill timer: a run that hangs ends with SIGKILL. */
-function start(command: string) {
-  const child = spawn('bash', ['-c', command], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal });
-    }),
-  );
-  return { child, ended, out: () => ({ stdout, stderr }) };
-}
+/** Runs the CLI under bash (for `<(cmd)`); a run that hangs ends with SIGKILL. */
+const start = (command: string) => startProcess('bash', ['-c', command], { detached: true });
 
 /** Whether a thread of `pid` waits in the kernel for the other end of a FIFO (Linux). */
 function waitsForWriter(pid: number): boolean {
@@ -49,7 +35,7 @@ describe('ingest from pipes: what is peeked at is not lost', () => {
     }
   });
 
-  it('a named pipe: every record from its writer; with no writer, a second SIGTERM ends it (exit 130)', async () => {
+  it('a named pipe: every record from its writer; with no writer, SIGTERM ends it (exit 143, nothing stored)', async () => {
     const dir = tempDir();
     try {
       const db = join(dir.path, 'x.db');
@@ -63,11 +49,31 @@ describe('ingest from pipes: what is peeked at is not lost', () => {
       // The interrupt handler is in place before the input is opened: wait for the open to block.
       while (!waitsForWriter(waiting.child.pid!)) await new Promise((r) => setTimeout(r, 20));
       waiting.child.kill('SIGTERM');
-      while (!waiting.out().stderr.includes('SIGTERM')) await new Promise((r) => setTimeout(r, 20));
-      waiting.child.kill('SIGTERM');
       const r = await waiting.ended;
-      expect(r.signal).toBeNull(); // before: exit hung joining the thread blocked in open()
-      expect(r.code).toBe(130);
+      // Before: the first SIGTERM left it waiting, and the second one's exit hung joining the
+      // thread blocked in open().
+      expect(r.signal).toBeNull();
+      expect(r.code).toBe(143);
+      expect(ndjson(r.stdout).at(-1)).toMatchObject({ records: 0, inserted: 0, note: 'interrupted: nothing stored' });
+      expect(r.stderr).toMatch(/llmops: interrupted \(SIGTERM\)\n$/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('split --in, dedup --in and analyse --in <fifo> with no writer: one Ctrl-C ends them (exit 130)', async () => {
+    const dir = tempDir();
+    try {
+      const fifo = join(dir.path, 'feed');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      for (const args of [['split', '--in', fifo], ['dedup', '--in', fifo, '--field', 'text'], ['analyse', '--in', fifo]]) {
+        const run = startProcess(process.execPath, [BIN, ...args]);
+        while (!waitsForWriter(run.child.pid!)) await new Promise((r) => setTimeout(r, 20));
+        run.child.kill('SIGINT');
+        const r = await run.ended;
+        expect([args[0], r.signal, r.code]).toEqual([args[0], null, 130]);
+        expect(r.stdout).toBe('');
+      }
     } finally {
       dir.remove();
     }

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { quoteUnsafeIntegers, readJsonRecords, type JsonRecord } from '../../src/core/json-records.js';
+import { readJsonRecords, type JsonRecord } from '../../src/core/json-records.js';
+import { quoteUnsafeIntegers } from '../../src/core/exact-json.js';
 import { tempDir } from '../helpers/databases.js';
 
 const dir = tempDir();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { openOutput, removeStaleTempFiles, tempPathFor, writeOutputFile } from '../../src/core/output-file.js';
 import { createNdjsonWriter } from '../../src/core/ndjson-writer.js';
 import { UsageError } from '../../src/core/errors.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { BIN, runCli, startProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/databases.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -168,20 +168,7 @@ describe('output files: anything that is not a regular file is written in place'
 });
 
 describe('output files: a FIFO nobody opens for reading', () => {
-  /** Runs `args` with a kill timer: a process that hangs comes back with signal SIGKILL. */
-  function start(args: string[]) {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) =>
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code, signal, stderr });
-      }),
-    );
-    return { child, ended, stderr: () => stderr };
-  }
+  const start = (args: string[]) => startProcess(process.execPath, args);
 
   it('Ctrl-C or SIGTERM ends a command whose --out FIFO has no reader; the FIFO stays a FIFO', async () => {
     const dir = tempDir();
@@ -192,10 +179,11 @@ describe('output files: a FIFO nobody opens for reading', () => {
       expect((await runCli(['--db', db, 'ingest', '-'], { input: '{"id":"a","text":"One sentence. And another one."}\n' })).code).toBe(0);
       const run = start([BIN, '--db', db, 'featurize', '--embedder', 'hashing', '--out', fifo]);
       // The interrupt handler is in place before the stage says which embedder it uses.
-      while (!run.stderr().includes('featurize: embedder')) await new Promise((r) => setTimeout(r, 20));
+      while (!run.out().stderr.includes('featurize: embedder')) await new Promise((r) => setTimeout(r, 20));
       run.child.kill('SIGTERM');
       const r = await run.ended;
       expect(r.signal).toBeNull(); // before: waited for a reader forever, and a second SIGTERM too
+      expect(r.code).toBe(143); // what was for the FIFO was dropped: not a success
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(statSync(fifo).isFIFO()).toBe(true);
     } finally {

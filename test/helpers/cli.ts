@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chownSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,34 @@ function runProcess(
     if (opts.input !== undefined) child.stdin.end(opts.input);
     else child.stdin.end();
   });
+}
+
+export type Started = {
+  child: ChildProcess;
+  /** Resolves when the process has ended, with what it wrote. */
+  ended: Promise<CliResult>;
+  out: () => { stdout: string; stderr: string };
+};
+
+/**
+ * Starts `file args` to be signalled while it runs, with a kill timer: a process that hangs
+ * comes back with signal SIGKILL instead of hanging the test. `detached` puts it in its own
+ * process group, killed whole by the timer (a shell and what it started).
+ */
+export function startProcess(file: string, args: string[], opts: { detached?: boolean; timeoutMs?: number } = {}): Started {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const timer = setTimeout(() => (opts.detached ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL')), opts.timeoutMs ?? 60_000);
+  const ended = new Promise<CliResult>((resolve) =>
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    }),
+  );
+  return { child, ended, out: () => ({ stdout, stderr }) };
 }
 
 /** Whether `script` (util-linux) is here to give the CLI a pseudo-terminal. */
