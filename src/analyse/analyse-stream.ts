@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { InputError } from '../core/errors.js';
 import { readJsonRecords } from '../core/json-records.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
-import { missingTextField, textOf } from '../text/text-field.js';
+import { missingTextField, textOf, TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
 import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
@@ -62,7 +62,8 @@ export async function analyseStream(input: string, out: NdjsonWriter, client: Ll
     else {
       obj = rec.value as Record<string, unknown>;
       const v = textOf(obj, opts.textField);
-      if (v === undefined || v.trim() === '') problem = missingTextField(opts.textField);
+      if (v === undefined) problem = missingTextField(obj, opts.textField);
+      else if (v.trim() === '') problem = `field "${opts.textField ?? TEXT_FIELD_CANDIDATES.find((f) => obj[f] === v)}" is empty`;
       else text = v;
     }
     if (problem) {

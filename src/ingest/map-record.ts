@@ -1,7 +1,7 @@
 import { getPath } from '../core/dot-path.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
-import { TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
+import { jsonTypeName, TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
 import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
 
 /** How the keys of the user's records map onto a document. Dot paths reach nested fields. */
@@ -23,19 +23,13 @@ const LINK_FIELD_CANDIDATES = ['link', 'url'];
 
 export type Mapped = { ok: true; doc: NewDocument } | { ok: false; reason: string };
 
-function typeName(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  return typeof v;
-}
-
 class FieldProblem extends Error {}
 
 function optionalString(rec: Record<string, unknown>, field: string): string | null {
   const v = getPath(rec, field);
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
-  throw new FieldProblem(`field "${field}" must be a string, got ${typeName(v)}`);
+  throw new FieldProblem(`field "${field}" must be a string, got ${jsonTypeName(v)}`);
 }
 
 /** The record's own id (`--id-field`), as a string; null when it has none. */
@@ -43,7 +37,7 @@ function externalIdOf(rec: Record<string, unknown>, idField: string): string | n
   const rawId = getPath(rec, idField);
   if (typeof rawId === 'string' || typeof rawId === 'number') return String(rawId);
   if (rawId === undefined || rawId === null) return null;
-  throw new FieldProblem(`field "${idField}" must be a string or a number, got ${typeName(rawId)}`);
+  throw new FieldProblem(`field "${idField}" must be a string or a number, got ${jsonTypeName(rawId)}`);
 }
 
 /**
@@ -82,7 +76,7 @@ const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, reason: `export record must be a JSON object, got ${typeName(value)}` };
+    return { ok: false, reason: `export record must be a JSON object, got ${jsonTypeName(value)}` };
   }
   let rec = value as Record<string, unknown>;
   if (rec[EXPORT_RECORD_KEY] !== 1) {
@@ -92,7 +86,7 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { 
     const v = rec[k];
     if (typeof v === 'string') return v;
     if (nullable && (v === null || v === undefined)) return null;
-    throw new FieldProblem(`export record: field "${k}" must be a string${nullable ? ' or null' : ''}, got ${typeName(v)}`);
+    throw new FieldProblem(`export record: field "${k}" must be a string${nullable ? ' or null' : ''}, got ${jsonTypeName(v)}`);
   };
   try {
     const id = str('id', false)!;
@@ -105,7 +99,7 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { 
     const content = str('content', false)!;
     if (content.trim() === '') return { ok: false, reason: 'export record: field "content" is empty' };
     const metadata = rec.metadata ?? {};
-    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { ok: false, reason: `export record: field "metadata" must be an object, got ${typeName(metadata)}` };
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return { ok: false, reason: `export record: field "metadata" must be an object, got ${jsonTypeName(metadata)}` };
     const createdAt = str('created_at', false)!;
     if (Number.isNaN(Date.parse(createdAt))) return { ok: false, reason: `export record: field "created_at" is not a timestamp: ${createdAt}` };
     // Older exports may lack updated_at: the restore time then stands in.
@@ -142,7 +136,7 @@ export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { 
  */
 export function mapRecord(value: unknown, mapping: FieldMapping, now: string, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, reason: `record must be a JSON object, got ${typeName(value)}` };
+    return { ok: false, reason: `record must be a JSON object, got ${jsonTypeName(value)}` };
   }
   if (isExportRecord(value) || isExportHeader(value)) {
     return {
@@ -162,7 +156,7 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string, re
     if (!textField) return { ok: false, reason: `missing text field (looked for ${TEXT_FIELD_CANDIDATES.join(', ')}; use --text-field)` };
     const content = getPath(rec, textField);
     if (content === undefined || content === null) return { ok: false, reason: `missing text field "${textField}"` };
-    if (typeof content !== 'string') return { ok: false, reason: `field "${textField}" must be a string, got ${typeName(content)}` };
+    if (typeof content !== 'string') return { ok: false, reason: `field "${textField}" must be a string, got ${jsonTypeName(content)}` };
     if (content.trim() === '') return { ok: false, reason: `field "${textField}" is empty` };
     used.add(textField);
 

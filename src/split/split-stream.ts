@@ -25,7 +25,7 @@ export async function splitStream(input: string, out: NdjsonWriter, opts: SplitS
     else {
       const obj = rec.value as Record<string, unknown>;
       const text = textOf(obj, opts.textField);
-      if (text === undefined) reason = missingTextField(opts.textField);
+      if (text === undefined) reason = missingTextField(obj, opts.textField);
       else {
         content = text;
         const own = getPath(obj, idField);

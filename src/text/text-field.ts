@@ -13,7 +13,20 @@ export function textOf(record: Record<string, unknown>, textField: string | unde
   return typeof text === 'string' ? text : undefined;
 }
 
-/** The problem to report for a record without text. */
-export function missingTextField(textField: string | undefined): string {
-  return `missing text field (${textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
+/**
+ * What is wrong with a record that has no text (textOf gave undefined): the field is missing,
+ * or holds something other than a string (`field "text" must be a string, got number`, as ingest says).
+ */
+export function missingTextField(record: Record<string, unknown>, textField: string | undefined): string {
+  const field = textField ?? TEXT_FIELD_CANDIDATES.find((f) => record[f] !== undefined);
+  const value = field === undefined ? undefined : getPath(record, field);
+  if (value === undefined) return `missing text field (${textField ?? TEXT_FIELD_CANDIDATES.join(', ')})`;
+  return `field "${field}" must be a string, got ${jsonTypeName(value)}`;
+}
+
+/** A JSON value's type as a person names it: null, array, object, number, boolean, string. */
+export function jsonTypeName(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  return typeof v;
 }

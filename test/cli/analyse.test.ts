@@ -103,9 +103,31 @@ describe('llmops analyse, offline (no key, no network)', () => {
     ]);
     // Ids beyond 2^53 keep their exact digits (as strings), so results join back to their inputs.
     const big = '{"id":9007199254740992,"text":"I hate waiting."}\n{"id":9007199254740993,"text":"Lovely."}\n';
-    const b = await runCli(['analyse', '--in', '-', '--out', '-'], { input: big, cwd: d.path });
+    // Each bad record says what is wrong with it, in ingest's words.
+    const bad = await runCli(['analyse', '--in', '-', '--skip-invalid'], { input: '{"text":5}\n{"body":["x"]}\n{"text":"  "}\n{"x":1}\n', cwd: d.path });
+    expect(bad.code).toBe(3);
+    expect(bad.stderr.split('\n').slice(0, 4)).toEqual([
+      '<stdin>:1: field "text" must be a string, got number',
+      '<stdin>:2: field "body" must be a string, got array',
+      '<stdin>:3: field "text" is empty',
+      '<stdin>:4: missing text field (text, content, body)',
+    ]);
+    const e = tempDir();
+    const b = await runCli(['analyse', '--in', '-', '--out', '-'], { input: big, cwd: e.path });
     expect(b.code).toBe(0);
     expect(ndjson(b.stdout).map((x) => x.id)).toEqual(['9007199254740992', '9007199254740993']);
+    expect(existsSync(join(e.path, '.llmops'))).toBe(false); // no database named: none made
+    // A database named: it records the calls (and caches them), and stores no result.
+    const named = join(e.path, 'calls.db');
+    expect((await runCli(['--db', named, 'analyse', '--in', '-', '--out', '-'], { input: big, cwd: e.path })).code).toBe(0);
+    const db = await openDatabase(parseDatabaseUrl(named));
+    try {
+      expect((await db.db.selectFrom('llm_calls').select('id').execute()).length).toBe(2);
+      expect(await db.db.selectFrom('results').select('id').execute()).toEqual([]);
+    } finally {
+      await db.close();
+      e.remove();
+    }
     d.remove();
   });
 });

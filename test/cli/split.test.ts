@@ -176,7 +176,7 @@ describe('llmops split, store-less and watch', () => {
     const out = join(d.path, 'sentences.jsonl');
     const r = await runCli(['split', '--in', '-', '--out', out], { input: '{"text":"Fine."}\n{"text":5}\n', cwd: d.path });
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe('llmops: split: <stdin>:2: missing text field (text, content, body)\n');
+    expect(r.stderr).toBe('llmops: split: <stdin>:2: field "text" must be a string, got number\n');
     const { readdirSync } = await import('node:fs');
     expect(readdirSync(d.path)).toEqual([]);
     d.remove();
