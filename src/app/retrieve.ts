@@ -1,7 +1,6 @@
 import { UsageError } from '../core/errors.js';
 import type { AnswerSource } from '../answer/answer-types.js';
 import type { Embedder } from '../embed/embedder.js';
-import type { SearchHit } from '../search/fusion.js';
 import type { Db } from '../store/database.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { CollectionInfo, VectorStore } from '../vector/vector-store.js';
@@ -17,7 +16,7 @@ export type RetrieverOptions = {
 };
 
 /**
- * Hybrid search over several collections, fused into one list. Keeps each collection's
+ * Hybrid search over several collections, as one (searchCollections). Keeps each collection's
  * embedder open between questions (a model loads once for an NDJSON run or a server's life);
  * `close()` releases them.
  */
@@ -31,8 +30,6 @@ export interface Retriever {
 type Stores = { db: Db; vectors: VectorStore | null; documents: Pick<DocumentStore, 'getMany'> };
 type Searchable = { name: string; embedder: Embedder };
 
-// Reciprocal rank fusion across collections (their hybrid scores are on different scales).
-const RRF_K = 60;
 // How deep each collection's lexical and vector lists are read before its own fusion.
 const DEPTH = 100;
 
@@ -59,22 +56,18 @@ export async function openRetriever(stores: Stores, opts: RetrieverOptions = {})
     throw err;
   }
   const { searchCollection } = await import('../search/search-collection.js');
+  const { searchCollections } = await import('../search/search-collections.js');
   const { describeHits } = await import('../search/search-results.js');
-  const { fuse } = await import('../search/fusion.js');
   return {
     collections: searchable.map((s) => s.name),
     async retrieve(question, k) {
-      const lists = await Promise.all(
-        searchable.map(async (c) => {
-          const hits = await searchCollection({ db: stores.db.db, engine: stores.db.engine, vectors: stores.vectors!, collection: c.name, query: question, k, depth: Math.max(DEPTH, k), mode: 'hybrid', embedder: c.embedder });
-          // Chunk ids are unique within a collection only: the fused list keys them by both.
-          return hits.map((h): SearchHit => ({ ...h, id: `${c.name}\u0000${h.id}` }));
-        }),
-      );
-      const fused = lists.length === 1 ? lists[0]! : fuse(lists.map((hits) => ({ hits, weight: 1 })), k, RRF_K);
-      const unkeyed = fused.map((h) => ({ ...h, id: h.id.slice(h.id.indexOf('\u0000') + 1) }));
-      const results = await describeHits(unkeyed, stores.documents, question);
-      return results.map((r, i) => ({ ...r, collection: fused[i]!.id.slice(0, fused[i]!.id.indexOf('\u0000')) }));
+      const base = { db: stores.db.db, engine: stores.db.engine, vectors: stores.vectors!, query: question, k, depth: Math.max(DEPTH, k) };
+      const only = searchable.length === 1 ? searchable[0]! : undefined;
+      const hits = only
+        ? (await searchCollection({ ...base, collection: only.name, mode: 'hybrid', embedder: only.embedder })).map((h) => ({ ...h, collection: only.name }))
+        : await searchCollections(base, searchable);
+      const results = await describeHits(hits, stores.documents, question);
+      return results.map((r, i) => ({ ...r, collection: hits[i]!.collection }));
     },
     close: () => closeAll(byId),
   };

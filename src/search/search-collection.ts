@@ -107,6 +107,20 @@ async function vectorSearch(opts: Pick<SearchOptions, 'vectors' | 'collection' |
 export async function searchCollection(opts: SearchOptions): Promise<SearchHit[]> {
   if (opts.mode === 'lexical') return lexicalSearch(opts);
   if (opts.mode === 'vector') return vectorSearch(opts);
+  const { lex, vec, lexicalWeight, vectorWeight, fusion, rrfK } = await hybridLists(opts);
+  const fused =
+    fusion === 'convex'
+      ? // BM25 (and ts_rank_cd) is never below 0: a known floor, so a short lexical list keeps its scale.
+        fuseScores([{ hits: lex, weight: lexicalWeight, floor: 0 }, { hits: vec, weight: vectorWeight }], opts.k)
+      : fuse([{ hits: lex, weight: lexicalWeight }, { hits: vec, weight: vectorWeight }], opts.k, rrfK);
+  return withChunkTexts(opts, fused);
+}
+
+/** A hybrid search's two lists before they are fused (lexical hits without their text), and how to fuse them. */
+export type HybridLists = { lex: SearchHit[]; vec: SearchHit[]; lexicalWeight: number; vectorWeight: number; fusion: Fusion; rrfK: number };
+
+/** The lexical and vector lists of a hybrid search, each `depth` deep. */
+export async function hybridLists(opts: Omit<SearchOptions, 'mode'>): Promise<HybridLists> {
   const depth = Math.max(opts.depth ?? 100, opts.k);
   const d = fusionDefaults(opts.embedder?.name, opts.fusion);
   const feedback = opts.feedback ?? d.feedback;
@@ -119,18 +133,11 @@ export async function searchCollection(opts: SearchOptions): Promise<SearchHit[]
   } else {
     [lex, vec] = await Promise.all([lexicalSearch({ ...opts, k: depth }, false), vectorSearch({ ...opts, k: depth })]);
   }
-  const lexicalWeight = opts.lexicalWeight ?? 1;
-  const vectorWeight = opts.vectorWeight ?? d.vectorWeight;
-  const fused =
-    d.fusion === 'convex'
-      ? // BM25 (and ts_rank_cd) is never below 0: a known floor, so a short lexical list keeps its scale.
-        fuseScores([{ hits: lex, weight: lexicalWeight, floor: 0 }, { hits: vec, weight: vectorWeight }], opts.k)
-      : fuse([{ hits: lex, weight: lexicalWeight }, { hits: vec, weight: vectorWeight }], opts.k, opts.rrfK ?? d.rrfK);
-  return withChunkTexts(opts, fused);
+  return { lex, vec, lexicalWeight: opts.lexicalWeight ?? 1, vectorWeight: opts.vectorWeight ?? d.vectorWeight, fusion: d.fusion, rrfK: opts.rrfK ?? d.rrfK };
 }
 
 /** The chunk's own text on every fused hit the lexical list found: the text it would have brought (an empty one gives way to the vector hit's, as in the fusion). */
-async function withChunkTexts(opts: Pick<SearchOptions, 'db' | 'collection'>, hits: SearchHit[]): Promise<SearchHit[]> {
+export async function withChunkTexts(opts: Pick<SearchOptions, 'db' | 'collection'>, hits: SearchHit[]): Promise<SearchHit[]> {
   const ids = hits.filter((h) => h.lexical_rank !== undefined).map((h) => h.id);
   if (ids.length === 0) return hits;
   const r = await sql<{ id: string; text: string }>`select id, text from featurize_chunks where collection = ${opts.collection} and id in (${sql.join(ids)})`.execute(opts.db);

@@ -101,6 +101,25 @@ describe('llmops ask, offline (no key, no network): extractive answers', () => {
     }
   });
 
+  it('across collections the best chunk wins, not each collection\'s first: --k 1 finds the one that answers', async () => {
+    const kb = await knowledgeBase();
+    try {
+      // Each collection always has a nearest chunk: ranks alone made the two first ones equal,
+      // and the tie went to embedded_articles, which says nothing about bees.
+      for (const [question, title] of [
+        ['How do honey bees show the direction of flowers?', 'Bee notes'],
+        ['What does the pilotage fee cost per metre of draught?', 'Harbour Pilots'],
+        ['How fast does a sourdough starter double?', 'Sourdough log'],
+      ]) {
+        const r = await runCli(['--db', kb.url, 'ask', question!, '--k', '1']);
+        expect(r.code, r.stderr).toBe(0);
+        expect(ndjson(r.stdout)[0].citations.map((c: any) => c.title)).toEqual([title]);
+      }
+    } finally {
+      await kb.cleanup();
+    }
+  });
+
   it.skipIf(!hasScript)('on a terminal: the answer, then its sources as [n] Title — link (chunk i)', async () => {
     const kb = await knowledgeBase();
     try {
