@@ -43,7 +43,9 @@ export function printRows(ctx: Context, rows: Record<string, unknown>[], columns
     const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
     // A column of numbers (blanks aside) is right-aligned, so the digits line up.
     const align = cols.map((c) => (rows.every((r) => typeof r[c] === 'number' || r[c] == null) ? 'right' : 'left') as 'left' | 'right');
-    return formatTable(cols, cells, { width: terminalColumns(), rule: true, align });
+    // Ids are copied into the next command: whole while anything else can give way.
+    const keep = cols.map((c) => c === 'id' || c.endsWith('_id'));
+    return formatTable(cols, cells, { width: terminalColumns(), rule: true, align, keep });
   });
 }
 

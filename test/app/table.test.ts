@@ -33,6 +33,15 @@ describe('formatTable', () => {
     }
   });
 
+  it('keeps an id column whole while another column can give way, even when it is the widest', () => {
+    const id = 'a3c5e1f0-1b2c-4d5e-8f90-123456789abc:12';
+    const lines = formatTable(['sentence_id', 'label', 'model'], [[id, 'positive', 'llmops-lexicon-v2']], { width: 60, keep: [true, false, false] });
+    expect(lines[1]).toContain(id);
+    for (const l of lines) expect(stringWidth(l)).toBeLessThanOrEqual(60);
+    // Without keep, the widest column (the id) was cut first.
+    expect(formatTable(['sentence_id', 'label', 'model'], [[id, 'positive', 'llmops-lexicon-v2']], { width: 60 })[1]).not.toContain(id);
+  });
+
   it('leaves a table that fits as it is, and cuts lines when even the narrowest columns do not fit', () => {
     const wide = formatTable(headers, rows, { width: 200 });
     expect(wide[1]).toContain(rows[0]![1]);

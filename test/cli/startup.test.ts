@@ -52,3 +52,25 @@ describe('start-up', () => {
     }
   });
 });
+
+describe('--help of every command and subcommand', () => {
+  /** The command names listed under "Commands:" in a help text. */
+  const commandsIn = (help: string) => {
+    const section = (help.split('\nCommands:\n')[1] ?? '').split('\n\n')[0]!; // up to the blank line (examples follow)
+    return [...section.matchAll(/^ {2}(\w[\w-]*)/gm)].map((m) => m[1]!).filter((c) => c !== 'help');
+  };
+
+  it('says each default once (not "(default 20) (default: 20)") and ends with no error', async () => {
+    const seen: string[] = [];
+    const walk = async (path: string[]): Promise<void> => {
+      const r = await runCli([...path, '--help']);
+      expect(r.code, `${path.join(' ')} --help`).toBe(0);
+      seen.push(path.join(' '));
+      // Whitespace collapsed: a long description wraps between the two.
+      expect(r.stdout.replace(/\s+/g, ' '), `${path.join(' ')} --help`).not.toMatch(/\(default [^)]*\) \(default: /);
+      await Promise.all(commandsIn(r.stdout).map((c) => walk([...path, c])));
+    };
+    await walk([]);
+    expect(seen).toEqual(expect.arrayContaining(['inspect results', 'dedup ledger', 'serve user add', 'monitor webhook']));
+  }, 120_000);
+});

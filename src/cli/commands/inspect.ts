@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { CallsFlags } from '../../app/inspect-calls.js';
 import type { SearchFlags } from '../../app/inspect-search.js';
-import { toNonNegativeInt, toPositiveInt } from '../options.js';
+import { toNonNegativeInt, toPositiveInt, toText } from '../options.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 const context = (cmd: Command) => createContext(cmd.optsWithGlobals());
@@ -52,7 +52,7 @@ function registerCollections(inspect: Command): void {
     .command('sample')
     .argument('<collection>', 'collection name')
     .description('The first points of a collection (id order), with their payloads')
-    .option('--limit <n>', 'how many (default 5)', toPositiveInt, 5)
+    .option('--limit <n>', 'how many', toPositiveInt, 5)
     .option('--filter <key=value>', 'only points whose payload matches (repeatable)', collect)
     .addHelpText('after', '\nExample:\n  llmops inspect sample cleaned_articles --limit 3 --filter source=ingest')
     .action(async (name: string, f: { limit: number; filter?: string[] }, cmd: Command) => (await collections()).inspectSample(await context(cmd), name, f));
@@ -61,7 +61,7 @@ function registerCollections(inspect: Command): void {
     .command('search')
     .argument('<collection>', 'an embedded_<category> collection')
     .description('Search a collection by meaning (vector), words (lexical, BM25) or both (hybrid, fused); each hit with its document (title, link, category, author, metadata) and a snippet, the query words marked')
-    .requiredOption('--query <text>', 'what to look for')
+    .requiredOption('--query <text>', 'what to look for', toText)
     .option('--k <n>', 'how many hits', toPositiveInt, 10)
     .option('--mode <mode>', 'vector, lexical or hybrid', 'hybrid')
     .option('--fusion <how>', 'hybrid: rrf (reciprocal ranks) or convex (weighted sum of normalised scores); default convex for hashing collections, rrf otherwise')
@@ -101,7 +101,7 @@ function registerRecords(inspect: Command): void {
   inspect
     .command('documents')
     .description('Stored documents, newest first')
-    .option('--limit <n>', 'how many (default 20)', toPositiveInt, 20)
+    .option('--limit <n>', 'how many', toPositiveInt, 20)
     .option('--category <name>', 'only this category')
     .addHelpText('after', '\nExample:\n  llmops inspect documents --category articles --limit 5')
     .action(async (f: { limit: number; category?: string }, cmd: Command) => (await records()).inspectDocuments(await context(cmd), f));
@@ -109,7 +109,7 @@ function registerRecords(inspect: Command): void {
   inspect
     .command('sentences')
     .description('Sentences with their offsets')
-    .option('--limit <n>', 'how many (default 20)', toPositiveInt, 20)
+    .option('--limit <n>', 'how many', toPositiveInt, 20)
     .option('--document <id>', 'only this document')
     .addHelpText('after', '\nExample:\n  llmops inspect sentences --document <id>')
     .action(async (f: { limit: number; document?: string }, cmd: Command) => (await records()).inspectSentences(await context(cmd), f));
@@ -117,7 +117,7 @@ function registerRecords(inspect: Command): void {
   inspect
     .command('results')
     .description('Task results (e.g. sentiment), newest first')
-    .option('--limit <n>', 'how many (default 20)', toPositiveInt, 20)
+    .option('--limit <n>', 'how many', toPositiveInt, 20)
     .option('--task <name>', 'only this task')
     .addHelpText('after', '\nExample:\n  llmops inspect results --task sentiment --limit 10')
     .action(async (f: { limit: number; task?: string }, cmd: Command) => (await records()).inspectResults(await context(cmd), f));
@@ -126,7 +126,7 @@ function registerRecords(inspect: Command): void {
     .command('calls')
     .argument('[id]', 'show this call whole: its id (or a unique prefix, as listed) or a trace id (every call of the trace)')
     .description('LLM calls, newest first (totals of all matching calls on stderr); with an id, one call whole: prompt, response, usage, hooks\' notes, results')
-    .option('--limit <n>', 'how many calls to list (default 20)', toPositiveInt, 20)
+    .option('--limit <n>', 'how many calls to list', toPositiveInt, 20)
     .option('--task <name>', 'only calls of this task')
     .option('--model <name>', 'only calls of this model (model or provider/model)')
     .option('--since <when>', 'only calls since then: a duration back from now (24h, 7d) or a date (2025-01-31)')
@@ -148,7 +148,7 @@ An id that matches no call, or a prefix that matches several, is an error (exit 
   inspect
     .command('runs')
     .description('Command runs, newest first: status, counts, errors')
-    .option('--limit <n>', 'how many (default 20)', toPositiveInt, 20)
+    .option('--limit <n>', 'how many', toPositiveInt, 20)
     .option('--command <name>', 'only runs of this command')
     .addHelpText('after', '\nExample:\n  llmops inspect runs --command featurize')
     .action(async (f: { limit: number; command?: string }, cmd: Command) => (await records()).inspectRuns(await context(cmd), f));
@@ -166,7 +166,7 @@ function registerFiles(inspect: Command): void {
   inspect
     .command('report')
     .description('One self-contained HTML page of charts: documents, sentiment, chunk tokens, LLM calls and cost, crawl success')
-    .option('--out <file>', 'where to write it (default report.html)', 'report.html')
+    .option('--out <file>', 'where to write it', 'report.html')
     .addHelpText('after', '\nExample:\n  llmops inspect report --out /tmp/report.html && xdg-open /tmp/report.html')
     .action(async (f: { out: string }, cmd: Command) => (await files()).inspectReport(await context(cmd), f));
 }
