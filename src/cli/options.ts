@@ -23,3 +23,9 @@ export function toPort(value: string): number {
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number (0-65535)');
   return n;
 }
+
+/** Text that says something: an empty or blank value is a typo (`--query "$UNSET"`), refused. */
+export function toText(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected text, got an empty value');
+  return value;
+}

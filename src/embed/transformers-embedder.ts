@@ -42,6 +42,8 @@ export async function createTransformersEmbedder(opts: TransformersEmbedderOptio
   env.allowLocalModels = true;
   env.localModelPath = `${modelsDir}/`;
   env.allowRemoteModels = !local && Boolean(opts.allowDownload);
+  // A mirror of the hub, named as huggingface_hub names it.
+  if (process.env.HF_ENDPOINT) env.remoteHost = process.env.HF_ENDPOINT.replace(/\/*$/, '/');
   env.cacheDir = modelsDir;
   let extractor: Awaited<ReturnType<typeof pipeline<'feature-extraction'>>>;
   let tokenizer: Awaited<ReturnType<typeof AutoTokenizer.from_pretrained>>;
@@ -51,7 +53,9 @@ export async function createTransformersEmbedder(opts: TransformersEmbedderOptio
     const session_options = { intraOpNumThreads: opts.threads ?? availableParallelism() };
     extractor = await pipeline('feature-extraction', model, { dtype: 'fp32', session_options });
   } catch (err) {
-    throw new UsageError(`embedder: cannot load ${model} from ${local ? modelsDir : 'the Hugging Face hub'}: ${errorMessage(err).split('\n')[0]}`);
+    // Offline, the download fails: say where a copy of the model would be found instead.
+    const where = local ? '' : ` (offline? copy the model to ${join(modelsDir, model)}, or point --models-dir or LLMOPS_MODELS_DIR at a folder holding ${model})`;
+    throw new UsageError(`embedder: cannot load ${model} from ${local ? modelsDir : 'the Hugging Face hub'}: ${errorMessage(err).split('\n')[0]}${where}`);
   }
   const tokMax = Number((tokenizer as unknown as { model_max_length?: number }).model_max_length) || 512;
   const maxTokens = opts.maxTokens ?? (model === MINILM_MODEL ? MINILM_MAX_TOKENS : Math.min(tokMax, 100_000));

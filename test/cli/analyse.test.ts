@@ -94,6 +94,9 @@ describe('llmops analyse, offline (no key, no network)', () => {
     const one = await runCli(['analyse', '--text', 'The food was absolutely wonderful.'], { cwd: d.path });
     expect(one.code).toBe(0);
     expect(ndjson(one.stdout)[0]).toMatchObject({ label: 'positive', provider: 'local', status: 'ok' });
+    // An empty text (an unset variable, say) is a usage error, not a result.
+    const empty = await runCli(['analyse', '--text', ' '], { cwd: d.path });
+    expect([empty.code, empty.stderr]).toEqual([2, expect.stringContaining("option '--text <text>' argument ' ' is invalid. expected text, got an empty value")]);
     const input = ['{"id":"a","text":"I hate waiting in line."}', '{"id":"b","text":"The meeting is at noon."}'].join('\n');
     const s = await runCli(['analyse', '--in', '-', '--out', '-'], { input, cwd: d.path });
     expect(s.code).toBe(0);

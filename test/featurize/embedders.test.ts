@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -91,6 +93,21 @@ describe('transformers.js embedder (tiny BERT model built by the test, loaded fu
     const m = await createEmbedder({ name: 'auto', model: 'test/tiny-bert', modelsDir: dir.path });
     expect(m.id).toBe('minilm:test/tiny-bert');
     await m.close?.();
+  });
+
+  it('a download that fails (offline: here a hub mirror, HF_ENDPOINT, that answers 503) says where a copy of the model would be found', async () => {
+    const hub = createServer((_req, res) => res.writeHead(503).end('down'));
+    await new Promise<void>((r) => hub.listen(0, '127.0.0.1', r));
+    const before = process.env.HF_ENDPOINT;
+    process.env.HF_ENDPOINT = `http://127.0.0.1:${(hub.address() as AddressInfo).port}`;
+    try {
+      const err = await createTransformersEmbedder({ model: 'nobody/missing', modelsDir: dir.path, allowDownload: true }).catch((e: Error) => e);
+      expect(String(err)).toMatch(/cannot load nobody\/missing from the Hugging Face hub: .*\(offline\? copy the model to .*nobody\/missing, or point --models-dir or LLMOPS_MODELS_DIR at a folder holding nobody\/missing\)$/);
+    } finally {
+      if (before === undefined) delete process.env.HF_ENDPOINT;
+      else process.env.HF_ENDPOINT = before;
+      hub.close();
+    }
   });
 });
 

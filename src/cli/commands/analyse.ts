@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AnalyseFlags } from '../../app/analyse.js';
 import { createContext } from '../../app/context.js';
-import { toPositiveInt } from '../options.js';
+import { toPositiveInt, toText } from '../options.js';
 
 export function register(program: Command): void {
   program
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .option('--env <name>', 'profiles env: offline (default, no key), anthropic, openai, ollama, … (env LLMOPS_ENV)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES; default ./profiles/profiles.toml, else the shipped one)')
     .option('--task <name|file>', 'task to run: sentiment, or your own: a YAML task file or a module (./tasks/topic.yaml, ./tasks/x.js#task)', 'sentiment')
-    .option('--text <text>', 'analyse this one text and print the result')
+    .option('--text <text>', 'analyse this one text and print the result', toText)
     .option('--in <file|->', 'read NDJSON objects with a text field instead of the store')
     .option('--out <file|->', 'write NDJSON results to a file or stdout')
     .option('--text-field <path>', 'with --in: field holding the text, a dot path such as payload.text (default: text, content or body)')
