@@ -1,4 +1,5 @@
 import { PartialFailure, UsageError } from '../core/errors.js';
+import { checkReadable } from '../core/path-errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { AnalyseSummary } from '../analyse/summary.js';
 import type { LlmClient } from '../llm/client.js';
@@ -122,6 +123,8 @@ async function analysePass(scope: CommandScope, { client, env, task, flags, reda
 async function analyseStream(scope: CommandScope, input: string, flags: AnalyseFlags, env: ResolvedEnv, task: SentenceTask): Promise<void> {
   const { analyseStream } = await import('../analyse/analyse-stream.js');
   const { createRedactor } = await import('../llm/secrets.js');
+  // Before the named database is opened (created): an unreadable input leaves no trace.
+  checkReadable('analyse', input);
   const db = scope.ctx.dbUrl ? await scope.db() : undefined;
   const client = await openLlmClient(scope, env, { db, cache: flags.cache, rpm: flags.rpm });
   const out = scope.ndjson(flags.out ?? '-');

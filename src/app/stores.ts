@@ -37,12 +37,11 @@ export async function prepareDb(ctx: Context): Promise<Db & { ready(): Promise<v
 }
 
 /**
- * A database nobody named, created by this command (the default in this folder, or in a parent's
- * `.llmops/`): said once on stderr, so a run from the wrong folder does not pass unnoticed.
+ * A SQLite database created by this command: said once on stderr, so a run from the wrong folder
+ * (the default `.llmops/`) or a mistyped `--db` does not pass unnoticed as an empty store.
  */
 function newDatabaseNote(ctx: Context, target: DatabaseTarget): () => void {
-  const unnamed = ctx.dbUrl === undefined && target.engine === 'sqlite';
-  if (!unnamed || existsSync(target.path)) return () => {};
+  if (target.engine !== 'sqlite' || target.path === ':memory:' || existsSync(target.path)) return () => {};
   return () => {
     if (existsSync(target.path)) ctx.logger.info(`llmops: created ${shownPath(target.path)} (new database)`);
   };

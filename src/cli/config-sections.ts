@@ -1,6 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Command, Option } from 'commander';
-import { closest, distance } from 'fastest-levenshtein';
+import { didYouMean as suggest } from '../core/did-you-mean.js';
 
 /** Top-level keys that are not command sections: the file's own (config/llmops-config.ts). */
 const FILE_KEYS = ['db', 'warehouse'];
@@ -123,12 +123,6 @@ function fileRelative(option: Option, value: string, dir: string): string {
   if (!kinds.includes('file') && !kinds.includes('dir')) return value;
   if (value === '-' || isAbsolute(value) || (kinds.includes('name') && !value.includes('/'))) return value;
   return resolve(dir, value);
-}
-
-function suggest(key: string, candidates: string[]): string {
-  if (candidates.length === 0) return '';
-  const best = closest(key, candidates);
-  return distance(key, best) <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean ${best}?` : '';
 }
 
 /** `cache`, for `--no-cache`. */

@@ -1,17 +1,61 @@
 import type { z } from 'zod';
+import { didYouMean } from '../core/did-you-mean.js';
 
 /**
  * Every zod issue as `file: path.to.field: message`, one line each, all at once, in our words
  * ("expected one of jsonl, slack; got \"jsonll\"", "missing") rather than zod's ("Invalid
  * discriminator value", "Invalid input: expected string, received undefined"). `data` is the
- * parsed file, so a line can show the value that was given.
+ * parsed file, so a line can show the value that was given. With `schema`, an unknown key is
+ * a line of its own with the key it was probably meant to be, as llmops.yaml's are
+ * (`source.pth: unknown key; did you mean path?`).
  */
-export function formatIssues(file: string, issues: z.core.$ZodIssue[], source?: { data: unknown }): string[] {
-  return issues.map((issue) => {
+export function formatIssues(file: string, issues: z.core.$ZodIssue[], source?: { data: unknown; schema?: z.ZodType }): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys' && source?.schema) {
+      const known = knownKeysAt(source.schema, issue.path, source.data);
+      return issue.keys.map((key) => `${file}: ${[...issue.path, key].map(String).join('.')}: unknown key${didYouMean(key, known)}`);
+    }
     const path = issue.path.map(String).join('.');
     const at = source ? { value: valueAt(source.data, issue.path) } : undefined;
-    return `${file}: ${path || '(top level)'}: ${describeIssue(issue, at)}`;
+    return [`${file}: ${path || '(top level)'}: ${describeIssue(issue, at)}`];
   });
+}
+
+type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType; getter?: () => z.ZodType; discriminator?: string };
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/**
+ * The keys the schema allows in the mapping at `path` (for a union, those of the option the
+ * data picks by its discriminator, else of every option). Empty where the walk cannot tell.
+ */
+function knownKeysAt(schema: z.ZodType, path: PropertyKey[], data: unknown): string[] {
+  const def = defOf(schema);
+  switch (def.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'readonly':
+      return knownKeysAt(def.innerType!, path, data);
+    case 'pipe':
+      return knownKeysAt(def.in!, path, data);
+    case 'lazy':
+      return knownKeysAt(def.getter!(), path, data);
+    case 'union': {
+      const tag = def.discriminator && data !== null && typeof data === 'object' ? (data as Record<string, unknown>)[def.discriminator] : undefined;
+      const picked = def.options!.filter((o) => tag === undefined || defOf(o).shape?.[def.discriminator!] === undefined || defOf(o).shape![def.discriminator!]!.safeParse(tag).success);
+      return [...new Set(picked.flatMap((o) => knownKeysAt(o, path, data)))];
+    }
+    case 'object': {
+      if (path.length === 0) return Object.keys(def.shape ?? {});
+      const child = def.shape?.[String(path[0])];
+      return child ? knownKeysAt(child, path.slice(1), valueAt(data, [path[0]!])) : [];
+    }
+    case 'array':
+      return path.length === 0 ? [] : knownKeysAt(def.element!, path.slice(1), valueAt(data, [path[0]!]));
+    default:
+      return [];
+  }
 }
 
 function valueAt(data: unknown, path: PropertyKey[]): unknown {
@@ -82,7 +126,7 @@ function describeIssue(issue: z.core.$ZodIssue, at: { value: unknown } | undefin
       if (issue.format === 'regex') return `not in the expected form${given}`;
       return `not a valid ${issue.format === 'url' ? 'URL' : issue.format === 'datetime' ? 'ISO date-time (2026-01-31T12:00:00Z)' : issue.format}${given}`;
     case 'unrecognized_keys':
-      // Kept in zod's words, which are already plain (and which scripts may match on).
+      // Without the schema (formatIssues' `source.schema`), in zod's words, already plain.
       return issue.message;
     default:
       return issue.message;

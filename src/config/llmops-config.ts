@@ -49,7 +49,7 @@ export async function loadLlmopsConfig(explicit: string | undefined, cwd = proce
   }
   const parsed = llmopsConfigSchema.safeParse(data ?? {});
   if (!parsed.success) {
-    const lines = formatIssues(found.shown, parsed.error.issues, { data });
+    const lines = formatIssues(found.shown, parsed.error.issues, { data, schema: llmopsConfigSchema });
     throw new UsageError(lines.join('\n'));
   }
   return { config: parsed.data, ...found };

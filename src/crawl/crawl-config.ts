@@ -65,7 +65,7 @@ export async function loadCrawlConfig(path: string): Promise<CrawlConfig> {
   if (!existsSync(path)) throw new UsageError(`--config: no such file: ${path}`);
   const data = await parseYamlFile(path, path);
   const parsed = crawlConfigSchema.safeParse(data ?? {});
-  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues);
+  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues, { data, schema: crawlConfigSchema });
   // Patterns are regular expressions: a bad one is a config error, not a crash later.
   const rules = (data as { settings?: { dispatch?: unknown } } | null)?.settings?.dispatch;
   if (Array.isArray(rules)) {

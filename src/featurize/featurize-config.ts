@@ -40,8 +40,9 @@ export async function loadFeaturizeConfig(explicit?: string, cwd = process.cwd()
     path = existsSync(local) ? local : join(packageRoot(), FEATURIZE_CONFIG);
   }
   const shown = explicit ?? path;
-  const parsed = featurizeConfigSchema.safeParse((await parseYamlFile(path, shown)) ?? {});
-  if (!parsed.success) throw new UsageError(formatIssues(shown, parsed.error.issues).join('\n'));
+  const data = (await parseYamlFile(path, shown)) ?? {};
+  const parsed = featurizeConfigSchema.safeParse(data);
+  if (!parsed.success) throw new UsageError(formatIssues(shown, parsed.error.issues, { data, schema: featurizeConfigSchema }).join('\n'));
   return { ...(parsed.data as Omit<FeaturizeConfig, 'path'>), path };
 }
 

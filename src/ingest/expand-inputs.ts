@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { globSync } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
-import { describePathError } from '../core/path-errors.js';
+import { cannotRead, checkReadable } from '../core/path-errors.js';
 import { WALKED_EXTENSIONS } from './input-format.js';
 
 export type ExpandOptions = {
@@ -33,7 +33,7 @@ export function expandInputs(inputs: string[], opts: ExpandOptions = {}): string
     try {
       st = fs.statSync(input);
     } catch (err) {
-      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new UsageError(`ingest: no such file or directory: ${input}`) : cannotRead(input, err);
+      throw (err as NodeJS.ErrnoException).code === 'ENOENT' ? new UsageError(`ingest: no such file or directory: ${input}`) : cannotRead('ingest', input, err);
     }
     if (st.isDirectory()) {
       dirs++;
@@ -41,7 +41,7 @@ export function expandInputs(inputs: string[], opts: ExpandOptions = {}): string
     } else files.push(input);
   }
   if (opts.glob !== undefined && dirs === 0) throw new UsageError(`ingest: --glob chooses files in a directory, and no directory was given`);
-  for (const f of files) if (f !== '-') checkReadable(f);
+  for (const f of files) checkReadable('ingest', f);
   return files;
 }
 
@@ -66,7 +66,7 @@ function walk(dir: string, pattern: string | undefined): string[] {
     fs: { readdirSync },
   });
   const first = unreadable[0];
-  if (first) throw cannotRead(join(dir, relative(resolve(dir), first.path)), first.err);
+  if (first) throw cannotRead('ingest', join(dir, relative(resolve(dir), first.path)), first.err);
   if (found.length === 0) {
     throw new UsageError(
       pattern === undefined
@@ -86,23 +86,6 @@ function byFolder(a: string, b: string): number {
     if (c !== 0) return c;
   }
   return x.length - y.length;
-}
-
-/**
- * Opening is the one true test (access(2) says yes to root, and ACLs exist). Only regular
- * files: opening a pipe and closing it again could end the writer's stream.
- */
-function checkReadable(file: string): void {
-  try {
-    if (fs.statSync(file).isFile()) fs.closeSync(fs.openSync(file, 'r'));
-  } catch (err) {
-    throw cannotRead(file, err);
-  }
-}
-
-function cannotRead(path: string, err: unknown): UsageError {
-  const why = describePathError(err) ?? (err as NodeJS.ErrnoException).code ?? String(err);
-  return new UsageError(`ingest: cannot read ${path}: ${why}`);
 }
 
 export function totalBytes(files: string[]): number {

@@ -138,7 +138,7 @@ export async function readMonitorConfig(path: string, cwd = process.cwd()): Prom
   }
   const baseDir = dirname(file);
   const parsed = monitorConfigSchema.safeParse(data);
-  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues, { data });
+  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues, { data, schema: monitorConfigSchema });
   const raw = (data && typeof data === 'object' ? data : {}) as { source?: unknown; metrics?: unknown };
   // Checked on the raw data, so a schema problem elsewhere (a bad source.type) hides none of these.
   problems.push(...sourcePathProblems(raw.source, baseDir, path), ...sourceEnvProblems(raw.source, path));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ndjson, REPO, runCli } from '../helpers/cli.js';
+import { ndjson, REPO, runCli, withoutCreatedNote } from '../helpers/cli.js';
+import { shownPath } from '../../src/app/locations.js';
 import { tempDir } from '../helpers/databases.js';
 
 describe('llmops monitor (CLI)', () => {
@@ -10,7 +11,7 @@ describe('llmops monitor (CLI)', () => {
     try {
       const db = join(dir.path, 'm.db');
       const first = await runCli(['monitor', 'configs/monitor.yaml', '--db', db]);
-      expect(first.stderr).toBe('');
+      expect(first.stderr).toBe(`llmops: created ${shownPath(db, REPO)} (new database)\n`);
       expect(first.code).toBe(0);
       const s = ndjson(first.stdout)[0];
       expect(s).toMatchObject({ command: 'monitor', monitor: 'support-bot', fetched: 50, scored_items: 50, failed: 0 });
@@ -30,7 +31,7 @@ describe('llmops monitor (CLI)', () => {
       const db = join(dir.path, 'm.db');
       const r = await runCli(['monitor', 'configs/monitor.yaml', '--db', db, '--out', '/dev/full']);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe('llmops: monitor --out: cannot write /dev/full: no space left on the device\n');
+      expect(withoutCreatedNote(r.stderr)).toBe('llmops: monitor --out: cannot write /dev/full: no space left on the device\n');
       const next = ndjson((await runCli(['monitor', 'configs/monitor.yaml', '--db', db])).stdout)[0];
       expect(next).toMatchObject({ already_scored: 0, scored_items: 50, failed: 0 });
     } finally {
@@ -59,12 +60,16 @@ describe('llmops monitor (CLI)', () => {
     const dir = tempDir();
     try {
       const cfg = join(dir.path, 'bad.yaml');
-      writeFileSync(cfg, 'name: has space\nsource: { type: jsonl }\nsampling: { strategy: sometimes }\nmetrics:\n  - name: regex\n    params: { pattern: "(" }\n  - name: bogus\nextra: 1\n');
+      writeFileSync(cfg, 'name: has space\nsource: { type: jsonl, pth: x }\nsampling: { strategy: sometimes }\nmetrics:\n  - name: regex\n    params: { pattern: "(" }\n  - name: bogus\nextra: 1\nmetrcs: []\n');
       const db = join(dir.path, 'm.db');
       const r = await runCli(['monitor', cfg, '--db', db]);
       expect(r.code).toBe(2);
       expect(r.stdout).toBe('');
-      for (const path of ['name', 'source.path', 'sampling.strategy', '(top level)']) expect(r.stderr).toContain(`${cfg}: ${path}`);
+      for (const path of ['name', 'source.path', 'sampling.strategy']) expect(r.stderr).toContain(`${cfg}: ${path}`);
+      // Unknown keys as llmops.yaml's are: one line each, with the key meant where one is close.
+      expect(r.stderr).toContain(`${cfg}: extra: unknown key\n`);
+      expect(r.stderr).toContain(`${cfg}: metrcs: unknown key; did you mean metrics?\n`);
+      expect(r.stderr).toContain(`${cfg}: source.pth: unknown key; did you mean path?\n`);
       expect(existsSync(db)).toBe(false);
       writeFileSync(cfg, 'name: ok\nsource: { type: jsonl, path: x.jsonl }\nmetrics:\n  - name: regex\n    params: { pattern: "(" }\n  - name: bogus\n');
       const r2 = await runCli(['monitor', cfg, '--db', db]);

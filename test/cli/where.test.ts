@@ -65,6 +65,11 @@ describe('finding the database as git finds .git', () => {
       expect(q.code).toBe(0);
       expect(q.stderr).toBe('');
       quiet.remove();
+      // A --db that names no database yet (a typo, say) is created too, and said so.
+      const named = await runCli(['--db', 'dtaa/typo.db', 'ingest', 'a.jsonl'], { cwd: d.path });
+      expect(named.code).toBe(0);
+      expect(named.stderr).toBe('llmops: created dtaa/typo.db (new database)\n');
+      expect((await runCli(['--db', 'dtaa/typo.db', 'ingest', 'a.jsonl'], { cwd: d.path })).stderr).toBe('');
     } finally {
       d.remove();
     }

@@ -69,6 +69,11 @@ export function startProcess(file: string, args: string[], opts: { detached?: bo
   return { child, ended, out: () => ({ stdout, stderr }) };
 }
 
+/** stderr without the one line a command prints when it creates its SQLite database. */
+export function withoutCreatedNote(stderr: string): string {
+  return stderr.replace(/^llmops: created .* \(new database\)\n/, '');
+}
+
 /** Whether `script` (util-linux) is here to give the CLI a pseudo-terminal. */
 export const hasScript = spawnSync('script', ['--version']).status === 0;
 

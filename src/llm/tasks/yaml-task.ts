@@ -36,7 +36,7 @@ export async function loadYamlTask(ref: UserModuleRef): Promise<SentenceTask> {
   const shown = ref.spec;
   const data = await parseYamlFile(checkUserModuleFile(ref), shown);
   const parsed = taskFileSchema.safeParse(data ?? {});
-  if (!parsed.success) throw new UsageError(formatIssues(shown, parsed.error.issues, { data }).join('\n'));
+  if (!parsed.success) throw new UsageError(formatIssues(shown, parsed.error.issues, { data, schema: taskFileSchema }).join('\n'));
   const t = parsed.data;
   const problems = [...templateProblems(t), ...outputProblems(t)].map((p) => `${shown}: ${p}`);
   if (problems.length > 0) throw new UsageError(problems.join('\n'));

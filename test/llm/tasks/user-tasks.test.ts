@@ -63,7 +63,7 @@ describe('YAML tasks', () => {
 
   it('every problem is one line naming the file and the field', async () => {
     const unknownKey = taskFile(GOOD.replace('label: topic', 'lable: topic'));
-    expect(await problems(unknownKey)).toEqual([`${unknownKey}: label: missing (expected a string)`, `${unknownKey}: (top level): Unrecognized key: "lable"`]);
+    expect(await problems(unknownKey)).toEqual([`${unknownKey}: label: missing (expected a string)`, `${unknownKey}: lable: unknown key; did you mean label?`]);
     const template = taskFile(GOOD.replace('{{ text }}', '{{sentence}}'));
     expect(await problems(template)).toEqual([
       `${template}: prompt: unknown placeholder {{sentence}} (the one placeholder is {{text}})`,
