@@ -20,6 +20,8 @@ export async function monitor(ctx: Context, configs: string[], flags: MonitorFla
   const runs = await runMonitors(ctx, configs, flags);
   const failedRuns = runs.filter((r) => r.failed > 0).length;
   if (failedRuns > 0) throw new PartialFailure(`monitor: items failed in ${failedRuns} run(s) (recorded in monitor_items with their reason; the next run retries them)`);
+  const invalid = runs.reduce((n, r) => n + r.invalid, 0);
+  if (invalid > 0) throw new PartialFailure(`monitor: ${invalid} input(s) cannot be scored (recorded in monitor_items as invalid; later runs skip them)`);
 }
 
 /** Every monitor's runs (on a schedule, only those that failed items: a scheduled process runs for days). */
@@ -43,7 +45,7 @@ export async function runMonitors(ctx: Context, configs: string[], flags: Monito
     const runOne = async (o: OpenedMonitor) => {
       const r = await runMonitor({ monitor: o.monitor, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
       printRun(ctx, r, out?.kind === 'stdout' || o.publishers.some((p) => p.name === 'stdout'));
-      if (!scheduled || r.failed > 0) runs.push(r);
+      if (!scheduled || r.failed + r.invalid > 0) runs.push(r);
     };
     if (!scheduled) for (const o of opened) await runOne(o);
     else {
@@ -125,6 +127,8 @@ function printRun(ctx: Context, r: MonitorRunResult, stdoutIsData: boolean): voi
     scored_items: r.scored_items,
     scores: r.scores,
     failed: r.failed,
+    invalid: r.invalid || undefined,
+    invalid_seen_before: r.invalid_seen_before || undefined,
     claimed_elsewhere: r.claimed_elsewhere || undefined,
     skipped_budget: r.skipped_budget || undefined,
     judge_cost_usd: r.judge_cost_usd || undefined,

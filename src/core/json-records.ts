@@ -27,7 +27,7 @@ export type JsonRecord =
       /** With `keepText`: the record's JSON text as read, on one line (see ReadRecordsOptions). */
       text?: string;
     }
-  | { ok: false; reason: string; file: string; line: number; bytesRead: number };
+  | { ok: false; reason: string; file: string; line: number; bytesRead: number; /** With `keepText`, when the bytes were text. */ text?: string };
 
 export type RecordFormat = 'lines' | 'values';
 
@@ -119,7 +119,9 @@ function parseRecord(bytes: Buffer, file: string, line: number, bytesRead: numbe
     if (parse.keepText) rec.text = oneLine(text);
     return rec;
   } catch (err) {
-    return { ok: false, reason: `invalid JSON (${shortJsonError(err)})`, file, line, bytesRead };
+    const rec: JsonRecord = { ok: false, reason: `invalid JSON (${shortJsonError(err)})`, file, line, bytesRead };
+    if (parse.keepText) rec.text = text;
+    return rec;
   }
 }
 

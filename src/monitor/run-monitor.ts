@@ -9,6 +9,7 @@ import { sampleItems } from './sampling.js';
 import { scoreBatches } from './score-batches.js';
 import { newRunState, type ItemFailure, type MonitorRunOptions, type RunState } from './run-state.js';
 import type { EvalItem } from './types.js';
+import { sortInvalidInputs, type InvalidInput } from './invalid-inputs.js';
 
 export type MetricSummary = { metric: string; version: string; count: number; mean: number | null; pass_rate: number | null; failed: number };
 
@@ -24,6 +25,9 @@ export type MonitorRunResult = {
   scored_items: number;
   scores: number;
   failed: number;
+  /** Inputs that cannot be scored (a bad line), met for the first time; those met before are skipped quietly. */
+  invalid: number;
+  invalid_seen_before: number;
   skipped_budget: number;
   judge_cost_usd: number;
   elapsed_s: number;
@@ -58,13 +62,14 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
     await claims.releaseStale();
   }
   try {
-    const { items, fetched } = await fetchItems(o, s);
+    const { items, fetched, invalid } = await fetchItems(o, s);
+    await sortInvalidInputs(o.dryRun ? undefined : claims, s, invalid);
     s.timing.fetch_s = (performance.now() - started) / 1000;
     const pending = await pendingWork(o, claims, items);
     const sampled = sampleItems(pending.items, config.sampling);
     await scoreBatches({ o, s, claims: o.dryRun ? undefined : claims, sampled, pendingMetrics: pending.metrics });
     const result = monitorResult(o, s, { fetched, alreadyScored: items.length - pending.items.length, pending: pending.items.length, sampled: sampled.length, started });
-    if (!o.dryRun) await finishMonitorRun(o, s, result);
+    if (!o.dryRun) await finishMonitorRun(o, s, result, claims);
     return result;
   } catch (err) {
     // The source itself failed (unreachable, auth), or a publisher refused the whole run.
@@ -77,15 +82,16 @@ export async function runMonitor(o: MonitorRunOptions): Promise<MonitorRunResult
 }
 
 /** Fetch and extract. Ids repeat in some sources (a trace seen twice): the first wins. */
-async function fetchItems(o: MonitorRunOptions, s: RunState): Promise<{ items: EvalItem[]; fetched: number }> {
+async function fetchItems(o: MonitorRunOptions, s: RunState): Promise<{ items: EvalItem[]; fetched: number; invalid: InvalidInput[] }> {
   const items: EvalItem[] = [];
+  const invalid: InvalidInput[] = [];
   const seen = new Set<string>();
   let fetched = 0;
   for await (const x of o.source) {
     if (o.signal?.aborted) break;
     fetched++;
     if ('problem' in x) {
-      s.fail({ where: x.where, error: x.problem });
+      invalid.push({ where: x.where, error: x.problem, text: x.text ?? x.problem });
       continue;
     }
     try {
@@ -94,10 +100,10 @@ async function fetchItems(o: MonitorRunOptions, s: RunState): Promise<{ items: E
       seen.add(item.id);
       items.push(item);
     } catch (err) {
-      s.fail({ where: x.where, error: `extractor: ${errorMessage(err)}` });
+      invalid.push({ where: x.where, error: `extractor: ${errorMessage(err)}`, text: JSON.stringify(x.raw) ?? '' });
     }
   }
-  return { items, fetched };
+  return { items, fetched, invalid };
 }
 
 /** Drops what is scored (or being scored) already, per metric and version. */
@@ -126,6 +132,8 @@ function monitorResult(o: MonitorRunOptions, s: RunState, n: { fetched: number; 
     scored_items: s.scoredItems,
     scores: s.scoreCount,
     failed: s.failed,
+    invalid: s.invalidCount,
+    invalid_seen_before: s.invalidSeenBefore,
     skipped_budget: s.skippedBudget,
     judge_cost_usd: Number(s.judgeCost.toFixed(6)),
     elapsed_s: Number(((performance.now() - n.started) / 1000).toFixed(3)),
@@ -145,7 +153,7 @@ function monitorResult(o: MonitorRunOptions, s: RunState, n: { fetched: number; 
 }
 
 /** Failed items are recorded with their reason (whatever the publishers), then the run row is closed. */
-async function finishMonitorRun(o: MonitorRunOptions, s: RunState, result: MonitorRunResult): Promise<void> {
+async function finishMonitorRun(o: MonitorRunOptions, s: RunState, result: MonitorRunResult, claims: LedgerClaims): Promise<void> {
   const { config } = o.monitor;
   const now = new Date().toISOString();
   const rows = s.failures.map((f, i) => ({
@@ -158,13 +166,15 @@ async function finishMonitorRun(o: MonitorRunOptions, s: RunState, result: Monit
     output: null,
     context: null,
     metadata: JSON.stringify({ where: f.where, metric: f.metric }),
-    status: 'failed',
+    status: f.status ?? 'failed',
     error: f.metric ? `${f.metric}: ${f.error}` : f.error,
     created_at: now,
   }));
   for (let i = 0; i < rows.length; i += 200) {
     await o.db.db.insertInto('monitor_items').values(rows.slice(i, i + 200)).onConflict((oc) => oc.columns(['run_id', 'item_id']).doUpdateSet((eb) => ({ status: 'failed', error: eb.ref('excluded.error') }))).execute();
   }
+  // Reported in monitor_items: now the ledger may say so.
+  if (s.invalidKeys.length > 0) await claims.markDone(s.invalidKeys);
   const { failures: _f, metrics, timing: _t, ...counts } = result;
-  await finishRun(o.db.db, s.runId, { status: s.interrupted ? 'interrupted' : s.failed > 0 ? 'partial' : 'ok', counts: { ...counts, metrics } });
+  await finishRun(o.db.db, s.runId, { status: s.interrupted ? 'interrupted' : s.failed + s.invalidCount > 0 ? 'partial' : 'ok', counts: { ...counts, metrics } });
 }

@@ -1,13 +1,14 @@
 import { redactText } from '../core/redact.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../store/database.js';
+import type { LedgerKey } from '../store/ledger-repo.js';
 import type { Extractor } from './extractors.js';
 import type { Metric } from './metrics/metric.js';
 import type { LoadedMonitor } from './monitor-config.js';
 import type { Publisher } from './publish/publishers.js';
 import type { Score, SourceItem, SourceProblem } from './types.js';
 
-export type ItemFailure = { item_id?: string; where?: string; metric?: string; error: string };
+export type ItemFailure = { item_id?: string; where?: string; metric?: string; error: string; /** `invalid`: an input that cannot be scored, reported once (invalid-inputs.ts); else failed, retried. */ status?: 'invalid' };
 
 export type MonitorRunOptions = {
   monitor: LoadedMonitor;
@@ -35,6 +36,12 @@ export type RunState = {
   fail(f: ItemFailure): void;
   /** Several items failed for one reason (a batch not published): recorded each, logged once. */
   failAll(itemIds: string[], error: string): void;
+  /** An input that cannot be scored, met for the first time: recorded and logged, not retried. */
+  invalid(f: ItemFailure): void;
+  invalidCount: number;
+  invalidSeenBefore: number;
+  /** The ledger keys of this run's invalid inputs, recorded once their rows are written. */
+  invalidKeys: LedgerKey[];
   stats: Map<string, MetricStats>;
   judgeCost: number;
   skippedBudget: number;
@@ -61,6 +68,15 @@ export function newRunState(o: MonitorRunOptions, runId: string): RunState {
       if (s.failures.length < MAX_KEPT_FAILURES) s.failures.push(f);
       o.logger.warn(`monitor ${o.monitor.config.name}: ${f.where ?? f.item_id ?? ''}${f.metric ? ` ${f.metric}` : ''}: ${f.error}`);
     },
+    invalid(f) {
+      f = { ...f, error: redactText(f.error), status: 'invalid' };
+      s.invalidCount++;
+      if (s.failures.length < MAX_KEPT_FAILURES) s.failures.push(f);
+      o.logger.warn(`monitor ${o.monitor.config.name}: ${f.where}: ${f.error} (skipped, and not reported again)`);
+    },
+    invalidCount: 0,
+    invalidSeenBefore: 0,
+    invalidKeys: [],
     failAll(itemIds, error) {
       error = redactText(error);
       s.failed += itemIds.length;

@@ -16,8 +16,8 @@ export type EvalItem = {
 /** What a source yields: the raw item, and where it came from for error messages. */
 export type SourceItem = { raw: unknown; where: string };
 
-/** A source item that could not be read (bad JSON line, API error on one page…). */
-export type SourceProblem = { problem: string; where: string };
+/** A source item that could not be read (bad JSON line, API error on one page…); `text` what was read, if any. */
+export type SourceProblem = { problem: string; where: string; text?: string };
 
 export type ScoreValue = {
   /** Numeric score (booleans as 1/0); null when the metric has no number to give. */

@@ -136,7 +136,7 @@ describe('llmops monitor (CLI)', () => {
       expect(r.stderr).toMatch(/<stdin>:2: invalid JSON/);
       expect(r.stderr).toMatch(/b latency: no latency/);
       const s = ndjson(r.stdout)[0];
-      expect(s).toMatchObject({ fetched: 3, scored_items: 2, scores: 3, failed: 2 });
+      expect(s).toMatchObject({ fetched: 3, scored_items: 2, scores: 3, failed: 1, invalid: 1 }); // the bad line is invalid, reported once; the metric failure is retried
     } finally {
       dir.remove();
     }

@@ -87,6 +87,31 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('a bad line is reported by the first run only (invalid, exit 3 once), not retried forever; a line rewritten there is new', async () => {
+      const dir = tempDir();
+      const target = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        const lines = traces(5).trimEnd().split('\n');
+        lines.splice(2, 0, '{"id": broken');
+        writeFileSync(join(dir.path, 'traces.jsonl'), `${lines.join('\n')}\n`);
+        const file = config(dir.path);
+        const first = await run(db, file);
+        expect(first).toMatchObject({ scored_items: 5, failed: 0, invalid: 1, invalid_seen_before: 0 });
+        const rows = await db.db.selectFrom('monitor_items').select(['item_id', 'status', 'error']).where('status', '=', 'invalid').execute();
+        expect(rows).toEqual([{ item_id: expect.stringMatching(/^invalid:traces\.jsonl:3:/), status: 'invalid', error: expect.stringMatching(/^invalid JSON/) }]);
+        const again = await run(db, file);
+        expect(again).toMatchObject({ scored_items: 0, failed: 0, invalid: 0, invalid_seen_before: 1 });
+        lines[2] = '{"id": still broken';
+        writeFileSync(join(dir.path, 'traces.jsonl'), `${lines.join('\n')}\n`);
+        expect(await run(db, file)).toMatchObject({ invalid: 1, invalid_seen_before: 0 });
+      } finally {
+        await db.close();
+        await target.cleanup();
+        dir.remove();
+      }
+    });
+
     it('a failed publish leaves the items unscored, and the next run scores them', async () => {
       const dir = tempDir();
       const target = await freshDatabase(engine);

@@ -1,0 +1,34 @@
+import { sha256Hex } from '../core/ids.js';
+import { keyString, type LedgerKey } from '../store/ledger-repo.js';
+import type { LedgerClaims } from '../queue/ledger-claims.js';
+import type { RunState } from './run-state.js';
+
+/** A source item that can never be scored as it is: a bad JSON line, an item the extractor cannot read. */
+export type InvalidInput = { where: string; error: string; /** what was read, to tell this input from another at the same place */ text: string };
+
+/**
+ * An invalid input is reported once, by the run that meets it first (exit 3), then remembered
+ * in the ledger under its place and content, so an hourly run does not fail on the same bad
+ * line forever; a line rewritten at the same place is a new input. Unlike a failed score it
+ * is not retried: nothing about it changes by itself. Its key is recorded (markInvalidSeen)
+ * only after its monitor_items row, so the ledger is never ahead of the record.
+ */
+export async function sortInvalidInputs(claims: LedgerClaims | undefined, s: RunState, inputs: InvalidInput[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const keys = inputs.map(invalidKey);
+  const known = claims ? await claims.known(keys) : new Set<string>();
+  const fresh = inputs.filter((_, i) => !known.has(keyString(keys[i]!)));
+  s.invalidSeenBefore += inputs.length - fresh.length;
+  // Held while this run reports them: an overlapping run does not report them too.
+  const held = claims ? new Set((await claims.claim(keys.filter((k) => !known.has(keyString(k))))).map(keyString)) : undefined;
+  for (const input of fresh) {
+    const key = invalidKey(input);
+    if (held && !held.has(keyString(key))) continue; // another run is reporting it
+    s.invalid({ item_id: key.itemId, where: input.where, error: input.error });
+    if (held) s.invalidKeys.push(key);
+  }
+}
+
+function invalidKey(input: InvalidInput): LedgerKey {
+  return { itemId: `invalid:${input.where}:${sha256Hex(input.text).slice(0, 16)}`, metric: '(input)', version: '1' };
+}
