@@ -43,8 +43,10 @@ export function printRows(ctx: Context, rows: Record<string, unknown>[], columns
     const cells = rows.map((r) => cols.map((c) => tableCell(r[c])));
     // A column of numbers (blanks aside) is right-aligned, so the digits line up.
     const align = cols.map((c) => (rows.every((r) => typeof r[c] === 'number' || r[c] == null) ? 'right' : 'left') as 'left' | 'right');
-    // Ids are copied into the next command: whole while anything else can give way.
-    const keep = cols.map((c) => c === 'id' || c.endsWith('_id'));
+    // A row's own id (the first column: inspect's listings) is copied into the next command:
+    // whole while anything else can give way. An id further right (dedup's dropped_id) gives
+    // way like any column, so that titles stay readable on a narrow terminal.
+    const keep = cols.map((c, i) => i === 0 && (c === 'id' || c.endsWith('_id')));
     return formatTable(cols, cells, { width: terminalColumns(), rule: true, align, keep });
   });
 }

@@ -315,3 +315,20 @@ export const halved = make(13);
     expect(halved.stderr.trim()).toBe('llmops: --embedder ./letters.mjs#halved: makes letters:v1 (13 dimensions) but embedded_articles holds letters:v1 (26 dimensions)');
   });
 });
+
+describe.skipIf(!hasScript)('inspect listings on a narrow terminal', () => {
+  it('inspect results keeps each sentence_id whole (it is copied into the next command); the other columns give way', async () => {
+    const d = tempDir();
+    try {
+      const db = join(d.path, 'r.db');
+      for (const args of [['ingest', 'data/reviews.jsonl'], ['split'], ['analyse', '--limit', '5']]) expect((await runCli(['--db', db, '-q', ...args])).code).toBe(0);
+      const ids = ndjson((await runCli(['--db', db, 'inspect', 'results', '--json', '--limit', '5'])).stdout).map((r) => r.sentence_id as string);
+      expect(ids).toHaveLength(5);
+      const shown = await runOnTerminal(['--db', db, 'inspect', 'results', '--limit', '5'], { cwd: d.path, env: { COLUMNS: '80' } });
+      for (const id of ids) expect(shown).toContain(id);
+      for (const l of shown.split('\n')) expect(stringWidth(l), l).toBeLessThanOrEqual(80);
+    } finally {
+      d.remove();
+    }
+  });
+});
