@@ -15,14 +15,13 @@ export type InvalidInput = { where: string; error: string; /** what was read, to
  */
 export async function sortInvalidInputs(claims: LedgerClaims | undefined, s: RunState, inputs: InvalidInput[]): Promise<void> {
   if (inputs.length === 0) return;
-  const keys = inputs.map(invalidKey);
-  const known = claims ? await claims.known(keys) : new Set<string>();
-  const fresh = inputs.filter((_, i) => !known.has(keyString(keys[i]!)));
+  const keyed = inputs.map((input) => ({ input, key: invalidKey(input) }));
+  const known = claims ? await claims.known(keyed.map((k) => k.key)) : new Set<string>();
+  const fresh = keyed.filter((k) => !known.has(keyString(k.key)));
   s.invalidSeenBefore += inputs.length - fresh.length;
   // Held while this run reports them: an overlapping run does not report them too.
-  const held = claims ? new Set((await claims.claim(keys.filter((k) => !known.has(keyString(k))))).map(keyString)) : undefined;
-  for (const input of fresh) {
-    const key = invalidKey(input);
+  const held = claims ? new Set((await claims.claim(fresh.map((k) => k.key))).map(keyString)) : undefined;
+  for (const { input, key } of fresh) {
     if (held && !held.has(keyString(key))) continue; // another run is reporting it
     s.invalid({ item_id: key.itemId, where: input.where, error: input.error });
     if (held) s.invalidKeys.push(key);
