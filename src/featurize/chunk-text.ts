@@ -1,4 +1,5 @@
 import { splitSentences } from '../text/split-sentences.js';
+import { unitBounds } from './word-units.js';
 
 /**
  * Chunking strategies. Each returns pieces of the cleaned text (exact substrings, so a chunk
@@ -12,28 +13,27 @@ export type ChunkStrategy =
 
 export type CountTokens = (text: string) => number;
 
-/** Word-ish units with their leading whitespace, like a BPE pre-tokenizer: windows cut between them. */
-function units(text: string): { start: number; end: number; text: string }[] {
-  const out: { start: number; end: number; text: string }[] = [];
-  for (const m of text.matchAll(/\s*[\p{L}\p{N}_]+|\s*[^\s\p{L}\p{N}_]+|\s+/gu)) {
-    out.push({ start: m.index!, end: m.index! + m[0].length, text: m[0] });
-  }
+/** The token count of each unit (word-units.ts) of `text`. */
+function unitTokens(text: string, bounds: Int32Array, count: CountTokens): Float64Array {
+  const out = new Float64Array(bounds.length - 1);
+  for (let u = 0; u < out.length; u++) out[u] = count(text.slice(bounds[u]!, bounds[u + 1]!));
   return out;
 }
 
 /** Windows of `size` tokens that overlap by `overlap` tokens, cut between words. */
 export function tokenWindows(text: string, size: number, overlap: number, count: CountTokens): string[] {
-  const us = units(text);
-  if (us.length === 0) return [];
-  const tokens = us.map((u) => Math.max(1, count(u.text)));
+  const b = unitBounds(text);
+  const units = b.length - 1;
+  if (units === 0) return [];
+  const tokens = unitTokens(text, b, count).map((t) => Math.max(1, t));
   const out: string[] = [];
   let i = 0;
-  while (i < us.length) {
+  while (i < units) {
     let j = i;
     let n = 0;
-    while (j < us.length && (n + tokens[j]! <= size || j === i)) n += tokens[j++]!;
-    out.push(text.slice(us[i]!.start, us[j - 1]!.end).trim());
-    if (j >= us.length) break;
+    while (j < units && (n + tokens[j]! <= size || j === i)) n += tokens[j++]!;
+    out.push(text.slice(b[i]!, b[j]!).trim());
+    if (j >= units) break;
     // step back until `overlap` tokens are repeated, but always move forward
     let back = j;
     let o = 0;
@@ -175,20 +175,21 @@ export function chunkText(text: string, strategy: ChunkStrategy, count: CountTok
 export function capToTokenLimit(text: string, maxTokens: number, count: CountTokens): { text: string; tokens: number }[] {
   const whole = count(text);
   if (whole <= maxTokens) return [{ text, tokens: whole }];
-  const us = units(text);
-  const tk = us.map((u) => count(u.text));
+  const b = unitBounds(text);
+  const units = b.length - 1;
+  const tk = unitTokens(text, b, count);
   const out: { text: string; tokens: number }[] = [];
   let i = 0;
-  while (i < us.length) {
+  while (i < units) {
     let j = i;
     let n = 0;
-    while (j < us.length && (j === i || n + tk[j]! <= maxTokens)) n += tk[j++]!;
-    let piece = text.slice(us[i]!.start, us[j - 1]!.end).trim();
+    while (j < units && (j === i || n + tk[j]! <= maxTokens)) n += tk[j++]!;
+    let piece = text.slice(b[i]!, b[j]!).trim();
     let tokens = count(piece);
     // merged across a word boundary the count can differ a little: step back until it fits
     while (tokens > maxTokens && j > i + 1) {
       j--;
-      piece = text.slice(us[i]!.start, us[j - 1]!.end).trim();
+      piece = text.slice(b[i]!, b[j]!).trim();
       tokens = count(piece);
     }
     if (tokens > maxTokens) for (const p of charSplit(piece, maxTokens, count)) out.push({ text: p, tokens: count(p) });
