@@ -15,6 +15,17 @@ describe('cleaning', () => {
     expect(cleanText('ﬁne　wide', 'plain')).toBe('fine wide'); // NFKC folds ligatures and ideographic space
   });
 
+  it('prose: every run of horizontal whitespace, of any kind and length, becomes one space', () => {
+    const kinds = [' ', '  ', '\t', '\u00a0', '\u2009', '\u3000', ' \t ', '\u202f '];
+    for (let i = 0; i < 400; i++) {
+      const parts = Array.from({ length: 6 }, (_, k) => `w${k}${kinds[(i * 7 + k * 3) % kinds.length]}${kinds[(i + k) % kinds.length]!.repeat(i % 3)}`);
+      const raw = parts.join('');
+      const out = cleanText(raw, 'plain');
+      expect(out, JSON.stringify(raw)).toBe(raw.trim().split(/[ \t\u00a0\u2009\u3000\u202f]+/).join(' ').trim());
+      expect(out).not.toMatch(/[\t\u00a0\u2009\u3000\u202f]| {2}/);
+    }
+  });
+
   it('code keeps its layout, indentation and URLs', () => {
     const code = 'function f() {\r\n\tconst url = "https://example.com";   \r\n\treturn url;\r\n}\n\n\n\n\nf();';
     expect(cleanText(code, 'code')).toBe('function f() {\n\tconst url = "https://example.com";\n\treturn url;\n}\n\n\nf();');
