@@ -27,8 +27,12 @@ export default defineConfig({
   // Dependencies stay external (installed beside the package), except kysely, zod and uuid: their
   // ~280, ~95 and ~20 ESM files cost more to resolve and link at every start than the work of a
   // small command (bundling zod and uuid: a featurize with nothing to do 0.355 → 0.325 s median).
-  // yaml's node build is CommonJS, which does not bundle into ESM cleanly: it stays external.
+  // yaml too, from its ESM build (its node build is CommonJS, which does not bundle into ESM):
+  // the same modules but for warnings, which go to console.warn instead of process.emitWarning.
   skipNodeModulesBundle: true,
-  noExternal: ['kysely', 'zod', 'uuid'],
+  noExternal: ['kysely', 'zod', 'uuid', 'yaml'],
+  esbuildOptions(options) {
+    options.alias = { ...options.alias, yaml: './node_modules/yaml/browser/index.js' };
+  },
   define: { __LLMOPS_VERSION__: JSON.stringify(version) },
 });
