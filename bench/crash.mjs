@@ -8,6 +8,8 @@
 //   - every result with its call row in llm_calls (and every cache entry too);
 //   - each sentence asked of the provider at most once more per kill than it was answered;
 //   - `PRAGMA integrity_check` clean on SQLite;
+//   - monitor over a source with bad lines: no bad line remembered in the ledger without its
+//     report in monitor_items, every one remembered at the end, and the next run green;
 //   - dedup --ledger (into a file, and into stdout): after every run the ledger holds no key
 //     whose record was not delivered, and at the end every record was delivered, none again
 //     after a run that completed, no claim or `*.tmp-*` file left.
@@ -253,9 +255,66 @@ async function analyseInvariants(probe, v) {
 //   progress(probe)  items committed so far (polled while the command runs)
 //   check(probe, ctx, violations)  pushes a message per broken invariant; returns the item count
 //   teardown(ctx) optional: stop helpers; may add violations (ctx.violations)
+//   exitCodes     the exit codes the rerun may end with (optional, default [0])
 //   afterRun(ctx, { killed, stdout })  optional: called after each run, killed or not (before
 //                 the next one starts), with the run's stdout (captured only for such scenarios);
 //                 may check invariants that must hold between runs (ctx.violations)
+
+/**
+ * monitor over a JSONL source into the sql publisher. With `badEvery`, every so many lines is
+ * bad JSON: each is reported by one run (exit 3) and remembered in the ledger only once its
+ * monitor_items row is written, so after the kills the ledger holds no bad line without its
+ * report, every bad line is remembered, and the next run is green (exit 0, nothing reported).
+ */
+function monitorWithSql(o) {
+  const bad = (i) => o.badEvery > 0 && i % o.badEvery === o.badEvery - 1;
+  const counts = () => {
+    let invalid = 0;
+    for (let i = 0; i < size.traces; i++) if (bad(i)) invalid++;
+    return { valid: size.traces - invalid, invalid };
+  };
+  const invalidKeys = (probe) => count(probe, `select count(*) from monitor_ledger where namespace = 'monitor:jsonl:crash' and item_id like 'invalid:%'`);
+  return {
+    name: o.name,
+    // A rerun that meets bad lines the killed runs did not report reports them: exit 3.
+    exitCodes: o.badEvery > 0 ? [0, 3] : [0],
+    setup: async (ctx) => {
+      const lines = [];
+      for (let i = 0; i < size.traces; i++) {
+        if (bad(i)) lines.push(`{"id": "bad-${i}", "input": "cut short`);
+        else lines.push(JSON.stringify({ id: `t-${i}`, input: `Question ${i}: can I get a refund?`, output: `Answer ${i}: yes, within 30 days of purchase.`, context: 'Refunds within 30 days.', latency_ms: 100 + (i % 50) * 10 }));
+      }
+      writeFileSync(join(ctx.dir, 'traces.jsonl'), `${lines.join('\n')}\n`);
+      writeFileSync(
+        join(ctx.dir, 'monitor.yaml'),
+        `name: crash\nsource: { type: jsonl, path: traces.jsonl }\nsampling: { strategy: oldest, max_items: ${size.traces} }\nmetrics:\n  - name: length\n    params: { unit: words, min: 3, max: 100 }\n  - name: latency\n    params: { max_ms: 400 }\npublish: [{ type: sql }]\nconcurrency: 4\n`,
+      );
+    },
+    total: () => counts().valid * 2 + counts().invalid,
+    command: (ctx) => ['monitor', join(ctx.dir, 'monitor.yaml')],
+    progress: async (probe) => (await count(probe, `select count(*) from monitor_scores where monitor = 'crash'`)) + (o.badEvery > 0 ? await invalidKeys(probe) : 0),
+    check: async (probe, ctx, v) => {
+      const { valid, invalid } = counts();
+      for (const metric of ['length', 'latency']) {
+        const scored = await count(probe, `select count(distinct item_id) from monitor_scores where monitor = 'crash' and metric = '${metric}'`);
+        const rows = await count(probe, `select count(*) from monitor_scores where monitor = 'crash' and metric = '${metric}'`);
+        if (scored !== valid) v.push(`${metric}: ${scored} of ${valid} items scored`);
+        if (rows !== scored) v.push(`${metric}: ${rows - scored} item(s) scored more than once`);
+      }
+      if (invalid === 0) return valid;
+      const remembered = await invalidKeys(probe);
+      const unreported = await count(
+        probe,
+        `select count(*) from monitor_ledger l where l.namespace = 'monitor:jsonl:crash' and l.item_id like 'invalid:%' and not exists (select 1 from monitor_items i where i.item_id = l.item_id and i.status = 'invalid')`,
+      );
+      if (remembered !== invalid) v.push(`${remembered} of ${invalid} bad lines remembered in the ledger`);
+      if (unreported) v.push(`${unreported} bad line(s) in the ledger with no report (the ledger ahead of monitor_items)`);
+      const next = await runToEnd(ctx, ['monitor', join(ctx.dir, 'monitor.yaml')]);
+      if (next.code !== 0) v.push(`the run after the rerun exited ${next.code} (bad lines reported again?)`);
+      return valid + invalid;
+    },
+  };
+}
 
 /** analyse against the fake Anthropic API: real llm_calls rows, requests counted per sentence. */
 function analyseWithFakeProvider(o) {
@@ -484,32 +543,8 @@ const SCENARIOS = [
       return docs;
     },
   },
-  {
-    name: 'monitor (sql publish)',
-    setup: async (ctx) => {
-      const lines = [];
-      for (let i = 0; i < size.traces; i++) {
-        lines.push(JSON.stringify({ id: `t-${i}`, input: `Question ${i}: can I get a refund?`, output: `Answer ${i}: yes, within 30 days of purchase.`, context: 'Refunds within 30 days.', latency_ms: 100 + (i % 50) * 10 }));
-      }
-      writeFileSync(join(ctx.dir, 'traces.jsonl'), `${lines.join('\n')}\n`);
-      writeFileSync(
-        join(ctx.dir, 'monitor.yaml'),
-        `name: crash\nsource: { type: jsonl, path: traces.jsonl }\nsampling: { strategy: oldest, max_items: ${size.traces} }\nmetrics:\n  - name: length\n    params: { unit: words, min: 3, max: 100 }\n  - name: latency\n    params: { max_ms: 400 }\npublish: [{ type: sql }]\nconcurrency: 4\n`,
-      );
-    },
-    total: () => size.traces * 2,
-    command: (ctx) => ['monitor', join(ctx.dir, 'monitor.yaml')],
-    progress: (probe) => count(probe, `select count(*) from monitor_scores where monitor = 'crash'`),
-    check: async (probe, ctx, v) => {
-      for (const metric of ['length', 'latency']) {
-        const scored = await count(probe, `select count(distinct item_id) from monitor_scores where monitor = 'crash' and metric = '${metric}'`);
-        const rows = await count(probe, `select count(*) from monitor_scores where monitor = 'crash' and metric = '${metric}'`);
-        if (scored !== size.traces) v.push(`${metric}: ${scored} of ${size.traces} items scored`);
-        if (rows !== scored) v.push(`${metric}: ${rows - scored} item(s) scored more than once`);
-      }
-      return size.traces;
-    },
-  },
+  monitorWithSql({ name: 'monitor (sql publish)', badEvery: 0 }),
+  monitorWithSql({ name: 'monitor (bad lines)', badEvery: 7 }),
   dedupWithLedger({ name: 'dedup --ledger (--out file)', toFile: true }),
   dedupWithLedger({ name: 'dedup --ledger (stdout)', toFile: false }),
 ];
@@ -526,7 +561,7 @@ async function runScenario(scenario, engine) {
     await scenario.setup(ctx);
     for (let i = 0; i < KILLS; i++) if (await killAtRandomPoint(ctx, scenario, scenario.total(ctx))) ctx.killsLanded++;
     const last = await runToEnd(ctx, scenario.command(ctx), scenario.env?.(ctx), scenario.workers, Boolean(scenario.afterRun));
-    if (last.code !== 0) violations.push(`the rerun exited ${last.code}: ${last.stderr.trim().split('\n').at(-1)}`);
+    if (!(scenario.exitCodes ?? [0]).includes(last.code)) violations.push(`the rerun exited ${last.code}: ${last.stderr.trim().split('\n').at(-1)}`);
     await scenario.afterRun?.(ctx, { killed: false, stdout: last.stdout });
     const probe = await openProbe(engine, db.url);
     try {

@@ -23,8 +23,8 @@ export async function sortInvalidInputs(claims: LedgerClaims | undefined, s: Run
   const held = claims ? new Set((await claims.claim(fresh.map((k) => k.key))).map(keyString)) : undefined;
   for (const { input, key } of fresh) {
     if (held && !held.has(keyString(key))) continue; // another run is reporting it
-    s.invalid({ item_id: key.itemId, where: input.where, error: input.error });
-    if (held) s.invalidKeys.push(key);
+    // One with no row (past the rows a run keeps) is not remembered: the next run reports it.
+    if (s.invalid({ item_id: key.itemId, where: input.where, error: input.error }) && held) s.invalidKeys.push(key);
   }
 }
 

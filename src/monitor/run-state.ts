@@ -37,7 +37,8 @@ export type RunState = {
   /** Several items failed for one reason (a batch not published): recorded each, logged once. */
   failAll(itemIds: string[], error: string): void;
   /** An input that cannot be scored, met for the first time: recorded and logged, not retried. */
-  invalid(f: ItemFailure): void;
+  /** Reports an invalid input; true when its monitor_items row will be written (false past the rows kept per run). */
+  invalid(f: ItemFailure): boolean;
   invalidCount: number;
   invalidSeenBefore: number;
   /** The ledger keys of this run's invalid inputs, recorded once their rows are written. */
@@ -71,8 +72,10 @@ export function newRunState(o: MonitorRunOptions, runId: string): RunState {
     invalid(f) {
       f = { ...f, error: redactText(f.error), status: 'invalid' };
       s.invalidCount++;
-      if (s.failures.length < MAX_KEPT_FAILURES) s.failures.push(f);
-      o.logger.warn(`monitor ${o.monitor.config.name}: ${f.where}: ${f.error} (skipped, and not reported again)`);
+      const kept = s.failures.length < MAX_KEPT_FAILURES;
+      if (kept) s.failures.push(f);
+      o.logger.warn(`monitor ${o.monitor.config.name}: ${f.where}: ${f.error}${kept ? ' (skipped, and not reported again)' : ''}`);
+      return kept;
     },
     invalidCount: 0,
     invalidSeenBefore: 0,

@@ -29,8 +29,8 @@ function runHarness(args: string[]): Promise<{ code: number | null; rows: Row[];
 describe('kill -9 at random points, then a rerun (bench/crash.mjs, tiny)', () => {
   const engines = postgresAvailable || SERVICES_REQUIRED ? 'sqlite,postgres' : 'sqlite';
 
-  it('loses nothing, doubles nothing, leaves no result or cache entry without its call row, no ledger key ahead of its output', { timeout: 600_000 }, async () => {
-    const expected = ['ingest', 'split', 'analyse (offline)', 'analyse (fake provider)', 'featurize (hashing)', 'monitor (sql publish)', 'dedup --ledger (--out file)', 'dedup --ledger (stdout)'];
+  it('loses nothing, doubles nothing, leaves no result or cache entry without its call row, no ledger key ahead of its output or report', { timeout: 600_000 }, async () => {
+    const expected = ['ingest', 'split', 'analyse (offline)', 'analyse (fake provider)', 'featurize (hashing)', 'monitor (sql publish)', 'monitor (bad lines)', 'dedup --ledger (--out file)', 'dedup --ledger (stdout)'];
     // The 3-worker analyse scenario is left to the bench run (it triples the processes).
     const r = await runHarness(['--size', 'tiny', '--kills', '2', '--engines', engines, '--seed', '7', '--scenarios', expected.join(',')]);
     for (const engine of engines.split(',')) expect(r.rows.filter((x) => x.engine === engine).map((x) => x.scenario)).toEqual(expected);

@@ -112,6 +112,31 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('more bad lines than a run keeps rows for: only those with a row are remembered, the rest are reported by the next run', async () => {
+      const dir = tempDir();
+      const target = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        const bad = Array.from({ length: 1005 }, (_, i) => `{"id": "bad-${i}", broken`);
+        writeFileSync(join(dir.path, 'traces.jsonl'), `${[...bad, ...traces(3).trimEnd().split('\n')].join('\n')}\n`);
+        const file = config(dir.path);
+        const reported = () => db.db.selectFrom('monitor_items').select('item_id').where('status', '=', 'invalid').execute();
+        const remembered = async () => (await db.db.selectFrom('monitor_ledger').select('item_id').where('item_id', 'like', 'invalid:%').execute()).map((r) => r.item_id);
+        expect(await run(db, file)).toMatchObject({ scored_items: 3, invalid: 1005, invalid_seen_before: 0 });
+        // 1,000 rows a run: the ledger holds those, never a line without its row.
+        expect((await reported()).length).toBe(1000);
+        expect(new Set(await remembered())).toEqual(new Set((await reported()).map((r) => r.item_id)));
+        expect(await run(db, file)).toMatchObject({ scored_items: 0, invalid: 5, invalid_seen_before: 1000 });
+        expect(new Set(await remembered())).toEqual(new Set((await reported()).map((r) => r.item_id)));
+        expect((await remembered()).length).toBe(1005);
+        expect(await run(db, file)).toMatchObject({ invalid: 0, invalid_seen_before: 1005 });
+      } finally {
+        await db.close();
+        await target.cleanup();
+        dir.remove();
+      }
+    });
+
     it('a failed publish leaves the items unscored, and the next run scores them', async () => {
       const dir = tempDir();
       const target = await freshDatabase(engine);
