@@ -139,27 +139,35 @@ async function featurizeLoop(run: Run, opts: FeaturizeOptions, summary: Featuriz
 }
 
 /**
- * Reads the next documents (a page of `batchSize`, cut at BATCH_CHARACTERS, the rest kept for the
- * next batch) and leases those still to do; undefined when none are left.
+ * Reads the next documents to do (a page of `batchSize` ids, those not featurized at their
+ * current hash read whole, cut at BATCH_CHARACTERS, the rest kept for the next batch) and leases
+ * them; undefined when none are left. Ids and hashes come first, so that a rerun over a warehouse
+ * mostly done reads no text it will not use (a rerun with nothing to do on SciFact ×7, 51 MB,
+ * read every document's content: 0.9 s against 0.3 s on 8 MB).
  */
 function batchClaimer(db: Kysely<Database>, store: DocumentStore, queue: WorkQueue, opts: FeaturizeOptions, ensure: (names: { cleaned: string; embedded: string }) => Promise<void>) {
   let afterId: string | undefined;
   let claimedSoFar = 0;
   let rest: Document[] = [];
+  let featurizedBefore = new Map<string, string>();
   return async () => {
     if (opts.limit !== undefined && claimedSoFar >= opts.limit) return undefined;
     if (rest.length === 0) {
-      rest = await store.list({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
-      if (rest.length === 0) return undefined;
-      afterId = rest.at(-1)!.id;
+      const keys = await store.listKeys({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
+      if (keys.length === 0) return undefined;
+      afterId = keys.at(-1)!.id;
+      // Dropped and forgotten before their marks are read: every document of a rebuilt collection is to do.
+      if (opts.recreate) for (const k of keys) await ensure(collectionNames(k.category));
+      featurizedBefore = await featurizedHashes(db, opts.embedder.id, keys.map((k) => k.id));
+      rest = await documentsInOrder(store, keys.filter((k) => featurizedBefore.get(k.id) !== k.content_hash).map((k) => k.id));
+      if (rest.length === 0) return { docs: [], featurizedBefore }; // all done: the next page
     }
     let characters = rest[0]!.content.length;
     let n = 1;
     while (n < rest.length && characters + rest[n]!.content.length <= BATCH_CHARACTERS) characters += rest[n++]!.content.length;
     const page = rest.slice(0, n);
     rest = rest.slice(n);
-    if (opts.recreate) for (const d of page) await ensure(collectionNames(d.category));
-    const claimed = await claimPending(db, queue, opts.embedder.id, page, opts.limit === undefined ? undefined : opts.limit - claimedSoFar);
+    const claimed = await claimPending(db, queue, opts.embedder.id, page, featurizedBefore, opts.limit === undefined ? undefined : opts.limit - claimedSoFar);
     claimedSoFar += claimed.docs.length;
     return claimed;
   };
@@ -182,12 +190,19 @@ function collectionMaker(db: Kysely<Database>, vectors: VectorStore, opts: Featu
   };
 }
 
+/** These documents (those still there), in the order of `ids`. */
+async function documentsInOrder(store: DocumentStore, ids: string[]): Promise<Document[]> {
+  if (ids.length === 0) return [];
+  const byId = new Map((await store.getMany(ids)).map((d) => [d.id, d]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /**
  * Leases the page's documents that are not featurized at their current content (at most
- * `room`); `featurizedBefore` holds the hash a changed document was featurized at.
+ * `room`); `featurizedBefore` holds the hash each was featurized at, if any (the claim checks
+ * again, in its transaction, against what another run may have done since).
  */
-async function claimPending(db: Kysely<Database>, queue: WorkQueue, embedder: string, page: Document[], room?: number) {
-  const featurizedBefore = await featurizedHashes(db, embedder, page.map((d) => d.id));
+async function claimPending(db: Kysely<Database>, queue: WorkQueue, embedder: string, page: Document[], featurizedBefore: Map<string, string>, room?: number) {
   const pending = page.filter((d) => featurizedBefore.get(d.id) !== d.content_hash).slice(0, room);
   const hashOf = new Map(pending.map((d) => [d.id, d.content_hash]));
   const won = new Set(

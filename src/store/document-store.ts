@@ -1,4 +1,4 @@
-import type { Document, NewDocument, UpsertCounts } from './types.js';
+import type { Document, DocumentKey, NewDocument, UpsertCounts } from './types.js';
 
 /**
  * The document warehouse: where ingested and crawled documents live. SQL (SQLite or
@@ -14,6 +14,8 @@ export interface DocumentStore {
   getByLink(link: string): Promise<Document | undefined>;
   /** Id order, after `afterId`: page through everything with constant memory. */
   list(opts: { afterId?: string; limit: number; category?: string }): Promise<Document[]>;
+  /** The same pages as `list`, ids and content hashes only: what is already done is found without reading its text. */
+  listKeys(opts: { afterId?: string; limit: number; category?: string }): Promise<DocumentKey[]>;
   count(opts?: { category?: string }): Promise<number>;
   delete(ids: string[]): Promise<number>;
   /** Runs `fn` so that either all of its writes land or none do. */

@@ -1,5 +1,5 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, Document, DocumentsTable, NewDocument, UpsertCounts } from './types.js';
+import type { Database, Document, DocumentKey, DocumentsTable, NewDocument, UpsertCounts } from './types.js';
 import { readJson, writeJson } from './json-column.js';
 
 // Rows per multi-row INSERT: 12 columns × 500 stays far below SQLite's 32,766 bound parameters.
@@ -95,6 +95,13 @@ export async function listDocuments(db: Kysely<Database>, opts: ListDocumentsOpt
   if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
   if (opts.category !== undefined) q = q.where('category', '=', opts.category);
   return (await q.execute()).map(toDocument);
+}
+
+export async function listDocumentKeys(db: Kysely<Database>, opts: ListDocumentsOptions): Promise<DocumentKey[]> {
+  let q = db.selectFrom('documents').select(['id', 'content_hash', 'category']).orderBy('id').limit(opts.limit);
+  if (opts.afterId !== undefined) q = q.where('id', '>', opts.afterId);
+  if (opts.category !== undefined) q = q.where('category', '=', opts.category);
+  return q.execute();
 }
 
 export async function countDocuments(db: Kysely<Database>, opts: { category?: string } = {}): Promise<number> {

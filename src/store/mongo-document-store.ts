@@ -2,7 +2,7 @@ import type { ClientSession, Collection, MongoClient } from 'mongodb';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { DocumentStore } from './document-store.js';
-import type { Document, NewDocument, UpsertCounts } from './types.js';
+import type { Document, DocumentKey, NewDocument, UpsertCounts } from './types.js';
 
 type MongoDocument = Omit<Document, 'id'> & { _id: string };
 
@@ -104,6 +104,14 @@ export class MongoDocumentStore implements DocumentStore {
     if (opts.category !== undefined) filter.category = opts.category;
     const rows = await this.docs.find(filter, { sort: { _id: 1 }, limit: opts.limit, session: this.session }).toArray();
     return rows.map(fromMongo);
+  }
+
+  async listKeys(opts: { afterId?: string; limit: number; category?: string }): Promise<DocumentKey[]> {
+    const filter: Record<string, unknown> = {};
+    if (opts.afterId !== undefined) filter._id = { $gt: opts.afterId };
+    if (opts.category !== undefined) filter.category = opts.category;
+    const rows = await this.docs.find(filter, { sort: { _id: 1 }, limit: opts.limit, projection: { _id: 1, content_hash: 1, category: 1 }, session: this.session }).toArray();
+    return rows.map((d) => ({ id: d._id, content_hash: d.content_hash, category: d.category }));
   }
 
   count(opts: { category?: string } = {}) {

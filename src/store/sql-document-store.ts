@@ -7,6 +7,7 @@ import {
   getDocumentByLink,
   getDocuments,
   listDocuments,
+  listDocumentKeys,
   upsertDocuments,
 } from './documents-repo.js';
 import type { Database } from './types.js';
@@ -33,6 +34,9 @@ export class SqlDocumentStore implements DocumentStore {
   }
   list(opts: Parameters<DocumentStore['list']>[0]) {
     return listDocuments(this.db, opts);
+  }
+  listKeys(opts: Parameters<DocumentStore['listKeys']>[0]) {
+    return listDocumentKeys(this.db, opts);
   }
   count(opts?: { category?: string }) {
     return countDocuments(this.db, opts);

@@ -262,6 +262,9 @@ export type Document = {
   updated_at?: string;
 };
 
+/** A document's id, content hash and category: enough to tell whether a stage has done it at its current text, and where. */
+export type DocumentKey = Pick<Document, 'id' | 'content_hash' | 'category'>;
+
 /** A document to store; `updated_at` is given only by a restore (an export keeps its own). */
 export type NewDocument = Omit<Document, 'updated_at'> & { updated_at?: string };
 

@@ -94,6 +94,24 @@ export function documentStoreContract(name: string, open: () => Promise<{ store:
       for (const d of docs.filter((d) => d.category === 'articles')) expect(seen).toContain(d.id);
     });
 
+    it('pages through ids, hashes and categories alone, the same pages as the documents', async () => {
+      await store.upsert(Array.from({ length: 12 }, (_, i) => makeDoc(200 + i)));
+      for (const category of [undefined, 'posts']) {
+        const keys: unknown[] = [];
+        const docs: unknown[] = [];
+        for (let afterId: string | undefined; ; ) {
+          const page = await store.listKeys({ afterId, limit: 5, category });
+          const whole = await store.list({ afterId, limit: 5, category });
+          if (page.length === 0) break;
+          keys.push(...page);
+          docs.push(...whole.map((d) => ({ id: d.id, content_hash: d.content_hash, category: d.category })));
+          afterId = page.at(-1)!.id;
+        }
+        expect(keys).toEqual(docs);
+        expect(keys.length).toBe(await store.count({ category }));
+      }
+    });
+
     it('deletes documents', async () => {
       const doc = makeDoc(200);
       await store.upsert([doc]);
