@@ -6,6 +6,7 @@ import type { LlmClient } from '../llm/client.js';
 import type { Task } from '../llm/tasks/define-task.js';
 import { analyseItem, type ItemOutcome } from './analyse-item.js';
 import { createCallSignals } from '../core/call-signals.js';
+import { yieldToEvents } from '../core/yield-to-events.js';
 import { addOutcome, emptySummary, type AnalyseSummary } from './summary.js';
 
 type SentenceTask = Task<{ text: string }, Record<string, unknown>>;
@@ -107,6 +108,8 @@ async function workThrough<T>(
   };
   const nextSettled = () => new Promise<void>((resolve) => (wake = resolve));
   while (!o.stop()) {
+    await yieldToEvents(); // the offline model and SQLite settle at once: let a Ctrl-C in
+    if (o.stop()) break;
     if (exhausted || queued >= o.concurrency * 2) {
       if (queued === 0) break;
       await nextSettled();

@@ -26,7 +26,15 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
     const { dedupStore } = await import('../dedup/dedup-store.js');
     const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
     if (shown.length > 0) printClusters(ctx, shown);
-    const note = flags.apply ? undefined : r.duplicates ? 'report only: --apply deletes the duplicates' : undefined;
+    const note = r.scanInterrupted
+      ? `interrupted after ${r.scanned} documents: nothing deleted`
+      : r.interrupted
+        ? 'interrupted: the rest of the duplicates are deleted by the next run'
+        : flags.apply
+          ? undefined
+          : r.duplicates
+            ? 'report only: --apply deletes the duplicates'
+            : undefined;
     await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note });
   });
 }

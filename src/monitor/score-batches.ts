@@ -1,3 +1,4 @@
+import { yieldToEvents } from '../core/yield-to-events.js';
 import type { LimitFunction } from 'p-limit';
 import { OutputError, UsageError, errorMessage } from '../core/errors.js';
 import { createCallSignals } from '../core/call-signals.js';
@@ -27,6 +28,7 @@ export async function scoreBatches(c: Batches): Promise<void> {
   const limit = pLimit(c.o.monitor.config.concurrency);
   const batchSize = c.o.batchSize ?? 1000;
   for (let b = 0; b < c.sampled.length; b += batchSize) {
+    await yieldToEvents(); // heuristic metrics and SQLite settle at once: let a Ctrl-C in
     if (c.o.signal?.aborted) {
       c.s.interrupted = true;
       break;
