@@ -77,7 +77,9 @@ export async function main(argv: string[]): Promise<number> {
       if (!stdoutEpipeHandled()) process.exit(0);
       return;
     }
-    throw err;
+    // Any other failure (`> /dev/full`, a full disk): one line and exit 1, as for `--out`.
+    process.stderr.write(`llmops: cannot write to standard output: ${describePathError(err, { writing: true }) ?? err.code ?? err.message}\n`);
+    process.exit(1);
   });
   const program = buildProgram();
   try {
