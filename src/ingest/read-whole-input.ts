@@ -40,14 +40,15 @@ async function readCapped(input: IngestInput, maxBytes: number, signal?: AbortSi
     const data = await readFile(input.path);
     return { ok: true, data };
   }
-  // Stdin or a pipe (`<(cmd)`, a named pipe) past the cap is read to its end and dropped, so
-  // memory stays bounded and the writer is not cut off mid-pipe.
+  // Stdin, a pipe (`<(cmd)`, a named pipe) or a device is read up to the cap and no further: past
+  // it the input is refused whatever follows, and `/dev/zero` or `yes |` never end (reading them
+  // to the end, to spare the writer an EPIPE, ran forever). Leaving the loop closes the stream.
   const parts: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of (input.source ?? openInput(input.path, signal)) as AsyncIterable<Buffer>) {
     bytes += chunk.length;
-    if (bytes <= maxBytes) parts.push(chunk);
-    else parts.length = 0;
+    if (bytes > maxBytes) break;
+    parts.push(chunk);
   }
   return bytes > maxBytes ? { ok: false, bytes } : { ok: true, data: Buffer.concat(parts, bytes) };
 }

@@ -206,6 +206,13 @@ describe('llmops ingest, text inputs', () => {
     expect(big.stderr).toBe(`llmops: ingest: 1 invalid record (${late}: larger than 1 KB (--max-record-mb)); nothing stored (--skip-invalid stores the valid ones)\n`);
   });
 
+  it('an endless input (/dev/zero, `yes |`) past --max-record-mb is refused at the cap, not read forever', async () => {
+    const db = dbIn('endless');
+    const zero = await runCli(['--db', db, 'ingest', '/dev/zero', '--format', 'text', '--max-record-mb', '1']);
+    expect(zero.code).toBe(2);
+    expect(withoutCreatedNote(zero.stderr)).toBe('llmops: ingest: 1 invalid record (/dev/zero: larger than 1 MB (--max-record-mb)); nothing stored (--skip-invalid stores the valid ones)\n');
+  });
+
   it('an HTML file in a legacy charset is read by its <meta charset>; a text file that is not UTF-8 as windows-1252', async () => {
     const html = write('legacy/page.htm', Buffer.from('<html><head><meta charset="windows-1252"><title>Caf\xe9 \x93news\x94</title></head><body><p>Cr\xe8me br\xfbl\xe9e for everyone at the caf\xe9 today.</p></body></html>', 'latin1'));
     const txt = write('legacy/old.txt', Buffer.from('Na\xefve \x93quotes\x94 \x96 dash\n', 'latin1'));
