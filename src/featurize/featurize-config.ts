@@ -34,7 +34,7 @@ export async function loadFeaturizeConfig(explicit?: string, cwd = process.cwd()
   let path: string;
   if (explicit) {
     path = resolve(cwd, explicit);
-    if (!existsSync(path)) throw new UsageError(`--config-file: no such file: ${explicit}`);
+    if (!existsSync(path)) throw new UsageError(`--featurize-config: no such file: ${explicit}`);
   } else {
     const local = resolve(cwd, FEATURIZE_CONFIG);
     path = existsSync(local) ? local : join(packageRoot(), FEATURIZE_CONFIG);

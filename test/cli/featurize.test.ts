@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -69,6 +69,13 @@ async function counts(db: Db) {
 describe('llmops featurize (sqlite: sqlite-vec in the same file)', () => {
   // Each test builds its own database: the corpus stored in-process, and featurized in-process
   // where featurizing is not what the test is about.
+
+  it('a missing --featurize-config is named by the flag the user typed (and the shipped config names that flag)', async () => {
+    const r = await runCli(['--db', join(dir.path, 'nocfg.db'), 'featurize', '--featurize-config', 'no-such.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('llmops: --featurize-config: no such file: no-such.yaml\n');
+    expect(readFileSync(join(REPO, 'configs/featurize.yaml'), 'utf8')).toContain('--featurize-config <file>');
+  });
 
   it('featurizes every category into cleaned_ and embedded_ collections; a second run does nothing', async () => {
     const { url, db, cleanup } = await corpusDatabase();
