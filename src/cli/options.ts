@@ -1,15 +1,17 @@
 import { InvalidArgumentError } from 'commander';
 
+// Past 2^53 a count means "all" (and SQL's LIMIT takes at most a 64-bit integer: 1e20 was a
+// "datatype mismatch").
 export function toPositiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return n;
+  return Math.min(n, Number.MAX_SAFE_INTEGER);
 }
 
 export function toNonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return n;
+  return Math.min(n, Number.MAX_SAFE_INTEGER);
 }
 
 export function toPositiveNumber(value: string): number {

@@ -94,6 +94,15 @@ for (const engine of ENGINES) {
       }
     }
 
+    it('a --limit past 2^63 means all, on SQLite and PostgreSQL (it was "datatype mismatch")', async () => {
+      for (const args of [['documents'], ['sentences'], ['runs'], ['sample', 'embedded_posts']]) {
+        const r = await runCli(['--db', url, 'inspect', ...args, '--limit', '99999999999999999999'], { env });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+        expect(ndjson(r.stdout).length, args.join(' ')).toBeGreaterThan(0);
+      }
+      expect(ndjson((await runCli(['--db', url, 'inspect', 'documents', '--limit', '99999999999999999999'], { env })).stdout).length).toBe(docs.length);
+    });
+
     it('search: lexical (BM25), vector and hybrid (fused) find the right chunk; filters narrow it', async () => {
       // What the hits are is checked in-process (the command's own search code); the CLI is
       // spawned below only for what its boundary decides: flags refused with exit 2.
