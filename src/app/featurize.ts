@@ -45,7 +45,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
   const config = await loadFeaturizeConfig(flags.featurizeConfig);
   const { createEmbedder } = await import('../embed/create-embedder.js');
   const { runFeaturize, pendingCount, FEATURIZE_BATCH } = await import('../featurize/run-featurize.js');
-  const { defaultWorkerCount } = await import('../core/worker-pool.js');
+  const { workerCount } = await import('../core/worker-pool.js');
   await databaseTarget(ctx); // a bad --db is refused before a model loads
   return runCommand(ctx, async (scope) => {
     const embedder = scope.use(await createEmbedder({ name: flags.embedder, model: flags.model, modelsDir: flags.modelsDir, dimension: flags.dimension, logger: ctx.logger }), (e) => e.close?.());
@@ -67,7 +67,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
         limit: flags.limit,
         batchSize: flags.batchSize,
         embedBatch: flags.embedBatch,
-        workers: flags.workers ?? defaultWorkerCount(progress.total / (flags.batchSize ?? FEATURIZE_BATCH)),
+        workers: workerCount(flags.workers, progress.total / (flags.batchSize ?? FEATURIZE_BATCH), (m) => ctx.logger.warn(`featurize: ${m}`)),
         recreate: flags.recreate,
         signal: ctx.signal,
         onBatch: async (b) => {

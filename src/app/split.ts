@@ -63,7 +63,7 @@ export type SplitReport = { documents: number; sentences: number; workers: numbe
 /** One pass over the documents not split yet; with --watch, a pass that found none is quiet. */
 async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags: Pick<SplitFlags, 'limit' | 'batchSize' | 'workers'>, watching: boolean): Promise<SplitReport> {
   const { runSplit, pendingDocuments, SPLIT_BATCH } = await import('../split/run-split.js');
-  const { defaultWorkerCount } = await import('../core/worker-pool.js');
+  const { workerCount } = await import('../core/worker-pool.js');
   const { countSentences } = await import('../store/sentences-repo.js');
   const { countDocuments } = await import('../store/documents-repo.js');
   const db = await scope.db();
@@ -75,7 +75,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
     runSplit(db, {
       limit: flags.limit,
       batchSize: flags.batchSize,
-      workers: flags.workers ?? defaultWorkerCount(total / (flags.batchSize ?? SPLIT_BATCH)),
+      workers: workerCount(flags.workers, total / (flags.batchSize ?? SPLIT_BATCH), (m) => scope.ctx.logger.warn(`split: ${m}`)),
       signal: scope.ctx.signal,
       texts: out !== null,
       onBatch: async (b) => {

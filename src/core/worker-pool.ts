@@ -52,6 +52,21 @@ export function defaultWorkerCount(batches = Infinity): number {
   return Math.max(1, Math.min(availableParallelism(), Math.ceil(batches)));
 }
 
+/** Threads per core a `--workers N` may start: past a few, a CPU-bound stage gains nothing and each adds ~10 MB. */
+const MAX_WORKERS_PER_CORE = 4;
+
+/**
+ * The workers to start: `requested` (a `--workers N`) at most 4 per core, else the default.
+ * `split --workers 200` started 200 threads for one batch, 1.9 GB; `warn` says when N is cut.
+ */
+export function workerCount(requested: number | undefined, batches: number, warn: (message: string) => void): number {
+  if (requested === undefined) return defaultWorkerCount(batches);
+  const most = availableParallelism() * MAX_WORKERS_PER_CORE;
+  if (requested <= most) return requested;
+  warn(`--workers ${requested}: more threads than ${MAX_WORKERS_PER_CORE} per core (${availableParallelism()} cores) add only memory; using ${most}`);
+  return most;
+}
+
 /**
  * Where a stage's worker script is: beside the module that asks when running from source
  * (tests, tsx), else the bundled `dist/workers/<name>.js` that tsup builds (tsup.config.ts).

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -139,6 +140,21 @@ for (const engine of ENGINES) {
 }
 
 describe('llmops split, store-less and watch', () => {
+  it('--workers past 4 per core is cut there, with a warning (a typo of 200 started 200 threads: 1.9 GB)', async () => {
+    const d = tempDir();
+    try {
+      const db = join(d.path, 'w.db');
+      expect((await runCli(['--db', db, 'ingest', 'data/posts.jsonl'])).code).toBe(0);
+      const r = await runCli(['--db', db, 'split', '--workers', '200']);
+      expect(r.code, r.stderr).toBe(0);
+      const most = availableParallelism() * 4;
+      expect(ndjson(r.stdout)[0]).toMatchObject({ workers: most, documents: 20 });
+      expect(r.stderr).toContain(`split: --workers 200: more threads than 4 per core (${availableParallelism()} cores) add only memory; using ${most}`);
+    } finally {
+      d.remove();
+    }
+  });
+
   it('cat docs.jsonl | llmops split --in - --out - works without a store', async () => {
     const d = tempDir();
     const input = [

@@ -13,7 +13,7 @@ export function register(program: Command): void {
     .option('--limit <n>', 'split at most n documents', toPositiveInt)
     .option('--watch <interval>', 'keep polling for new documents every interval (e.g. 30s) until Ctrl-C')
     .option('--batch-size <n>', 'documents per transaction (default 256)', toPositiveInt)
-    .option('--workers <n>', `worker threads that find sentences (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; 1 = all in one thread); on a SQLite file the workers also read the documents, and the main thread claims and writes`, toPositiveInt)
+    .option('--workers <n>', `worker threads that find sentences (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; at most 4 per core; 1 = all in one thread); on a SQLite file the workers also read the documents, and the main thread claims and writes`, toPositiveInt)
     .option('--text-field <path>', 'with --in: field holding the text, a dot path such as payload.text (default: text, content or body)')
     .option('--skip-invalid', 'with --in: skip bad records (reported on stderr, exit 3)')
     .addHelpText(
