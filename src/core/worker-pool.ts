@@ -48,7 +48,7 @@ type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false
  * The default number of workers: the cores this process may use, but no more than there are
  * batches of work (`batches`): a thread started for nothing costs more than it saves.
  */
-export function defaultWorkerCount(batches = Infinity): number {
+function defaultWorkerCount(batches = Infinity): number {
   return Math.max(1, Math.min(availableParallelism(), Math.ceil(batches)));
 }
 
