@@ -22,7 +22,7 @@ export async function checkJsonInputs(inputs: IngestInput[], signal?: AbortSigna
     // bytes the peek had read, and a named pipe's second open waited for another writer).
     const checked = isRegularFile(input.path) ? { first: firstByteOfFile(input.path), source: undefined } : await peek(openInput(input.path, signal));
     if (checked.first !== null && checked.first !== OPEN_BRACE && checked.first !== OPEN_BRACKET) {
-      throw new UsageError(`ingest: ${input.path === '-' ? 'stdin' : input.path} is not JSON; use --format text or --format lines`);
+      throw new UsageError(`ingest: ${input.path === '-' ? 'stdin' : input.path} is not JSON records (objects, one per line or in an array); use --format text or --format lines`);
     }
     out.push(checked.source ? { ...input, source: checked.source } : input);
   }

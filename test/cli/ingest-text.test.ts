@@ -138,15 +138,21 @@ describe('llmops ingest, text inputs', () => {
     const r = await runCli(['--db', fresh, 'ingest', '-'], { input: 'Just some words someone pasted, many of them.\n' });
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('llmops: ingest: stdin is not JSON; use --format text or --format lines\n');
+    expect(r.stderr).toBe('llmops: ingest: stdin is not JSON records (objects, one per line or in an array); use --format text or --format lines\n');
     expect(existsSync(fresh)).toBe(false);
+    // JSON that is not records (a string, null) is told the same way, not called "not JSON" alone.
+    for (const input of ['"just a string"\n', 'null\n']) {
+      const v = await runCli(['--db', fresh, 'ingest', '-'], { input });
+      expect(v.code).toBe(2);
+      expect(v.stderr).toBe('llmops: ingest: stdin is not JSON records (objects, one per line or in an array); use --format text or --format lines\n');
+    }
 
     // Into an existing database: no document and no runs row.
     const good = write('one.jsonl', '{"text":"kept"}\n');
     expect((await runCli(['--db', fresh, 'ingest', good])).code).toBe(0);
     const again = await runCli(['--db', fresh, 'ingest', good, '-'], { input: 'plain words\n' });
     expect(again.code).toBe(2);
-    expect(again.stderr).toBe('llmops: ingest: stdin is not JSON; use --format text or --format lines\n');
+    expect(again.stderr).toBe('llmops: ingest: stdin is not JSON records (objects, one per line or in an array); use --format text or --format lines\n');
     const d = await openDatabase(parseDatabaseUrl(fresh));
     try {
       expect(await countDocuments(d.db)).toBe(1);
@@ -160,7 +166,7 @@ describe('llmops ingest, text inputs', () => {
     const log = write('app.log', 'started\nstopped\n');
     const asJson = await runCli(['--db', dbIn('log'), 'ingest', log]);
     expect(asJson.code).toBe(2);
-    expect(asJson.stderr).toBe(`llmops: ingest: ${log} is not JSON; use --format text or --format lines\n`);
+    expect(asJson.stderr).toBe(`llmops: ingest: ${log} is not JSON records (objects, one per line or in an array); use --format text or --format lines\n`);
     const asLines = await runCli(['--db', dbIn('log'), 'ingest', '--format', 'lines', log]);
     expect(asLines.code, asLines.stderr).toBe(0);
     expect(ndjson(asLines.stdout)[0]).toMatchObject({ records: 2, inserted: 2 });
