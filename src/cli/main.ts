@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError, LlmopsError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
@@ -64,8 +64,9 @@ Where the data lives, and why: llmops where`,
 }
 
 function loadDotEnv(): void {
-  // Values already in the environment win over .env, as with dotenv.
-  if (existsSync('.env')) process.loadEnvFile('.env');
+  // Values already in the environment win over .env, as with dotenv. A folder named .env (a
+  // Python virtualenv made with `python -m venv .env`) is not one: every command failed on it.
+  if (existsSync('.env') && statSync('.env').isFile()) process.loadEnvFile('.env');
 }
 
 export async function main(argv: string[]): Promise<number> {

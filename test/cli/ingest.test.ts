@@ -290,6 +290,15 @@ describe('llmops ingest, input errors', () => {
     d.remove();
   });
 
+  it('a folder named .env (a Python virtualenv) is not read as one: commands run', async () => {
+    const d = tempDir();
+    mkdirSync(join(d.path, '.env', 'bin'), { recursive: true });
+    writeFileSync(join(d.path, 'a.jsonl'), '{"text":"hello"}\n');
+    const r = await runCli(['ingest', 'a.jsonl'], { cwd: d.path });
+    expect(r.code, r.stderr).toBe(0);
+    d.remove();
+  });
+
   it('creates the default database under .llmops/ in the working directory', async () => {
     const d = tempDir();
     writeFileSync(join(d.path, 'a.jsonl'), '{"text":"hello"}\n');
