@@ -5,7 +5,8 @@ import type { Database } from './types.js';
 import { redactDeep, redactText } from '../core/redact.js';
 import { readJson, writeJson } from './json-column.js';
 
-export type RunStatus = 'running' | 'ok' | 'partial' | 'input_error' | 'failed' | 'interrupted';
+/** `died`: recorded as running by a process of this host that is gone (kill -9, a second Ctrl-C), seen when read. */
+export type RunStatus = 'running' | 'ok' | 'partial' | 'input_error' | 'failed' | 'interrupted' | 'died';
 
 /**
  * Every command run is recorded: what was asked (secrets already masked), when, and how it
@@ -73,12 +74,22 @@ export async function listRuns(db: Kysely<Database>, opts: { limit: number; comm
     args: readJson<string[]>(r.args),
     started_at: r.started_at,
     finished_at: r.finished_at,
-    status: r.status as RunStatus,
+    status: r.status === 'running' && r.host === hostname() && !alive(r.pid) ? 'died' : (r.status as RunStatus),
     counts: readJson(r.counts),
     // Rows written before redaction was applied here are masked on the way out too.
     error: r.error == null ? null : redactText(r.error),
     ...(r.details == null ? {} : { details: readJson<Record<string, unknown>>(r.details) }),
   }));
+}
+
+/** Whether a process of this host is still there (one of another user's still counts). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Forgets a run that wrote nothing (ingest's exit-2 runs leave no trace). */
