@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readJsonRecords, type JsonRecord } from '../../src/core/json-records.js';
-import { quoteUnsafeIntegers } from '../../src/core/exact-json.js';
+import { parseExact, quoteUnsafeIntegers } from '../../src/core/exact-json.js';
 import { tempDir } from '../helpers/databases.js';
 
 const dir = tempDir();
@@ -120,5 +120,11 @@ describe('quoteUnsafeIntegers', () => {
       '{"a":"12345678901234567890","b":"99999999999999999999","c":[1,"-18446744073709551615",2.5e30]}',
     );
     expect(quoteUnsafeIntegers(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`)).toBe(String.raw`{"s":"a\"12345678901234567890","n":9007199254740991}`);
+  });
+
+  it('keeps the digits of numbers out of a double\'s range (1e400 was Infinity, stored as null; 1e-400 was 0)', () => {
+    const r = parseExact('{"f":1e400,"g":-1e999,"h":1e-400,"z":0e-500,"ok":[2.5e30,1e308,1.5e-320],"s":"1e400"}');
+    expect(r).toEqual({ f: '1e400', g: '-1e999', h: '1e-400', z: 0, ok: [2.5e30, 1e308, 1.5e-320], s: '1e400' });
+    expect(parseExact('{"f":1e400}')).not.toEqual(parseExact('{"f":2e400}'));
   });
 });
