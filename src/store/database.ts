@@ -144,9 +144,6 @@ const PG_USAGE_CODES: Record<string, string> = {
   '42501': 'permission denied',
 };
 
-/** A server that is not there (a wrong host or port): the --db to fix, like a wrong database name. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
-
 /** Opens the database and brings its schema up to date. */
 export async function openDatabase(target: DatabaseTarget, opts: OpenOptions = {}): Promise<Db> {
   const prepared = await prepareDatabase(target, opts);
@@ -178,7 +175,7 @@ export async function prepareDatabase(target: DatabaseTarget, opts: OpenOptions 
         if (cause instanceof UsageError) throw cause;
         const why = redactText(errorMessage(cause));
         if (cause.code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${target.display} is not a SQLite database`);
-        if (cause.code && (PG_USAGE_CODES[cause.code] || NETWORK_CODES.has(cause.code))) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
+        if (cause.code && PG_USAGE_CODES[cause.code]) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
         throw new LlmopsError(`cannot open database ${target.display}: ${why}`, { cause: err });
       }
     },

@@ -81,10 +81,10 @@ describe('opening --db: clear errors, exit 2, nothing created', () => {
 });
 
 describe.skipIf(engineMissing('postgres'))('opening a PostgreSQL --db', () => {
-  it('a server that is not there (a refused port) is said as such, not "no llmops database"', async () => {
+  it('a server that is not there (a refused port) is said as such, not "no llmops database" (exit 1, as ingest)', async () => {
     const r = await runCli(['--db', 'postgres://postgres:hunter2secret@127.0.0.1:1/x', 'inspect', 'runs']);
-    expect(r.code).toBe(2);
-    expect(oneLine(r)).toBe('llmops: --db: cannot open database postgres://postgres:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1');
+    expect(r.code).toBe(1);
+    expect(oneLine(r)).toBe('llmops: cannot open database postgres://postgres:***@127.0.0.1:1/x: connect ECONNREFUSED 127.0.0.1:1');
   });
 
   it('a missing database is a usage error with the password masked', async () => {
