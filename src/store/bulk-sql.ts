@@ -59,3 +59,24 @@ export async function insertShared(
   const res = await db.executeQuery(sharedInsert(db, table, shared, columns, rows, tail));
   return Number(res.numAffectedRows ?? 0);
 }
+
+/**
+ * Cuts `n` rows into statements of `maxRows`, then powers of two: a dozen statement shapes in
+ * all, each parsed once (database.ts keeps prepared statements by SQL text). Cut by what was
+ * left, each batch's last statement had a size of its own, parsed anew: ~10% of split's writer time.
+ */
+export function statementSizes(n: number, maxRows: number): [from: number, rows: number][] {
+  const parts: [number, number][] = [];
+  let from = 0;
+  while (n - from >= maxRows) {
+    parts.push([from, maxRows]);
+    from += maxRows;
+  }
+  for (let size = 1 << Math.floor(Math.log2(maxRows)); size >= 1; size >>= 1) {
+    if (n - from >= size) {
+      parts.push([from, size]);
+      from += size;
+    }
+  }
+  return parts;
+}

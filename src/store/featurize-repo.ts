@@ -1,10 +1,22 @@
 import type { Kysely } from 'kysely';
+import { insertShared, statementSizes, type SqlColumn } from './bulk-sql.js';
 import type { Database, FeaturizeChunksTable } from './types.js';
 
 /** A chunk as written: the table's columns but the generated sequence and timestamp. */
 export type ChunkRow = Omit<FeaturizeChunksTable, 'seq' | 'created_at'>;
 
 const ROWS = 400; // 10 columns × 400 rows per INSERT, far below SQLite's parameter limit
+
+const CHUNK_COLUMNS: SqlColumn[] = [
+  { name: 'id' },
+  { name: 'collection' },
+  { name: 'document_id' },
+  { name: 'embedder' },
+  { name: 'category' },
+  { name: 'idx', pg: 'integer' },
+  { name: 'text' },
+  { name: 'token_count', pg: 'integer' },
+];
 
 /** The content hash each of these documents was featurized at for this embedder. */
 export async function featurizedHashes(db: Kysely<Database>, embedder: string, ids: string[]): Promise<Map<string, string>> {
@@ -47,9 +59,12 @@ export async function saveFeaturized(
         await trx.deleteFrom('featurize_chunks').where('collection', '=', collection).where('document_id', 'in', ids.slice(i, i + 900)).execute();
       }
     }
-    const rows = docs.flatMap((d) => d.chunks.map((c) => ({ ...c, created_at: now })));
-    for (let i = 0; i < rows.length; i += ROWS) {
-      await trx.insertInto('featurize_chunks').values(rows.slice(i, i + ROWS)).onConflict((oc) => oc.column('id').doNothing()).execute();
+    // Raw INSERTs over VALUES (bulk-sql.ts) in a few statement shapes, parsed once each: kysely's
+    // builder compiled a query object and a new SQL text of 4,000 parameters per 400 chunks.
+    const rows = docs.flatMap((d) => d.chunks.map((c) => [c.id, c.collection, c.document_id, c.embedder, c.category, c.idx, c.text, c.token_count]));
+    const shared = [{ name: 'created_at', value: now, pg: 'timestamptz' }];
+    for (const [from, n] of statementSizes(rows.length, ROWS)) {
+      await insertShared(trx, 'featurize_chunks', shared, CHUNK_COLUMNS, rows.slice(from, from + n), 'on conflict (id) do nothing');
     }
     for (let i = 0; i < docs.length; i += ROWS) {
       await trx

@@ -1,6 +1,6 @@
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import { sentenceId } from '../core/ids.js';
-import { flatInsert, insertShared, type SqlColumn } from './bulk-sql.js';
+import { flatInsert, insertShared, statementSizes, type SqlColumn } from './bulk-sql.js';
 import type { Database } from './types.js';
 import type { Engine } from './database.js';
 
@@ -138,38 +138,17 @@ export async function saveSplits(db: Kysely<Database>, batch: SplitBatch, splitt
       values[at + 4] = offsets[2 * k + 1];
     }
   }
-  for (const [from, rows] of statementSizes(sentences)) {
+  for (const [from, rows] of statementSizes(sentences, INSERT_ROWS)) {
     await db.executeQuery(flatInsert(db, 'sentences', SENTENCE_COLUMNS, values.slice(from * width, (from + rows) * width), 'on conflict (id) do nothing'));
   }
   const shared = [
     { name: 'splitter_version', value: splitterVersion, pg: 'integer' },
     { name: 'split_at', value: new Date().toISOString(), pg: 'timestamptz' },
   ];
-  for (const [from, rows] of statementSizes(documentIds.length)) {
+  for (const [from, rows] of statementSizes(documentIds.length, INSERT_ROWS)) {
     const marks = documentIds.slice(from, from + rows).map((id, j) => [id, counts[from + j]]);
     await insertShared(db, 'document_splits', shared, SPLIT_COLUMNS, marks, 'on conflict (document_id) do nothing');
   }
-}
-
-/**
- * Cuts `n` rows into statements of INSERT_ROWS, then powers of two: a dozen statement shapes
- * in all, each parsed once (database.ts keeps prepared statements by SQL text). Cut by what was
- * left, each batch's last statement had a size of its own, parsed anew: ~10% of the writer's time.
- */
-function statementSizes(n: number): [from: number, rows: number][] {
-  const parts: [number, number][] = [];
-  let from = 0;
-  while (n - from >= INSERT_ROWS) {
-    parts.push([from, INSERT_ROWS]);
-    from += INSERT_ROWS;
-  }
-  for (let size = 512; size >= 1; size >>= 1) {
-    if (n - from >= size) {
-      parts.push([from, size]);
-      from += size;
-    }
-  }
-  return parts;
 }
 
 export async function countUnsplitDocuments(db: Kysely<Database>): Promise<number> {
