@@ -45,6 +45,10 @@ describe('the quantized copy under writes', () => {
       await store.createCollection('c', { embedder: EMBEDDER, dimension: DIM });
       await upsert(Array.from({ length: 2500 }, (_, i) => make(i)));
       await check();
+      // New ids given twice in one write (the second wins), once with no direction first: one slot each.
+      const zero = (i: number): Point => ({ id: pointId(i), vector: new Array<number>(DIM).fill(0), payload: { i, group: 1 } });
+      await upsert([make(20_000, 1), make(20_001, 1), make(20_000, 1), zero(20_002), make(20_002, 1), make(20_003, 1), zero(20_003)]);
+      await check();
 
       await upsert(Array.from({ length: 300 }, (_, j) => make(j * 7))); // new vectors for old ids
       const samePoint = (id: string) => ({ id, vector: Array.from(model.get(id)!.vector), payload: { moved: true, group: 2 } });
