@@ -1,3 +1,4 @@
+import type { PieceCounter } from './embedder.js';
 import { STOPWORDS } from './stopwords.js';
 
 /**
@@ -111,10 +112,10 @@ export function englishShare(text: string): number {
  * pieces add up to the estimate of the whole (round the sum up). Letters cost more in a text
  * with few English function words.
  */
-export function cl100kEstimator(text: string): (piece: string) => number {
+export function cl100kEstimator(text: string): PieceCounter {
   const share = englishShare(text);
   const scale = share >= 0.2 ? 1.12 : 1.12 + (0.2 - share) * 2.5;
-  return (piece) => estimate(piece, scale);
+  return Object.assign((piece: string) => estimate(piece, scale, 0, piece.length), { range: (s: string, from: number, to: number) => estimate(s, scale, from, to) });
 }
 
 /** A little above the cl100k_base token count of `text`, usually. */
@@ -122,10 +123,11 @@ export function estimateCl100k(text: string): number {
   return Math.ceil(cl100kEstimator(text)(text));
 }
 
-function estimate(text: string, wordScale: number): number {
-  const n = text.length;
+/** The estimate of text[from, to), exactly as of that slice, without making it. */
+function estimate(text: string, wordScale: number, from: number, to: number): number {
+  const n = to;
   let total = 0;
-  let i = 0;
+  let i = from;
   while (i < n) {
     const c = text.charCodeAt(i);
     const start = i;

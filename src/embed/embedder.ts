@@ -1,4 +1,10 @@
 /**
+ * A token counter for pieces of one text; `range`, when there, counts text[from, to) as it
+ * counts that slice, without making it (chunking counts every word of a document).
+ */
+export type PieceCounter = ((piece: string) => number) & { range?: (text: string, from: number, to: number) => number };
+
+/**
  * One interface for every embedder. `id` names the embedder and its settings (what a
  * collection records, so vectors from another model are refused); `maxTokens` is the longest
  * input the model reads, counted with the embedder's own tokenizer (`countTokens`).
@@ -17,7 +23,7 @@ export interface Embedder {
    * When counting is an estimate (hashing): a counter for the pieces of `text` whose counts
    * may be fractional and add up to the whole's, so chunking can sum words' counts.
    */
-  counterFor?(text: string): (piece: string) => number;
+  counterFor?(text: string): PieceCounter;
   /** Unit vectors, one per text, in order. */
   embedBatch(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
   close?(): Promise<void>;

@@ -1,3 +1,4 @@
+import type { PieceCounter } from '../embed/embedder.js';
 import { splitSentences } from '../text/split-sentences.js';
 import { unitBounds } from './word-units.js';
 
@@ -11,12 +12,15 @@ export type ChunkStrategy =
   | { strategy: 'sentences'; min_chars: number; max_chars: number }
   | { strategy: 'code'; size: number; overlap: number };
 
-export type CountTokens = (text: string) => number;
+/** Counts a piece's tokens; with `range`, a span of a text without slicing it (embedder.ts). */
+export type CountTokens = PieceCounter;
 
 /** The token count of each unit (word-units.ts) of `text`. */
 function unitTokens(text: string, bounds: Int32Array, count: CountTokens): Float64Array {
   const out = new Float64Array(bounds.length - 1);
-  for (let u = 0; u < out.length; u++) out[u] = count(text.slice(bounds[u]!, bounds[u + 1]!));
+  const range = count.range;
+  if (range) for (let u = 0; u < out.length; u++) out[u] = range(text, bounds[u]!, bounds[u + 1]!);
+  else for (let u = 0; u < out.length; u++) out[u] = count(text.slice(bounds[u]!, bounds[u + 1]!));
   return out;
 }
 

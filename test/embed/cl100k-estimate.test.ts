@@ -103,3 +103,23 @@ describe('cl100k estimate (the hashing embedder sizes its chunks with it)', () =
   });
 });
 
+
+describe('cl100k estimate of a span', () => {
+  it('counts text[from, to) as it counts that slice, at every kind of boundary', async () => {
+    const hashing = await createHashingEmbedder();
+    // Pieces whose counts depend on what follows: a space before a word, space runs, indents
+    // after a newline, digit runs, camel case, punctuation runs, non-ASCII, emoji halves.
+    const pieces = [' ', '  ', '    ', '\n', '\n  ', '\t', 'a', 'word', 'Word', 'HTTPServer', 'x1', '123', '4567', '.', '...', '=>', '(', 'é', '日本', '🎉', '\ud800', '\u0000'];
+    let seed = 11;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    for (let k = 0; k < 500; k++) {
+      const text = Array.from({ length: 1 + Math.floor(rand() * 60) }, () => pieces[Math.floor(rand() * pieces.length)]).join('');
+      const count = hashing.counterFor!(text);
+      for (let j = 0; j < 8; j++) {
+        const from = Math.floor(rand() * (text.length + 1));
+        const to = from + Math.floor(rand() * (text.length - from + 1));
+        expect(count.range!(text, from, to), JSON.stringify([text, from, to])).toBe(count(text.slice(from, to)));
+      }
+    }
+  });
+});
