@@ -123,6 +123,7 @@ async function featurizeLoop(run: Run, opts: FeaturizeOptions, summary: Featuriz
     signal: opts.signal,
     next: async () => {
       const claimed = await next();
+      if (claimed === undefined) checkpoints.draining();
       return claimed && claimed.docs.length === 0 ? null : claimed;
     },
     start: (claimed) => preparer.prepare(claimed.docs),

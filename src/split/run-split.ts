@@ -87,6 +87,7 @@ async function splitLoop(db: Db, queue: WorkQueue, splitter: Splitter, writer: {
     signal: opts.signal,
     next: async () => {
       const claimed = await next();
+      if (claimed === undefined) checkpoints.draining();
       return claimed && claimed.docs.length === 0 ? null : claimed;
     },
     start: ({ docs }) => splitter.split(docs),

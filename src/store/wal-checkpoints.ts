@@ -72,13 +72,19 @@ export type CheckpointSchedule = {
    */
   wrote(characters: number): Promise<void>;
   /**
+   * Nothing more will be claimed: the writer is writing the last batches, and the threads that
+   * prepared them are idle. From now on a checkpoint follows every write, so that the one at
+   * the end (restore, which the run waits for) has little left to copy.
+   */
+  draining(): void;
+  /**
    * Waits for a checkpoint under way, checkpoints the rest and starts the WAL over if it is
    * large, stops the thread and gives the connections their automatic checkpoints back.
    */
   restore(): Promise<void>;
 };
 
-const NO_SCHEDULE: CheckpointSchedule = { wrote: async () => {}, restore: async () => {} };
+const NO_SCHEDULE: CheckpointSchedule = { wrote: async () => {}, draining: () => {}, restore: async () => {} };
 
 /**
  * Takes the WAL's checkpoints out of the writer's commits and gives them to a thread of their
@@ -111,7 +117,11 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
   let restart = false;
   let started = false;
   let running: Promise<unknown> | undefined;
+  let drain = false;
   return {
+    draining() {
+      drain = true;
+    },
     async wrote(characters) {
       written += characters;
       if (running) return;
@@ -120,7 +130,7 @@ export async function workerCheckpoints(connections: (WalConnection | null | und
         restart = false;
         await restartWal(first);
       }
-      if (written < every) return;
+      if (written < (drain ? 1 : every)) return;
       written = 0;
       started = true;
       // A checkpoint that fails is left to the next one, or to the writer's own at the end.

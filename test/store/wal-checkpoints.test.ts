@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
 import { sqliteWal, workerCheckpoints } from '../../src/store/wal-checkpoints.js';
@@ -54,5 +54,23 @@ describe('workerCheckpoints', () => {
     expect(statSync(file).size).toBeGreaterThan(before);
     const { rows: auto } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.db);
     expect(auto[0]!.wal_autocheckpoint).toBeGreaterThan(0);
+  });
+
+  it('once draining (nothing more to claim), checkpoints after every write instead of every `every` characters', async () => {
+    const { db, file } = await database();
+    const wal = await sqliteWal(db.db);
+    const before = statSync(file).size;
+    const schedule = await workerCheckpoints([wal], 1e12);
+    try {
+      await write(db, 50);
+      await schedule.wrote(4000 * 50);
+      expect(statSync(file).size).toBe(before); // far below `every`: nothing copied into the file
+      schedule.draining();
+      await schedule.wrote(1);
+      // The thread's checkpoint copies the WAL into the file (nothing else checkpoints meanwhile).
+      await vi.waitFor(() => expect(statSync(file).size).toBeGreaterThan(before + 50 * 4000), { timeout: 20_000, interval: 20 });
+    } finally {
+      await schedule.restore();
+    }
   });
 });
