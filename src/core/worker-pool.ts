@@ -23,7 +23,7 @@ export type WorkerPool<I, O> = {
   readonly free: number;
   /** Resolves once every worker has loaded its script and takes jobs. */
   readonly started: Promise<void>;
-  run(input: I, transfer?: Transferable[]): Promise<O>;
+  run(input: I): Promise<O>;
   /** Stops every worker (jobs still running are rejected). */
   close(): Promise<void>;
 };
@@ -41,7 +41,7 @@ export type WorkerPoolOptions = {
   onFree?: () => void;
 };
 
-type Job = { id: number; input: unknown; transfer: Transferable[]; resolve(v: unknown): void; reject(e: Error): void };
+type Job = { id: number; input: unknown; resolve(v: unknown): void; reject(e: Error): void };
 type Reply = { id: number; ok: true; output: unknown } | { id: number; ok: false; error: string } | { started: true };
 
 /**
@@ -120,7 +120,7 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown,
       const job = waiting.shift()!;
       held.set(to, held.get(to)! + 1);
       posted.set(job.id, job);
-      to.postMessage({ id: job.id, input: job.input }, job.transfer);
+      to.postMessage({ id: job.id, input: job.input });
     }
   };
   const fail = (err: Error) => {
@@ -163,10 +163,10 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown,
       return Math.max(0, n);
     },
     started,
-    run(input, transfer = []) {
+    run(input) {
       if (broken) return Promise.reject(broken);
       return new Promise<O>((resolve, reject) => {
-        waiting.push({ id: nextId++, input, transfer, resolve: resolve as (v: unknown) => void, reject });
+        waiting.push({ id: nextId++, input, resolve: resolve as (v: unknown) => void, reject });
         dispatch();
       });
     },
@@ -179,16 +179,22 @@ export function createWorkerPool<I, O>(script: URL, size: number, data: unknown,
 }
 
 /**
- * The worker side: answers each job with `handle(input, workerData)`; what it returns in
- * `transfer` (typed arrays' buffers) moves to the main thread instead of being copied.
+ * The worker side: answers each job with `handle(input, workerData)`.
+ *
+ * Outputs are copied, never transferred. Detaching an ArrayBuffer (a transfer) invalidates a
+ * V8 protector for the whole thread: every optimized function that reads a typed array was
+ * thrown away and compiled again (featurize's worker, after its first batch: 20 functions, the
+ * hashing embedder and quantizer among them), and kept a detach check on every access after.
+ * A batch's vectors and codes are ~2 MB: copying them costs ~1 ms; transferring them cost
+ * featurize ~10% of its CPU and wall time on 8 MB (6 interleaved runs each).
  */
-export function serveWorkerJobs<I, O>(handle: (input: I, data: unknown) => Promise<{ output: O; transfer?: Transferable[] }>): void {
+export function serveWorkerJobs<I, O>(handle: (input: I, data: unknown) => Promise<{ output: O }>): void {
   if (isMainThread || !parentPort) throw new Error('serveWorkerJobs runs inside a worker thread');
   const port = parentPort;
   port.on('message', async (msg: { id: number; input: I }) => {
     try {
       const done = await handle(msg.input, workerData);
-      port.postMessage({ id: msg.id, ok: true, output: done.output }, done.transfer ?? []);
+      port.postMessage({ id: msg.id, ok: true, output: done.output });
     } catch (err) {
       port.postMessage({ id: msg.id, ok: false, error: errorMessage(err) });
     }

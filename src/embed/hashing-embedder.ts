@@ -78,8 +78,12 @@ function asciiFeatureWords(lower: string): string[] {
       continue;
     }
     const start = i;
-    do c = lower.charCodeAt(++i);
-    while (i < n && ((c >= 97 && c <= 122) || (c >= 48 && c <= 57)));
+    // Never read past the end: charCodeAt(n) is NaN, and the optimized code that read it was
+    // thrown away ("out of bounds") in every thread that embeds, then compiled again.
+    while (++i < n) {
+      c = lower.charCodeAt(i);
+      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57))) break;
+    }
     const w = lower.slice(start, i);
     if (!STOPWORDS.has(w)) words.push(stem(w));
   }

@@ -5,7 +5,7 @@ import { TokenCounter } from '../embed/cl100k-tokenizer.js';
 import { embedderFromId } from '../embed/create-embedder.js';
 import type { Embedder } from '../embed/embedder.js';
 import type { Document } from '../store/types.js';
-import { codeBuffers, encodePoints } from '../vector/quantized/point-codes.js';
+import { encodePoints } from '../vector/quantized/point-codes.js';
 import { batchPoints } from './featurize-points.js';
 import { prepareDocument, type ChunkingEmbedder } from './prepare-document.js';
 import type { FeaturizeWorkerData, FeaturizeWorkerInput, FeaturizeWorkerOutput } from './featurize-preparer.js';
@@ -35,5 +35,5 @@ serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, ra
   vecs.forEach((v, i) => flat.set(v, i * dim));
   // The quantized copy's codes of the chunks' points, one per collection in the order the writer upserts them.
   const codes = data.pointCodes ? batchPoints(docs, prepared, vecs).map((g) => encodePoints(g.chunks, dim)) : null;
-  return { output: { prepared, vectors: flat, codes }, transfer: [flat.buffer, ...(codes ?? []).flatMap(codeBuffers)] };
+  return { output: { prepared, vectors: flat, codes } };
 });

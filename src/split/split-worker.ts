@@ -24,5 +24,5 @@ serveWorkerJobs<SplitWorkerInput, SplitWorkerOutput>(async (input, data) => {
   const { path, texts } = data as SplitWorkerData;
   const docs = 'docs' in input ? input.docs : await readDocuments(path!, input.ids);
   const batch = splitBatch(docs, { texts });
-  return { output: batch, transfer: [batch.counts.buffer as ArrayBuffer, batch.offsets.buffer as ArrayBuffer] };
+  return { output: batch };
 });

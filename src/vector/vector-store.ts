@@ -25,7 +25,7 @@ export type PayloadFilter = Record<string, string | number | boolean>;
  * (a, b, e) and its payload's hashes), computed ahead of the write: featurize's worker threads
  * compute it beside the vectors (quantized/point-codes.ts), and the writer thread, the bound on
  * 2 cores, only copies it in (it was ~1.6 of the writer's ~12 CPU-s on SciFact ×7). Typed arrays
- * and strings only: it crosses threads by structured clone, its arrays transferred.
+ * and strings only: it crosses threads by structured clone (copied: worker-pool.ts says why).
  */
 export type PointCodes = {
   dimension: number;

@@ -40,5 +40,3 @@ export function codesFit(c: PointCodes, points: Point[], dimension: number | nul
   return c.dimension === dimension && c.ids.length === points.length && points.every((p, i) => p.id === c.ids[i]);
 }
 
-/** The buffers of `c` a worker thread may transfer instead of copying. */
-export const codeBuffers = (c: PointCodes): ArrayBuffer[] => [c.codes.buffer as ArrayBuffer, c.abe.buffer as ArrayBuffer, c.hashes.buffer as ArrayBuffer];
