@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import type { PreparerThreads } from '../featurize/featurize-preparer.js';
 import type { ChunkOut } from '../featurize/run-featurize.js';
 import { runCommand } from './command-scope.js';
 import type { Context } from './context.js';
@@ -41,6 +42,19 @@ export type FeaturizeReport = {
 export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<FeaturizeReport> {
   if (!['auto', 'sqlite', 'qdrant'].includes(flags.vectors)) throw new UsageError(`--vectors: expected auto, sqlite or qdrant, got ${flags.vectors}`);
   if (flags.withVectors && !flags.out) throw new UsageError('--with-vectors goes with --out');
+  const { workerCount } = await import('../core/worker-pool.js');
+  const { startPreparerThreads, threadsCanHelp } = await import('../featurize/featurize-preparer.js');
+  // The worker threads load their script while this one opens the database and the embedder.
+  const ahead = workerCount(flags.workers, Infinity, () => {});
+  const early = ahead > 1 && threadsCanHelp(flags.embedder) ? startPreparerThreads(ahead - 1) : undefined;
+  try {
+    return await featurizeWith(ctx, flags, early);
+  } finally {
+    await early?.pool.close();
+  }
+}
+
+async function featurizeWith(ctx: Context, flags: FeaturizeFlags, early: PreparerThreads | undefined): Promise<FeaturizeReport> {
   const { loadFeaturizeConfig } = await import('../featurize/featurize-config.js');
   const config = await loadFeaturizeConfig(flags.featurizeConfig);
   const { createEmbedder } = await import('../embed/create-embedder.js');
@@ -68,6 +82,7 @@ export async function featurize(ctx: Context, flags: FeaturizeFlags): Promise<Fe
         batchSize: flags.batchSize,
         embedBatch: flags.embedBatch,
         workers: workerCount(flags.workers, progress.total / (flags.batchSize ?? FEATURIZE_BATCH), (m) => ctx.logger.warn(`featurize: ${m}`)),
+        threads: early,
         recreate: flags.recreate,
         signal: ctx.signal,
         onBatch: async (b) => {

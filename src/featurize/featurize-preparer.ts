@@ -31,7 +31,8 @@ export type Preparer = {
 };
 
 export type FeaturizeWorkerData = { embedder: { id: string; maxTokens: number; dimension: number }; embed: boolean; pointCodes: boolean; config: FeaturizeConfig };
-export type FeaturizeWorkerInput = { docs: Document[] };
+/** A batch, and what to do with it (each job carries it: the threads start before the embedder is known). */
+export type FeaturizeWorkerInput = { docs: Document[]; setup: FeaturizeWorkerData };
 export type FeaturizeWorkerOutput = { prepared: PreparedDocument[]; vectors: Float32Array | null; codes: PointCodes[] | null };
 
 /**
@@ -43,6 +44,29 @@ function workerMode(e: Embedder): 'embed' | 'prepare' | undefined {
   if (e.name === 'hashing' && e.id.startsWith('hashing:')) return 'embed';
   if (e.name === 'openai' && e.id.startsWith('openai:') && e.tokenizer === 'cl100k_base') return 'prepare';
   return undefined;
+}
+
+/** Whether worker threads may prepare for the embedder of this name (workerMode says for which exactly). */
+export const threadsCanHelp = (embedderName: string): boolean => embedderName === 'hashing' || embedderName === 'openai';
+
+/**
+ * Worker threads started ahead of a run, before its database and embedder are open: each takes
+ * ~150 ms to load its script, which overlapped nothing when the run started them (featurize's
+ * writer prepared the first batch alone meanwhile, cold). openPreparer takes them if it wants
+ * as many, else closes them.
+ */
+export type PreparerThreads = { readonly size: number; readonly pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>; onFree: () => void };
+
+export function startPreparerThreads(size: number): PreparerThreads {
+  const hooks = { onFree: () => {} };
+  // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
+  // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
+  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), size, null, {
+    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+    prefetch: PREFETCH,
+    onFree: () => hooks.onFree(),
+  });
+  return Object.assign(hooks, { size, pool });
 }
 
 const WORKER_YOUNG_MB = 8;
@@ -61,9 +85,15 @@ type Queued = { docs: Document[]; resolve(b: PreparedBatch): void; reject(e: unk
  * `pointCodes`: the vectors go to a store that keeps a quantized copy (sqlite-vec), whose codes
  * the worker threads compute too when they embed (point-codes.ts).
  */
-export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number, opts: { pointCodes?: boolean } = {}): Preparer {
+export function openPreparer(embedder: Embedder, config: FeaturizeConfig, threads: number, opts: { pointCodes?: boolean; started?: PreparerThreads } = {}): Preparer {
   const mode = workerMode(embedder);
   const embed = mode === 'embed';
+  const size = threads - 1;
+  let early = opts.started;
+  if (early && !(mode && early.size === size)) {
+    void early.pool.close(); // started ahead for nothing: this run wants other threads, or none
+    early = undefined;
+  }
   if (threads <= 1 || !mode) {
     return {
       threads: 1,
@@ -74,17 +104,12 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
       close: async () => {},
     };
   }
-  const data: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, pointCodes: embed && opts.pointCodes === true, config };
-  // A worker's garbage is short-lived (a batch's strings and vectors): a young generation of
-  // 8 MB instead of V8's default (up to 48 MB) cost no throughput and ~30 MB of RSS per worker.
-  const size = threads - 1;
+  const setup: FeaturizeWorkerData = { embedder: { id: embedder.id, maxTokens: embedder.maxTokens, dimension: embedder.dimension }, embed, pointCodes: embed && opts.pointCodes === true, config };
   const queued: Queued[] = [];
-  const pool = createWorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>(workerScript(import.meta.url, 'featurize-worker'), size, data, {
-    resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-    prefetch: PREFETCH,
-    onFree: () => send(),
-  });
-  const send = workerFeeder(pool, queued, embedder.dimension);
+  const started = early ?? startPreparerThreads(size);
+  const pool = started.pool;
+  const send = workerFeeder(pool, queued, setup);
+  started.onFree = send;
   // The batch this thread has begun and not finished: it goes on with it the next time it waits.
   let mine: Queued | undefined;
   /** Prepares (and embeds) the next document of this thread's batch, with the code a worker runs; resolves the batch after its last. */
@@ -143,11 +168,12 @@ export function openPreparer(embedder: Embedder, config: FeaturizeConfig, thread
  * `send` hands the oldest batches of `queued` to the pool while it has free places on started
  * workers; the writer thread takes the oldest itself when it waits.
  */
-function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, queued: Queued[], dim: number): () => void {
+function workerFeeder(pool: WorkerPool<FeaturizeWorkerInput, FeaturizeWorkerOutput>, queued: Queued[], setup: FeaturizeWorkerData): () => void {
+  const dim = setup.embedder.dimension;
   return () => {
     while (queued.length > 0 && pool.free > 0) {
       const job = queued.shift()!;
-      pool.run({ docs: job.docs }).then((out) => {
+      pool.run({ docs: job.docs, setup }).then((out) => {
         const flat = out.vectors;
         job.resolve({ prepared: out.prepared, vectors: flat && Array.from({ length: flat.length / dim }, (_, i) => flat.subarray(i * dim, (i + 1) * dim)), codes: out.codes });
       }, job.reject);

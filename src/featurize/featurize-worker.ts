@@ -21,12 +21,12 @@ async function workerEmbedder(data: FeaturizeWorkerData): Promise<WorkerEmbedder
   return { id: data.embedder.id, maxTokens: data.embedder.maxTokens, countTokens: (t) => counter.count(t) };
 }
 
-let embedder: Promise<WorkerEmbedder> | undefined;
+// The embedder of the run's setup (one run per thread: the setup is the same in every job).
+let embedder: { id: string; made: Promise<WorkerEmbedder> } | undefined;
 
-serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs }, raw) => {
-  const data = raw as FeaturizeWorkerData;
-  embedder ??= workerEmbedder(data);
-  const e = await embedder;
+serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs, setup: data }) => {
+  if (embedder?.id !== data.embedder.id) embedder = { id: data.embedder.id, made: workerEmbedder(data) };
+  const e = await embedder.made;
   const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
   if (!e.embedBatch) return { output: { prepared, vectors: null, codes: null } };
   const vecs = await e.embedBatch(prepared.flatMap((p) => p.chunks.map((c) => c.text)));

@@ -3,7 +3,7 @@ import type { Embedder } from '../embed/embedder.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import type { FeaturizeConfig } from './featurize-config.js';
-import { openPreparer, type PreparedBatch, type Preparer } from './featurize-preparer.js';
+import { openPreparer, type PreparedBatch, type Preparer, type PreparerThreads } from './featurize-preparer.js';
 import type { PreparedDocument } from './prepare-document.js';
 import { batchPoints } from './featurize-points.js';
 import { chunkIdsOf, featurizedHashes, forgetCollection, saveFeaturized, type ChunkRow } from '../store/featurize-repo.js';
@@ -23,6 +23,8 @@ export type FeaturizeOptions = {
   embedBatch?: number;
   /** Threads for cleaning, chunking, counting and hashing, this one (the writer) included: N−1 worker threads (1: all in this thread). */
   workers?: number;
+  /** Worker threads started ahead (startPreparerThreads), taken if `workers` wants as many, else closed. */
+  threads?: PreparerThreads;
   /** Drop and rebuild the collections this run touches (e.g. after changing embedder). */
   recreate?: boolean;
   /** Characters of documents written between two WAL checkpoints by the checkpoint thread (tests; default ~2 M). */
@@ -94,7 +96,7 @@ const CHECKPOINT_CHARACTERS = 2_000_000;
 export async function runFeaturize(db: Kysely<Database>, store: DocumentStore, vectors: VectorStore, opts: FeaturizeOptions): Promise<FeaturizeSummary> {
   const { embedder } = opts;
   const wal = (opts.workers ?? 1) > 1 ? await sqliteWal(db) : null;
-  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, { pointCodes: vectors.kind === 'sqlite-vec' });
+  const preparer = openPreparer(embedder, opts.config, opts.workers ?? 1, { pointCodes: vectors.kind === 'sqlite-vec', started: opts.threads });
   const summary: FeaturizeSummary = { documents: 0, chunks: 0, characters: 0, tokens: 0, capped: 0, skipped_empty: 0, collections: [], embedder: embedder.id, workers: preparer.threads, interrupted: false };
   try {
     // A thread of its own checkpoints the file while this one writes: both its connections

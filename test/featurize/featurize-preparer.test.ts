@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createHashingEmbedder } from '../../src/embed/hashing-embedder.js';
 import { loadFeaturizeConfig } from '../../src/featurize/featurize-config.js';
-import { openPreparer, type PreparedBatch } from '../../src/featurize/featurize-preparer.js';
+import { openPreparer, startPreparerThreads, type PreparedBatch } from '../../src/featurize/featurize-preparer.js';
 import type { Document } from '../../src/store/types.js';
 
 function doc(i: number): Document {
@@ -64,6 +64,36 @@ describe('featurize preparer, while its worker threads start', () => {
       await two.started;
     } finally {
       await two.close();
+    }
+  }, 60_000);
+});
+
+describe('featurize preparer, with threads started ahead of the run', () => {
+  it('takes threads started ahead when it wants as many (their first batch comes back from a worker), and closes them otherwise', async () => {
+    const embedder = await createHashingEmbedder();
+    const config = await loadFeaturizeConfig();
+    // Started before the embedder is known; loaded by the time the run asks.
+    const ahead = startPreparerThreads(1);
+    await ahead.pool.started;
+    const two = openPreparer(embedder, config, 2, { pointCodes: true, started: ahead });
+    try {
+      const docs = Array.from({ length: 6 }, (_, i) => doc(i));
+      // Already loaded: the batch goes to the worker at once (codes: a worker made it).
+      const batch = await two.ready(two.prepare(docs));
+      expect(batch.codes?.reduce((n, c) => n + c.ids.length, 0)).toBe(batch.prepared.reduce((n, p) => n + p.chunks.length, 0));
+      const alone = openPreparer(embedder, config, 1);
+      expect(plain(batch).prepared).toEqual(plain(await alone.prepare(docs)).prepared);
+    } finally {
+      await two.close();
+    }
+    await expect(ahead.pool.run({ docs: [], setup: undefined as never })).rejects.toThrow(/closed/);
+
+    // One thread wanted (or another count): the threads started ahead are closed, not left running.
+    for (const threads of [1, 3]) {
+      const unused = startPreparerThreads(1);
+      const preparer = openPreparer(embedder, config, threads, { started: unused });
+      await expect(unused.pool.run({ docs: [], setup: undefined as never })).rejects.toThrow(/closed/);
+      await preparer.close();
     }
   }, 60_000);
 });
