@@ -22,10 +22,11 @@ async function workerEmbedder(data: FeaturizeWorkerData): Promise<WorkerEmbedder
 }
 
 // The embedder of the run's setup (one run per thread: the setup is the same in every job).
-let embedder: { id: string; made: Promise<WorkerEmbedder> } | undefined;
+let embedder: { key: string; made: Promise<WorkerEmbedder> } | undefined;
 
 serveWorkerJobs<FeaturizeWorkerInput, FeaturizeWorkerOutput>(async ({ docs, setup: data }) => {
-  if (embedder?.id !== data.embedder.id) embedder = { id: data.embedder.id, made: workerEmbedder(data) };
+  const key = `${data.embedder.id}\u0000${data.embedder.maxTokens}`;
+  if (embedder?.key !== key) embedder = { key, made: workerEmbedder(data) };
   const e = await embedder.made;
   const prepared = docs.map((d: Document) => prepareDocument(d, e, data.config));
   if (!e.embedBatch) return { output: { prepared, vectors: null, codes: null } };
