@@ -112,10 +112,11 @@ function hasDigit(w: string): boolean {
 
 const FNV_OFFSET = 0x811c9dc5;
 const SIGN_SEED = 0x9e3779b9;
+const FNV_PRIME = 0x01000193;
 
 /** FNV-1a over `s`'s UTF-16 units, from state `h`. */
 function fnvStep(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
@@ -200,48 +201,93 @@ const B1 = fnvStep(FNV_OFFSET ^ SIGN_SEED, 'b:');
 const C0 = fnvStep(FNV_OFFSET, 'c:');
 const C1 = fnvStep(FNV_OFFSET ^ SIGN_SEED, 'c:');
 
+// A word's characters between '<' and '>', for its 4-grams (grown as long words come).
+let framed = new Int32Array(64);
+
 /**
  * Words (`w:word`), bigrams (`b:word next`) and character 4-grams of `<word>` (`c:gram`), each
  * hashed with FNV-1a under two seeds (bucket, sign), weighted, with sublinear term frequency.
  * The hashes are those of the feature strings, computed without building them.
+ *
+ * One pass over a word's characters advances all six FNV states it takes part in: its own
+ * feature (two seeds), the bigram it begins (`b:word `, two seeds) and the one it ends (the
+ * previous word's states, two seeds); separate passes were most of the embedder's time. The
+ * features are added in the order they always were (word, its bigram with the next, its
+ * 4-grams): the order decides the sums of colliding buckets to the last bit.
  */
 function hashingVector(text: string, o: Required<Omit<HashingOptions, 'maxTokens'>> & { maxTokens?: number }): Float32Array {
   const words = featureWords(text);
   let features = 0;
   for (const w of words) features += 2 + (w.length > 4 ? w.length - 1 : 0);
   counts.reset(features);
+  const bigrams = o.bigramWeight > 0;
+  const grams = o.charGramWeight > 0;
+  // The bigram states of the previous word ("b:prev "), for both seeds.
+  let p0 = 0;
+  let p1 = 0;
+  let previous = '';
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    const a = fnvStep(W0, w);
-    const b = fnvStep(W1, w);
-    counts.add(a, b, Math.min(1.5, 0.5 + w.length / 8));
-    if (o.bigramWeight > 0 && i + 1 < words.length) {
-      const next = words[i + 1]!;
-      const sp = 32;
-      counts.add(fnvStep(Math.imul(fnvStep(B0, w) ^ sp, 0x01000193), next), fnvStep(Math.imul(fnvStep(B1, w) ^ sp, 0x01000193), next), o.bigramWeight);
+    const len = w.length;
+    let a = W0;
+    let b = W1;
+    let c = B0;
+    let d = B1;
+    let x = p0;
+    let y = p1;
+    for (let k = 0; k < len; k++) {
+      const ch = w.charCodeAt(k);
+      a = Math.imul(a ^ ch, FNV_PRIME);
+      b = Math.imul(b ^ ch, FNV_PRIME);
+      c = Math.imul(c ^ ch, FNV_PRIME);
+      d = Math.imul(d ^ ch, FNV_PRIME);
+      x = Math.imul(x ^ ch, FNV_PRIME);
+      y = Math.imul(y ^ ch, FNV_PRIME);
     }
-    if (o.charGramWeight > 0 && w.length > 4) {
-      // The 4-grams of `<w>`, without building it: position -1 is '<', position w.length '>'.
-      const n = w.length - 1;
-      const weight = o.charGramWeight / Math.sqrt(n);
-      for (let j = -1; j < n - 1; j++) {
-        let x = C0;
-        let y = C1;
-        for (let k = j; k < j + 4; k++) {
-          const ch = k < 0 ? 60 : k >= w.length ? 62 : w.charCodeAt(k);
-          x = Math.imul(x ^ ch, 0x01000193);
-          y = Math.imul(y ^ ch, 0x01000193);
-        }
-        counts.add(x, y, weight);
-      }
+    if (i > 0) {
+      if (bigrams) counts.add(x, y, o.bigramWeight);
+      if (grams) addCharGrams(previous, o.charGramWeight);
     }
+    counts.add(a, b, Math.min(1.5, 0.5 + len / 8));
+    p0 = Math.imul(c ^ 32, FNV_PRIME);
+    p1 = Math.imul(d ^ 32, FNV_PRIME);
+    previous = w;
   }
-  const v = new Float32Array(o.dimension);
+  if (grams && words.length > 0) addCharGrams(previous, o.charGramWeight);
+  const dim = o.dimension;
+  const v = new Float32Array(dim);
+  // A power of two takes the bucket's low bits: the same index as %, without a float modulo
+  // (a bucket hash is a uint32, past the integer range V8's % stays in).
+  const mask = (dim & (dim - 1)) === 0 ? dim - 1 : -1;
   for (let k = 0; k < counts.size; k++) {
     const slot = counts.order[k]!;
     const count = counts.count(slot);
+    const h = counts.bucket(slot);
     // sublinear tf: a word said ten times is not ten times the topic
-    v[counts.bucket(slot) % o.dimension]! += counts.sign(slot) * (count >= 1 ? 1 + Math.log(count) : count);
+    v[mask >= 0 ? h & mask : h % dim]! += counts.sign(slot) * (count >= 1 ? 1 + Math.log(count) : count);
   }
   return l2normalize(v);
+}
+
+/** The 4-grams of `<w>` (words longer than 4), each hashed under both seeds, weighted by 1/√grams. */
+function addCharGrams(w: string, charGramWeight: number): void {
+  const len = w.length;
+  if (len <= 4) return;
+  if (framed.length < len + 2) framed = new Int32Array(2 * (len + 2));
+  const f = framed;
+  f[0] = 60; // '<'
+  for (let k = 0; k < len; k++) f[k + 1] = w.charCodeAt(k);
+  f[len + 1] = 62; // '>'
+  const n = len - 1;
+  const weight = charGramWeight / Math.sqrt(n);
+  for (let j = 0; j < n; j++) {
+    let x = C0;
+    let y = C1;
+    for (let k = j; k < j + 4; k++) {
+      const ch = f[k]!;
+      x = Math.imul(x ^ ch, FNV_PRIME);
+      y = Math.imul(y ^ ch, FNV_PRIME);
+    }
+    counts.add(x, y, weight);
+  }
 }
