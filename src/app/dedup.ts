@@ -31,11 +31,11 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
       : r.interrupted
         ? 'interrupted: the rest of the duplicates are deleted by the next run'
         : flags.apply
-          ? undefined
+          ? crowdedNote(r.crowded)
           : r.duplicates
             ? 'report only: --apply deletes the duplicates'
-            : undefined;
-    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, note });
+            : crowdedNote(r.crowded);
+    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, crowded: r.crowded || undefined, note });
   });
 }
 
@@ -60,8 +60,17 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
     onCluster: report ? (c) => report.write(c) : undefined,
     signal: scope.ctx.signal,
   });
-  const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : undefined;
-  await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, ledger: flags.ledger, note }, true);
+  const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : crowdedNote(r.crowded);
+  await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, crowded: r.crowded || undefined, ledger: flags.ledger, note }, true);
+}
+
+/**
+ * Texts alike below the threshold (a filled-in template) crowd the same buckets; each lookup
+ * there compares with the latest of them only (minhash-lsh.ts), so a duplicate of an older one
+ * can be missed. Said, not hidden: what was dropped is still a confirmed duplicate.
+ */
+function crowdedNote(crowded: number | undefined): string | undefined {
+  return crowded ? `${crowded} text(s) met crowded buckets (many texts alike, below the threshold) and were compared with the latest of them only: a duplicate of an older one may be missed` : undefined;
 }
 
 /** One row per dropped document, each side named by its title (its id when it has none). */

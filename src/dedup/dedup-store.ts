@@ -41,7 +41,7 @@ export async function dedupStore(store: DocumentStore, opts: { threshold: number
       deleted += await store.delete(dropped.slice(i, i + PAGE));
     }
   }
-  return { scanned, clusters: clusters.length, duplicates: dropped.length, deleted, interrupted: stopped(), scanInterrupted };
+  return { scanned, clusters: clusters.length, duplicates: dropped.length, deleted, crowded: filter.crowded, interrupted: stopped(), scanInterrupted };
 }
 
 /** The titles of these documents (those that have one), read a page at a time. */

@@ -26,7 +26,7 @@ export type DedupStreamOptions = {
   signal?: AbortSignal;
 };
 
-export type DedupStreamResult = { read: number; passed: number; dropped: number; clusters: number; invalid: number; interrupted?: boolean };
+export type DedupStreamResult = { read: number; passed: number; dropped: number; clusters: number; invalid: number; interrupted?: boolean; /** Near mode: lookups that met a crowded bucket (minhash-lsh.ts). */ crowded?: number };
 
 /** The key of one record: the listed dot paths' values (as JSON), or the sha256 of `--field`. */
 function recordKey(rec: unknown, key: string[] | undefined, field: string | undefined): string | undefined {
@@ -100,6 +100,7 @@ export async function dedupStream(o: DedupStreamOptions): Promise<DedupStreamRes
     if (near) {
       for (const c of near.clusters.values()) await o.onCluster?.(clusterRecord(c, (id) => titles.get(id)));
       r.clusters = near.clusters.size;
+      r.crowded = near.crowded;
     }
     r.invalid = problems.length + noKey.count;
     const missing = noKey.summary();

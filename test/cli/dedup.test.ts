@@ -67,6 +67,26 @@ describe('llmops dedup (CLI)', () => {
     }
   });
 
+  it('--near over texts alike below the threshold (a template filled in) says its lookups there were cut short', async () => {
+    let seed = 9;
+    const r = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const words = Array.from({ length: 800 }, (_, i) => `word${i}`);
+    const template = Array.from({ length: 50 }, () => words[Math.floor(r() * words.length)]!);
+    const input = lines(
+      Array.from({ length: 400 }, (_, i) => {
+        const t = [...template];
+        for (let k = 0; k < 4; k++) t[Math.floor(r() * t.length)] = words[Math.floor(r() * words.length)]!;
+        return { id: `n${i}`, text: `Your order ${t.join(' ')}` };
+      }),
+    );
+    const crowded = await runCli(['dedup', '--in', '-', '--near', '--field', 'text', '--out', '/dev/null'], { input });
+    expect(crowded.code).toBe(0);
+    expect(crowded.stderr).toMatch(/crowded\s+\d+/);
+    expect(crowded.stderr).toMatch(/compared with the latest of them only: a duplicate of an older one may be missed/);
+    const plain = await runCli(['dedup', '--in', '-', '--near', '--field', 'text', '--out', '/dev/null'], { input: lines([{ id: 'a', text: 'one text about refunds' }, { id: 'b', text: 'another about invoices' }]) });
+    expect(plain.stderr).not.toMatch(/crowded/);
+  });
+
   it('--near clusters name records by their title (--title-field, default title) when they have one', async () => {
     const base = 'Annual plans are refunded in full within 30 days of purchase; after that the refund is prorated for the unused whole months.';
     const input = lines([

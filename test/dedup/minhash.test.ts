@@ -49,4 +49,50 @@ describe('MinHash LSH', () => {
     expect(c.dropped.map((d) => d.id)).toEqual(['b', 'd']);
     expect(c.dropped[0]!.similarity).toBeGreaterThanOrEqual(0.85);
   });
+
+  it('texts alike below the threshold (a template filled in): each lookup compares with at most bands × bucketScan, and says so', () => {
+    const r = rng(7);
+    const vocabulary = Array.from({ length: 2000 }, (_, i) => `w${i.toString(36)}q`);
+    const template = Array.from({ length: 60 }, () => vocabulary[Math.floor(r() * vocabulary.length)]!);
+    const texts = Array.from({ length: 1200 }, () => {
+      const t = [...template];
+      for (let k = 0; k < 4; k++) t[Math.floor(r() * t.length)] = vocabulary[Math.floor(r() * vocabulary.length)]!;
+      return t.join(' ');
+    });
+    const last = 200;
+    const stream = (bucketScan?: number) => {
+      const f = new NearDuplicateFilter<number>({ threshold: 0.85, bucketScan });
+      let before = 0;
+      const drops = texts.flatMap((t, i) => {
+        if (i === texts.length - last) before = f.index.compared;
+        const m = f.offer(i, t);
+        return m ? [{ i, ...m }] : [];
+      });
+      // Exact comparisons per lookup, over the last ones (when most texts are kept already).
+      return { f, drops, perLookup: (f.index.compared - before) / last };
+    };
+    const capped = stream();
+    const all = stream(Infinity);
+    const { bands, bucketScan } = capped.f.index;
+    expect(bucketScan).toBe(64);
+    // Without the cap a text is compared with most of those kept before it (quadratic in all);
+    // with it, with a bounded number however many came before.
+    expect(all.perLookup).toBeGreaterThan(texts.length / 2);
+    expect(capped.perLookup).toBeLessThanOrEqual(bands * bucketScan);
+    expect(capped.perLookup * 3).toBeLessThan(all.perLookup);
+    expect(capped.f.crowded).toBeGreaterThan(texts.length / 2);
+    expect(all.f.crowded).toBe(0);
+    // What is dropped is still a duplicate, confirmed exactly; most of them are still found.
+    const sets = texts.map((t) => shingles(t));
+    for (const d of capped.drops) expect(jaccard(sets[d.i]!, sets[d.id]!)).toBeGreaterThanOrEqual(0.85);
+    expect(all.drops.length).toBeGreaterThan(20);
+    expect(capped.drops.length).toBeGreaterThanOrEqual(all.drops.length * 0.8);
+  });
+
+  it('a stream of unrelated texts meets no crowded bucket', () => {
+    const r = rng(3);
+    const f = new NearDuplicateFilter<number>({ threshold: 0.85 });
+    for (let i = 0; i < 600; i++) f.offer(i, text(r));
+    expect(f.crowded).toBe(0);
+  });
 });
