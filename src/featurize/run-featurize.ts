@@ -156,7 +156,11 @@ function batchClaimer(db: Kysely<Database>, store: DocumentStore, queue: WorkQue
   return async () => {
     if (opts.limit !== undefined && claimedSoFar >= opts.limit) return undefined;
     if (rest.length === 0) {
-      const keys = await store.listKeys({ afterId, limit: opts.batchSize ?? FEATURIZE_BATCH, category: opts.category });
+      // With --recreate every key of the page has its collections rebuilt, so under --limit the
+      // page is no longer than what may still be claimed: a page of 256 keys rebuilt (emptied)
+      // the collections of documents past the limit, which this run then did not featurize.
+      const room = opts.recreate && opts.limit !== undefined ? opts.limit - claimedSoFar : Infinity;
+      const keys = await store.listKeys({ afterId, limit: Math.min(opts.batchSize ?? FEATURIZE_BATCH, room), category: opts.category });
       if (keys.length === 0) return undefined;
       afterId = keys.at(-1)!.id;
       // Dropped and forgotten before their marks are read: every document of a rebuilt collection is to do.

@@ -165,6 +165,35 @@ describe('llmops featurize (sqlite: sqlite-vec in the same file)', () => {
     }
   });
 
+  it('--recreate --limit N rebuilds the collections of the N documents it featurizes, and leaves the others whole', async () => {
+    const { url, db, cleanup } = await corpusDatabase({ featurized: true });
+    try {
+      const perCollection = async () =>
+        Object.fromEntries(
+          (await db.db.withTables<{ featurize_chunks: { collection: string } }>().selectFrom('featurize_chunks').select(['collection', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('collection').orderBy('collection').execute()).map((r) => [r.collection, Number(r.n)]),
+        );
+      const before = await perCollection();
+      expect(Object.keys(before)).toEqual(['embedded_articles', 'embedded_posts', 'embedded_repositories']);
+      const r = await runCli(['--db', url, 'featurize', '--embedder', 'hashing', '--recreate', '--limit', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = ndjson(r.stdout).at(-1)!;
+      expect(summary).toMatchObject({ documents: 1 });
+      // One document's collection rebuilt (emptied, then its chunks alone), the others whole.
+      const rebuilt = String(summary.collections);
+      expect(Object.keys(before)).toContain(rebuilt);
+      const after = await perCollection();
+      expect(after[rebuilt]).toBe(summary.chunks);
+      expect(after[rebuilt]).toBeLessThan(before[rebuilt]!);
+      for (const other of Object.keys(before).filter((c) => c !== rebuilt)) expect(after[other], other).toBe(before[other]);
+      // The vector points too: the posts' collection was not dropped.
+      const others = Object.keys(before).filter((c) => c !== rebuilt);
+      const points = await db.db.withTables<{ vector_points: { collection: string } }>().selectFrom('vector_points').select((eb) => eb.fn.countAll<number>().as('n')).where('collection', 'in', others).executeTakeFirstOrThrow();
+      expect(Number(points.n)).toBe(others.reduce((n, c) => n + before[c]!, 0));
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('bad featurize config: exit 2, file and field named, nothing written', async () => {
     const { url, db, cleanup } = await corpusDatabase();
     try {

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'documents per committed batch (default 256; a batch also ends at 512 K characters of text)', toPositiveInt)
     .option('--embed-batch <n>', 'chunks per embedding call (default 64)', toPositiveInt)
     .option('--workers <n>', `threads that clean, chunk, count tokens and hash, the one that writes included: n−1 worker threads beside it, and it prepares batches too while it waits (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; at most 4 per core; 1 = all in one thread); hashing and openai use them, minilm runs its model on every core itself`, toPositiveInt)
-    .option('--recreate', 'drop and rebuild the collections touched (e.g. after switching embedder)')
+    .option('--recreate', 'drop and rebuild the collections touched (e.g. after switching embedder; with --limit, those of the documents featurized)')
     .option('--featurize-config <file>', 'cleaning and chunking per category (default ./configs/featurize.yaml, else the shipped one)')
     .option('--out <file|->', 'also write the new chunks as NDJSON to a file or stdout')
     .option('--with-vectors', 'with --out: include each chunk\'s vector')
