@@ -14,7 +14,9 @@
 //     4b. the same on SciFact's abstracts ×7 (real prose; --scifact-copies 0 skips it);
 //  5. chunks/s per embedder: hashing, MiniLM where its weights are, a tiny ONNX model with
 //     ONNX Runtime's intra-op threads at 1 and at the cores;
-//  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS.
+//  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS;
+//  7. (after 4b) the writer's share that is the lexical index: SciFact's chunk rows inserted
+//     with the FTS5 trigger and without it (featurize-writer.ts).
 //
 //   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0] [--scifact ../shared/data/scifact-dev] [--scifact-copies 7]
 import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -36,6 +38,7 @@ import { prepareDocument } from '../src/featurize/prepare-document.js';
 import type { Document } from '../src/store/types.js';
 import { writeTinyModel } from '../test/featurize/tiny-model.js';
 import { runLlmops } from './lib.mjs';
+import { lexicalIndexCost } from './featurize-writer.js';
 import { rng } from './rng.js';
 
 const { values } = parseArgs({
@@ -326,6 +329,12 @@ async function endToEndScifact() {
   const rows = [e2eHeader(), await featurizeRow(template, bytes, workers, 256), await featurizeRow(template, bytes, 1, 256)];
   console.log(`4b. the same on SciFact's abstracts ×${copies}: ${docs.length.toLocaleString()} documents, ${bytes.toFixed(1)} MB`);
   table(rows);
+  // 7. The same chunk rows written again, with and without the lexical index.
+  const featurized = join(tmp, 'scifact-featurized.db');
+  copyFileSync(template, featurized);
+  await runLlmops(['--db', featurized, 'featurize', '--embedder', 'hashing', '--workers', '1']);
+  console.log(`7. featurize's writer: SciFact ×${copies}'s chunk rows inserted again, 300 per transaction, with the FTS5 index's trigger and without it`);
+  table(lexicalIndexCost(featurized, template, join(tmp, 'chunks.db'), repeat));
 }
 
 async function embedders() {
