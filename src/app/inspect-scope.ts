@@ -5,7 +5,7 @@ import type { Context } from './context.js';
 
 /** inspect only reads: a path with no database is an error, never a new empty file. */
 export function inspecting<T>(ctx: Context, body: (scope: CommandScope, db: Db) => Promise<T>): Promise<T> {
-  return runCommand(ctx, async (scope) => body(scope, await scope.db({ mustExist: true })));
+  return runCommand(ctx, async (scope) => body(scope, await scope.db({ mustExist: true, reader: true })));
 }
 
 /** Why a collection was not found: a name not there, or no vector store to look in. */

@@ -11,5 +11,5 @@ export const NO_VECTOR_STORE_NOTE = 'with PostgreSQL as --db, collections live i
 export async function openVectorsForReading(target: DatabaseTarget, qdrantUrl = process.env.QDRANT_URL): Promise<VectorStore | null> {
   if (target.engine === 'postgres' && !qdrantUrl) return null;
   const { openVectorStore } = await import('../vector/open-vector-store.js');
-  return openVectorStore(target, 'auto', qdrantUrl);
+  return openVectorStore(target, 'auto', qdrantUrl, { reader: true });
 }

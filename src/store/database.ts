@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import { LlmopsError, UsageError, errorMessage } from '../core/errors.js';
@@ -7,6 +7,7 @@ import { redactText } from '../core/redact.js';
 import type { DatabaseTarget } from './database-url.js';
 import { migrations } from './migrations/index.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from './sqlite-pragmas.js';
+import { openSqliteFile } from './sqlite-file.js';
 import type { Database } from './types.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -71,7 +72,28 @@ function withStatementCache(sqlite: SqliteHandle, size = 64) {
 export type OpenOptions = {
   /** Read-only commands (inspect, ledger count): a missing database is an error, not a new file. */
   mustExist?: boolean;
+  /**
+   * The command only reads (inspect): a SQLite file in a folder it may not write is opened
+   * as it is (sqlite-file.ts) instead of failing; an older schema there is an error, since
+   * bringing it up to date would write.
+   */
+  reader?: boolean;
 };
+
+/** A SQLite file that could not be opened, said so that the user can act on it. */
+function openError(path: string, err: unknown, reader: boolean | undefined): UsageError {
+  const code = (err as { code?: string }).code ?? '';
+  // The first read of the header: any file that is not SQLite fails there.
+  if (code === 'SQLITE_NOTADB') return new UsageError(`--db: ${path} is not a SQLite database`);
+  const why = !/^SQLITE_(READONLY|CANTOPEN)/.test(code) || !existsSync(path)
+    ? ''
+    : reader && existsSync(`${path}-wal`)
+      ? ` (its folder is read-only here, and ${basename(path)}-wal beside it says a writer has it open: read it once that writer has closed it)`
+      : reader
+        ? ' (the file or its folder is read-only here)'
+        : ' (this command writes to it, and the file or its folder is read-only here)';
+  return new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}${why}`);
+}
 
 const noDatabase = (display: string) => new UsageError(`no llmops database at ${display} (nothing to read: run ingest, crawl or monitor first, or pass --db)`);
 
@@ -80,29 +102,29 @@ const noDatabase = (display: string) => new UsageError(`no llmops database at ${
  * command can set everything up, find a config problem and stop without creating a file.
  */
 async function openSqlite(path: string, opts: OpenOptions): Promise<Kysely<Database>> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
   const memory = path === ':memory:';
   if (!memory && opts.mustExist && !existsSync(path)) throw noDatabase(path);
   const connect = async () => {
     if (!memory) mkdirSync(dirname(path), { recursive: true });
     let sqlite;
+    let immutable;
     try {
-      sqlite = new BetterSqlite3(path, { fileMustExist: Boolean(opts.mustExist) && !memory });
+      ({ sqlite, immutable } = await openSqliteFile(path, { mustExist: Boolean(opts.mustExist) && !memory, reader: opts.reader }));
     } catch (err) {
-      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+      throw openError(path, err, opts.reader);
     }
     try {
       sqlite.pragma('busy_timeout = 15000');
-      sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
-      // Bulk writers (featurize, split) commit several MB per batch: see sqlite-pragmas.ts.
-      sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      if (!immutable) {
+        sqlite.pragma('journal_mode = WAL');
+        sqlite.pragma('synchronous = NORMAL'); // with WAL: durable across process crashes
+        // Bulk writers (featurize, split) commit several MB per batch: see sqlite-pragmas.ts.
+        sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      }
       sqlite.pragma('foreign_keys = ON');
     } catch (err) {
       sqlite.close();
-      // The first read of the header: any file that is not SQLite fails here.
-      if ((err as { code?: string }).code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${path} is not a SQLite database`);
-      throw new UsageError(`--db: cannot open SQLite database ${path}: ${errorMessage(err)}`);
+      throw openError(path, err, opts.reader);
     }
     // Vector collections have sqlite-vec (vec0) index tables in this file, and a connection
     // without the extension cannot introspect them (kysely's migrator does). Where no prebuilt
@@ -174,6 +196,9 @@ export async function prepareDatabase(target: DatabaseTarget, opts: OpenOptions 
         const cause = ((err as { cause?: unknown }).cause ?? err) as { code?: string };
         if (cause instanceof UsageError) throw cause;
         const why = redactText(errorMessage(cause));
+        if (opts.reader && /^SQLITE_READONLY/.test(cause.code ?? '')) {
+          throw new UsageError(`--db: ${target.display} is read-only here and was written by an older llmops: run any llmops command on it where it can be written, to bring its tables up to date`);
+        }
         if (cause.code === 'SQLITE_NOTADB') throw new UsageError(`--db: ${target.display} is not a SQLite database`);
         if (cause.code && PG_USAGE_CODES[cause.code]) throw new UsageError(`--db: cannot open database ${target.display}: ${why}`);
         throw new LlmopsError(`cannot open database ${target.display}: ${why}`, { cause: err });

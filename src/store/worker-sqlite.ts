@@ -1,6 +1,7 @@
 // A worker thread's own connection to the SQLite file its stage writes (split's workers read
 // documents through it; the checkpoint thread checkpoints the WAL with it, wal-checkpoints.ts).
 import type { Database as SqliteHandle } from 'better-sqlite3';
+import { openSqliteFile } from './sqlite-file.js';
 
 const connections = new Map<string, SqliteHandle>();
 
@@ -8,8 +9,7 @@ const connections = new Map<string, SqliteHandle>();
 export async function workerConnection(path: string): Promise<SqliteHandle> {
   let handle = connections.get(path);
   if (!handle) {
-    const { default: BetterSqlite3 } = await import('better-sqlite3');
-    handle = new BetterSqlite3(path, { fileMustExist: true });
+    handle = (await openSqliteFile(path, { mustExist: true })).sqlite;
     handle.pragma('busy_timeout = 15000');
     handle.pragma('synchronous = NORMAL'); // as the writer's connection: its checkpoints sync the same way
     connections.set(path, handle);

@@ -8,8 +8,9 @@ export type VectorStoreChoice = 'auto' | 'sqlite' | 'qdrant';
  * Where vectors go: Qdrant when asked (or when QDRANT_URL is set and nothing else was asked),
  * else sqlite-vec in the SQLite file. With PostgreSQL as --db there is no embedded vector store
  * (no pgvector assumed): Qdrant is required, and saying so beats a half-working fallback.
+ * `reader`: the caller only searches (sqlite-file.ts: a file in a read-only folder).
  */
-export async function openVectorStore(target: DatabaseTarget, choice: VectorStoreChoice = 'auto', qdrantUrl = process.env.QDRANT_URL): Promise<VectorStore> {
+export async function openVectorStore(target: DatabaseTarget, choice: VectorStoreChoice = 'auto', qdrantUrl = process.env.QDRANT_URL, opts: { reader?: boolean } = {}): Promise<VectorStore> {
   const useQdrant = choice === 'qdrant' || (choice === 'auto' && Boolean(qdrantUrl));
   if (useQdrant) {
     if (!qdrantUrl) throw new UsageError('--vectors qdrant: set QDRANT_URL (docker compose up qdrant starts one at http://127.0.0.1:6333)');
@@ -21,7 +22,7 @@ export async function openVectorStore(target: DatabaseTarget, choice: VectorStor
   }
   if (target.path === ':memory:') throw new UsageError('vectors: sqlite-vec needs a SQLite file, not :memory:');
   const { SqliteVectorStore } = await import('./sqlite-vector-store.js');
-  return SqliteVectorStore.open(target.path);
+  return SqliteVectorStore.open(target.path, opts);
 }
 
 /** Collection names from categories: anything outside [A-Za-z0-9_-] becomes _. */

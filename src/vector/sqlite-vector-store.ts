@@ -16,6 +16,7 @@ import {
 } from './vector-store.js';
 import { payloadFilterSql } from './payload-filter-sql.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from '../store/sqlite-pragmas.js';
+import { openSqliteFile } from '../store/sqlite-file.js';
 import type { WalConnection } from '../store/wal-checkpoints.js';
 import { filterHashes } from './quantized/payload-hashes.js';
 import { codesFit, pointCode } from './quantized/point-codes.js';
@@ -83,11 +84,13 @@ export class SqliteVectorStore implements VectorStore {
         };
   }
 
-  /** Opens the vector store in a SQLite file whose schema is already migrated (openDatabase). */
-  static async open(path: string): Promise<SqliteVectorStore> {
-    const { default: Database } = await import('better-sqlite3');
+  /**
+   * Opens the vector store in a SQLite file whose schema is already migrated (openDatabase);
+   * `reader`: for searching only, so a file in a read-only folder opens as it is (sqlite-file.ts).
+   */
+  static async open(path: string, opts: { reader?: boolean } = {}): Promise<SqliteVectorStore> {
     const sqliteVec = await import('sqlite-vec');
-    const db = new Database(path);
+    const { sqlite: db } = await openSqliteFile(path, { reader: opts.reader });
     db.pragma('busy_timeout = 15000');
     db.pragma('foreign_keys = ON');
     // As on the relational connection (database.ts): with WAL, NORMAL is durable across process

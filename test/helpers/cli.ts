@@ -101,11 +101,12 @@ export function ndjson(text: string): any[] {
 
 /**
  * Runs the CLI as a user whom file permissions bind: as root (CI containers), as `nobody` in
- * a folder given to it, since root reads a mode-000 file anyway.
+ * a folder given to it, since root reads a mode-000 file anyway. `giveCwd: false` leaves the
+ * folder's owner as it is (a folder that user may read and not write).
  */
-export function runCliAsUnprivileged(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runCliAsUnprivileged(args: string[], cwd: string, opts: { giveCwd?: boolean } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const root = process.getuid?.() === 0;
-  if (root) chownTree(cwd, 65534, 65534);
+  if (root && opts.giveCwd !== false) chownTree(cwd, 65534, 65534);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd,
