@@ -168,9 +168,11 @@ async function* runCall(opts: ClientOptions, req: ChatRequest, signal: AbortSign
   }
   const result = call.result;
   const callId = call.stored ? call.id : null;
+  // Kept as the call log keeps it, secrets masked: an answer that quotes a key (a gateway's
+  // echo, a model shown its own key) must not store it, nor hand it to the next run.
   const cacheEntry: CacheEntry | undefined =
     opts.cache && result.finishReason === 'stop'
-      ? { key, answer: { text: result.text, usage: result.usage, finishReason: result.finishReason, llmCallId: callId, provider: model.provider, model: model.model } }
+      ? { key, answer: { text: opts.redact(result.text), usage: result.usage, finishReason: result.finishReason, llmCallId: callId, provider: model.provider, model: model.model } }
       : undefined;
   return { ...result, timeToFirstTokenMs: result.timeToFirstTokenMs!, callId, cached: false, provider: model.provider, model: model.model, cacheEntry };
 }

@@ -74,6 +74,31 @@ describe('no secret is stored or printed, even when a server echoes it', () => {
     }
   });
 
+  it('analyse with the cache on, against a model whose answer quotes the key: the cached answer, the call records and the results hold no key', async () => {
+    const server = await startEchoKeyServer(200);
+    try {
+      const db = await ingested('answered');
+      expect((await runCli(['--db', db, 'split'])).code).toBe(0);
+      const openai = await runCli(['--db', db, 'analyse', '--env', 'openai'], { env: { OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: `${server.url}/v1` } });
+      const anthropic = await runCli(['--db', db, 'analyse', '--env', 'anthropic'], { env: { ANTHROPIC_API_KEY: ANTHROPIC_CANARY, ANTHROPIC_BASE_URL: server.url } });
+      for (const r of [openai, anthropic]) expect(r.code, r.stderr).toBe(0);
+      expect(server.requests).toBeGreaterThan(1);
+      const cache = await runCli(['--db', db, 'cache', 'stats', '--json']);
+      expect(cache.stdout).toMatch(/"entries":\s*[1-9]/);
+      const calls = await runCli(['--db', db, 'inspect', 'calls', '--json', '--limit', '50']);
+      const call = await runCli(['--db', db, 'inspect', 'calls', String(JSON.parse(calls.stdout.split('\n')[0]!).id), '--json']);
+      expect(call.stdout).toContain('you sent Bearer ***');
+      // Answered again from the cache: what the cache hands back is masked too.
+      const asked = server.requests;
+      const again = await runCli(['--db', db, 'analyse', '--env', 'openai', '--text', 'The river rose fast.'], { env: { OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: `${server.url}/v1` } });
+      expect(again.code, again.stderr).toBe(0);
+      expect(server.requests).toBe(asked);
+      expectNoCanary(leftBehind(openai, db) + anthropic.stdout + anthropic.stderr + calls.stdout + call.stdout + again.stdout + again.stderr);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('monitor from Langfuse with refused credentials: one masked line, exit 2, no key or Basic header anywhere', async () => {
     const lf = await startFakeLangfuseApi({ publicKey: 'pk-lf-right', secretKey: 'sk-lf-right', echoCredentials: true });
     try {

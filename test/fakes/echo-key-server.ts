@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 /**
  * A hostile API server for redaction tests: it answers every request with `status` and an
  * error body, in OpenAI's and Anthropic's error shape, that quotes the credentials it received
- * (Authorization, x-api-key) in full — as a misconfigured gateway or a debug proxy might.
+ * (Authorization, x-api-key) in full — as a misconfigured gateway or a debug proxy might. With
+ * status 200 it answers instead, in the wire format of the endpoint asked (chat completions or
+ * messages), a sentiment whose text quotes them: a model told its own key, or a gateway that
+ * leaks it into the answer.
  */
 export type EchoKeyServer = { url: string; requests: number; close(): Promise<void> };
 
@@ -18,6 +21,10 @@ export async function startEchoKeyServer(status = 401): Promise<EchoKeyServer> {
       const key = String(req.headers['x-api-key'] ?? auth.replace(/^Bearer /, ''));
       const message = `Incorrect API key provided: ${key}. You sent Authorization: ${auth}`;
       res.writeHead(status, { 'content-type': 'application/json', 'x-request-id': 'req_echo' });
+      if (status === 200) {
+        res.end(JSON.stringify(answerQuoting(req.url ?? '', `${auth} ${key}`)));
+        return;
+      }
       res.end(JSON.stringify({ type: 'error', error: { message, type: 'invalid_request_error', param: null, code: 'invalid_api_key' } }));
     });
   });
@@ -29,4 +36,13 @@ export async function startEchoKeyServer(status = 401): Promise<EchoKeyServer> {
       server.close(() => resolve());
     });
   return state;
+}
+
+/** A finished answer of OpenAI's chat completions or Anthropic's messages API whose text quotes `secret`. */
+function answerQuoting(path: string, secret: string): object {
+  const text = JSON.stringify({ label: 'positive', confidence: 0.9, rationale: `you sent ${secret}` });
+  if (path.endsWith('/messages')) {
+    return { id: 'msg_echo', type: 'message', role: 'assistant', model: 'echo', content: [{ type: 'text', text }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 10, output_tokens: 20 } };
+  }
+  return { id: 'chatcmpl-echo', object: 'chat.completion', created: 0, model: 'echo', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }], usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 } };
 }
