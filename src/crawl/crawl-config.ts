@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { UsageError } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
 import { parseYamlFile } from '../config/llmops-config.js';
+import { regexPattern } from '../config/regex-pattern.js';
 
 const linkSchema = z.union([
   z.string().min(1),
@@ -32,7 +33,7 @@ const crawlConfigSchema = z.strictObject({
       dispatch: z
         .array(
           z.strictObject({
-            pattern: z.string().min(1),
+            pattern: regexPattern(),
             crawler: z.enum(['repository', 'browser', 'article']),
             platform: z.string().min(1).optional(),
           }),
@@ -65,20 +66,6 @@ export async function loadCrawlConfig(path: string): Promise<CrawlConfig> {
   if (!existsSync(path)) throw new UsageError(`--config: no such file: ${path}`);
   const data = await parseYamlFile(path, path);
   const parsed = crawlConfigSchema.safeParse(data ?? {});
-  const problems = parsed.success ? [] : formatIssues(path, parsed.error.issues, { data, schema: crawlConfigSchema });
-  // Patterns are regular expressions: a bad one is a config error, not a crash later.
-  const rules = (data as { settings?: { dispatch?: unknown } } | null)?.settings?.dispatch;
-  if (Array.isArray(rules)) {
-    rules.forEach((r, i) => {
-      const pattern = (r as { pattern?: unknown })?.pattern;
-      if (typeof pattern !== 'string') return;
-      try {
-        new RegExp(pattern);
-      } catch (err) {
-        problems.push(`${path}: settings.dispatch.${i}.pattern: invalid regular expression (${(err as Error).message})`);
-      }
-    });
-  }
-  if (problems.length > 0 || !parsed.success) throw new UsageError(problems.join('\n'));
+  if (!parsed.success) throw new UsageError(formatIssues(path, parsed.error.issues, { data, schema: crawlConfigSchema }).join('\n'));
   return parsed.data;
 }

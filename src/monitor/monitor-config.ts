@@ -5,6 +5,7 @@ import { UsageError, errorMessage } from '../core/errors.js';
 import { formatIssues } from '../config/format-issues.js';
 import { parseYamlText } from '../config/llmops-config.js';
 import { metricSchema } from './metrics/metric.js';
+import { regexPattern } from '../config/regex-pattern.js';
 
 /**
  * The monitor YAML. Strict (unknown keys are errors, they are usually typos) and every problem
@@ -58,7 +59,7 @@ const sourceSchema = z.discriminatedUnion('type', [langfuseSource, slackSource, 
 const regexRule = z.strictObject({
   /** Dot path of the field of the source item (or of the extracted item: input, output, context). */
   from: z.string().min(1),
-  pattern: z.string().min(1),
+  pattern: regexPattern(),
   flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').optional(),
 });
 

@@ -227,7 +227,7 @@ describe('llmops crawl input errors (exit 2, nothing fetched or stored)', () => 
   });
 
   it('reports every config problem with file and field', async () => {
-    const p = writeConfig('bad.yaml', ['author: 3', 'links:', '  - https://ok.example.com/a', '  - url: not a url', '  - {href: x}', 'settings:', '  concurrency: 0', '  colour: red', '  dispatch:', "    - {pattern: '([', crawler: repository}"].join('\n'));
+    const p = writeConfig('bad.yaml', ['author: 3', 'links:', '  - https://ok.example.com/a', '  - url: not a url', '  - {href: x}', 'settings:', '  concurrency: 0', '  colour: red', '  dispatch:', "    - {pattern: '([', crawler: repository}", "    - {pattern: '^http://127.0.0.1/(a+)+$', crawler: browser}"].join('\n'));
     const r = await runCli(['--db', db(), 'crawl', '--config', p]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${p}: author: `);
@@ -235,6 +235,8 @@ describe('llmops crawl input errors (exit 2, nothing fetched or stored)', () => 
     expect(r.stderr).toContain(`${p}: settings.concurrency: `);
     expect(r.stderr).toContain(`${p}: settings.colour: unknown key`);
     expect(r.stderr).toContain(`${p}: settings.dispatch.0.pattern: invalid regular expression`);
+    // A link of 40 a's and a ! held the crawl at 100% CPU for minutes on this pattern.
+    expect(r.stderr).toContain(`${p}: settings.dispatch.1.pattern: a repetition inside a repetition (such as (a+)+) can take exponential time on some texts`);
   });
 
   it('names the link field of a config whose link is bad', async () => {

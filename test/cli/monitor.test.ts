@@ -74,7 +74,7 @@ describe('llmops monitor (CLI)', () => {
       writeFileSync(cfg, 'name: ok\nsource: { type: jsonl, path: x.jsonl }\nmetrics:\n  - name: regex\n    params: { pattern: "(" }\n  - name: bogus\n');
       const r2 = await runCli(['monitor', cfg, '--db', db]);
       expect(r2.code).toBe(2);
-      expect(r2.stderr).toContain(`${cfg}: metrics.0.params.pattern: not a valid regular expression`);
+      expect(r2.stderr).toContain(`${cfg}: metrics.0.params.pattern: invalid regular expression`);
       expect(r2.stderr).toContain(`${cfg}: metrics.1.name: unknown metric "bogus"`);
     } finally {
       dir.remove();

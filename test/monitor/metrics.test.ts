@@ -75,13 +75,19 @@ describe('metric registry', () => {
         { name: 'nope', version: 1, params: {} },
         { name: 'regex', version: 1, params: { pattern: '(' } },
         { name: 'length', version: 1, params: { unit: 'lines' } },
+        { name: 'regex', version: 1, params: { pattern: '^(\\w+\\s?)*$' } },
+        { name: 'refusal', version: 1, params: { extra_patterns: ['sorry', '(x+x+)+y'] } },
       ] as MetricConfig[],
       deps,
       'm.yaml',
     ).catch((e: Error) => e);
     expect(String(err)).toMatch(/m\.yaml: metrics\.0\.name: unknown metric "nope"/);
-    expect(String(err)).toMatch(/m\.yaml: metrics\.1\.params\.pattern: not a valid regular expression/);
+    expect(String(err)).toMatch(/m\.yaml: metrics\.1\.params\.pattern: invalid regular expression/);
     expect(String(err)).toMatch(/m\.yaml: metrics\.2\.params\.unit/);
+    // Patterns that backtrack exponentially on an almost-matching output: refused, not run on traffic.
+    expect(String(err)).toMatch(/m\.yaml: metrics\.3\.params\.pattern: a repetition inside a repetition/);
+    expect(String(err)).toMatch(/m\.yaml: metrics\.4\.params\.extra_patterns\.1: a repetition inside a repetition/);
+    expect(String(err)).not.toMatch(/extra_patterns\.0/);
   });
 
   it('loads a user metric by module path, and the version changes with its params', async () => {

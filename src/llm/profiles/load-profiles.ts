@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { packageRoot } from '../../core/package-root.js';
@@ -24,8 +24,10 @@ export type ResolvedEnv = {
 function locateProfiles(explicit?: string, cwd = process.cwd()): { file: string; shown: string } {
   const named = explicit ?? process.env.LLMOPS_PROFILES;
   if (named) {
+    const which = explicit ? '--profiles' : 'LLMOPS_PROFILES';
     const file = resolve(cwd, named);
-    if (!existsSync(file)) throw new UsageError(`--profiles: no such file: ${named}`);
+    if (!existsSync(file)) throw new UsageError(`${which}: no such file: ${named}`);
+    if (statSync(file).isDirectory()) throw new UsageError(`${which}: ${named} is a folder, not a profiles file (profiles.toml)`);
     return { file, shown: named };
   }
   const local = resolve(cwd, 'profiles/profiles.toml');
@@ -71,14 +73,15 @@ export async function resolveEnv(opts: { profiles?: string; env?: string; cwd?: 
   const { file, shown } = locateProfiles(opts.profiles, opts.cwd);
   const data = await readProfilesFile(file, shown);
   const env = opts.env ?? process.env.LLMOPS_ENV ?? data.default_env;
-  const envEntry = data.envs[env];
+  if (env === undefined) throw new UsageError(`${shown}: default_env: not set, and neither --env nor LLMOPS_ENV names an env (have: ${Object.keys(data.envs).join(', ')})`);
+  const envEntry = Object.hasOwn(data.envs, env) ? data.envs[env] : undefined;
   if (!envEntry) {
     const which = opts.env ? '--env' : process.env.LLMOPS_ENV ? 'LLMOPS_ENV' : `${shown}: default_env`;
     throw new UsageError(`${which}: no env "${env}" in ${shown} (have: ${Object.keys(data.envs).join(', ')})`);
   }
-  const profile = data.profiles[envEntry.profile];
+  const profile = Object.hasOwn(data.profiles, envEntry.profile) ? data.profiles[envEntry.profile] : undefined;
   if (!profile) throw new UsageError(`${shown}: envs.${env}.profile: no profile "${envEntry.profile}" in [profiles]`);
-  const hookset = data.hooksets[envEntry.hookset];
+  const hookset = Object.hasOwn(data.hooksets, envEntry.hookset) ? data.hooksets[envEntry.hookset] : undefined;
   if (!hookset) throw new UsageError(`${shown}: envs.${env}.hookset: no hookset "${envEntry.hookset}" in [hooksets]`);
   const baseDir = dirname(file);
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isModuleSpec } from '../../core/user-module.js';
+import { regexPattern } from '../../config/regex-pattern.js';
 
 /** Built-in providers; anything else must be a module (`./providers/my.js#provider`). */
 export const PROVIDERS = ['anthropic', 'openai', 'openai-compatible', 'ollama', 'local'] as const;
@@ -43,11 +44,12 @@ const hookset = z.strictObject({
 });
 
 export const profilesFileSchema = z.strictObject({
-  default_env: z.string(),
+  // The env when neither --env nor LLMOPS_ENV names one.
+  default_env: z.string().optional(),
   envs: z.record(z.string(), z.strictObject({ profile: z.string(), hookset: z.string() })),
   profiles: z.record(z.string(), profileSchema),
   hooksets: z.record(z.string(), hookset),
-  redact: z.strictObject({ patterns: z.array(z.string()).default([]) }).optional(),
+  redact: z.strictObject({ patterns: z.array(regexPattern()).default([]) }).optional(),
 });
 
 export type ProfilesFile = z.infer<typeof profilesFileSchema>;

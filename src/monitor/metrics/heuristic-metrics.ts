@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { EvalItem, ScoreValue } from '../types.js';
 import type { MetricDefinition } from './metric.js';
+import { regexPattern } from '../../config/regex-pattern.js';
 
 /** Fast checks on the text itself: no model, no network. */
 
@@ -67,14 +68,7 @@ export const regex: MetricDefinition<{ field: Field; pattern: string; flags: str
   implVersion: 1,
   params: z.strictObject({
     field,
-    pattern: z.string().min(1).refine((s) => {
-      try {
-        new RegExp(s);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'not a valid regular expression'),
+    pattern: regexPattern(),
     flags: z.string().regex(/^[imsu]*$/, 'only the flags i, m, s, u').default(''),
     must_match: z.boolean().default(true),
   }),
@@ -152,7 +146,7 @@ const REFUSAL_PATTERNS = [
 
 export const refusal: MetricDefinition<{ field: Field; extra_patterns: string[] }> = {
   implVersion: 1,
-  params: z.strictObject({ field, extra_patterns: z.array(z.string()).default([]) }),
+  params: z.strictObject({ field, extra_patterns: z.array(regexPattern()).default([]) }),
   create: (p) => {
     const patterns = [...REFUSAL_PATTERNS, ...p.extra_patterns.map((s) => new RegExp(s, 'i'))];
     return (item) => {

@@ -98,6 +98,30 @@ describe('profiles', () => {
     await expect(resolveEnv({ profiles: p, env: 'claude' })).rejects.toThrow(`${p}: envs.claude.profile: no profile "gpt" in [profiles]`);
   });
 
+  it('default_env may be left out when --env or LLMOPS_ENV names the env; with neither, one line says so', async () => {
+    const p = profiles(BASE.replace('default_env = "offline"\n', ''));
+    expect((await resolveEnv({ profiles: p, env: 'offline' })).env).toBe('offline');
+    process.env.LLMOPS_ENV = 'offline';
+    expect((await resolveEnv({ profiles: p })).env).toBe('offline');
+    delete process.env.LLMOPS_ENV;
+    await expect(resolveEnv({ profiles: p })).rejects.toThrow(`${p}: default_env: not set, and neither --env nor LLMOPS_ENV names an env (have: offline, claude)`);
+  });
+
+  it('a folder as --profiles or LLMOPS_PROFILES is named as such; an env named like an Object member is unknown', async () => {
+    const folder = join(dir.path, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    await expect(resolveEnv({ profiles: folder })).rejects.toThrow(`--profiles: ${folder} is a folder, not a profiles file (profiles.toml)`);
+    process.env.LLMOPS_PROFILES = folder;
+    await expect(resolveEnv({})).rejects.toThrow(`LLMOPS_PROFILES: ${folder} is a folder`);
+    delete process.env.LLMOPS_PROFILES;
+    await expect(resolveEnv({ profiles: profiles(BASE), env: 'constructor' })).rejects.toThrow('--env: no env "constructor" in');
+  });
+
+  it('a redaction pattern that could backtrack for ever is refused with the file and key', async () => {
+    const p = profiles(`${BASE}[redact]\npatterns = ["sk-[a-z]+", "(x+x+)+y"]\n`);
+    await expect(resolveEnv({ profiles: p })).rejects.toThrow(`${p}: redact.patterns.1: a repetition inside a repetition`);
+  });
+
   it('invalid TOML names the line', async () => {
     const p = profiles('default_env = "offline"\n[envs.offline\nprofile = 1\n');
     await expect(resolveEnv({ profiles: p })).rejects.toThrow(new RegExp(`^${p.replace(/[.]/g, '\\.')}:2:\\d+: invalid TOML`));
