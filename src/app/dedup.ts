@@ -18,13 +18,22 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
   if (!near) throw new UsageError('dedup: give --in <file|-> (exact dedup works on a stream; --near also on stored documents)');
   if (flags.field && flags.field !== 'content') throw new UsageError('dedup --near on stored documents compares their content (leave out --field, or --field content)');
   await runCommand(ctx, async (scope) => {
-    await scope.db({ mustExist: true });
+    const db = await scope.db({ mustExist: true });
     const store = await scope.warehouse();
     // On a terminal with no --report the clusters are a table; else NDJSON (stdout by default).
     const shown: ClusterRecord[] = [];
     const report = flags.report === undefined && !ctx.json ? { write: (c: ClusterRecord) => void shown.push(c) } : scope.ndjson(flags.report ?? '-', { label: 'dedup --report' });
     const { dedupStore } = await import('../dedup/dedup-store.js');
-    const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c) });
+    // With --apply, what featurize made of each deleted page goes with it (forget-featurized.ts).
+    const { forgetGoneDocuments } = await import('./forget-featurized.js');
+    const vectors = flags.apply ? await scope.vectorsForReading() : null;
+    let chunksRemoved = 0;
+    const onDeleted = async (ids: string[]) => {
+      chunksRemoved += await forgetGoneDocuments(db, vectors, ids, false);
+    };
+    const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c), onDeleted });
+    // Documents an earlier run deleted and stopped before forgetting (a SQL warehouse can say which).
+    if (flags.apply && !r.scanInterrupted && store.kind === 'sql') chunksRemoved += await forgetGoneDocuments(db, vectors, [], true);
     if (shown.length > 0) printClusters(ctx, shown);
     const note = r.scanInterrupted
       ? `interrupted after ${r.scanned} documents: nothing deleted`
@@ -35,7 +44,7 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
           : r.duplicates
             ? 'report only: --apply deletes the duplicates'
             : crowdedNote(r.crowded);
-    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, crowded: r.crowded || undefined, note });
+    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, chunks_removed: flags.apply ? chunksRemoved : undefined, crowded: r.crowded || undefined, note });
   });
 }
 

@@ -10,8 +10,9 @@ const PAGE = 500;
  * on every run); with `apply`, the dropped documents are deleted through the DocumentStore.
  * Interrupted while scanning, it deletes nothing (the clusters found so far are still reported);
  * while deleting, it stops after the page at hand (each deleted one has its kept twin).
+ * `onDeleted` hears each page of ids deleted, before the next is (what else the caller keeps of them).
  */
-export async function dedupStore(store: DocumentStore, opts: { threshold: number; category?: string; apply: boolean; signal?: AbortSignal; onCluster: (c: ClusterRecord) => Promise<void> | void }) {
+export async function dedupStore(store: DocumentStore, opts: { threshold: number; category?: string; apply: boolean; signal?: AbortSignal; onCluster: (c: ClusterRecord) => Promise<void> | void; onDeleted?: (ids: string[]) => Promise<void> }) {
   const filter = new NearDuplicateFilter<string>({ threshold: opts.threshold });
   let afterId: string | undefined;
   let scanned = 0;
@@ -38,7 +39,9 @@ export async function dedupStore(store: DocumentStore, opts: { threshold: number
     for (let i = 0; i < dropped.length; i += PAGE) {
       await yieldToEvents();
       if (stopped()) break;
-      deleted += await store.delete(dropped.slice(i, i + PAGE));
+      const page = dropped.slice(i, i + PAGE);
+      deleted += await store.delete(page);
+      await opts.onDeleted?.(page);
     }
   }
   return { scanned, clusters: clusters.length, duplicates: dropped.length, deleted, crowded: filter.crowded, interrupted: stopped(), scanInterrupted };

@@ -139,3 +139,50 @@ export async function chunkTokenStats(db: Kysely<Database>, collection?: string)
 export async function chunkTokenCounts(db: Kysely<Database>): Promise<{ collection: string; token_count: number }[]> {
   return db.selectFrom('featurize_chunks').select(['collection', 'token_count']).execute();
 }
+
+/** A document's featurized rows: its chunks' ids, by the collection they are in. */
+export type FeaturizedRows = { documentId: string; collection: string; chunkIds: string[] };
+
+/**
+ * The featurized rows of these documents, and (`orphans`) of every featurized document no
+ * longer in the `documents` table (a SQL warehouse: deleted by dedup --apply, whose run may
+ * have stopped before it removed them).
+ */
+export async function featurizedRowsOf(db: Kysely<Database>, documentIds: string[], orphans: boolean): Promise<FeaturizedRows[]> {
+  const marks: { document_id: string; collection: string }[] = [];
+  for (let i = 0; i < documentIds.length; i += 900) {
+    marks.push(...(await db.selectFrom('featurized_documents').select(['document_id', 'collection']).where('document_id', 'in', documentIds.slice(i, i + 900)).execute()));
+  }
+  if (orphans) {
+    marks.push(
+      ...(await db
+        .selectFrom('featurized_documents')
+        .select(['document_id', 'collection'])
+        .where(({ not, exists, selectFrom }) => not(exists(selectFrom('documents').select('id').whereRef('documents.id', '=', 'featurized_documents.document_id'))))
+        .execute()),
+    );
+  }
+  const out = new Map<string, FeaturizedRows>();
+  for (const m of marks) out.set(`${m.collection}\u0000${m.document_id}`, { documentId: m.document_id, collection: m.collection, chunkIds: [] });
+  const ids = [...new Set(marks.map((m) => m.document_id))];
+  for (let i = 0; i < ids.length; i += 900) {
+    const rows = await db.selectFrom('featurize_chunks').select(['id', 'collection', 'document_id']).where('document_id', 'in', ids.slice(i, i + 900)).execute();
+    for (const r of rows) {
+      const key = `${r.collection}\u0000${r.document_id}`;
+      if (!out.has(key)) out.set(key, { documentId: r.document_id, collection: r.collection, chunkIds: [] });
+      out.get(key)!.chunkIds.push(r.id);
+    }
+  }
+  return [...out.values()];
+}
+
+/** Removes these documents' chunks (the lexical index follows) and featurize marks, in one transaction. */
+export async function forgetFeaturized(db: Kysely<Database>, documentIds: string[]): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < documentIds.length; i += 900) {
+      const page = documentIds.slice(i, i + 900);
+      await trx.deleteFrom('featurize_chunks').where('document_id', 'in', page).execute();
+      await trx.deleteFrom('featurized_documents').where('document_id', 'in', page).execute();
+    }
+  });
+}

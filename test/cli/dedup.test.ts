@@ -140,6 +140,49 @@ describe('llmops dedup (CLI)', () => {
     }
   });
 
+  it('--near --apply on featurized documents: the deleted ones leave search, stats and the lexical index too, and a run stopped half-way is finished by the next', async () => {
+    const dir = tempDir();
+    try {
+      const file = join(dir.path, 'd.db');
+      const db = ['--db', file];
+      const fox = 'The quick brown fox jumps over the lazy dog near the river bank today';
+      const docs = lines([
+        { id: 'a', title: 'Fox one', text: `${fox}.` },
+        { id: 'b', title: 'Fox two', text: `${fox}!` },
+        { id: 'c', title: 'Cats', text: 'Cats sleep most of the afternoon on the warm window sill.' },
+        { id: 'd', title: 'Owls', text: 'Owls hunt at night over the quiet fields and hedges.' },
+      ]);
+      expect((await runCli(['ingest', '-', ...db], { input: docs })).code).toBe(0);
+      expect((await runCli(['featurize', '--embedder', 'hashing', '--workers', '1', ...db])).code).toBe(0);
+      // An earlier run that deleted a document and stopped before forgetting what featurize made of it.
+      const Database = (await import('better-sqlite3')).default;
+      const raw = new Database(file);
+      raw.prepare("delete from documents where title = 'Owls'").run();
+      raw.close();
+      const applied = await runCli(['dedup', '--near', '--apply', '--json', ...db]);
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(applied.stderr).toMatch(/deleted\s+1\n/);
+      expect(applied.stderr).toMatch(/chunks removed\s+2\n/);
+      const kept = ndjson((await runCli(['inspect', 'documents', '--json', ...db])).stdout).map((d) => d.title).sort();
+      expect(kept).toEqual(['Cats', 'Fox one']);
+      for (const query of ['quick brown fox', 'owls hunt at night']) {
+        for (const mode of ['lexical', 'vector', 'hybrid']) {
+          const hits = ndjson((await runCli(['inspect', 'search', 'embedded_documents', '--query', query, '--mode', mode, '--json', ...db])).stdout);
+          expect(hits.map((h) => h.title).sort(), `${mode} ${query}`).toEqual(['Cats', 'Fox one'].filter((t) => hits.some((h) => h.title === t)));
+          expect(hits.every((h) => h.title !== null), `${mode} ${query}: a hit without its document`).toBe(true);
+        }
+      }
+      const stats = ndjson((await runCli(['inspect', 'stats', 'embedded_documents', '--json', ...db])).stdout)[0];
+      expect([stats.points, stats.documents]).toEqual([2, 2]);
+      const cleaned = ndjson((await runCli(['inspect', 'collections', '--json', ...db])).stdout).find((c) => c.name === 'cleaned_documents');
+      expect(cleaned.count).toBe(2);
+      // Nothing left to forget: a second run removes nothing.
+      expect((await runCli(['dedup', '--near', '--apply', ...db])).stderr).toMatch(/chunks removed\s+0\n/);
+    } finally {
+      dir.remove();
+    }
+  });
+
   for (const engine of ENGINES) {
     it.skipIf(engineMissing(engine))(`--ledger remembers keys across runs; ledger list/count/prune/export (${engine})`, async () => {
       const target = await freshDatabase(engine);
