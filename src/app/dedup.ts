@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { ClusterRecord } from '../dedup/cluster-record.js';
@@ -12,6 +13,7 @@ export const ledgerNamespace = (name: string) => (name.includes(':') ? name : `d
 /** `llmops dedup`: exact or near duplicates dropped from a stream, or near ones found among stored documents. */
 export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
   const near = Boolean(flags.near);
+  checkTargets(flags, near);
   if (near && flags.ledger) throw new UsageError('dedup --near: --ledger is for exact keys only');
   if (flags.apply && flags.in !== undefined) throw new UsageError('dedup --apply: works on stored documents (leave out --in)');
   if (flags.in !== undefined) return runCommand(ctx, (scope) => dedupStream(scope, flags.in!, flags));
@@ -71,6 +73,24 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
   });
   const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : crowdedNote(r.crowded);
   await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, crowded: r.crowded || undefined, ledger: flags.ledger, note }, true);
+}
+
+/**
+ * Flags that would lose or mix output, refused before anything is read: the report and the
+ * records in one file (each replaced the other's content), or both on stdout (clusters among
+ * the records a pipe reads); a report in exact mode (it has no clusters: an empty file); an
+ * empty ledger name (no ledger at all, silently).
+ */
+function checkTargets(flags: DedupFlags, near: boolean): void {
+  if (flags.ledger !== undefined && flags.ledger.trim() === '') throw new UsageError('dedup --ledger: empty name (give the ledger a name, such as --ledger feed)');
+  if (flags.report === undefined) return;
+  if (!near) throw new UsageError('dedup --report: only --near finds clusters to report (exact mode drops records with a key seen before)');
+  if (flags.in === undefined) return;
+  const out = flags.out ?? '-';
+  if (out === '-' && flags.report === '-') throw new UsageError('dedup: --report - and the records (--out, stdout by default) would both go to stdout: send one to a file');
+  if (out !== '-' && flags.report !== '-' && resolve(out) === resolve(flags.report)) {
+    throw new UsageError(`dedup: --out and --report both name ${flags.report}: each would replace the other's content`);
+  }
 }
 
 /**

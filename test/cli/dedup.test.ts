@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
@@ -43,6 +44,32 @@ describe('llmops dedup (CLI)', () => {
     const u = await runCli(['dedup', '--in', '-'], { input: '' });
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/--key a,b .* or --field text/);
+  });
+
+  it('flags that would lose or mix output are refused before anything is read: one file for --out and --report, both on stdout, a report in exact mode, an empty ledger name', async () => {
+    const dir = tempDir();
+    try {
+      const input = join(dir.path, 'n.jsonl');
+      writeFileSync(input, lines([{ id: 1, text: 'The quick brown fox jumps over the lazy dog near the river.' }, { id: 2, text: 'The quick brown fox jumps over the lazy dog near the river!' }]));
+      const both = join(dir.path, 'f.jsonl');
+      writeFileSync(both, 'old\n');
+      const cases: [string[], string][] = [
+        [['--near', '--out', both, '--report', join(dir.path, '.', 'f.jsonl')], `dedup: --out and --report both name ${join(dir.path, '.', 'f.jsonl')}: each would replace the other's content`],
+        [['--near', '--report', '-'], 'dedup: --report - and the records (--out, stdout by default) would both go to stdout: send one to a file'],
+        [['--report', join(dir.path, 'r.jsonl')], 'dedup --report: only --near finds clusters to report (exact mode drops records with a key seen before)'],
+        [['--ledger', '', '--db', join(dir.path, 'x.db')], 'dedup --ledger: empty name (give the ledger a name, such as --ledger feed)'],
+      ];
+      for (const [flags, message] of cases) {
+        const r = await runCli(['dedup', '--in', input, '--field', 'text', ...flags]);
+        expect(r.code, flags.join(' ')).toBe(2);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toBe(`llmops: ${message}\n`);
+      }
+      expect(readFileSync(both, 'utf8')).toBe('old\n');
+      expect(readdirSync(dir.path).sort()).toEqual(['f.jsonl', 'n.jsonl']);
+    } finally {
+      dir.remove();
+    }
   });
 
   it('--near drops near copies and reports clusters', async () => {
