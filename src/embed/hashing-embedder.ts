@@ -1,6 +1,7 @@
 import { l2normalize, type Embedder } from './embedder.js';
 import { cl100kEstimator, estimateCl100k } from './cl100k-estimate.js';
 import { STOPWORDS } from './stopwords.js';
+import { UsageError } from '../core/errors.js';
 
 export type HashingOptions = {
   /** Vector length. More dimensions, fewer collisions. */
@@ -14,6 +15,9 @@ export type HashingOptions = {
 };
 
 const HASHING_DEFAULTS = { dimension: 1024, bigramWeight: 0.5, charGramWeight: 0.35, maxTokens: 512 } as const;
+// A chunk has a few hundred features: past this, more buckets only cost memory and disk (a
+// 10^8-dimension run wrote 1.2 GB for two short documents).
+const MAX_DIMENSION = 16_384;
 // Bump when the features change: vectors of another version are not comparable.
 const HASHING_VERSION = 1;
 
@@ -26,6 +30,9 @@ const HASHING_VERSION = 1;
 export async function createHashingEmbedder(opts: HashingOptions = {}): Promise<Embedder> {
   const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined));
   const o = { ...HASHING_DEFAULTS, ...given } as Required<HashingOptions>;
+  if (!Number.isInteger(o.dimension) || o.dimension < 1 || o.dimension > MAX_DIMENSION) {
+    throw new UsageError(`hashing embedder: --dimension must be a whole number from 1 to ${MAX_DIMENSION}; got ${o.dimension}`);
+  }
   return {
     name: 'hashing',
     id: `hashing:v${HASHING_VERSION}-d${o.dimension}-b${o.bigramWeight}-c${o.charGramWeight}`,

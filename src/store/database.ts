@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection } from 'kysely';
 import { CompiledQuery } from 'kysely';
 import { LlmopsError, UsageError, errorMessage } from '../core/errors.js';
@@ -104,6 +104,7 @@ const noDatabase = (display: string) => new UsageError(`no llmops database at ${
 async function openSqlite(path: string, opts: OpenOptions): Promise<Kysely<Database>> {
   const memory = path === ':memory:';
   if (!memory && opts.mustExist && !existsSync(path)) throw noDatabase(path);
+  if (!memory && existsSync(path) && statSync(path).isDirectory()) throw new UsageError(`--db: ${path} is a folder, not a SQLite database file (name a file in it, such as ${join(path, 'llmops.db')})`);
   const connect = async () => {
     if (!memory) mkdirSync(dirname(path), { recursive: true });
     let sqlite;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -75,6 +75,14 @@ describe('llmops featurize (sqlite: sqlite-vec in the same file)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('llmops: --featurize-config: no such file: no-such.yaml\n');
     expect(readFileSync(join(REPO, 'configs/featurize.yaml'), 'utf8')).toContain('--featurize-config <file>');
+  });
+
+  it('a --dimension past what a hashing vector can use is refused before anything is written', async () => {
+    const file = join(dir.path, 'dim.db');
+    const r = await runCli(['--db', file, 'featurize', '--embedder', 'hashing', '--dimension', '99999999']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('llmops: hashing embedder: --dimension must be a whole number from 1 to 16384; got 99999999\n');
+    expect(existsSync(file)).toBe(false);
   });
 
   it('featurizes every category into cleaned_ and embedded_ collections; a second run does nothing', async () => {

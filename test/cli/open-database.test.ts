@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
@@ -53,6 +53,23 @@ describe('opening --db: clear errors, exit 2, nothing created', () => {
       expect(r.code).toBe(2);
       expect(oneLine(r)).toMatch(/--db: empty value/);
       expect(existsSync(join(dir.path, '.llmops'))).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a folder as --db is named as a folder, for a writer and a reader, and nothing is created in it', async () => {
+    const dir = tempDir();
+    try {
+      writeFileSync(join(dir.path, 'd.jsonl'), '{"text":"hello"}\n');
+      const folder = join(dir.path, 'data');
+      mkdirSync(folder);
+      for (const args of [['ingest', 'd.jsonl'], ['inspect', 'documents']]) {
+        const r = await runCli(['--db', 'data', ...args], { cwd: dir.path });
+        expect(r.code).toBe(2);
+        expect(oneLine(r)).toBe(`llmops: --db: ${folder} is a folder, not a SQLite database file (name a file in it, such as ${join(folder, 'llmops.db')})`);
+      }
+      expect(readdirSync(folder)).toEqual([]);
     } finally {
       dir.remove();
     }

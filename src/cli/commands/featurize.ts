@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .option('--embedder <name|module>', 'auto (MiniLM if its weights load, else hashing), minilm, hashing, openai, or your own module ./my-embedder.js#embedder (inspect search then needs the same --embedder)', 'auto')
     .option('--model <id>', 'minilm: transformers.js model folder/hub id (default Xenova/all-MiniLM-L6-v2); openai: model (default text-embedding-3-small)')
     .option('--models-dir <dir>', 'where local models live (env LLMOPS_MODELS_DIR; default ~/.cache/llmops/models)')
-    .option('--dimension <n>', 'hashing: vector length (default 1024); openai: shortened embeddings', toPositiveInt)
+    .option('--dimension <n>', 'hashing: vector length (default 1024, at most 16384); openai: shortened embeddings', toPositiveInt)
     .option('--vectors <store>', 'auto (Qdrant when QDRANT_URL is set, else sqlite-vec), sqlite or qdrant', 'auto')
     .option('--category <name>', 'only documents of this category')
     .option('--limit <n>', 'featurize at most n documents', toPositiveInt)
