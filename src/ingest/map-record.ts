@@ -74,10 +74,29 @@ const DOCUMENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * source, metadata, created_at), ignoring the field mapping. Only ever called for an export
  * file (its header line) or under `ingest --restore`: an ordinary stream cannot restore.
  */
+// Objects and arrays inside one another: JSON.parse reads thousands of levels, but storing
+// them (JSON.stringify, then SQLite's JSON functions, which stop at 1,000) overflowed the stack
+// at ~5,000 and failed the whole ingest with no file or line.
+const MAX_DEPTH = 500;
+const TOO_DEEP = `nested too deeply (more than ${MAX_DEPTH} levels of objects and arrays)`;
+
+/** Whether `value` holds objects or arrays more than `max` deep (without recursion). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 export function mapExportRecord(value: unknown, repairs: TextRepairs | null = { surrogates: 0, nul: 0 }): Mapped {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `export record must be a JSON object, got ${jsonTypeName(value)}` };
   }
+  if (nestedDeeperThan(value, MAX_DEPTH)) return { ok: false, reason: `export record: ${TOO_DEEP}` };
   let rec = value as Record<string, unknown>;
   if (rec[EXPORT_RECORD_KEY] !== 1) {
     return { ok: false, reason: `not an llmops export record (no "${EXPORT_RECORD_KEY}": 1); an export is restored whole, ordinary records go in another run` };
@@ -138,6 +157,7 @@ export function mapRecord(value: unknown, mapping: FieldMapping, now: string, re
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, reason: `record must be a JSON object, got ${jsonTypeName(value)}` };
   }
+  if (nestedDeeperThan(value, MAX_DEPTH)) return { ok: false, reason: TOO_DEEP };
   if (isExportRecord(value) || isExportHeader(value)) {
     return {
       ok: false,

@@ -262,6 +262,19 @@ describe('llmops ingest, input errors', () => {
     d.remove();
   });
 
+  it('a record nested thousands of levels deep is an invalid record at its line, not a crash of the whole file', async () => {
+    const file = join(dir.path, 'deep.jsonl');
+    writeFileSync(file, `{"id":"ok","text":"fine"}\n{"id":"d","text":"x","m":${'['.repeat(5000)}${']'.repeat(5000)}}\n{"id":"ok2","text":"also fine","m":${'{"a":'.repeat(400)}1${'}'.repeat(400)}}\n`);
+    const db = join(dir.path, 'deep.db');
+    const strict = await runCli(['--db', db, 'ingest', file]);
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain(`${file}:2: nested too deeply (more than 500 levels of objects and arrays)`);
+    const skipped = await runCli(['--db', db, 'ingest', file, '--skip-invalid']);
+    expect(skipped.code).toBe(3);
+    expect(skipped.stderr).not.toMatch(/call stack/);
+    expect(JSON.parse(skipped.stdout.trim().split('\n').at(-1)!)).toMatchObject({ inserted: 2, invalid: 1 });
+  });
+
   it('skips a 100 MB line with a one-line report and keeps memory bounded', async () => {
     const d = tempDir();
     const p = join(d.path, 'huge.jsonl');
