@@ -14,7 +14,7 @@ export function interruptSignal(logger: Logger): AbortSignal {
   controller = ctrl;
   const onSignal = (sig: NodeJS.Signals) => {
     if (ctrl.signal.aborted) process.exit(interruptExitCode(sig)); // a second Ctrl-C: stop now
-    logger.warn(`\n${sig}: finishing the current batch, then stopping (again to stop now)`);
+    logger.warn(`\n${sig}: stopping after the batch at hand (model calls in flight are cancelled; the next run redoes them); again to stop now`);
     ctrl.abort(sig);
   };
   process.on('SIGINT', onSignal);

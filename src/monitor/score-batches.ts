@@ -132,6 +132,13 @@ function record(c: Batches, out: BatchOutcome, it: EvalItem, m: Metric, v: Score
 }
 
 function scoreFailed(c: Batches, out: BatchOutcome, it: EvalItem, m: Metric, err: unknown): void {
+  if (c.o.signal?.aborted) {
+    // A judge call the interrupt cancelled: not the item's failure. Its key goes back and the
+    // next run scores it (recorded as failed, it read "rubric: SIGINT" and counted as scored).
+    out.badKeys.push(keyOf(it, m));
+    c.s.interrupted = true;
+    return;
+  }
   c.s.stats.get(m.name)!.failed++;
   out.badKeys.push(keyOf(it, m));
   c.s.fail({ item_id: it.id, metric: m.name, error: errorMessage(err).split('\n')[0]! });

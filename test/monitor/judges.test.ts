@@ -88,6 +88,47 @@ describe('LLM judges through the LLM layer (fake Anthropic)', () => {
     }
   });
 
+  it('Ctrl-C with judges in flight: their calls are cancelled, not failures; the next run scores each of them once', async () => {
+    const ctx = 'Annual plans are refunded in full within 30 days of purchase.';
+    writeFileSync(join(dir.path, 'stop.jsonl'), Array.from({ length: 12 }, (_, i) => JSON.stringify({ id: `s${i}`, input: `Refund ${i}?`, output: `Within 30 days, order ${i}.`, context: ctx })).join('\n'));
+    const file = join(dir.path, 'stop.yaml');
+    writeFileSync(file, `name: stop\nsource: { type: jsonl, path: stop.jsonl }\nmetrics:\n  - { name: faithfulness }\npublish: [{ type: sql }]\nconcurrency: 4\n`);
+    const own = await openDatabase(parseDatabaseUrl(join(dir.path, 'stop.sqlite')));
+    const m = await loadMonitorConfig(file);
+    const runOnce = async (signal?: AbortSignal) => {
+      const o = await openMonitor(m, { db: own, openClient: judgeClientIn(own, quiet), logger: quiet, dryRun: false, env: 'anthropic' });
+      try {
+        return await runMonitor({ monitor: m, db: own, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: false, logger: quiet, signal });
+      } finally {
+        await o.close();
+      }
+    };
+    server.setLatency(400);
+    try {
+      const run = new AbortController();
+      const before = server.requests.length;
+      // Interrupted once the first judge calls are in flight (their answers take 400 ms).
+      const waitForCalls = (async () => {
+        while (server.requests.length < before + 2) await new Promise((r) => setTimeout(r, 5));
+        run.abort(new Error('SIGINT'));
+      })();
+      const first = await runOnce(run.signal);
+      await waitForCalls;
+      expect(first.interrupted).toBe(true);
+      expect(first.failed).toBe(0);
+      const failedRows = await own.db.selectFrom('monitor_items').select('item_id').where('status', '=', 'failed').execute();
+      expect(failedRows).toEqual([]);
+      server.setLatency(0);
+      const second = await runOnce();
+      expect(second.failed).toBe(0);
+      const scores = await own.db.selectFrom('monitor_scores').select('item_id').where('monitor', '=', 'stop').execute();
+      expect(scores.map((r) => r.item_id).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `s${i}`).sort());
+    } finally {
+      server.setLatency(0);
+      await own.close();
+    }
+  });
+
   it('rubric and faithfulness judges return {score, pass, reason}, logged in llm_calls', async () => {
     const r = await run(`name: judged
 source: { type: jsonl, path: traces.jsonl }
