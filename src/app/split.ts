@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { OutputError, UsageError } from '../core/errors.js';
 import { parseDuration } from '../core/duration.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
@@ -71,6 +71,7 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
   const total = flags.limit === undefined ? pending : Math.min(pending, flags.limit);
   let done = 0;
   const started = performance.now();
+  let stored = 0;
   const result = await scope.run({ command: 'split', progress: { label: 'split', total, unit: 'documents' } }, (progress) =>
     runSplit(db, {
       limit: flags.limit,
@@ -81,7 +82,17 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
       onBatch: async (b) => {
         done += b.documents;
         progress.update(done);
-        if (out && b.sentences) for (const s of b.sentences) await out.write(s);
+        if (!out || !b.sentences) return;
+        try {
+          for (const s of b.sentences) await out.write(s);
+          await out.flush(); // a failing output stops the run at the batch it failed on
+        } catch (err) {
+          // The batches before were stored (and split marked) with their sentences written to an
+          // output this failure discards: said, so that the user knows where they are.
+          if (!(err instanceof OutputError)) throw err;
+          throw new OutputError(`${err.message} (${stored + b.documents} document(s) were split and stored before this: their sentences are in the store, not in this output; \`llmops inspect sentences\` shows them, and the next run splits only the documents after them)`, { cause: err });
+        }
+        stored += b.documents;
       },
     }),
   );

@@ -155,6 +155,29 @@ describe('llmops split, store-less and watch', () => {
     }
   });
 
+  it('--out failing after batches were stored says how many documents were split and stored, and the counts agree with the store', async () => {
+    const d = tempDir();
+    try {
+      const file = join(d.path, 'f.db');
+      expect((await runCli(['--db', file, 'ingest', corpus('full.jsonl', 80)])).code).toBe(0);
+      const r = await runCli(['--db', file, 'split', '--batch-size', '16', '--workers', '1', '--out', '/dev/full']);
+      expect(r.code).toBe(1);
+      const m = /^llmops: cannot write \/dev\/full: no space left on the device \((\d+) document\(s\) were split and stored before this: their sentences are in the store, not in this output;/.exec(r.stderr);
+      expect(m, r.stderr).not.toBeNull();
+      const db = await openDatabase(parseDatabaseUrl(file));
+      try {
+        const state = await splitState(db);
+        // The first batch's sentences could not be written: the run stops there.
+        expect(state.splits).toBe(Number(m![1]));
+        expect(state.splits).toBe(16);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      d.remove();
+    }
+  });
+
   it('cat docs.jsonl | llmops split --in - --out - works without a store', async () => {
     const d = tempDir();
     const input = [
