@@ -1,6 +1,6 @@
 import { PartialFailure, UsageError } from '../core/errors.js';
 import { checkReadable } from '../core/path-errors.js';
-import { parseDuration } from '../core/duration.js';
+import { MIN_WATCH_MS, parseDuration } from '../core/duration.js';
 import type { AnalyseSummary } from '../analyse/summary.js';
 import type { LlmClient } from '../llm/client.js';
 import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
@@ -35,7 +35,7 @@ export type AnalyseReport = { task: string; model: string; done: number; cached:
 export async function analyse(ctx: Context, flags: AnalyseFlags): Promise<void> {
   if (flags.text !== undefined && flags.in !== undefined) throw new UsageError('analyse: --text and --in do not go together');
   if (flags.watch !== undefined && (flags.text !== undefined || flags.in !== undefined)) throw new UsageError('analyse: --watch works on the store only');
-  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch');
+  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', { minMs: MIN_WATCH_MS });
   const { task, env } = await taskAndEnv(ctx, flags);
   if (flags.in !== undefined) return runCommand(ctx, (scope) => analyseStream(scope, flags.in!, flags, env, task));
   await runCommand(ctx, async (scope) => {
@@ -97,6 +97,10 @@ async function analysePass(scope: CommandScope, { client, env, task, flags, reda
   const { resultRecord } = await import('../analyse/analyse-stream.js');
   const db = await scope.db();
   const pending = await pendingSentences(db, task);
+  // A --watch poll that finds nothing records no run (a row a poll filled `inspect runs`).
+  if (watching && pending === 0) {
+    return { task: `${task.name} v${task.version}`, model: `${env.profile.provider}/${env.profile.model}`, done: 0, cached: 0, failed: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0, elapsed_s: 0, note: 'nothing new to analyse' };
+  }
   const total = flags.limit === undefined ? pending : Math.min(pending, flags.limit);
   let n = 0;
   const details = { env: env.env, provider: env.profile.provider, model: env.profile.model };

@@ -1,5 +1,5 @@
 import { OutputError, UsageError } from '../core/errors.js';
-import { parseDuration } from '../core/duration.js';
+import { MIN_WATCH_MS, parseDuration } from '../core/duration.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
@@ -19,7 +19,7 @@ export type SplitFlags = {
 
 /** `llmops split`: the stored documents not split yet, or NDJSON documents with --in. */
 export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
-  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch');
+  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', { minMs: MIN_WATCH_MS });
   if (flags.in !== undefined) {
     if (flags.watch !== undefined) throw new UsageError('split: --watch works on the store, not with --in');
     return runCommand(ctx, (scope) => splitFromStream(scope, flags.in!, flags));
@@ -68,6 +68,8 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
   const { countDocuments } = await import('../store/documents-repo.js');
   const db = await scope.db();
   const pending = await pendingDocuments(db);
+  // A --watch poll that finds nothing records no run (a row a poll filled `inspect runs`).
+  if (watching && pending === 0) return idleReport();
   const total = flags.limit === undefined ? pending : Math.min(pending, flags.limit);
   let done = 0;
   const started = performance.now();
@@ -109,3 +111,5 @@ async function splitStored(scope: CommandScope, out: NdjsonWriter | null, flags:
   if (!(watching && result.documents === 0)) scope.summary('split', report); // quiet polls
   return report;
 }
+
+const idleReport = (): SplitReport => ({ documents: 0, sentences: 0, workers: 0, mb_per_s: 0, documents_in_store: 0, sentences_in_store: 0, note: 'nothing new to split' });

@@ -8,13 +8,17 @@ let ms: typeof msType | undefined;
 const loadMs = () => (ms ??= createRequire(import.meta.url)('ms') as typeof msType);
 
 /** Parses "500ms", "30s", "5m", "1h" (or plain milliseconds) for --watch and friends. */
-export function parseDuration(value: string, flag: string): number {
+export function parseDuration(value: string, flag: string, opts: { minMs?: number } = {}): number {
   const parsed = /^\d+$/.test(value) ? Number(value) : loadMs()(value as msType.StringValue);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
     throw new UsageError(`${flag}: "${value}" is not a duration (try 30s, 5m, 1h)`);
   }
+  if (opts.minMs !== undefined && parsed < opts.minMs) throw new UsageError(`${flag}: ${value} is too short: at least ${opts.minMs / 1000}s`);
   return parsed;
 }
+
+/** --watch's shortest interval: each poll reads the database (1ms polled it a thousand times a second). */
+export const MIN_WATCH_MS = 1000;
 
 /**
  * `--since 24h`, `--older-than 30d`: a duration back from now, or a date or ISO 8601 time

@@ -69,21 +69,23 @@ describe('llmops analyse, offline (no key, no network)', () => {
     }
   });
 
-  it('--watch analyses sentences as they arrive and stops cleanly on SIGINT', async () => {
+  it('--watch analyses sentences as they arrive and stops cleanly on SIGINT; polls that find nothing record no run', async () => {
     const p = await prepared('sqlite', 1);
     try {
-      const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--watch', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--watch', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       child.stdout.on('data', (b) => (stdout += b));
       const results = async () => Number((await p.db.db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
       for (let i = 0; i < 400 && (await results()) < 4; i++) await sleep(25);
       expect(await results()).toBe(4);
       await seedDocuments(p.db, [{ id: 'late', text: 'A late arrival. It is wonderful.' }], { split: true });
-      for (let i = 0; i < 400 && (await results()) < 6; i++) await sleep(25);
+      for (let i = 0; i < 800 && (await results()) < 6; i++) await sleep(25);
       expect(await results()).toBe(6);
+      await sleep(2500); // idle polls
       child.kill('SIGINT');
       expect(await new Promise((r) => child.on('close', r))).toBe(0);
       expect(ndjson(stdout).map((x) => x.done)).toEqual([4, 2]);
+      expect((await p.db.db.selectFrom('runs').select('id').where('command', '=', 'analyse').execute()).length).toBe(2);
     } finally {
       await p.cleanup();
     }

@@ -221,24 +221,30 @@ describe('llmops split, store-less and watch', () => {
     d.remove();
   });
 
-  it('--watch keeps splitting new documents and exits cleanly on SIGINT', async () => {
+  it('--watch keeps splitting new documents and exits cleanly on SIGINT; polls that find nothing record no run', async () => {
     const d = tempDir();
     const dbPath = join(d.path, 'w.db');
     expect((await runCli(['--db', dbPath, 'ingest', corpus('w1.jsonl', 5)])).code).toBe(0);
-    const child = spawn(process.execPath, [BIN, '--db', dbPath, 'split', '--watch', '200ms'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tooShort = await runCli(['--db', dbPath, 'split', '--watch', '1ms']);
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.stderr).toBe('llmops: --watch: 1ms is too short: at least 1s\n');
+    const child = spawn(process.execPath, [BIN, '--db', dbPath, 'split', '--watch', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (b) => (stdout += b));
     const db = await openDatabase(parseDatabaseUrl(dbPath));
     const splitCount = async () => Number((await db.db.selectFrom('document_splits').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-    for (let i = 0; i < 200 && (await splitCount()) < 5; i++) await sleep(25);
+    for (let i = 0; i < 800 && (await splitCount()) < 5; i++) await sleep(25);
     expect(await splitCount()).toBe(5);
     expect((await runCli(['--db', dbPath, 'ingest', corpus('w2.jsonl', 7, 100)])).code).toBe(0);
-    for (let i = 0; i < 200 && (await splitCount()) < 12; i++) await sleep(25);
+    for (let i = 0; i < 800 && (await splitCount()) < 12; i++) await sleep(25);
     expect(await splitCount()).toBe(12);
+    await sleep(2500); // idle polls
     child.kill('SIGINT');
     const code = await new Promise((r) => child.on('close', r));
     expect(code).toBe(0);
     expect(ndjson(stdout).map((x) => x.documents)).toEqual([5, 7]);
+    const runs = await db.db.selectFrom('runs').select('counts').where('command', '=', 'split').execute();
+    expect(runs.length).toBe(2);
     await db.close();
     d.remove();
   });
