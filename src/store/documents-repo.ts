@@ -14,16 +14,27 @@ function toRow(doc: NewDocument, now: string) {
 }
 
 /**
+ * A record whose id an earlier record of the same batch had: unchanged if it has the same
+ * content, else an update of it (as when the two land in different batches: the counts do not
+ * depend on where a batch ends).
+ */
+export function countRepeat(counts: UpsertCounts, earlier: NewDocument | undefined, d: NewDocument): void {
+  if (!earlier) return;
+  if (earlier.content_hash === d.content_hash) counts.unchanged++;
+  else counts.updated++;
+}
+
+/**
  * Inserts new documents, replaces changed ones (same id, other content) and leaves identical
  * ones alone. A changed document loses its sentences and split mark, so `split` redoes it.
  */
 export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[]): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   if (docs.length === 0) return counts;
-  // Within one batch the last record with an id wins; the earlier ones count as unchanged.
+  // Within one batch the last record with an id wins, counted as a later batch would count it.
   const byId = new Map<string, NewDocument>();
   for (const d of docs) {
-    if (byId.has(d.id)) counts.unchanged++;
+    countRepeat(counts, byId.get(d.id), d);
     byId.set(d.id, d);
   }
   const ids = [...byId.keys()];
@@ -63,7 +74,7 @@ export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[])
     await db.deleteFrom('sentences').where('document_id', 'in', changedIds).execute();
     await db.deleteFrom('document_splits').where('document_id', 'in', changedIds).execute();
   }
-  counts.updated = changed.length;
+  counts.updated += changed.length;
   return counts;
 }
 

@@ -3,6 +3,7 @@ import { UsageError, errorMessage } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
 import type { DocumentStore } from './document-store.js';
 import type { Document, DocumentKey, NewDocument, UpsertCounts } from './types.js';
+import { countRepeat } from './documents-repo.js';
 
 type MongoDocument = Omit<Document, 'id'> & { _id: string };
 
@@ -45,7 +46,7 @@ export class MongoDocumentStore implements DocumentStore {
     const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
     const byId = new Map<string, NewDocument>();
     for (const d of input) {
-      if (byId.has(d.id)) counts.unchanged++;
+      countRepeat(counts, byId.get(d.id), d);
       byId.set(d.id, d);
     }
     const ids = [...byId.keys()];

@@ -50,6 +50,16 @@ export function documentStoreContract(name: string, open: () => Promise<{ store:
       expect(await store.upsert([doc, doc])).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
     });
 
+    it('one id twice in a batch with other content: counted as two batches would count it, the last one kept', async () => {
+      const first = makeDoc(31);
+      const second = { ...first, content: 'Second text.', content_hash: sha256Hex('Second text.') };
+      expect(await store.upsert([first, second])).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
+      expect((await store.get(first.id))!.content).toBe('Second text.');
+      const other = makeDoc(32);
+      const apart = [await store.upsert([other]), await store.upsert([{ ...other, content: 'Second text.', content_hash: sha256Hex('Second text.') }])];
+      expect(apart.reduce((n, c) => ({ inserted: n.inserted + c.inserted, updated: n.updated + c.updated, unchanged: n.unchanged + c.unchanged }))).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
+    });
+
     it('replaces a document whose content changed under the same id', async () => {
       const doc = makeDoc(3);
       await store.upsert([doc]);
