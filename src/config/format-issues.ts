@@ -10,7 +10,7 @@ import { didYouMean } from '../core/did-you-mean.js';
  * (`source.pth: unknown key; did you mean path?`).
  */
 export function formatIssues(file: string, issues: z.core.$ZodIssue[], source?: { data: unknown; schema?: z.ZodType }): string[] {
-  return issues.flatMap((issue) => {
+  return tightestBounds(issues).flatMap((issue) => {
     if (issue.code === 'unrecognized_keys' && source?.schema) {
       const known = knownKeysAt(source.schema, issue.path, source.data);
       return issue.keys.map((key) => `${file}: ${[...issue.path, key].map(String).join('.')}: unknown key${didYouMean(key, known)}`);
@@ -19,6 +19,15 @@ export function formatIssues(file: string, issues: z.core.$ZodIssue[], source?: 
     const at = source ? { value: valueAt(source.data, issue.path) } : undefined;
     return [`${file}: ${path || '(top level)'}: ${describeIssue(issue, at)}`];
   });
+}
+
+/**
+ * One bound per field: `.int().max(256)` on 1e100 failed both the safe-integer bound and 256,
+ * two lines for one value; the tighter one says it all.
+ */
+function tightestBounds(issues: z.core.$ZodIssue[]): z.core.$ZodIssue[] {
+  const bound = (i: z.core.$ZodIssue) => Number((i as { maximum?: unknown }).maximum);
+  return issues.filter((i) => i.code !== 'too_big' || !issues.some((o) => o !== i && o.code === 'too_big' && o.path.join('.') === i.path.join('.') && bound(o) < bound(i)));
 }
 
 type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; element?: z.ZodType; options?: z.ZodType[]; in?: z.ZodType; getter?: () => z.ZodType; discriminator?: string };
@@ -71,6 +80,7 @@ function shown(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
+  if (typeof v === 'number' && !Number.isFinite(v)) return `${v} (a number too large to hold)`; // JSON would say null
   const s = JSON.stringify(v) ?? String(v);
   return s.length > 60 ? `${s.slice(0, 59)}…` : s;
 }

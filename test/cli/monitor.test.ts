@@ -100,6 +100,20 @@ describe('llmops monitor (CLI)', () => {
     }
   });
 
+  it('a number too large to hold is shown as such, and a value past two bounds is one line', async () => {
+    const dir = tempDir();
+    try {
+      const cfg = join(dir.path, 'big.yaml');
+      writeFileSync(join(dir.path, 't.jsonl'), '');
+      writeFileSync(cfg, 'name: m\nsource: { type: jsonl, path: t.jsonl }\nsampling: { strategy: random, n: 1e400 }\nconcurrency: 1e100\nmetrics: [{ name: length }]\n');
+      const r = await runCli(['monitor', cfg, '--db', join(dir.path, 'm.db')]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`llmops: ${cfg}: sampling.n: expected a number; got Infinity (a number too large to hold)\n${cfg}: concurrency: must be at most 256; got 1e+100\n`);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('a source.path that does not exist names the key; no database, no run', async () => {
     const dir = tempDir();
     try {
