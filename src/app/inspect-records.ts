@@ -2,6 +2,7 @@ import { PartialFailure } from '../core/errors.js';
 import type { Context } from './context.js';
 import { inspecting } from './inspect-scope.js';
 import { printRows } from './print.js';
+import { UsageError } from '../core/errors.js';
 
 // `inspect chunks | documents | sentences | results | runs`: rows of the database (calls: inspect-calls.ts).
 
@@ -32,9 +33,15 @@ export async function inspectDocuments(ctx: Context, f: { limit: number; categor
 }
 
 export async function inspectSentences(ctx: Context, f: { limit: number; document?: string }): Promise<void> {
-  await inspecting(ctx, async (_scope, db) => {
+  await inspecting(ctx, async (scope, db) => {
     const { listSentenceRows } = await import('../inspect/list-records.js');
-    printRows(ctx, await listSentenceRows(db, f));
+    const rows = await listSentenceRows(db, f);
+    // A document id that names nothing is an error, as any argument that names nothing is.
+    if (rows.length === 0 && f.document !== undefined) {
+      if (!(await (await scope.warehouse()).get(f.document))) throw new UsageError(`inspect sentences --document: no document ${f.document} (llmops inspect documents lists them)`);
+      ctx.logger.warn(`inspect sentences: document ${f.document} has no sentences yet (llmops split finds them)`);
+    }
+    printRows(ctx, rows);
   });
 }
 

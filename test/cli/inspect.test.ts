@@ -201,6 +201,11 @@ for (const engine of ENGINES) {
       const s = ndjson((await runCli(['--db', url, 'inspect', 'sentences', '--limit', '3'])).stdout);
       expect(s).toHaveLength(3);
       expect(s[0]).toHaveProperty('start');
+      const one = ndjson((await runCli(['--db', url, 'inspect', 'sentences', '--document', s[0].document_id])).stdout);
+      expect(one.length).toBeGreaterThan(0);
+      expect(one.every((x) => x.document_id === s[0].document_id)).toBe(true);
+      const none = await runCli(['--db', url, 'inspect', 'sentences', '--document', 'no-such-document']);
+      expect([none.code, none.stdout, none.stderr]).toEqual([2, '', 'llmops: inspect sentences --document: no document no-such-document (llmops inspect documents lists them)\n']);
       expect((await runCli(['--db', url, 'inspect', 'results'])).code).toBe(0);
       expect(ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2'])).stdout)).toHaveLength(2);
       const calls = ndjson((await runCli(['--db', url, 'inspect', 'calls', '--limit', '2', '--totals'])).stdout);
