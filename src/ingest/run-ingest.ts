@@ -52,15 +52,22 @@ async function* readBatches(inputs: IngestInput[], opts: IngestOptions, tally: T
   const batchSize = opts.batchSize ?? 1000;
   const now = new Date().toISOString();
   let batch: Batch = { docs: [], where: [] };
+  // Where each document of the batch was read: a record naming one again is said (the later
+  // one is kept). Only within a batch: a set of every id would grow with the corpus.
+  let seen = new Map<string, string>();
   let bytesBefore = 0;
   for (const input of inputs) {
     const ctx: ReadContext = { opts, tally, now, read: { bytes: 0 } };
     for await (const { doc, at } of inputDocuments(input, ctx)) {
+      const earlier = seen.get(doc.id);
+      if (earlier) tally.warning(`${at}: the same document as ${earlier} (id ${JSON.stringify(doc.external_id ?? doc.link ?? doc.id)}): the later record is kept`);
+      seen.set(doc.id, at);
       batch.docs.push(doc);
       batch.where.push(at);
       if (batch.docs.length < batchSize) continue;
       yield batch;
       batch = { docs: [], where: [] };
+      seen = new Map();
       summary.bytes = bytesBefore + ctx.read.bytes;
       opts.onProgress?.(summary.bytes);
       if (opts.signal?.aborted) {

@@ -275,6 +275,19 @@ describe('llmops ingest, input errors', () => {
     expect(JSON.parse(skipped.stdout.trim().split('\n').at(-1)!)).toMatchObject({ inserted: 2, invalid: 1 });
   });
 
+  it('a record naming a document read before in the same batch is said with both lines; the later one is kept', async () => {
+    const file = join(dir.path, 'dup.jsonl');
+    writeFileSync(file, '{"id":1,"text":"alpha"}\n{"id":2,"text":"gamma"}\n{"id":1,"text":"beta"}\n');
+    const db = join(dir.path, 'dup.db');
+    const r = await runCli(['--db', db, 'ingest', file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`warning: ${file}:3: the same document as ${file}:1 (id "1"): the later record is kept`);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ records: 3, inserted: 2, updated: 1, unchanged: 0 });
+    expect(ndjson((await runCli(['--db', db, 'inspect', 'documents', '--json'])).stdout)).toHaveLength(2);
+    const sentences = ndjson((await runCli(['--db', db, 'split', '--out', '-'])).stdout).map((x) => x.text);
+    expect(sentences.sort()).toEqual(['beta', 'gamma']);
+  });
+
   it('skips a 100 MB line with a one-line report and keeps memory bounded', async () => {
     const d = tempDir();
     const p = join(d.path, 'huge.jsonl');
