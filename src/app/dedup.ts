@@ -27,15 +27,12 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
     const report = flags.report === undefined && !ctx.json ? { write: (c: ClusterRecord) => void shown.push(c) } : scope.ndjson(flags.report ?? '-', { label: 'dedup --report' });
     const { dedupStore } = await import('../dedup/dedup-store.js');
     // With --apply, what featurize made of each deleted page goes with it (forget-featurized.ts).
-    const { forgetGoneDocuments } = await import('./forget-featurized.js');
-    const vectors = flags.apply ? await scope.vectorsForReading() : null;
+    const forget = flags.apply ? { ...(await import('./forget-featurized.js')), vectors: await scope.vectorsForReading() } : undefined;
     let chunksRemoved = 0;
-    const onDeleted = async (ids: string[]) => {
-      chunksRemoved += await forgetGoneDocuments(db, vectors, ids, false);
-    };
+    const onDeleted = forget && (async (ids: string[]) => void (chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, ids, false)));
     const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c), onDeleted });
     // Documents an earlier run deleted and stopped before forgetting (a SQL warehouse can say which).
-    if (flags.apply && !r.scanInterrupted && store.kind === 'sql') chunksRemoved += await forgetGoneDocuments(db, vectors, [], true);
+    if (forget && !r.scanInterrupted && store.kind === 'sql') chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, [], true);
     if (shown.length > 0) printClusters(ctx, shown);
     const note = r.scanInterrupted
       ? `interrupted after ${r.scanned} documents: nothing deleted`

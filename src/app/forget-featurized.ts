@@ -1,5 +1,6 @@
 import type { Db } from '../store/database.js';
 import { featurizedRowsOf, forgetFeaturized } from '../store/featurize-repo.js';
+import { cleanedCollectionOf } from '../vector/open-vector-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 
 /**
@@ -24,9 +25,9 @@ export async function forgetGoneDocuments(db: Db, vectors: VectorStore | null, d
       byCollection.set(r.collection, g);
     }
     for (const [embedded, g] of byCollection) {
-      const cleaned = embedded.replace(/^embedded_/, 'cleaned_'); // the pair collectionNames() makes of a category
+      const cleaned = cleanedCollectionOf(embedded);
       if (present.has(embedded) && g.chunks.length > 0) await vectors.delete(embedded, g.chunks);
-      if (cleaned !== embedded && present.has(cleaned)) await vectors.delete(cleaned, g.documents);
+      if (cleaned && present.has(cleaned)) await vectors.delete(cleaned, g.documents);
     }
   }
   await forgetFeaturized(db.db, [...new Set(rows.map((r) => r.documentId))]);

@@ -30,3 +30,8 @@ export function collectionNames(category: string): { cleaned: string; embedded: 
   const safe = category.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 50) || 'documents';
   return { cleaned: `cleaned_${safe}`, embedded: `embedded_${safe}` };
 }
+
+/** The cleaned collection paired with an embedded one (collectionNames' pair), or undefined for another name. */
+export function cleanedCollectionOf(embedded: string): string | undefined {
+  return embedded.startsWith('embedded_') ? `cleaned_${embedded.slice('embedded_'.length)}` : undefined;
+}
