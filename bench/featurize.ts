@@ -16,7 +16,8 @@
 //     ONNX Runtime's intra-op threads at 1 and at the cores;
 //  6. with --rss-mb N: ingest + featurize of an N MB JSONL corpus through the CLI, peak RSS;
 //  7. (after 4b) the writer's share that is the lexical index: SciFact's chunk rows inserted
-//     with the FTS5 trigger and without it (featurize-writer.ts).
+//     with the FTS5 index filled per batch (llmops), by a trigger per row (before), and without
+//     it (featurize-writer.ts).
 //
 //   node --import tsx bench/featurize.ts [--mb 8] [--repeat 3] [--workers N] [--batches 64,256,1024] [--rss-mb 0] [--scifact ../shared/data/scifact-dev] [--scifact-copies 7]
 import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -329,11 +330,11 @@ async function endToEndScifact() {
   const rows = [e2eHeader(), await featurizeRow(template, bytes, workers, 256), await featurizeRow(template, bytes, 1, 256)];
   console.log(`4b. the same on SciFact's abstracts ×${copies}: ${docs.length.toLocaleString()} documents, ${bytes.toFixed(1)} MB`);
   table(rows);
-  // 7. The same chunk rows written again, with and without the lexical index.
+  // 7. The same chunk rows written again, with the lexical index filled two ways and without it.
   const featurized = join(tmp, 'scifact-featurized.db');
   copyFileSync(template, featurized);
   await runLlmops(['--db', featurized, 'featurize', '--embedder', 'hashing', '--workers', '1']);
-  console.log(`7. featurize's writer: SciFact ×${copies}'s chunk rows inserted again, 300 per transaction, with the FTS5 index's trigger and without it`);
+  console.log(`7. featurize's writer: SciFact ×${copies}'s chunk rows inserted again, 300 per transaction, with the FTS5 index filled per batch or per row, and without it`);
   table(lexicalIndexCost(featurized, template, join(tmp, 'chunks.db'), repeat));
 }
 

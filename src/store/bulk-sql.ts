@@ -1,6 +1,6 @@
 import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
 
-function isPostgres(db: Kysely<any>): boolean {
+export function isPostgres(db: Kysely<any>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 

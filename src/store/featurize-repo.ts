@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely';
-import { insertShared, statementSizes, type SqlColumn } from './bulk-sql.js';
+import { sql, type Kysely } from 'kysely';
+import { insertShared, isPostgres, statementSizes, type SqlColumn } from './bulk-sql.js';
 import type { Database, FeaturizeChunksTable } from './types.js';
 
 /** A chunk as written: the table's columns but the generated sequence and timestamp. */
@@ -41,8 +41,9 @@ export async function chunkIdsOf(db: Kysely<Database>, collection: string, docum
 
 /**
  * Replaces the chunks of these documents in one transaction and marks them featurized: the
- * lexical index follows (triggers on SQLite, an expression index on PostgreSQL). `within`
- * runs in the same transaction (the work queue's completion).
+ * lexical index follows (on SQLite, the new rows indexed here and deleted ones by a trigger; on
+ * PostgreSQL, an expression index). `within` runs in the same transaction (the work queue's
+ * completion).
  */
 export async function saveFeaturized(
   db: Kysely<Database>,
@@ -63,9 +64,14 @@ export async function saveFeaturized(
     // builder compiled a query object and a new SQL text of 4,000 parameters per 400 chunks.
     const rows = docs.flatMap((d) => d.chunks.map((c) => [c.id, c.collection, c.document_id, c.embedder, c.category, c.idx, c.text, c.token_count]));
     const shared = [{ name: 'created_at', value: now, pg: 'timestamptz' }];
+    // SQLite's lexical index takes the batch's new rows in one statement below (migration 0011):
+    // they are those past the highest seq before them (a new rowid is the highest plus one, and
+    // the write lock, taken by the delete above, keeps other writers out until the commit).
+    const lexical = isPostgres(trx) ? undefined : await highestChunkSeq(trx);
     for (const [from, n] of statementSizes(rows.length, ROWS)) {
       await insertShared(trx, 'featurize_chunks', shared, CHUNK_COLUMNS, rows.slice(from, from + n), 'on conflict (id) do nothing');
     }
+    if (lexical !== undefined) await sql`insert into featurize_chunks_fts (rowid, text) select seq, text from featurize_chunks where seq > ${lexical}`.execute(trx);
     for (let i = 0; i < docs.length; i += ROWS) {
       await trx
         .insertInto('featurized_documents')
@@ -91,6 +97,11 @@ export async function saveFeaturized(
     }
     await within?.(trx);
   });
+}
+
+async function highestChunkSeq(db: Kysely<Database>): Promise<number> {
+  const r = await db.selectFrom('featurize_chunks').select((eb) => eb.fn.max('seq').as('seq')).executeTakeFirst();
+  return Number(r?.seq ?? 0);
 }
 
 export async function countFeaturized(db: Kysely<Database>, embedder: string): Promise<number> {

@@ -4,6 +4,7 @@ import { memoLexicalSearch, type LexicalRow } from '../../src/search/lexical-mem
 import { queryTerms } from '../../src/search/query-terms.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
+import { saveFeaturized } from '../../src/store/featurize-repo.js';
 import { freshDatabase } from '../helpers/databases.js';
 
 // The BM25 ranking from remembered word scores must be the FTS5 statement's, row for row and
@@ -23,11 +24,18 @@ async function statement(db: Db, collection: string, query: string, depth: numbe
   return r.rows.map((x) => ({ ...x, score: -x.score }));
 }
 
+/** Chunks written as featurize writes them (saveFeaturized indexes them): one document each. */
 async function addChunks(db: Db, rows: { id: string; collection: string; text: string }[]): Promise<void> {
-  await db.db
-    .insertInto('featurize_chunks')
-    .values(rows.map((r, i) => ({ id: r.id, collection: r.collection, document_id: `doc-${r.id}`, embedder: 'hashing', category: 'articles', idx: i % 5, text: r.text, token_count: r.text.split(' ').length, created_at: '2026-01-01T00:00:00.000Z' })))
-    .execute();
+  await saveFeaturized(
+    db.db,
+    rows.map((r, i) => ({
+      documentId: `doc-${r.id}`,
+      contentHash: r.id,
+      collection: r.collection,
+      embedder: 'hashing',
+      chunks: [{ id: r.id, collection: r.collection, document_id: `doc-${r.id}`, embedder: 'hashing', category: 'articles', idx: i % 5, text: r.text, token_count: r.text.split(' ').length }],
+    })),
+  );
 }
 
 describe('lexical search from remembered word scores', () => {

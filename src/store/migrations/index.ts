@@ -9,6 +9,7 @@ import * as m0007 from './0007-call-time-to-first-token.js';
 import * as m0008 from './0008-chat-sessions-and-accounts.js';
 import * as m0009 from './0009-sentence-offsets-only.js';
 import * as m0010 from './0010-chunks-without-collection-index.js';
+import * as m0011 from './0011-lexical-index-written-per-batch.js';
 
 /** Append-only: the key orders the migrations; landed entries are frozen. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-chat-sessions-and-accounts': m0008,
   '0009-sentence-offsets-only': m0009,
   '0010-chunks-without-collection-index': m0010,
+  '0011-lexical-index-written-per-batch': m0011,
 };
