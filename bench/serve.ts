@@ -111,14 +111,18 @@ console.log(`database: ${docs.length} documents ingested and featurized (hashing
 // Accounts with a cheap scrypt (the bench measures answers, not password hashing); tokens signed
 // with the server's LLMOPS_JWT_SECRET, as POST /auth/token would sign them.
 const users = Array.from({ length: MAX_USERS }, (_, i) => `user${i}`);
+const stamps = new Map<string, string>();
 {
   const db = await openDatabase(parseDatabaseUrl(dbPath));
   const store = new SqlUserStore(db.db, { N: 2 ** 10, r: 8, p: 1 });
-  for (const u of users) await store.add(u, `password-${u}`);
+  for (const u of users) {
+    await store.add(u, `password-${u}`);
+    stamps.set(u, (await store.stamp(u))!);
+  }
   await db.close();
 }
 const issuer = createTokenIssuer(JWT_SECRET, 24 * 3600);
-const tokens = await Promise.all(users.map(async (u) => (await issuer.issue(u)).token));
+const tokens = await Promise.all(users.map(async (u) => (await issuer.issue(u, stamps.get(u)!)).token));
 
 // --- the fake provider and the server, each in its own process -------------------------------
 

@@ -45,17 +45,22 @@ export async function changeServePassword(ctx: Context, name: string, flags: Pas
 }
 
 /**
- * Removes the account and its conversations: a new account of the same name later must not
- * find the old one's history.
+ * Removes the account's conversations, then the account: a new account of the same name later
+ * must not find the old one's history. In that order so that a failure between the two (Redis
+ * out of reach) leaves the account, and the command can be run again; a name whose account is
+ * gone but whose conversations were left (by an llmops that removed the account first) has
+ * them removed too.
  */
 export async function removeServeUser(ctx: Context, name: string): Promise<void> {
   await runCommand(ctx, async (scope) => {
-    if (!(await (await userStore(scope, { mustExist: true })).remove(name))) throw noUser(name);
+    const users = await userStore(scope, { mustExist: true });
     const { openSessionStore } = await import('../store/open-session-store.js');
     const sessions = scope.use(await openSessionStore({ db: () => scope.db() }), (s) => s.close());
     const owned = await sessions.list(name);
     for (const s of owned) await sessions.delete(s.id, name);
-    scope.summary('serve user remove', { user: name, removed: true, sessions_deleted: owned.length });
+    const removed = await users.remove(name);
+    if (!removed && owned.length === 0) throw noUser(name);
+    scope.summary('serve user remove', { user: name, removed, sessions_deleted: owned.length });
   });
 }
 

@@ -16,15 +16,20 @@ export function registerAuth(app: FastifyInstance, deps: ServeDeps, tokens: Toke
     const header = request.headers.authorization;
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) throw new HttpError(401, header ? 'expected Authorization: Bearer <token>' : 'missing bearer token (POST /auth/token first)');
-    let user: string;
+    let token: { user: string; stamp: string };
     try {
-      user = await tokens.verify(match[1]!);
+      token = await tokens.verify(match[1]!);
     } catch (err) {
       if (err instanceof InvalidToken) throw new HttpError(401, err.message);
       throw err;
     }
-    if (!(await deps.users.exists(user))) throw new HttpError(401, 'the account of this token no longer exists');
-    request.user = user;
+    // Asked on every request, not kept with the verified token: a password change (the fix for a
+    // stolen one) or the account's removal ends its tokens at once, and a token of a removed
+    // account never opens a later account of the same name.
+    const stamp = await deps.users.stamp(token.user);
+    if (stamp === undefined) throw new HttpError(401, 'the account of this token no longer exists');
+    if (stamp !== token.stamp) throw new HttpError(401, 'token issued under older credentials: log in again');
+    request.user = token.user;
   });
 
   app.post(
@@ -50,7 +55,7 @@ export function registerAuth(app: FastifyInstance, deps: ServeDeps, tokens: Toke
       // One answer for a wrong name and a wrong password: a guess learns nothing about accounts.
       const account = await deps.users.verify(username, password);
       if (!account) throw new HttpError(401, 'wrong username or password');
-      const { token, expiresIn } = await tokens.issue(account.name);
+      const { token, expiresIn } = await tokens.issue(account.name, account.stamp);
       return { token, token_type: 'Bearer', expires_in: expiresIn };
     },
   );

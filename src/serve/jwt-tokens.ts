@@ -7,10 +7,10 @@ const ISSUER = 'llmops';
 const AUDIENCE = 'llmops-serve';
 
 export type TokenIssuer = {
-  /** A signed token for `user`, valid for the configured time. */
-  issue(user: string): Promise<{ token: string; expiresIn: number }>;
-  /** The user a token was issued to; throws `InvalidToken` for a bad, tampered or expired one. */
-  verify(token: string): Promise<string>;
+  /** A signed token for `user` under the account's credential `stamp`, valid for the configured time. */
+  issue(user: string, stamp: string): Promise<{ token: string; expiresIn: number }>;
+  /** The user a token was issued to and the stamp it carries; throws `InvalidToken` for a bad, tampered or expired one. */
+  verify(token: string): Promise<{ user: string; stamp: string }>;
 };
 
 export class InvalidToken extends Error {}
@@ -22,10 +22,10 @@ const MAX_VERIFIED = 10_000;
 
 export function createTokenIssuer(secret: string, ttlSeconds: number): TokenIssuer {
   const key = new TextEncoder().encode(secret);
-  const verified = new Map<string, { user: string; exp: number }>();
+  const verified = new Map<string, { user: string; stamp: string; exp: number }>();
   return {
-    async issue(user) {
-      const token = await new SignJWT({})
+    async issue(user, stamp) {
+      const token = await new SignJWT({ ver: stamp })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user)
         .setIssuer(ISSUER)
@@ -39,7 +39,7 @@ export function createTokenIssuer(secret: string, ttlSeconds: number): TokenIssu
       const known = verified.get(token);
       if (known) {
         // As jose decides it: expired once `exp` is not after the current second.
-        if (known.exp > Math.floor(Date.now() / 1000)) return known.user;
+        if (known.exp > Math.floor(Date.now() / 1000)) return { user: known.user, stamp: known.stamp };
         verified.delete(token);
         throw new InvalidToken('token expired');
       }
@@ -47,11 +47,14 @@ export function createTokenIssuer(secret: string, ttlSeconds: number): TokenIssu
         // Only HS256: a token claiming `alg: none` or another algorithm is refused outright.
         const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
         if (typeof payload.sub !== 'string' || payload.sub === '') throw new InvalidToken('token names no user');
+        // Tokens of llmops before the stamp have none: their holders log in again.
+        if (typeof payload.ver !== 'string') throw new InvalidToken('token issued under older credentials: log in again');
+        const found = { user: payload.sub, stamp: payload.ver };
         if (typeof payload.exp === 'number') {
           if (verified.size >= MAX_VERIFIED) verified.clear();
-          verified.set(token, { user: payload.sub, exp: payload.exp });
+          verified.set(token, { ...found, exp: payload.exp });
         }
-        return payload.sub;
+        return found;
       } catch (err) {
         if (err instanceof InvalidToken) throw err;
         if (err instanceof errors.JWTExpired) throw new InvalidToken('token expired');

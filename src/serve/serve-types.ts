@@ -7,8 +7,8 @@ import type { SessionStore, UserStore } from '../store/chat-types.js';
  * stage knows nothing of databases, profiles or the CLI, and a test can hand it real stores.
  */
 export type ServeDeps = {
-  /** `exists` is asked on every request: a removed account's token stops working at once. */
-  users: Pick<UserStore, 'verify' | 'exists'>;
+  /** `stamp` is asked on every request: a token of a removed account, or issued before its password changed, stops working at once. */
+  users: Pick<UserStore, 'verify' | 'stamp'>;
   sessions: SessionStore;
   /** The HS256 key tokens are signed with (at least 32 bytes); never logged. */
   secret: string;

@@ -50,15 +50,23 @@ export interface SessionStore {
 }
 
 export type ServeUser = { name: string; created_at: string };
+/**
+ * An account as a login sees it: `stamp` names its current credentials (it changes with the
+ * password, and an account removed and made again under the same name has another), so that a
+ * token issued under older ones stops working.
+ */
+export type ServeAccount = ServeUser & { stamp: string };
 
 /** `serve` accounts: names and password hashes (scrypt), in the database. */
 export interface UserStore {
   add(name: string, password: string): Promise<void>;
   /** The account when the password is right; null otherwise (same time either way). */
-  verify(name: string, password: string): Promise<ServeUser | null>;
+  verify(name: string, password: string): Promise<ServeAccount | null>;
   list(): Promise<ServeUser[]>;
-  /** Whether the account is there (a token of a removed account stops working). */
+  /** Whether the account is there. */
   exists(name: string): Promise<boolean>;
+  /** The account's credential stamp (ServeAccount), undefined when there is no such account. */
+  stamp(name: string): Promise<string | undefined>;
   remove(name: string): Promise<boolean>;
   setPassword(name: string, password: string): Promise<boolean>;
 }

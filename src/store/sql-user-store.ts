@@ -1,7 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { UsageError } from '../core/errors.js';
-import type { ServeUser, UserStore } from './chat-types.js';
+import type { ServeAccount, ServeUser, UserStore } from './chat-types.js';
 import type { Database } from './types.js';
 
 export type ScryptParams = { N: number; r: number; p: number };
@@ -75,7 +75,7 @@ export class SqlUserStore implements UserStore {
     if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new UsageError(`user ${JSON.stringify(name)} already exists`);
   }
 
-  async verify(name: string, password: string): Promise<ServeUser | null> {
+  async verify(name: string, password: string): Promise<ServeAccount | null> {
     const row = NAME.test(name) ? await this.db.selectFrom('serve_users').selectAll().where('name', '=', name).executeTakeFirst() : undefined;
     if (!row) {
       await this.matches(password, this.dummy()); // same work as a real check: the name's existence does not show
@@ -84,7 +84,7 @@ export class SqlUserStore implements UserStore {
     if (!(await this.matches(password, row))) return null;
     const { N, r, p } = this.params;
     if (row.scrypt_n !== N || row.scrypt_r !== r || row.scrypt_p !== p) await this.rehash(name, password);
-    return { name: row.name, created_at: row.created_at };
+    return { name: row.name, created_at: row.created_at, stamp: row.updated_at };
   }
 
   /** A good login under old parameters moves the hash to the current ones. */
@@ -98,6 +98,12 @@ export class SqlUserStore implements UserStore {
 
   async exists(name: string): Promise<boolean> {
     return (await this.db.selectFrom('serve_users').select('name').where('name', '=', name).executeTakeFirst()) !== undefined;
+  }
+
+  // updated_at is the stamp: set by `add` and `setPassword` (never by a rehash on login, which
+  // keeps the password), to the millisecond; an account made again gets a later one.
+  async stamp(name: string): Promise<string | undefined> {
+    return (await this.db.selectFrom('serve_users').select('updated_at').where('name', '=', name).executeTakeFirst())?.updated_at;
   }
 
   async remove(name: string): Promise<boolean> {

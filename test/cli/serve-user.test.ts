@@ -101,6 +101,34 @@ describe('llmops serve user', () => {
     expect((await store.list('bob')).map((s) => s.id)).toEqual([his.id]);
   });
 
+  it('keeps the account when its sessions cannot be removed (Redis out of reach), so that the command can be run again', async () => {
+    const { db } = workdir();
+    await user(db, ['add', 'ada', '--password-stdin'], 'a good password');
+    // Nothing listens on port 9 here: the session store cannot be reached.
+    const failed = await runCli(['--db', db, 'serve', 'user', 'remove', 'ada'], { env: { REDIS_URL: 'redis://127.0.0.1:9/0' } });
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/redis/i);
+    expect(ndjson((await user(db, ['list'])).stdout).map((u) => u.name)).toEqual(['ada']);
+    expect(await logsIn(db, 'ada', 'a good password')).toBe(true);
+    const again = await user(db, ['remove', 'ada']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(ndjson((await user(db, ['list'])).stdout)).toEqual([]);
+  });
+
+  it('removes the sessions an earlier removal left under a name whose account is gone', async () => {
+    const { db } = workdir();
+    await user(db, ['add', 'bob', '--password-stdin'], 'a good password');
+    const handle = await openDatabase(parseDatabaseUrl(db));
+    const left = await new SqlSessionStore(handle.db).create('ada');
+    await handle.close();
+    const r = await user(db, ['remove', 'ada']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(ndjson(r.stdout)).toEqual([{ command: 'serve user remove', user: 'ada', removed: false, sessions_deleted: 1 }]);
+    const after = await openDatabase(parseDatabaseUrl(db));
+    cleanups.push(() => after.close());
+    expect(await new SqlSessionStore(after.db).get(left.id, 'ada')).toBeNull();
+  });
+
   it.skipIf(!redisAvailable)('removes the sessions from Redis when REDIS_URL is set', async () => {
     const { db } = workdir();
     const name = `ada-${randomBytes(4).toString('hex')}`;

@@ -46,8 +46,9 @@ describe('serve: logging in', () => {
       const good = (await login(server, 'ann', USERS.ann)).authorization;
       const get = (authorization?: string) => app.inject({ method: 'GET', url: '/sessions', headers: authorization ? { authorization } : {} });
       const secret = await storedSecret(url);
-      const sign = (claims: { exp: number; sub?: string }, key = secret) =>
-        new SignJWT({})
+      const stamp = await storedStamp(url, 'ann');
+      const sign = (claims: { exp: number; sub?: string; ver?: string | null }, key = secret) =>
+        new SignJWT(claims.ver === null ? {} : { ver: claims.ver ?? stamp })
           .setProtectedHeader({ alg: 'HS256' })
           .setSubject(claims.sub ?? 'ann')
           .setIssuer('llmops')
@@ -65,8 +66,20 @@ describe('serve: logging in', () => {
       expect((await get(good)).statusCode).toBe(200);
       // Signed with the right key but stale: the one that must fail for its date alone.
       expect((await get(`Bearer ${await sign({ exp: now + 600 })}`)).statusCode).toBe(200);
-      const answers = await Promise.all([get(), get('Basic YW5uOnB3'), get(`Bearer ${expired}`), get(`Bearer ${foreign}`), get(`Bearer ${tampered}`), get(`Bearer ${unsigned}`)]);
-      expect(answers.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 401, 401]);
+      // Signed with the right key, but without the account's credential stamp or with another.
+      const unstamped = await sign({ exp: now + 600, ver: null });
+      const otherStamp = await sign({ exp: now + 600, ver: '2020-01-01T00:00:00.000Z' });
+      const answers = await Promise.all([
+        get(),
+        get('Basic YW5uOnB3'),
+        get(`Bearer ${expired}`),
+        get(`Bearer ${foreign}`),
+        get(`Bearer ${tampered}`),
+        get(`Bearer ${unsigned}`),
+        get(`Bearer ${unstamped}`),
+        get(`Bearer ${otherStamp}`),
+      ]);
+      expect(answers.map((r) => r.statusCode)).toEqual([401, 401, 401, 401, 401, 401, 401, 401]);
       expect(answers[2]!.json()).toEqual({ error: 'token expired' });
       for (const r of answers) expect(Object.keys(r.json())).toEqual(['error']);
     });
@@ -100,6 +113,37 @@ describe('serve: logging in', () => {
       await db.close();
       const after = await server.app.inject({ method: 'GET', url: '/sessions', headers: auth });
       expect(after.statusCode).toBe(401);
+    });
+  });
+
+  it('ends the tokens of an account whose password changed, and never lets a removed account\'s token into a new one of the same name', async () => {
+    await withUsers(async (server, url) => {
+      const { app } = server;
+      const get = (headers: { authorization: string }) => app.inject({ method: 'GET', url: '/sessions', headers });
+      const stolen = await login(server, 'ann', USERS.ann);
+      expect((await get(stolen)).statusCode).toBe(200);
+      const db = await openDatabase(parseDatabaseUrl(url));
+      try {
+        const users = new SqlUserStore(db.db, { N: 2 ** 10, r: 8, p: 1 });
+        await users.setPassword('ann', 'ann-new-password');
+        const refused = await get(stolen);
+        expect(refused.statusCode).toBe(401);
+        expect(refused.json()).toEqual({ error: 'token issued under older credentials: log in again' });
+        const fresh = await login(server, 'ann', 'ann-new-password');
+        expect((await get(fresh)).statusCode).toBe(200);
+
+        // The account removed and made again under the same name, by someone else.
+        const made = await app.inject({ method: 'POST', url: '/sessions', headers: fresh, payload: { title: 'hers' } });
+        expect(made.statusCode).toBe(201);
+        await users.remove('ann');
+        await users.add('ann', 'a stranger password');
+        const stranger = await login(server, 'ann', 'a stranger password');
+        await app.inject({ method: 'POST', url: '/sessions', headers: stranger, payload: { title: 'the stranger' } });
+        for (const old of [stolen, fresh]) expect((await get(old)).statusCode).toBe(401);
+        expect((await get(stranger)).json().sessions.map((x: { title: string }) => x.title)).toContain('the stranger');
+      } finally {
+        await db.close();
+      }
     });
   });
 });
@@ -184,6 +228,16 @@ describe('serve: the signing secret', () => {
     await expect(withServer(url, { env: { LLMOPS_JWT_SECRET: 'short' } }, async () => {})).rejects.toThrow(/^LLMOPS_JWT_SECRET: at least 32 characters/);
   });
 });
+
+/** The account's credential stamp, as the server reads it. */
+async function storedStamp(url: string, name: string): Promise<string> {
+  const db = await openDatabase(parseDatabaseUrl(url));
+  try {
+    return (await new SqlUserStore(db.db).stamp(name))!;
+  } finally {
+    await db.close();
+  }
+}
 
 async function storedSecret(url: string): Promise<string> {
   const db = await openDatabase(parseDatabaseUrl(url));
