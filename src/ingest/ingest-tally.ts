@@ -2,7 +2,7 @@ import { InputError } from '../core/errors.js';
 import type { NewDocument, UpsertCounts } from '../store/types.js';
 import type { InputFormat } from './input-format.js';
 import type { FieldMapping } from './map-record.js';
-import { describeRepairs, type TextRepairs } from './storable-text.js';
+import { describeRepairs, type TextRepairs } from '../core/storable-text.js';
 
 export type IngestOptions = {
   files: string[];

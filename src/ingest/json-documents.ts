@@ -3,7 +3,7 @@ import type { NewDocument } from '../store/types.js';
 import type { ReadContext, ReadDocument, Tally } from './ingest-tally.js';
 import type { IngestInput } from './input-format.js';
 import { isExportHeader, mapExportRecord, mapRecord, type FieldMapping } from './map-record.js';
-import type { TextRepairs } from './storable-text.js';
+import type { TextRepairs } from '../core/storable-text.js';
 
 /**
  * The documents of one JSON input, each with its `file:line`; bad records go to the tally.

@@ -2,7 +2,7 @@ import { getPath } from '../core/dot-path.js';
 import { documentId, sha256Hex } from '../core/ids.js';
 import type { NewDocument } from '../store/types.js';
 import { jsonTypeName, TEXT_FIELD_CANDIDATES } from '../text/text-field.js';
-import { repairStrings, setOwn, type TextRepairs } from './storable-text.js';
+import { repairStrings, setOwn, type TextRepairs } from '../core/storable-text.js';
 
 /** How the keys of the user's records map onto a document. Dot paths reach nested fields. */
 export type FieldMapping = {

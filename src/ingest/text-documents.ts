@@ -7,7 +7,7 @@ import type { ReadContext, ReadDocument } from './ingest-tally.js';
 import type { IngestInput } from './input-format.js';
 import { markdownFields } from './markdown-fields.js';
 import { readWholeInput } from './read-whole-input.js';
-import { repairStrings, type TextRepairs } from './storable-text.js';
+import { repairStrings, type TextRepairs } from '../core/storable-text.js';
 import { htmlFields, plainTextFields, type OwnFields } from './text-fields.js';
 
 /**

@@ -6,7 +6,7 @@ import { chatBody, errorResponses, ref } from './http-schemas.js';
 import type { ServeMetrics } from './serve-metrics.js';
 import type { ChatTurn, ServeDeps } from './serve-types.js';
 import type { TurnControl, TurnRegistry } from './turn-control.js';
-import { HttpError, userOf } from './http-errors.js';
+import { HttpError, checkStorableText, userOf } from './http-errors.js';
 
 type ChatBody = { question: string; session_id?: string; collections?: string[]; k?: number };
 
@@ -47,6 +47,7 @@ export function registerChatRoute(app: FastifyInstance, deps: ServeDeps, turns: 
     async (request, reply) => {
       const user = userOf(request);
       const body = request.body as ChatBody;
+      checkStorableText('question', body.question);
       // Someone else's session looks exactly like a missing one.
       if (body.session_id !== undefined && !(await deps.sessions.get(body.session_id, user))) throw new HttpError(404, `no session ${body.session_id}`);
       const base = { user, question: body.question, sessionId: body.session_id, collections: body.collections, k: body.k };

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { errorResponses, newSessionBody, ref, sessionIdParams } from './http-schemas.js';
-import { HttpError, userOf } from './http-errors.js';
+import { HttpError, checkStorableText, userOf } from './http-errors.js';
 import type { ServeDeps } from './serve-types.js';
 
 // Every lookup passes the caller: the store answers someone else's session as missing, so a
@@ -36,6 +36,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: ServeDeps): vo
     },
     async (request, reply) => {
       const body = request.body as { title?: string };
+      checkStorableText('title', body.title);
       const title = body.title?.trim() || undefined;
       return reply.code(201).send(await sessions.create(userOf(request), title));
     },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UsageError } from '../core/errors.js';
+import { storableString } from '../core/storable-text.js';
 import type { ChatRole, NewChatMessage } from './chat-types.js';
 
 // What both session stores (SQL, Redis) agree on, so they behave the same to their callers.
@@ -23,10 +24,18 @@ export function titleFromMessages(messages: NewChatMessage[]): string | null {
 
 const ROLES: ReadonlySet<ChatRole> = new Set(['user', 'assistant']);
 
-/** A message a store would keep forever is checked before it is written. */
-export function checkMessages(messages: NewChatMessage[]): void {
+/**
+ * A message a store would keep forever is checked before it is written, and its text made
+ * storable (storable-text.ts: no NUL, no lone surrogate): PostgreSQL refused a NUL, and the three
+ * stores each gave a lone surrogate back differently.
+ */
+export function storableMessages(messages: NewChatMessage[]): NewChatMessage[] {
   for (const m of messages) {
     if (!ROLES.has(m.role)) throw new UsageError(`chat message role: expected user or assistant, got ${JSON.stringify(m.role)}`);
     if (typeof m.content !== 'string') throw new UsageError('chat message content: expected a string');
   }
+  return messages.map((m) => ({ ...m, content: storableString(m.content) }));
 }
+
+/** A session's title as every store keeps it. */
+export const storableTitle = (title: string | undefined): string | undefined => (title === undefined ? undefined : storableString(title));

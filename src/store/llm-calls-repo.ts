@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { CacheEntry, CachedAnswer, CallLogRow, CallLogSink, CallOutbox, ResponseCache } from './call-log-types.js';
 import type { Database } from './types.js';
 import { writeJson } from './json-column.js';
+import { repairStrings } from '../core/storable-text.js';
 
 const FLUSH_ROWS = 100;
 const FLUSH_MS = 1000;
@@ -10,19 +11,25 @@ const INSERT_CHUNK = 200;
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+/** Rows every engine can store: a NUL or a lone surrogate anywhere in them (storable-text.ts) repaired, in place. */
+const storable = <T>(row: T): T => repairStrings(row, { surrogates: 0, nul: 0 }) as T;
+
 /** Call-log rows, in the caller's transaction when it passes one. */
 export async function insertCallRows(db: Executor, rows: CallLogRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
     await db
       .insertInto('llm_calls')
       .values(
-        rows.slice(i, i + INSERT_CHUNK).map((row) => ({
-          ...row,
-          messages: writeJson(row.messages),
-          parameters: writeJson(row.parameters),
-          raw: row.raw === null ? null : writeJson(row.raw),
-          time_to_first_token_ms: row.time_to_first_token_ms ?? null,
-        })),
+        rows.slice(i, i + INSERT_CHUNK).map((given) => {
+          const row = storable({ ...given });
+          return {
+            ...row,
+            messages: writeJson(row.messages),
+            parameters: writeJson(row.parameters),
+            raw: row.raw === null ? null : writeJson(row.raw),
+            time_to_first_token_ms: row.time_to_first_token_ms ?? null,
+          };
+        }),
       )
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
@@ -40,7 +47,7 @@ export async function insertCacheEntries(db: Executor, entries: CacheEntry[]): P
           key,
           provider: e.provider,
           model: e.model,
-          response: e.text,
+          response: storable(e.text),
           input_tokens: e.usage.inputTokens,
           output_tokens: e.usage.outputTokens,
           finish_reason: e.finishReason,

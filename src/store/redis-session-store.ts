@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LlmopsError, errorMessage } from '../core/errors.js';
 import { redactUrl } from '../core/redact.js';
-import { checkMessages, isSessionId, newSessionId, titleFromMessages } from './chat-session-rules.js';
+import { storableMessages, storableTitle, isSessionId, newSessionId, titleFromMessages } from './chat-session-rules.js';
 import type { ChatSession, NewChatMessage, SessionStore, StoredChatMessage } from './chat-types.js';
 
 export type RedisSessionStoreOptions = {
@@ -93,7 +93,8 @@ export class RedisSessionStore implements SessionStore {
   private listKey = (id: string) => `${this.prefix}session:${id}:messages`;
   private indexKey = (user: string) => `${this.prefix}user:${user}:sessions`;
 
-  async create(user: string, title?: string): Promise<ChatSession> {
+  async create(user: string, given?: string): Promise<ChatSession> {
+    const title = storableTitle(given);
     const now = new Date();
     const session: ChatSession = { id: newSessionId(), user, title: title ?? null, created_at: now.toISOString(), updated_at: now.toISOString(), message_count: 0 };
     const fields: Record<string, string | number> = { user, created_at: session.created_at, updated_at: session.updated_at, message_count: 0 };
@@ -144,7 +145,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async append(id: string, user: string, messages: NewChatMessage[]): Promise<boolean> {
-    checkMessages(messages);
+    messages = storableMessages(messages);
     if (!isSessionId(id)) return false;
     if (messages.length === 0) return (await this.get(id, user)) !== null;
     const now = new Date();

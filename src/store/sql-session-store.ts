@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { checkMessages, isSessionId, newSessionId, titleFromMessages } from './chat-session-rules.js';
+import { storableMessages, storableTitle, isSessionId, newSessionId, titleFromMessages } from './chat-session-rules.js';
 import type { ChatRole, ChatSession, NewChatMessage, SessionStore, StoredChatMessage } from './chat-types.js';
 import { readJson } from './json-column.js';
 import type { ChatMessagesTable, ChatSessionsTable, Database } from './types.js';
@@ -36,7 +36,8 @@ export class SqlSessionStore implements SessionStore {
     private readonly closeDb: () => Promise<void> = async () => {},
   ) {}
 
-  async create(user: string, title?: string): Promise<ChatSession> {
+  async create(user: string, given?: string): Promise<ChatSession> {
+    const title = storableTitle(given);
     const now = new Date().toISOString();
     const row = { id: newSessionId(), user_name: user, title: title ?? null, message_count: 0, created_at: now, updated_at: now };
     await this.db.insertInto('chat_sessions').values(row).execute();
@@ -56,7 +57,7 @@ export class SqlSessionStore implements SessionStore {
   }
 
   async append(id: string, user: string, messages: NewChatMessage[]): Promise<boolean> {
-    checkMessages(messages);
+    messages = storableMessages(messages);
     if (!isSessionId(id)) return false;
     if (messages.length === 0) return (await this.get(id, user)) !== null;
     const now = new Date().toISOString();

@@ -27,6 +27,26 @@ async function withServer(flags: Partial<ServeFlags>, body: (s: TestServer) => P
 }
 
 describe('serve: limits', () => {
+  it('refuses a question or a title holding a NUL or a lone surrogate with 400 naming the field, before any answer', async () => {
+    await withServer({}, async (server) => {
+      const auth = await login(server, 'ann', USERS.ann);
+      const post = (url: string, payload: unknown) => server.app.inject({ method: 'POST', url, headers: { ...auth, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+      const cases: [string, unknown, string][] = [
+        ['/chat', { question: 'Eiffel\u0000 tower' }, 'question: contains a NUL character (\\u0000)'],
+        ['/chat', { question: 'Eiffel \ud800tower' }, 'question: contains a lone UTF-16 surrogate (not text)'],
+        ['/sessions', { title: 'a\u0000b' }, 'title: contains a NUL character (\\u0000)'],
+      ];
+      for (const [url, payload, error] of cases) {
+        const r = await post(url, payload);
+        expect([r.statusCode, r.json()]).toEqual([400, { error }]);
+      }
+      // Nothing was started for them.
+      expect((await server.app.inject({ method: 'GET', url: '/sessions', headers: auth })).json()).toEqual({ sessions: [] });
+      // A pair of surrogates (an emoji) is text.
+      expect((await post('/chat', { question: 'Eiffel tower \ud83d\uddfc' })).statusCode).toBe(200);
+    });
+  });
+
   it('refuses a body over --body-limit with 413', async () => {
     await withServer({ bodyLimit: 1024 }, async (server) => {
       const auth = await login(server, 'ann', USERS.ann);

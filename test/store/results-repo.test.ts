@@ -94,6 +94,23 @@ for (const engine of ENGINES) {
       await saveResults(db.db, [resultRow('c2')], { calls: [...bad.calls, ...good.calls], cache: bad.cache });
       expect(await counts(db)).toEqual({ calls: 2, cache: 1, results: 1 });
     });
+
+    it('stores a call whose prompt or answer holds a NUL or a lone surrogate, and the calls flushed with it', async () => {
+      const db = await open();
+      const sink = sqlCallLogSink(db.db);
+      const hostile = { ...callRow('c1'), messages: [{ role: 'user', content: 'Eiffel\u0000 tower \ud800' }], response: 'an answer\u0000', error: 'x\udc00' };
+      await sink.write(hostile);
+      await sink.write(callRow('c2'));
+      sink.remember({ key: 'k1', answer: { text: 'cached\u0000 \ud800', usage: { inputTokens: 1, outputTokens: 1 }, finishReason: 'stop', llmCallId: 'c1', provider: 'anthropic', model: 'm' } });
+      await sink.flush!();
+      const rows = await db.db.selectFrom('llm_calls').select(['id', 'messages', 'response', 'error']).orderBy('id').execute();
+      expect(rows.map((r) => r.id)).toEqual(['c1', 'c2']);
+      const [c1] = rows;
+      expect(JSON.stringify(c1!.messages)).toContain('Eiffel tower \ufffd');
+      expect([c1!.response, c1!.error]).toEqual(['an answer', 'x\ufffd']);
+      const cached = await db.db.selectFrom('llm_cache').select('response').executeTakeFirstOrThrow();
+      expect(cached.response).toBe('cached \ufffd');
+    });
   });
 }
 

@@ -39,6 +39,15 @@ const RANDOM_ID = '1b4e28ba-2fa1-41d2-883f-0016d3cca427';
 
 function sessionStoreContract(name: string, makeBackend: () => Promise<Backend>): void {
   describe(`${name} session store`, () => {
+    it('keeps a NUL or a lone surrogate in a title or a message the way every store can: NUL removed, the surrogate as U+FFFD', async () => {
+      const { store } = await fresh(makeBackend);
+      const s = await store.create('ada', 'tea\u0000 for \ud800two');
+      expect(s.title).toBe('tea for \ufffdtwo');
+      expect(await store.append(s.id, 'ada', turn('why\u0000?', 'because \udc00 and \ud83d\ude00'))).toBe(true);
+      expect((await store.messages(s.id, 'ada'))!.map((m) => m.content)).toEqual(['why?', 'because \ufffd and \ud83d\ude00']);
+      expect((await store.get(s.id, 'ada'))!.title).toBe('tea for \ufffdtwo');
+    });
+
     it('creates a session that its user finds, with no title and no messages yet', async () => {
       const { store } = await fresh(makeBackend);
       const s = await store.create('ada');

@@ -5,7 +5,8 @@
  * - NUL (`"\u0000"`): PostgreSQL's text and jsonb cannot hold it at all.
  * Ingest repairs both, the same on every engine, before the id and the hash are computed:
  * a lone surrogate becomes U+FFFD (what every UTF-8 encoder writes for it), a NUL is removed.
- * Each repaired record is reported as a warning.
+ * Each repaired record is reported as a warning. The call log repairs its rows the same way
+ * (a question with a NUL failed the whole batch of calls it was flushed with, on PostgreSQL).
  */
 
 export type TextRepairs = {
@@ -37,6 +38,9 @@ function repairString(s: string, r: TextRepairs): string {
   }
   return s;
 }
+
+/** `s` as every store keeps it: lone surrogates as U+FFFD, NUL removed. */
+export const storableString = (s: string): string => repairString(s, { surrogates: 0, nul: 0 });
 
 /** Repairs every string in `value` (object keys too), in place where it can; returns the value. */
 export function repairStrings(value: unknown, r: TextRepairs): unknown {
