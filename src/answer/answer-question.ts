@@ -56,10 +56,13 @@ export async function answerQuestion(o: AnswerQuestionOptions): Promise<Answer> 
     };
   }
   const result = await streamAnswer(o.client, prompt, o);
+  // Masked as the call log masks it: a model or gateway that quotes a key must not put it in a
+  // stored conversation, an NDJSON answer or a served one. (Streamed deltas are shown as they come.)
+  const text = o.client.redact(result.text);
   return {
     question: o.question,
-    answer: result.text,
-    citations: resolveCitations(result.text, prompt.sources),
+    answer: text,
+    citations: resolveCitations(text, prompt.sources),
     mode: 'generated',
     provider: result.provider,
     model: result.model,

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { InputError, PartialFailure, errorMessage } from '../core/errors.js';
 import { createCallSignals } from '../core/call-signals.js';
+import { redactText } from '../core/redact.js';
 import { readJsonRecords, type JsonRecord } from '../core/json-records.js';
 import type { Answer } from '../answer/answer-types.js';
 import type { Answerer } from './answerer.js';
@@ -51,7 +52,7 @@ export async function askStream(scope: CommandScope, answerer: Answerer, input: 
         } else if (!ctx.signal.aborted) {
           tally.failed++;
           ctx.logger.warn(`ask: ${rec.file}:${rec.line}: ${errorMessage(r.e)}`);
-          await out.write({ ...(q.id === undefined ? {} : { id: q.id }), question: q.question, error: errorMessage(r.e) });
+          await out.write({ ...(q.id === undefined ? {} : { id: q.id }), question: q.question, error: redactText(errorMessage(r.e)) });
         }
       };
     });

@@ -6,16 +6,25 @@
 
 const SECRET_OPTION = /(key|token|secret|password|passwd|credential|auth)/i;
 
-/** Replaces the password in a URL (postgres://user:pass@host → postgres://user:***@host). */
+// A URL's password runs to the LAST `@` of its authority (which ends at `/`, `?`, `#` or a space):
+// URL parsers (pg-connection-string's too) split there, so `u:pa@ss@host` has the password `pa@ss`.
+const URL_PASSWORD = String.raw`([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@?#\s]*):[^/?#\s]*@`;
+// Query parameters that carry a credential (`postgres://h/db?password=…`, `?sslpassword=…`);
+// lower case, as the drivers read them (pg-connection-string's `password` is case-sensitive).
+const QUERY_SECRET = String.raw`([?&](?:password|passwd|pwd|sslpassword|secret|token|access_token|api_key|apikey)=)[^&#\s]+`;
+
+/** Replaces the password in a URL (postgres://user:pass@host → postgres://user:***@host, ?password=… → ?password=***). */
 export function redactUrl(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):([^@/\s]+)@/i, '$1:***@');
+  return value.replace(new RegExp(`^${URL_PASSWORD}`), '$1:***@').replace(new RegExp(QUERY_SECRET, 'g'), '$1***');
 }
 
-// One pass over the text: a URL password (group 1 keeps the part before it) or a known key shape
-// (OpenAI/Anthropic `sk-`, Langfuse `pk-lf-`, Slack `xox?-`, GitHub `gh?_`). Every stored call
-// goes through this several times, so it is a single regex rather than one per shape.
-const SECRETS = /([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]+@|\b(?:sk-[A-Za-z0-9_-]{8,}|pk-lf-[A-Za-z0-9_-]{8,}|xox[abprs]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{16,})/g;
-const mask = (_match: string, urlHead: string | undefined) => (urlHead === undefined ? '***' : `${urlHead}:***@`);
+// One pass over the text: a URL password (group 1 keeps the part before it), a credential in a
+// query string (group 2 keeps its name), or a known key shape (OpenAI/Anthropic `sk-`, Langfuse
+// `pk-lf-`, Slack `xox?-`, GitHub `gh?_`). Every stored call goes through this several times, so
+// it is a single regex rather than one per shape.
+const SECRETS = new RegExp(`${URL_PASSWORD}|${QUERY_SECRET}|\\b(?:sk-[A-Za-z0-9_-]{8,}|pk-lf-[A-Za-z0-9_-]{8,}|xox[abprs]-[A-Za-z0-9-]{8,}|gh[pousr]_[A-Za-z0-9]{16,})`, 'g');
+const mask = (_match: string, urlHead: string | undefined, queryName: string | undefined) =>
+  urlHead !== undefined ? `${urlHead}:***@` : queryName !== undefined ? `${queryName}***` : '***';
 
 // `Authorization: Basic …` / `Bearer …` as SDKs print them in request dumps. The credential must
 // hold a digit or a base64 sign, so that prose ("Basic information") is left alone.

@@ -26,6 +26,8 @@ export type ClientStreamEvent = { type: 'text'; text: string } | { type: 'done';
 export interface LlmClient {
   readonly provider: string;
   readonly model: string;
+  /** The masking the call log applies (secrets, profile patterns), for callers that keep or print an answer. */
+  readonly redact: (text: string) => string;
   generate(req: ChatRequest, signal?: AbortSignal): Promise<ClientResult>;
   /**
    * The same call, streamed: the same cache, hooks and call log as generate(); hooks see the
@@ -85,6 +87,7 @@ function cacheKey(provider: string, model: string, parameters: Record<string, un
 export function createLlmClient(opts: ClientOptions): LlmClient {
   return {
     provider: opts.model.provider,
+    redact: opts.redact,
     model: opts.model.model,
     async generate(req, signal) {
       // Not streamed, the path never yields: its first step is its end.

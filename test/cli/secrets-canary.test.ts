@@ -99,6 +99,29 @@ describe('no secret is stored or printed, even when a server echoes it', () => {
     }
   });
 
+  it('ask --in and chat against a model that quotes the key (streamed, split across deltas) or a gateway that echoes it in an error: answers, errors and stored conversations hold no key', async () => {
+    const answering = await startEchoKeyServer(200);
+    const refusing = await startEchoKeyServer(401);
+    try {
+      const db = await ingested('ask');
+      expect((await runCli(['--db', db, 'featurize', '--embedder', 'hashing'])).code).toBe(0);
+      const env = (server: { url: string }) => ({ OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: `${server.url}/v1`, REDIS_URL: undefined });
+      const answered = await runCli(['--db', db, 'ask', '--in', '-', '--env', 'openai'], { input: '"Did the river rise?"\n', env: env(answering) });
+      expect(answered.code, answered.stderr).toBe(0);
+      expect(JSON.parse(answered.stdout.split('\n')[0]!).answer).toBe('The key you sent is *** [1].');
+      const refused = await runCli(['--db', db, 'ask', '--in', '-', '--env', 'openai'], { input: '"Did the river rise?"\n', env: env(refusing) });
+      expect(refused.code).toBe(3);
+      expect(JSON.parse(refused.stdout.split('\n')[0]!).error).toContain('Incorrect API key provided: ***');
+      const chat = await runCli(['--db', db, 'chat', '--env', 'openai'], { input: 'Did the river rise?\n', env: env(answering) });
+      expect(chat.code, chat.stderr).toBe(0);
+      expect(answering.requests).toBeGreaterThan(1);
+      expectNoCanary(leftBehind(answered, db) + refused.stdout + refused.stderr + chat.stdout + chat.stderr);
+    } finally {
+      await answering.close();
+      await refusing.close();
+    }
+  });
+
   it('monitor from Langfuse with refused credentials: one masked line, exit 2, no key or Basic header anywhere', async () => {
     const lf = await startFakeLangfuseApi({ publicKey: 'pk-lf-right', secretKey: 'sk-lf-right', echoCredentials: true });
     try {

@@ -19,6 +19,22 @@ describe('redaction', () => {
     expect(out).toContain('short sk-abc and a task-runner and a sketch-book stay');
   });
 
+  it('masks a URL password that holds an @ whole (parsers split at the last one), and credentials in a query string', () => {
+    const cases: [string, string][] = [
+      ['postgres://u:pa@ssw0rdXYZ@127.0.0.1:5999/db', 'postgres://u:***@127.0.0.1:5999/db'],
+      ['postgres://root@127.0.0.1:5432/db?password=qsecret99zz&sslmode=require', 'postgres://root@127.0.0.1:5432/db?password=***&sslmode=require'],
+      ['postgres://h/db?sslmode=verify-full&sslpassword=k3y!pass', 'postgres://h/db?sslmode=verify-full&sslpassword=***'],
+      ['http://qdrant:6333/?api_key=abc123&x=1', 'http://qdrant:6333/?api_key=***&x=1'],
+    ];
+    for (const [url, masked] of cases) {
+      expect(redactUrl(url)).toBe(masked);
+      expect(redactText(`connecting to ${url} failed`)).toBe(`connecting to ${masked} failed`);
+    }
+    // An @ in a path or in prose after the URL is not a password's end.
+    expect(redactText('https://example.com/users/@ada and mail ada@example.com')).toBe('https://example.com/users/@ada and mail ada@example.com');
+    expect(redactArgs(['--db', 'postgres://u@h/db?password=hunter2hunter2'])).toEqual(['--db', 'postgres://u@h/db?password=***']);
+  });
+
   it('applies extra patterns after the built-in ones', () => {
     expect(redactText('card 4111-1111 and sk-abcdefghij', [/\d{4}-\d{4}/g])).toBe('card *** and ***');
   });
