@@ -13,6 +13,8 @@ export type RetrieverOptions = {
   modelsDir?: string;
   /** Names the command in errors (`ask`, `chat`, `serve`). */
   command?: string;
+  /** Names the database in errors (default: its path or masked URL; a server does not tell its clients where its files are). */
+  where?: string;
 };
 
 /**
@@ -40,7 +42,7 @@ const DEPTH = 100;
  */
 export async function openRetriever(stores: Stores, opts: RetrieverOptions = {}): Promise<Retriever> {
   const command = opts.command ?? 'ask';
-  const infos = await chosenCollections(stores, opts.collections, command);
+  const infos = await chosenCollections(stores, opts.collections, command, opts.where ?? stores.db.display);
   const { embedderFromId } = await import('../embed/create-embedder.js');
   const byId = new Map<string, Promise<Embedder>>();
   const searchable: Searchable[] = [];
@@ -81,20 +83,20 @@ export async function openScopedRetriever(scope: CommandScope, opts: RetrieverOp
   return scope.use(await openRetriever({ db, vectors, documents }, opts), (r) => r.close());
 }
 
-async function chosenCollections(stores: Stores, names: string[] | undefined, command: string): Promise<CollectionInfo[]> {
+async function chosenCollections(stores: Stores, names: string[] | undefined, command: string, where: string): Promise<CollectionInfo[]> {
   if (!stores.vectors) {
     const { NO_VECTOR_STORE_NOTE } = await import('../search/open-vectors-for-reading.js');
     throw new UsageError(`${command}: no collection to search: ${NO_VECTOR_STORE_NOTE}`);
   }
   if (!names || names.length === 0) {
     const embedded = (await stores.vectors.listCollections()).filter((c) => c.embedder !== null);
-    if (embedded.length === 0) throw new UsageError(`${command}: no embedded collection in ${stores.db.display} to search (run llmops featurize first)`);
+    if (embedded.length === 0) throw new UsageError(`${command}: no embedded collection in ${where} to search (run llmops featurize first)`);
     return embedded;
   }
   const out: CollectionInfo[] = [];
   for (const name of new Set(names)) {
     const info = await stores.vectors.getCollection(name);
-    if (!info) throw new UsageError(`--collection ${name}: no such collection in ${stores.db.display} (llmops inspect collections lists them; llmops featurize makes them)`);
+    if (!info) throw new UsageError(`--collection ${name}: no such collection in ${where} (llmops inspect collections lists them; llmops featurize makes them)`);
     if (!info.embedder) throw new UsageError(`--collection ${name}: holds payloads only, no vectors; ask its embedded_ twin`);
     out.push(info);
   }

@@ -44,7 +44,7 @@ export function createServeRetrieval(stores: Stores): ServeRetrieval {
     if (!r) {
       r = (async () => {
         const { openRetriever } = await import('./retrieve.js');
-        return openRetriever({ db: stores.db, vectors: await vectorStore(), documents: stores.documents }, { collections, modelsDir: stores.modelsDir, command: 'serve' });
+        return openRetriever({ db: stores.db, vectors: await vectorStore(), documents: stores.documents }, { collections, modelsDir: stores.modelsDir, command: 'serve', where: "the server's database" });
       })();
       retrievers.set(key, r);
       // A failure (no such collection yet) is not kept: featurize may make it.

@@ -35,6 +35,13 @@ export function toDuration(value: string): number {
   }
 }
 
+/** A token's lifetime: a JWT's expiry is in whole seconds, so under 1 s a token was issued already expired. */
+export function toTokenTtl(value: string): number {
+  const ms = toDuration(value);
+  if (ms < 1000) throw new InvalidArgumentError('at least 1s (a token expires on a whole second)');
+  return ms;
+}
+
 /** `--cors-origin https://a.example,https://b.example` (repeatable): origins as a browser sends them. */
 export function toOrigins(value: string, previous: string[] = []): string[] {
   const origins = value.split(',').map((o) => o.trim()).filter(Boolean);

@@ -18,11 +18,16 @@ const shownDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms 
 /** Clients that ask for a stream get one; everyone else (no Accept, JSON) gets the JSON answer. */
 const wantsStream = (accept: string | undefined) => /\btext\/event-stream\b/i.test(accept ?? '');
 
-/** What a failed turn tells the client: its own words for a usage error, one redacted line otherwise. */
-function turnFailure(err: unknown, turn: TurnControl): { status: number; message: string } {
+/**
+ * What a failed turn tells the client: its own words for a usage error; for anything else (a
+ * provider's or a database driver's error, which may name hosts, files or the query) only a
+ * reference to the server's log line, which has the one redacted line.
+ */
+function turnFailure(err: unknown, turn: TurnControl, reply: FastifyReply, logger: ServeDeps['logger']): { status: number; message: string } {
   if (turn.stoppedBecause) return { status: 504, message: turn.stoppedBecause };
   if (err instanceof UsageError) return { status: 400, message: err.message };
-  return { status: 500, message: `the answer failed: ${redactText(errorMessage(err)).split('\n')[0]}` };
+  logger.error(`serve: /chat ${reply.request.id}: ${redactText(errorMessage(err)).split('\n')[0]}`);
+  return { status: 500, message: `the answer failed (request ${reply.request.id}: the server's log says why)` };
 }
 
 export function registerChatRoute(app: FastifyInstance, deps: ServeDeps, turns: TurnRegistry, metrics: ServeMetrics): void {
@@ -77,8 +82,7 @@ async function jsonTurn(reply: FastifyReply, t: TurnDeps, base: TurnBase) {
     return { session_id: result.sessionId, answer: result.answer };
   } catch (err) {
     if (turn.clientGone) return reply; // nobody to answer
-    const f = turnFailure(err, turn);
-    if (f.status === 500) t.deps.logger.error(`serve: /chat: ${f.message}`);
+    const f = turnFailure(err, turn, reply, t.deps.logger);
     throw new HttpError(f.status, f.message);
   } finally {
     turn.end();
@@ -144,8 +148,7 @@ function streamTurn(reply: FastifyReply, t: TurnDeps, base: TurnBase) {
     })
     .catch((err) => {
       if (turn.clientGone) return;
-      const f = turnFailure(err, turn);
-      if (f.status === 500) t.deps.logger.error(`serve: /chat: ${f.message}`);
+      const f = turnFailure(err, turn, reply, t.deps.logger);
       sse.send('error', { error: f.message }, true);
     })
     .finally(() => {

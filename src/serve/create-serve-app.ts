@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { VERSION } from '../core/version.js';
 import { UsageError } from '../core/errors.js';
 import { registerAuth } from './auth-routes.js';
@@ -12,6 +12,9 @@ import type { ServeDeps } from './serve-types.js';
 import { registerServiceRoutes } from './service-routes.js';
 import { registerSessionRoutes } from './session-routes.js';
 import { TurnRegistry } from './turn-control.js';
+
+/** The status a request is counted under when its client closed the connection before the answer was sent. */
+const CLIENT_CLOSED = 499;
 
 // Fastify (over Hono or bare node:http): the limits a public service needs are built in and
 // tested upstream — body limit (413), request timeouts, JSON-schema validation of every body
@@ -46,10 +49,25 @@ export async function createServeApp(deps: ServeDeps): Promise<ServeApp> {
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
   });
-  app.addHook('onResponse', async (request, reply) => {
+  const counted = (request: FastifyRequest, status: number, seconds: number) => {
     const route = request.routeOptions.url ?? 'unmatched'; // not the raw path: ids would explode the label set
-    metrics.request(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
-    deps.logger.debug(`serve: ${request.method} ${route} ${reply.statusCode} ${Math.round(reply.elapsedTime)}ms${request.user ? ` user=${request.user}` : ''}`);
+    metrics.request(request.method, route, status, seconds);
+    deps.logger.debug(`serve: ${request.method} ${route} ${status} ${Math.round(seconds * 1000)}ms${request.user ? ` user=${request.user}` : ''}`);
+  };
+  const answered = new WeakSet<FastifyRequest>();
+  app.addHook('onResponse', async (request, reply) => {
+    answered.add(request);
+    counted(request, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  // onResponse runs when a response finishes, never for one whose client went away first (a
+  // stream or a JSON answer left behind): those are counted as 499, nginx's "client closed
+  // request". A finished response closes too, just after: looked at once onResponse has run.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.raw.once('close', () =>
+      setImmediate(() => {
+        if (!answered.has(request)) counted(request, CLIENT_CLOSED, reply.elapsedTime / 1000);
+      }),
+    );
   });
 
   const { default: swagger } = await import('@fastify/swagger');

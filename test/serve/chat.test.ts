@@ -135,19 +135,33 @@ describe('serve: /chat through a model (the fake OpenAI, official SDK)', () => {
     });
   });
 
-  it('turns a provider failure into a 500 with one line (JSON) or an error event (stream); the session keeps nothing of it', async () => {
-    await withChat({ openai: true }, async ({ app }, auth) => {
+  it('turns a provider failure into a 500 with one line (JSON) or an error event (stream) that points at the server log; the session keeps nothing of it', async () => {
+    await withChat({ openai: true }, async ({ app, log }, auth) => {
       const made = (await app.inject({ method: 'POST', url: '/sessions', headers: auth })).json();
       openai.enqueue({ kind: 'status', status: 400 }, { kind: 'status', status: 400 });
       const json = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'How tall is the tower?', session_id: made.id } });
       expect(json.statusCode).toBe(500);
-      expect(json.json().error).toMatch(/^the answer failed: /);
+      // The client learns which request failed, not the provider's or the driver's words (hosts, files, queries).
+      const reference = /^the answer failed \(request (\S+): the server's log says why\)$/;
+      const jsonId = reference.exec(json.json().error)?.[1];
+      expect(jsonId).toBeDefined();
       const sse = await app.inject({ method: 'POST', url: '/chat', headers: { ...auth, accept: 'text/event-stream' }, payload: { question: 'How tall is the tower?', session_id: made.id } });
       const events = sseEvents(sse.body);
       expect(events.map((e) => e.event)).toEqual(['session', 'error']);
-      expect(events[1]!.data.error).toMatch(/^the answer failed: /);
+      const sseId = reference.exec(events[1]!.data.error)?.[1];
+      expect(sseId).toBeDefined();
+      for (const id of [jsonId, sseId]) expect(log()).toMatch(new RegExp(`serve: /chat ${id}: .*400`));
       const stored = (await app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
       expect(stored.messages).toEqual([]);
+    });
+  });
+
+  it('names no file of the server in a 400: an unknown collection is "not in the server\'s database"', async () => {
+    await withChat({}, async ({ app }, auth, url) => {
+      const r = await app.inject({ method: 'POST', url: '/chat', headers: auth, payload: { question: 'q?', collections: ['embedded_nope'] } });
+      expect(r.statusCode).toBe(400);
+      expect(r.json().error).toBe("--collection embedded_nope: no such collection in the server's database (llmops inspect collections lists them; llmops featurize makes them)");
+      expect(r.body).not.toContain(url);
     });
   });
 });
@@ -229,6 +243,10 @@ describe('serve: a client that goes away', () => {
         expect((await loggedCalls(url)).map((c) => c.status)).toEqual(['cancelled']);
         const stored = (await server.app.inject({ method: 'GET', url: `/sessions/${made.id}/messages`, headers: auth })).json();
         expect(stored.messages).toEqual([]);
+        // Counted in /metrics, as a request its client closed (499).
+        const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+        const requests = metrics.split('\n').filter((l) => l.startsWith('llmops_http_requests_total{'));
+        expect(requests.filter((l) => l.includes('status="499"'))).toEqual([expect.stringMatching(/^llmops_http_requests_total\{method="POST",route="\/chat",status="499"[^}]*\} 1$/)]);
       });
     } finally {
       openai.setTokenDelay(0);

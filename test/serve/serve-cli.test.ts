@@ -146,5 +146,9 @@ describe('llmops serve (the real CLI)', () => {
     const t = await runCli(['serve', '--request-timeout', 'soon']);
     expect(t.code).toBe(2);
     expect(t.stderr).toMatch(/--request-timeout/);
+    // A token of 400 ms was issued with expires_in 0, already refused.
+    const ttl = await runCli(['serve', '--token-ttl', '400ms']);
+    expect(ttl.code).toBe(2);
+    expect(ttl.stderr).toMatch(/--token-ttl.*at least 1s/);
   });
 });

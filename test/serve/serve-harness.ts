@@ -72,12 +72,15 @@ const DEFAULT_FLAGS: ServeFlags = {
   shutdownGrace: 5_000,
 };
 
-export type TestServer = Omit<ServeApp, 'close'> & { scope: CommandScope; close(graceMs?: number): Promise<void> };
+export type TestServer = Omit<ServeApp, 'close'> & { scope: CommandScope; close(graceMs?: number): Promise<void>; /** What the server logged (errors) so far. */ log(): string };
 
 /** The service over the database at `url`, built by the app layer; `close()` closes it all. */
 export async function openTestServer(url: string, flags: Partial<ServeFlags> = {}): Promise<TestServer> {
-  // Errors the server logs (a provider failure a test provokes) stay out of the test output.
-  const ctx = await locateContext({ db: url }, { logger: new Logger('quiet', new PassThrough()), json: true, interactive: false, printing: false, signal: new AbortController().signal });
+  // Errors the server logs (a provider failure a test provokes) stay out of the test output, kept for log().
+  const logged = new PassThrough();
+  const lines: Buffer[] = [];
+  logged.on('data', (c: Buffer) => lines.push(c));
+  const ctx = await locateContext({ db: url }, { logger: new Logger('quiet', logged), json: true, interactive: false, printing: false, signal: new AbortController().signal });
   const scope = new CommandScope(ctx);
   try {
     const server = await buildServeApp(scope, { ...DEFAULT_FLAGS, ...flags });
@@ -85,6 +88,7 @@ export async function openTestServer(url: string, flags: Partial<ServeFlags> = {
     return {
       ...server,
       scope,
+      log: () => Buffer.concat(lines).toString(),
       // Once, however often it is called (a test may close early with a short grace).
       close(graceMs = 5_000) {
         return (closing ??= server.close(graceMs).finally(() => scope.close()));

@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import { createContext } from '../../app/context.js';
 import type { ServeFlags } from '../../app/serve.js';
 import { toPort, toPositiveInt } from '../options.js';
-import { toAddressList, toByteSize, toDuration, toOrigins, toRate } from '../serve-options.js';
+import { toAddressList, toByteSize, toDuration, toOrigins, toRate, toTokenTtl } from '../serve-options.js';
 import { registerServeUserCommands } from './serve-user.js';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .addOption(new Option('--rate-limit <n/window>', 'requests per user (per address before login), e.g. 60/min, 5/s').argParser(toRate).default({ max: 60, windowMs: 60_000 }, '60/min'))
     .addOption(new Option('--body-limit <size>', 'largest request body (413 beyond it), e.g. 64kb, 1mb').argParser(toByteSize).default(64 * 1024, '64kb'))
     .addOption(new Option('--request-timeout <duration>', 'a JSON answer gets this long; a stream may run longer while it keeps moving (no pause this long)').argParser(toDuration).default(60_000, '60s'))
-    .addOption(new Option('--token-ttl <duration>', 'how long a login token stays valid').argParser(toDuration).default(3_600_000, '1h'))
+    .addOption(new Option('--token-ttl <duration>', 'how long a login token stays valid (at least 1s)').argParser(toTokenTtl).default(3_600_000, '1h'))
     .addOption(new Option('--shutdown-grace <duration>', 'on SIGTERM/SIGINT, how long answers in flight may take to finish').argParser(toDuration).default(30_000, '30s'))
     .option('--models-dir <dir>', 'where local models live (for minilm collections)')
     .addHelpText(
