@@ -3,6 +3,7 @@ import type { Answer } from '../answer/answer-types.js';
 import { openAnswerer, type AnswerFlags, type Answerer } from './answerer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
+import { createTerminalTextFilter } from './terminal-text.js';
 
 export type AskFlags = AnswerFlags & {
   /** false (`--no-stream`): print the answer once whole. */
@@ -37,9 +38,11 @@ async function askOne(scope: CommandScope, answerer: Answerer, question: string,
   const streaming = ctx.printing && !ctx.json && flags.stream;
   let answer: Answer;
   let printed = false;
+  // Streaming is terminal-only: the model's text reaches it without its escape sequences.
+  const safe = createTerminalTextFilter();
   const onText = (t: string) => {
     printed = true;
-    process.stdout.write(t);
+    process.stdout.write(safe(t));
   };
   try {
     answer = await answerer.answer(question, { signal: ctx.signal, onText: streaming ? onText : undefined });

@@ -1,9 +1,11 @@
 import type { CallDetail } from '../store/call-log-queries.js';
+import { oneLine, terminalText } from './terminal-text.js';
 
 /**
  * One call whole, for a person at a terminal: a header of facts, then what was sent and what
  * came back as sections, text unabridged (a prompt cut short is no use to whoever debugs it).
- * The provider's raw answer is left to --json.
+ * The provider's raw answer is left to --json. Prompts, answers and errors come from models
+ * and documents: their escape sequences are dropped, not played on the terminal.
  */
 export function callSections(c: CallDetail): string {
   const facts: [string, string][] = [
@@ -19,9 +21,9 @@ export function callSections(c: CallDetail): string {
     ['parameters', Object.entries(c.parameters).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ') || '(defaults)'],
   ];
   const width = Math.max(...facts.map(([k]) => k.length));
-  const out = [`call ${c.id}`, ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`)];
+  const out = [`call ${c.id}`, ...facts.map(([k, v]) => `  ${k.padEnd(width)}  ${oneLine(v)}`)];
   const section = (title: string, body: string | null) => {
-    if (body !== null && body !== '') out.push('', `── ${title} ──`, body);
+    if (body !== null && body !== '') out.push('', `── ${title} ──`, terminalText(body));
   };
   section('system', c.system);
   for (const m of c.messages) section(m.role, m.content);

@@ -4,7 +4,7 @@ import type { SessionStore, StoredChatMessage } from '../store/chat-types.js';
 import type { Context } from './context.js';
 import { citationLine } from './print-answer.js';
 import { printRows } from './print.js';
-import { displayWidth, oneLine, terminalColumns, truncate } from './terminal-text.js';
+import { displayWidth, oneLine, terminalColumns, terminalText, truncate } from './terminal-text.js';
 
 const CHAT_HELP = [
   'Type a question and press Enter; the answer cites its sources as [1], [2].',
@@ -80,5 +80,5 @@ const SHOWN_ON_RESUME = 20;
 export function showHistory(messages: StoredChatMessage[]): void {
   const shown = messages.slice(-SHOWN_ON_RESUME);
   if (messages.length > shown.length) say(`(… ${messages.length - shown.length} earlier messages)`);
-  for (const m of shown) say(`${m.role === 'user' ? 'you' : 'answer'}: ${m.content}`);
+  for (const m of shown) say(`${m.role === 'user' ? 'you' : 'answer'}: ${terminalText(m.content)}`);
 }

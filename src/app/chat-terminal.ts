@@ -3,7 +3,7 @@ import { errorMessage } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import type { ChatParts } from './chat-parts.js';
 import { runChatCommand, showHistory } from './chat-commands.js';
-import { colorAllowed } from './terminal-text.js';
+import { colorAllowed, createTerminalTextFilter, oneLine } from './terminal-text.js';
 
 // The conversation on a terminal. Readline edits each question (arrows, history); while an
 // answer streams there is no line editor, so keys typed then are not echoed into the answer.
@@ -96,7 +96,7 @@ async function showResumed(parts: ChatParts): Promise<void> {
   const { sessions, state } = parts;
   const session = await sessions.get(state.sessionId!, state.user);
   const messages = (await sessions.messages(state.sessionId!, state.user)) ?? [];
-  say(dim(`resuming ${session?.title ? `"${session.title}"` : 'a conversation'} (${messages.length} messages)`));
+  say(dim(`resuming ${session?.title ? `"${oneLine(session.title)}"` : 'a conversation'} (${messages.length} messages)`));
   showHistory(messages);
 }
 
@@ -107,6 +107,7 @@ async function answerOnTerminal(parts: ChatParts, question: string): Promise<voi
   const release = onCtrlC(() => stopper.abort());
   const hadSession = state.sessionId !== undefined;
   let wrote = false;
+  const safe = createTerminalTextFilter(); // the model's text, without its escape sequences
   try {
     const r = await conversation.turn({
       user: state.user,
@@ -116,7 +117,7 @@ async function answerOnTerminal(parts: ChatParts, question: string): Promise<voi
       onSession: (id) => (state.sessionId = id),
       onText: (text) => {
         wrote = true;
-        process.stdout.write(text);
+        process.stdout.write(safe(text));
       },
     });
     state.sessionId = r.session.id;

@@ -1,18 +1,19 @@
 import type { Answer, Citation } from '../answer/answer-types.js';
 import type { Context } from './context.js';
-import { oneLine } from './terminal-text.js';
+import { oneLine, terminalText } from './terminal-text.js';
 
 /**
  * One answer for a person: its text (unless it was streamed already), then the sources it
- * cites, one a line, `[1] Title — link (chunk 3)` (never cut: a link stays whole to be clicked); how it was made on stderr. `--json`: the
- * Answer object.
+ * cites, one a line, `[1] Title — link (chunk 3)` (never cut: a link stays whole to be clicked);
+ * how it was made on stderr. The model's and the documents' text without escape sequences,
+ * as it goes to a terminal. `--json`: the Answer object, text exact.
  */
 export function printAnswer(ctx: Context, answer: Answer, opts: { streamed: boolean }): void {
   if (ctx.json) {
     process.stdout.write(`${JSON.stringify(answer)}\n`);
     return;
   }
-  const lines = [opts.streamed ? '' : answer.answer, ''];
+  const lines = [opts.streamed ? '' : terminalText(answer.answer), ''];
   if (answer.citations.length > 0) lines.push('Sources', ...answer.citations.map(citationLine));
   else lines.push('Sources: none cited');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -21,7 +22,7 @@ export function printAnswer(ctx: Context, answer: Answer, opts: { streamed: bool
 
 export function citationLine(c: Citation): string {
   const name = oneLine(c.title?.trim() || c.document_id);
-  return `[${c.n}] ${name}${c.link ? ` — ${c.link}` : ''} (chunk ${c.chunk_index})`;
+  return `[${c.n}] ${name}${c.link ? ` — ${oneLine(c.link)}` : ''} (chunk ${c.chunk_index})`;
 }
 
 function madeBy(a: Answer): string {

@@ -34,6 +34,11 @@ export class TerminalSession {
     this.exited = new Promise((resolve) => this.child.on('close', (code, signal) => resolve({ code, signal })));
   }
 
+  /** What the program wrote to the terminal, byte for byte (escape sequences included). */
+  get output(): string {
+    return this.raw;
+  }
+
   /** What the terminal shows, as text: escape sequences and carriage returns dropped. */
   get screen(): string {
     return this.raw.replace(CSI, '').replace(/\r/g, '');
