@@ -19,16 +19,22 @@ const CHAT_HELP = [
 /** What a slash command asks of the loop that runs it. */
 export type CommandOutcome = 'continue' | 'quit';
 
-/** Runs `/name`; anything it prints goes to stdout. */
+/**
+ * Runs `/name`. What it shows goes to stdout, except when stdout is NDJSON (piped, or --json):
+ * then stdout gets only records (`/sources`, `/sessions`), so that every line of it parses,
+ * and the lines meant for a person (`/help`, `/new`'s note, an unknown command) go to stderr.
+ */
 export async function runChatCommand(line: string, ctx: Context, state: ChatState, sessions: SessionStore): Promise<CommandOutcome> {
   const [name] = line.trim().split(/\s+/, 1);
+  const say = ctx.json ? toStderr : toStdout;
   switch (name) {
     case '/help':
     case '/?':
       say(CHAT_HELP);
       return 'continue';
     case '/sources':
-      showSources(state.lastAnswer);
+      if (ctx.json) process.stdout.write(`${JSON.stringify({ command: '/sources', sources: state.lastAnswer?.citations ?? [] })}\n`);
+      else showSources(state.lastAnswer);
       return 'continue';
     case '/new':
       state.sessionId = undefined;
@@ -36,7 +42,7 @@ export async function runChatCommand(line: string, ctx: Context, state: ChatStat
       say('(a new conversation starts with your next question)');
       return 'continue';
     case '/sessions':
-      await listSessions(ctx, state, sessions);
+      await listSessions(ctx, state, sessions, say);
       return 'continue';
     case '/quit':
     case '/exit':
@@ -47,11 +53,12 @@ export async function runChatCommand(line: string, ctx: Context, state: ChatStat
   }
 }
 
-const say = (text: string): void => {
-  process.stdout.write(`${text}\n`);
-};
+type Say = (text: string) => void;
+const toStdout: Say = (text) => process.stdout.write(`${text}\n`);
+const toStderr: Say = (text) => process.stderr.write(`${text}\n`);
 
 function showSources(answer: Answer | undefined): void {
+  const say = toStdout;
   if (!answer) return say('(no answer yet)');
   if (answer.citations.length === 0) return say('(the last answer cites no source)');
   const width = terminalColumns();
@@ -61,7 +68,7 @@ function showSources(answer: Answer | undefined): void {
   }
 }
 
-async function listSessions(ctx: Context, state: ChatState, sessions: SessionStore): Promise<void> {
+async function listSessions(ctx: Context, state: ChatState, sessions: SessionStore, say: Say): Promise<void> {
   const list = await sessions.list(state.user, { limit: 50 });
   if (list.length === 0) return say('(no conversations yet)');
   const current = (id: string) => id === state.sessionId;
@@ -79,6 +86,6 @@ const SHOWN_ON_RESUME = 20;
 /** A resumed conversation's latest messages, so the person sees where it was left. */
 export function showHistory(messages: StoredChatMessage[]): void {
   const shown = messages.slice(-SHOWN_ON_RESUME);
-  if (messages.length > shown.length) say(`(… ${messages.length - shown.length} earlier messages)`);
-  for (const m of shown) say(`${m.role === 'user' ? 'you' : 'answer'}: ${terminalText(m.content)}`);
+  if (messages.length > shown.length) toStdout(`(… ${messages.length - shown.length} earlier messages)`);
+  for (const m of shown) toStdout(`${m.role === 'user' ? 'you' : 'answer'}: ${terminalText(m.content)}`);
 }

@@ -97,15 +97,32 @@ describe('llmops chat, piped (scriptable): one question a line, one NDJSON answe
     const db = await knowledgeBase();
     const r = await chat(db, `${LIGHTHOUSE}\n/new\n${BEES}\n/sessions\n`, ['--user', 'bob']);
     expect(r.code, r.stderr).toBe(0);
-    const lines = ndjson(r.stdout.split('\n').filter((l) => l.startsWith('{')).join('\n'));
-    const [a1, a2, ...listed] = lines;
-    expect(r.stdout).toContain('(a new conversation starts with your next question)');
+    const [a1, a2, ...listed] = ndjson(r.stdout);
+    expect(r.stderr).toContain('(a new conversation starts with your next question)');
     expect(a2.session_id).not.toBe(a1.session_id);
     expect(listed.map((s) => [s.id, s.current, s.title, s.message_count])).toEqual([
       [a2.session_id, true, BEES, 2],
       [a1.session_id, false, LIGHTHOUSE, 2],
     ]);
     expect(await storedSessions(db, 'ada')).toEqual([]);
+  });
+
+  it('every stdout line is JSON: /sources is a record; /help, notes and an unknown command go to stderr', async () => {
+    const db = await knowledgeBase();
+    const r = await chat(db, `/sessions\n/sources\n${LIGHTHOUSE}\n/sources\n/help\n/new\n/nonsense\n/sources\n`);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => l !== '');
+    const records = lines.map((l) => JSON.parse(l)); // throws on a line that is not JSON
+    expect(records.map((x) => x.command ?? 'answer')).toEqual(['/sources', 'answer', '/sources', '/sources']);
+    const [before, answer, sources, afterNew] = records;
+    expect(before.sources).toEqual([]);
+    expect(sources.sources).toEqual(answer.citations);
+    expect(sources.sources[0]).toMatchObject({ n: 1, title: 'The Eddystone Lighthouse', link: 'https://example.org/eddystone' });
+    expect(afterNew.sources).toEqual([]);
+    expect(r.stderr).toContain('/sources     the sources the last answer cites');
+    expect(r.stderr).toContain('(a new conversation starts with your next question)');
+    expect(r.stderr).toContain('unknown command /nonsense (/help lists them)');
+    expect(r.stderr).toContain('(no conversations yet)');
   });
 
   it('refuses a session that is not the user\'s as if it did not exist: one line, exit 2', async () => {
