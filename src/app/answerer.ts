@@ -45,8 +45,11 @@ export type Answerer = {
  * text: its answers are extractive.
  */
 export async function openAnswerer(scope: CommandScope, flags: AnswerFlags, command = 'ask'): Promise<Answerer> {
-  const retriever = await openScopedRetriever(scope, { collections: flags.collection, modelsDir: flags.modelsDir, command });
   const client = await answeringClient(scope, flags);
+  // `ask` without a model writes nothing (no call log, no conversation): it reads the database
+  // as inspect does, so a read-only file or folder answers too. A model's calls are logged.
+  const reader = command === 'ask' && client === undefined;
+  const retriever = await openScopedRetriever(scope, { collections: flags.collection, modelsDir: flags.modelsDir, command, reader });
   const { answerQuestion } = await import('../answer/answer-question.js');
   const { newTraceId } = await import('../llm/trace-id.js');
   return {

@@ -15,6 +15,8 @@ export type RetrieverOptions = {
   command?: string;
   /** Names the database in errors (default: its path or masked URL; a server does not tell its clients where its files are). */
   where?: string;
+  /** The command writes nothing to the database: opened as a reader (OpenOptions.reader). */
+  reader?: boolean;
 };
 
 /**
@@ -77,7 +79,7 @@ export async function openRetriever(stores: Stores, opts: RetrieverOptions = {})
 
 /** A retriever over the command's stores (the database must exist), closed when the command ends. */
 export async function openScopedRetriever(scope: CommandScope, opts: RetrieverOptions = {}): Promise<Retriever> {
-  const db = await scope.db({ mustExist: true });
+  const db = await scope.db({ mustExist: true, reader: opts.reader });
   const vectors = await scope.vectorsForReading();
   const documents = await scope.warehouse();
   return scope.use(await openRetriever({ db, vectors, documents }, opts), (r) => r.close());

@@ -69,6 +69,17 @@ describe('a database in a folder the user may not write', () => {
     expect(sha256(db)).toBe(before);
   });
 
+  it('ask without a model (extractive) answers from it too, writing nothing', async () => {
+    const before = sha256(db);
+    const r = await runCliAsUnprivileged(['--db', db, 'ask', 'How are queries compared in dense retrieval?', '--json'], folder, { giveCwd: false });
+    expect(r.code, r.stderr).toBe(0);
+    const answer = ndjson(r.stdout)[0];
+    expect(answer.mode).toBe('extractive');
+    expect(answer.citations.map((c: { title: string }) => c.title)).toContain('Dense retrieval');
+    expect(readdirSync(folder)).toEqual(['corpus.db']);
+    expect(sha256(db)).toBe(before);
+  });
+
   it('a command that writes says the database is read-only there, in one line, and changes nothing', async () => {
     const before = sha256(db);
     writeFileSync(join(dir.path, 'more.jsonl'), '{"id":"a4","text":"one more"}\n');
