@@ -12,7 +12,11 @@ const EXPORT_HEADER = 'llmops_export_header';
 const EXPORT_MARKER = 'llmops_export';
 const EXPORT_VERSION = 1;
 
-/** Every document, in id order, with everything `ingest` needs to restore it as it was. */
+/**
+ * Every document, in id order, with everything `ingest` needs to restore it as it was. An
+ * aborted `signal` stops it after the page at hand: what it wrote is then a part, for the
+ * caller to give up, never to commit.
+ */
 export async function exportWarehouse(store: DocumentStore, out: NdjsonWriter, signal?: AbortSignal): Promise<number> {
   await out.write({ [EXPORT_HEADER]: EXPORT_VERSION, exported_at: new Date().toISOString() });
   let afterId: string | undefined;

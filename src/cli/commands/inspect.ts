@@ -160,7 +160,7 @@ function registerFiles(inspect: Command): void {
     .command('export')
     .argument('<file>', 'JSONL file to write (- for stdout)')
     .description('Write every document as JSONL that `llmops ingest` restores exactly (ids, metadata, timestamps)')
-    .addHelpText('after', '\nExample:\n  llmops inspect export backup.jsonl && llmops --db copy.db ingest backup.jsonl')
+    .addHelpText('after', '\nCtrl-C or SIGTERM leaves <file> as it was (the export is written whole or not at all).\n\nExample:\n  llmops inspect export backup.jsonl && llmops --db copy.db ingest backup.jsonl')
     .action(async (file: string, _f, cmd: Command) => (await files()).inspectExport(await context(cmd), file));
 
   inspect
