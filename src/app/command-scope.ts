@@ -2,6 +2,7 @@ import { Interrupted, PartialFailure } from '../core/errors.js';
 import { createNdjsonWriter, type NdjsonWriter } from '../core/ndjson-writer.js';
 import { openOutput, type OutputKind, type OutputOptions, type OutputSink } from '../core/output-file.js';
 import type { Db, OpenOptions } from '../store/database.js';
+import { parseDatabaseUrl } from '../store/database-url.js';
 import type { DocumentStore } from '../store/document-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 import type { VectorStoreChoice } from '../vector/open-vector-store.js';
@@ -58,12 +59,22 @@ export class CommandScope {
 
   /** An NDJSON output, committed when the command succeeds (or partly does), removed when it fails. */
   ndjson(target: string, opts?: OutputOptions): NdjsonWriter {
-    return this.output(createNdjsonWriter(target, { signal: this.ctx.signal, ...opts }));
+    return this.output(createNdjsonWriter(target, { signal: this.ctx.signal, database: this.databaseFile(), ...opts }));
   }
 
   /** A whole-file output (a report), under the same rules as `ndjson`. */
   file(target: string, opts?: OutputOptions): OutputSink {
-    return this.output(openOutput(target, { signal: this.ctx.signal, ...opts }));
+    return this.output(openOutput(target, { signal: this.ctx.signal, database: this.databaseFile(), ...opts }));
+  }
+
+  /** The SQLite file of --db, which no output may replace; undefined for PostgreSQL (or a --db opening will refuse). */
+  private databaseFile(): string | undefined {
+    try {
+      const target = parseDatabaseUrl(this.ctx.sources.db.value);
+      return target.engine === 'sqlite' && target.path !== ':memory:' ? target.path : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private output<T extends Output>(o: T): T {

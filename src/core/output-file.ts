@@ -5,6 +5,7 @@ import { OutputError, UsageError, type LlmopsError } from './errors.js';
 import { processAlive } from './process-alive.js';
 import { describePathError } from './path-errors.js';
 import { releasePendingFifoOpen } from './fifo-open.js';
+import { sameFile } from './same-file.js';
 import { holdStdoutEpipe } from './stdout-epipe.js';
 
 /**
@@ -49,6 +50,8 @@ export type OutputOptions = {
   readerGone?: 'exit' | 'stop';
   /** The command's interrupt: a FIFO nobody has opened for reading by then is given up (releasePendingFifoOpen). */
   signal?: AbortSignal;
+  /** The command's SQLite database file: an output path naming it (or its -wal, -shm, -journal) is refused. */
+  database?: string;
 };
 
 
@@ -124,12 +127,33 @@ export function isStdoutPath(target: string): boolean {
   return target === '-' || descriptorOf(target) === 1;
 }
 
-function plan(target: string, label: string | undefined): Plan {
+/**
+ * Refuses an output onto the database the command reads: the rename replaced the database with
+ * the export of it (exit 0, then "not a SQLite database"), and onto its -wal or -shm corrupted it.
+ */
+function refuseDatabase(target: string, database: string | undefined, label: string | undefined): void {
+  if (database === undefined) return;
+  let real = database;
+  try {
+    real = realpathSync(database); // SQLite keeps the -wal beside the file a link points to
+  } catch {
+    // not created yet
+  }
+  for (const suffix of ['', '-wal', '-shm', '-journal']) {
+    const file = [database + suffix, real + suffix].find((f) => sameFile(target, f));
+    if (file === undefined) continue;
+    const what = suffix === '' ? 'the database' : `the database's ${suffix} file`;
+    throw new UsageError(`${label ? `${label}: ` : ''}cannot write ${target}: that is ${what} (${file}); name another file`);
+  }
+}
+
+function plan(target: string, label: string | undefined, database?: string): Plan {
   if (target === '-') return { kind: 'stdout' };
   if (target === '') throw new UsageError(`${label ? `${label}: ` : ''}the output path is empty`);
   const fd = descriptorOf(target);
   if (fd === 1) return { kind: 'stdout' };
   if (fd !== undefined) return { kind: 'fd', fd };
+  refuseDatabase(target, database, label);
   let st: Stats;
   try {
     st = statSync(target);
@@ -153,7 +177,7 @@ function plan(target: string, label: string | undefined): Plan {
 
 /** Opens `target` for writing as described above. Errors of the path are UsageErrors naming it. */
 export function openOutput(target: string, opts: OutputOptions = {}): OutputSink {
-  const p = plan(target, opts.label);
+  const p = plan(target, opts.label, opts.database);
   if (p.kind === 'stdout') return new StreamSink('stdout', target, process.stdout, opts, {});
   // stdin/stderr stay open for the rest of the process; `/dev/fd/63` is closed at the end (EOF for its reader).
   if (p.kind === 'fd') return new StreamSink('in-place', target, createWriteStream('', { fd: p.fd, autoClose: p.fd > 2 }), opts, {});

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/databases.js';
-import { BIN, runCli, startProcess } from '../helpers/cli.js';
+import { BIN, ndjson, runCli, startProcess } from '../helpers/cli.js';
 
-// `inspect export` and `inspect report --out` replace a file: a run cut short must leave the old one whole.
+// `inspect export` and `inspect report --out` replace a file: a run cut short must leave the old one
+// whole, and the file replaced is never the database they read.
 
 const dir = tempDir();
 afterAll(() => dir.remove());
@@ -51,5 +52,34 @@ describe('inspect export interrupted', () => {
     expect(sha256(backup)).toBe(before);
     expect(readdirSync(dir.path).filter((n) => n.includes('.tmp-'))).toEqual([]);
     expect(r.stderr).toContain(`llmops: inspect export: stopped (SIGTERM); ${backup} is left as it was`);
+  });
+});
+
+describe('inspect export | report onto the database itself', () => {
+  const db = join(dir.path, 'self.db');
+  beforeAll(async () => {
+    writeFileSync(join(dir.path, 'few.jsonl'), `${JSON.stringify({ id: 'a', text: 'One document.' })}\n${JSON.stringify({ id: 'b', text: 'Another one.' })}\n`);
+    const r = await runCli(['--db', db, 'ingest', join(dir.path, 'few.jsonl')]);
+    expect(r.code, r.stderr).toBe(0);
+    symlinkSync(db, join(dir.path, 'link-to.db'));
+  });
+
+  const link = join(dir.path, 'link-to.db');
+  it.each([
+    ['export onto the database', ['inspect', 'export', db], `llmops: inspect export: cannot write ${db}: that is the database (${db}); name another file`],
+    ['report onto the database', ['inspect', 'report', '--out', db], `llmops: inspect report: cannot write ${db}: that is the database (${db}); name another file`],
+    ['export onto a link to the database', ['inspect', 'export', link], `llmops: inspect export: cannot write ${link}: that is the database (${db}); name another file`],
+    ['report onto its -wal', ['inspect', 'report', '--out', `${db}-wal`], `that is the database's -wal file (${db}-wal)`],
+    ['export onto its -shm', ['inspect', 'export', `${db}-shm`], `that is the database's -shm file (${db}-shm)`],
+  ])('%s is refused in one line (exit 2), the database left as it was', async (_name, args, message) => {
+    const before = sha256(db);
+    const r = await runCli(['--db', db, ...args]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(sha256(db)).toBe(before);
+    const docs = await runCli(['--db', db, 'inspect', 'documents']);
+    expect(docs.code, docs.stderr).toBe(0);
+    expect(ndjson(docs.stdout)).toHaveLength(2);
   });
 });
