@@ -11,7 +11,7 @@ export type LedgerAction = 'list' | 'count' | 'prune' | 'export';
 /** `llmops dedup ledger list | count | prune | export`. */
 export async function dedupLedger(ctx: Context, action: LedgerAction, flags: { ledger?: string; olderThan?: string }): Promise<void> {
   const ns = flags.ledger ? ledgerNamespace(flags.ledger) : undefined;
-  const olderMs = action === 'prune' ? parseDuration(flags.olderThan!, '--older-than') : 0;
+  const olderMs = action === 'prune' ? parseDuration(flags.olderThan!, '--older-than', { unitRequired: true, hint: '30d, 12h' }) : 0;
   await runCommand(ctx, async (scope) => {
     // Every ledger action reads an existing ledger: no database is an error, never a new file.
     const db = await scope.db({ mustExist: true });

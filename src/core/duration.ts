@@ -7,14 +7,37 @@ import { UsageError } from './errors.js';
 let ms: typeof msType | undefined;
 const loadMs = () => (ms ??= createRequire(import.meta.url)('ms') as typeof msType);
 
-/** Parses "500ms", "30s", "5m", "1h" (or plain milliseconds) for --watch and friends. */
-export function parseDuration(value: string, flag: string, opts: { minMs?: number } = {}): number {
-  const parsed = /^\d+$/.test(value) ? Number(value) : loadMs()(value as msType.StringValue);
+export type DurationOptions = {
+  minMs?: number;
+  /**
+   * A bare number is refused, not read as milliseconds: for an age (`--older-than 30`, `--since 7`)
+   * the user meant days, and 30 ms selected everything (the whole cache cleared).
+   */
+  unitRequired?: boolean;
+  /** What to suggest after "is not a duration". */
+  hint?: string;
+};
+
+/** Parses "500ms", "30s", "5m", "1h" (or plain milliseconds, unless `unitRequired`) for --watch and friends. */
+export function parseDuration(value: string, flag: string, opts: DurationOptions = {}): number {
+  if (opts.unitRequired && /^\d+(\.\d+)?$/.test(value)) {
+    throw new UsageError(`${flag}: "${value}" has no unit: say ${value}d for days, ${value}h for hours, ${value}m for minutes`);
+  }
+  const parsed = /^\d+$/.test(value) ? Number(value) : msOf(value);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {
-    throw new UsageError(`${flag}: "${value}" is not a duration (try 30s, 5m, 1h)`);
+    throw new UsageError(`${flag}: "${value}" is not a duration (try ${opts.hint ?? '30s, 5m, 1h'})`);
   }
   if (opts.minMs !== undefined && parsed < opts.minMs) throw new UsageError(`${flag}: ${value} is too short: at least ${opts.minMs / 1000}s`);
   return parsed;
+}
+
+/** ms's reading of `value`, undefined when it has none: ms throws on an empty string, with a message of its own. */
+function msOf(value: string): number | undefined {
+  try {
+    return loadMs()(value as msType.StringValue);
+  } catch {
+    return undefined;
+  }
 }
 
 /** --watch's shortest interval: each poll reads the database (1ms polled it a thousand times a second). */
@@ -30,5 +53,5 @@ export function parseInstant(value: string, flag: string): string {
     if (Number.isNaN(t)) throw new UsageError(`${flag}: "${value}" is not a date (try 2025-01-31 or 2025-01-31T08:00Z)`);
     return new Date(t).toISOString();
   }
-  return new Date(Date.now() - parseDuration(value, flag)).toISOString();
+  return new Date(Date.now() - parseDuration(value, flag, { unitRequired: true, hint: '30d, 12h, or a date: 2025-01-31' })).toISOString();
 }

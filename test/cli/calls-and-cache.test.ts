@@ -192,6 +192,21 @@ for (const engine of ENGINES) {
       if (hasScript) expect(onTerminal(['--db', url, 'cache', 'stats'])).toMatch(new RegExp(`^ +entries +${rows.length}$`, 'm'));
     });
 
+    it('a bare number or nothing for --older-than or --since is one line and exit 2 (30 read as 30 ms emptied the cache)', async () => {
+      const before = await count('llm_cache');
+      for (const [args, message] of [
+        [['cache', 'clear', '--older-than', '30'], 'llmops: --older-than: "30" has no unit: say 30d for days, 30h for hours, 30m for minutes\n'],
+        [['cache', 'clear', '--older-than', ''], 'llmops: --older-than: "" is not a duration (try 30d, 12h, or a date: 2025-01-31)\n'],
+        [['inspect', 'calls', '--since', '7'], 'llmops: --since: "7" has no unit: say 7d for days, 7h for hours, 7m for minutes\n'],
+      ] as const) {
+        const r = await cli(...args);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toBe(message);
+        expect(r.stdout).toBe('');
+      }
+      expect(await count('llm_cache')).toBe(before);
+    });
+
     it('cache clear --older-than removes only old entries (--dry-run nothing), never calls or results; a cleared text is asked again', async () => {
       const sentimentEntries = await db.db.selectFrom('llm_cache').select('key').where('model', '=', 'qwen-small').execute();
       await db.db.updateTable('llm_cache').set({ created_at: daysAgo(40) }).where('model', '=', 'qwen-small').execute();

@@ -227,6 +227,10 @@ describe('llmops dedup (CLI)', () => {
         expect(exported.length).toBe(3);
         const pruneNone = ndjson((await runCli(['dedup', 'ledger', 'prune', '--older-than', '1d', '--json', ...db])).stdout)[0];
         expect(pruneNone.pruned).toBe(0);
+        // A bare number wants a unit: as milliseconds it forgot every key.
+        const bare = await runCli(['dedup', 'ledger', 'prune', '--older-than', '1000', ...db]);
+        expect(bare.code).toBe(2);
+        expect(bare.stderr).toBe('llmops: --older-than: "1000" has no unit: say 1000d for days, 1000h for hours, 1000m for minutes\n');
         await new Promise((r) => setTimeout(r, 1100));
         const pruned = ndjson((await runCli(['dedup', 'ledger', 'prune', '--older-than', '1s', '--json', ...db])).stdout)[0];
         expect(pruned.pruned).toBe(3);

@@ -28,7 +28,7 @@ Examples:
   cache
     .command('clear')
     .description('Remove cache entries (all, or those selected); calls and results stay. Prints how many were removed')
-    .option('--older-than <when>', 'only entries kept before this: a duration back from now (30d, 12h) or a date (2025-01-31)')
+    .option('--older-than <when>', 'only entries kept before this: a duration back from now, with its unit (30d, 12h), or a date (2025-01-31)')
     .option('--task <name>', 'only answers to this task')
     .option('--model <name>', 'only answers of this model (model or provider/model)')
     .option('--dry-run', 'count what would be removed; remove nothing')

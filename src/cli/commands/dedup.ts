@@ -54,7 +54,7 @@ Examples:
       .command(name)
       .description(desc)
       .option('--ledger <name>', 'only this dedup ledger (or a full namespace like monitor:jsonl:support-bot)');
-    if (name === 'prune') c.requiredOption('--older-than <duration>', 'e.g. 30d, 12h');
+    if (name === 'prune') c.requiredOption('--older-than <duration>', 'with its unit: 30d, 12h');
     c.action(async (_flags, sub: Command) => {
       // `dedup` itself takes --ledger too, so read it wherever commander put it.
       const all = sub.optsWithGlobals();

@@ -129,7 +129,7 @@ function registerRecords(inspect: Command): void {
     .option('--limit <n>', 'how many calls to list', toPositiveInt, 20)
     .option('--task <name>', 'only calls of this task')
     .option('--model <name>', 'only calls of this model (model or provider/model)')
-    .option('--since <when>', 'only calls since then: a duration back from now (24h, 7d) or a date (2025-01-31)')
+    .option('--since <when>', 'only calls since then: a duration back from now, with its unit (24h, 7d), or a date (2025-01-31)')
     .addOption(new Option('--status <status>', 'only calls that succeeded (ok), failed, or were cancelled by their caller (a stream stopped midway)').choices(['ok', 'failed', 'cancelled']))
     .option('--totals', 'the totals as data: a last {"totals":…} record with --json, on stdout on a terminal')
     .addHelpText(
