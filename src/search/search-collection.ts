@@ -37,8 +37,13 @@ export type SearchOptions = {
   depth?: number;
 };
 
-// Keys a lexical search can filter on: the columns of featurize_chunks.
-const LEXICAL_FILTER_COLUMNS: Record<string, 'document_id' | 'category' | 'idx'> = { document_id: 'document_id', category: 'category', chunk_index: 'idx' };
+// Keys a lexical search can filter on: the columns of featurize_chunks. A Map, as the key comes
+// from the user: an object's lookup found `constructor` and crashed on it.
+const LEXICAL_FILTER_COLUMNS = new Map<string, 'document_id' | 'category' | 'idx'>([
+  ['document_id', 'document_id'],
+  ['category', 'category'],
+  ['chunk_index', 'idx'],
+]);
 
 /**
  * BM25 over the chunks (SQLite FTS5; PostgreSQL full text ranks with ts_rank_cd instead).
@@ -49,8 +54,8 @@ async function lexicalSearch(opts: Pick<SearchOptions, 'db' | 'engine' | 'collec
   const terms = queryTerms(opts.query);
   if (terms.length === 0) return [];
   const filters = Object.entries(opts.filter ?? {}).map(([key, value]) => {
-    const col = LEXICAL_FILTER_COLUMNS[key];
-    if (!col) throw new UsageError(`--filter ${key}: lexical search filters on ${Object.keys(LEXICAL_FILTER_COLUMNS).join(', ')} (vector search on any payload key)`);
+    const col = LEXICAL_FILTER_COLUMNS.get(key);
+    if (!col) throw new UsageError(`--filter ${key}: lexical search filters on ${[...LEXICAL_FILTER_COLUMNS.keys()].join(', ')} (vector search on any payload key)`);
     return sql` and c.${sql.ref(col)} = ${value}`;
   });
   const where = sql.join(filters, sql``);

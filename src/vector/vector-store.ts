@@ -89,7 +89,8 @@ export function checkDimension(collection: CollectionInfo, vector: ArrayLike<num
 
 export function parseFilters(values: string[] | undefined): PayloadFilter | undefined {
   if (!values || values.length === 0) return undefined;
-  const f: PayloadFilter = {};
+  // No prototype: `f['__proto__'] = …` on a plain object set its prototype and the filter was dropped.
+  const f: PayloadFilter = Object.create(null);
   for (const v of values) {
     const eq = v.indexOf('=');
     if (eq <= 0) throw new UsageError(`--filter ${v}: expected key=value`);

@@ -133,6 +133,16 @@ for (const engine of ENGINES) {
       expect(missing.stderr).toMatch(/no collection named embedded_nothing/);
     });
 
+    it('search --filter on a key named like an Object member (constructor, __proto__): lexical refuses it in one line, vector finds no point with it', async () => {
+      for (const key of ['constructor', '__proto__', 'toString']) {
+        const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_posts', '--query', 'rank fusion', '--mode', 'lexical', '--filter', `${key}=x`], { env });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toBe(`llmops: --filter ${key}: lexical search filters on document_id, category, chunk_index (vector search on any payload key)\n`);
+        expect(await search('embedded_posts', 'rank fusion', { mode: 'vector', filter: [`${key}=zzz`] }), key).toEqual([]);
+      }
+      expect(await search('embedded_posts', 'rank fusion', { mode: 'vector' })).not.toEqual([]);
+    });
+
     it('search: every hit names its document (title, link, category, author, metadata) and marks the query words in a snippet', async () => {
       for (const mode of ['lexical', 'vector', 'hybrid']) {
         const r = await runCli(['--db', url, 'inspect', 'search', 'embedded_articles', '--query', 'inverse document frequency', '--mode', mode, '--k', '2'], { env });
