@@ -25,12 +25,15 @@ export function toByteSize(value: string): number {
   return Number(m[1]) * unit;
 }
 
-/** A duration in milliseconds: `30s`, `5m`, `1h`. */
+/**
+ * A duration in milliseconds: `30s`, `5m`, `1h`, with its unit: a bare `3600` meant as seconds
+ * (a token's lifetime, a timeout) would be 3.6 s.
+ */
 export function toDuration(value: string): number {
   try {
-    return parseDuration(value, '');
+    return parseDuration(value, '', { unitRequired: true });
   } catch (err) {
-    if (err instanceof UsageError) throw new InvalidArgumentError('expected a duration, e.g. 30s, 5m or 1h');
+    if (err instanceof UsageError) throw new InvalidArgumentError('expected a duration with its unit, e.g. 30s, 5m or 1h');
     throw err;
   }
 }

@@ -150,5 +150,9 @@ describe('llmops serve (the real CLI)', () => {
     const ttl = await runCli(['serve', '--token-ttl', '400ms']);
     expect(ttl.code).toBe(2);
     expect(ttl.stderr).toMatch(/--token-ttl.*at least 1s/);
+    // 3600 meant as seconds would be 3.6 s: a duration here says its unit.
+    const bare = await runCli(['serve', '--token-ttl', '3600']);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/--token-ttl.*with its unit/);
   });
 });
