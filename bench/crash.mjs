@@ -12,7 +12,10 @@
 //     report in monitor_items, every one remembered at the end, and the next run green;
 //   - dedup --ledger (into a file, and into stdout): after every run the ledger holds no key
 //     whose record was not delivered, and at the end every record was delivered, none again
-//     after a run that completed, no claim or `*.tmp-*` file left.
+//     after a run that completed, no claim or `*.tmp-*` file left;
+//   - dedup --near --apply on featurized documents (crash-dedup-near.mjs): the documents an
+//     uninterrupted run keeps, one per group, and nothing of the deleted ones left in search,
+//     stats, chunk rows, vector points, the lexical index or featurize marks.
 // It prints one row per scenario and engine (kills that landed, items, violations) and exits 1
 // if any invariant was broken.
 //
@@ -30,6 +33,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { BIN as BUILT_BIN, rng } from './lib.mjs';
+import { dedupNearApply } from './crash-dedup-near.mjs';
 
 const { values: flags } = parseArgs({
   options: {
@@ -70,6 +74,7 @@ async function openProbe(engine, url) {
           throw err;
         }
       },
+      run: async (sql) => void db.prepare(sql).run(),
       close: async () => db.close(),
     };
   }
@@ -84,6 +89,7 @@ async function openProbe(engine, url) {
         throw err;
       }
     },
+    run: async (sql) => void (await client.query(sql)),
     close: () => client.end(),
   };
 }
@@ -105,6 +111,37 @@ async function freshDatabase(engine, dir) {
   await admin.query(`create database ${name}`);
   await admin.end();
   const url = new URL(flags['pg-url']);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: flags['pg-url'] });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+/** A copy of the scenario's database as it is now (no command running), dropped by `drop()`. */
+async function copyDatabase(ctx) {
+  if (ctx.engine === 'sqlite') {
+    const url = join(ctx.dir, `copy-${randomBytes(4).toString('hex')}.db`);
+    const db = new Database(ctx.url, { fileMustExist: true });
+    try {
+      await db.backup(url);
+    } finally {
+      db.close();
+    }
+    return { url, drop: async () => rmSync(url, { force: true }) };
+  }
+  const from = new URL(ctx.url).pathname.slice(1);
+  const name = `${from}_copy`;
+  const admin = new pg.Client({ connectionString: flags['pg-url'] });
+  await admin.connect();
+  await admin.query(`create database ${name} template ${from}`);
+  await admin.end();
+  const url = new URL(ctx.url);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
@@ -142,33 +179,35 @@ async function runToEnd(ctx, args, env, workers = 1, captureStdout = false) {
 
 /**
  * Starts the command (`scenario.workers` processes of it, default 1) and kills them all with
- * SIGKILL once `progress()` has reached a random target (0 … total), plus 0–40 ms. Returns true
- * when the kill landed (false: they had all finished first).
+ * SIGKILL once `progress()` has reached a random target (0 … total), plus 0–40 ms (polled every
+ * 10 ms; a scenario whose work is short says `pollMs` and `jitterMs`). Returns true when the
+ * kill landed (false: they had all finished first).
  */
 async function killAtRandomPoint(ctx, scenario, total) {
   const target = Math.floor(random() * total);
-  const extraMs = Math.floor(random() * 40);
+  const extraMs = Math.floor(random() * (scenario.jitterMs ?? 40));
   const runs = Array.from({ length: scenario.workers ?? 1 }, () => start(ctx, scenario.command(ctx), scenario.env?.(ctx), Boolean(scenario.afterRun)));
   let exited = false;
   void Promise.all(runs.map((r) => r.done)).then(() => (exited = true));
   let probe = null;
+  let landed = false;
   try {
     while (!exited) {
       probe ??= await openProbe(ctx.engine, ctx.url).catch(() => null);
-      const n = probe ? await scenario.progress(probe).catch(() => 0) : 0;
+      const n = probe ? await scenario.progress(probe, ctx).catch(() => 0) : 0;
       if (n >= target) break;
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => (scenario.pollMs === 0 ? setImmediate(r) : setTimeout(r, scenario.pollMs ?? 10)));
     }
     if (!exited && extraMs > 0) await new Promise((r) => setTimeout(r, extraMs));
-  } finally {
-    await probe?.close().catch(() => {});
-  }
-  let landed = false;
-  for (const r of runs) {
-    if (r.child.exitCode === null && r.child.signalCode === null) {
-      r.child.kill('SIGKILL');
-      landed = true;
+    for (const r of runs) {
+      if (r.child.exitCode === null && r.child.signalCode === null) {
+        r.child.kill('SIGKILL');
+        landed = true;
+      }
     }
+  } finally {
+    // After the kill: closing a PostgreSQL probe takes a round trip, time the command would go on.
+    await probe?.close().catch(() => {});
   }
   const results = await Promise.all(runs.map((r) => r.done));
   if (scenario.afterRun) for (const r of results) await scenario.afterRun(ctx, { killed: r.signal === 'SIGKILL', stdout: r.stdout });
@@ -252,7 +291,9 @@ async function analyseInvariants(probe, v) {
 //   command(ctx)  llmops arguments (after --db)
 //   env(ctx)      extra environment for the command (optional)
 //   workers       processes of the command run (and killed) at once (optional, default 1)
-//   progress(probe)  items committed so far (polled while the command runs)
+//   progress(probe, ctx)  items committed so far (polled while the command runs)
+//   pollMs, jitterMs  optional: the poll interval (default 10) and the most a kill waits after
+//                 its target is reached (default 40)
 //   check(probe, ctx, violations)  pushes a message per broken invariant; returns the item count
 //   teardown(ctx) optional: stop helpers; may add violations (ctx.violations)
 //   exitCodes     the exit codes the rerun may end with (optional, default [0])
@@ -547,6 +588,7 @@ const SCENARIOS = [
   monitorWithSql({ name: 'monitor (bad lines)', badEvery: 7 }),
   dedupWithLedger({ name: 'dedup --ledger (--out file)', toFile: true }),
   dedupWithLedger({ name: 'dedup --ledger (stdout)', toFile: false }),
+  dedupNearApply({ size, BIN, openProbe, count, runToEnd, startFake, copyDatabase }),
 ];
 
 // ── the harness ──────────────────────────────────────────────────────────────────────────────
