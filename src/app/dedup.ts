@@ -28,6 +28,7 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
     const { dedupStore } = await import('../dedup/dedup-store.js');
     // With --apply, what featurize made of each deleted page goes with it (forget-featurized.ts).
     const forget = flags.apply ? { ...(await import('./forget-featurized.js')), vectors: await scope.vectorsForReading() } : undefined;
+    if (forget) await refuseOutOfReach(await forget.collectionsOutOfReach(db, forget.vectors), forget.vectors);
     let chunksRemoved = 0;
     const onDeleted = forget && (async (ids: string[]) => void (chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, ids, false)));
     const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c), onDeleted });
@@ -88,6 +89,22 @@ function checkTargets(flags: DedupFlags, near: boolean): void {
   if (out !== '-' && flags.report !== '-' && resolve(out) === resolve(flags.report)) {
     throw new UsageError(`dedup: --out and --report both name ${flags.report}: each would replace the other's content`);
   }
+}
+
+/**
+ * Featurized collections whose points --apply could not remove: the documents would go and
+ * their points stay, answering searches (PostgreSQL without QDRANT_URL, or the vectors in one
+ * store and looked for in the other). Refused before anything is deleted.
+ */
+async function refuseOutOfReach(collections: string[], vectors: { kind: string } | null): Promise<void> {
+  if (collections.length === 0) return;
+  const { NO_VECTOR_STORE_NOTE } = await import('../search/open-vectors-for-reading.js');
+  const why = !vectors
+    ? `${NO_VECTOR_STORE_NOTE}): set QDRANT_URL as featurize had it`
+    : vectors.kind === 'qdrant'
+      ? 'not in the Qdrant at QDRANT_URL): point it at the Qdrant featurize wrote to, or unset it for the vectors in the --db file'
+      : 'not in the --db file): set QDRANT_URL as featurize had it';
+  throw new UsageError(`dedup --apply: the featurized collections ${collections.join(', ')} are out of reach (${why}; their points would outlive the deleted documents`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Db } from '../store/database.js';
-import { featurizedRowsOf, forgetFeaturized } from '../store/featurize-repo.js';
+import { featurizedCollections, featurizedRowsOf, forgetFeaturized } from '../store/featurize-repo.js';
 import { cleanedCollectionOf } from '../vector/open-vector-store.js';
 import type { VectorStore } from '../vector/vector-store.js';
 
@@ -32,4 +32,18 @@ export async function forgetGoneDocuments(db: Db, vectors: VectorStore | null, d
   }
   await forgetFeaturized(db.db, [...new Set(rows.map((r) => r.documentId))]);
   return rows.reduce((n, r) => n + r.chunkIds.length, 0);
+}
+
+/**
+ * The collections documents are featurized into that this vector store does not hold: all of
+ * them when there is none (PostgreSQL without QDRANT_URL), or those featurize wrote to another
+ * store (Qdrant, and now the SQLite file's). Forgetting a deleted document's rows there leaves
+ * its points for good, answering searches without a document, and no later run can find them
+ * again: dedup --apply refuses before it deletes anything.
+ */
+export async function collectionsOutOfReach(db: Db, vectors: VectorStore | null): Promise<string[]> {
+  const featurized = await featurizedCollections(db.db);
+  if (featurized.length === 0) return [];
+  const present = new Set((vectors ? await vectors.listCollections() : []).map((c) => c.name));
+  return featurized.filter((c) => !present.has(c)).sort();
 }

@@ -151,6 +151,12 @@ export async function chunkTokenCounts(db: Kysely<Database>): Promise<{ collecti
   return db.selectFrom('featurize_chunks').select(['collection', 'token_count']).execute();
 }
 
+/** The collections documents are featurized into (their marks name them). */
+export async function featurizedCollections(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom('featurized_documents').select('collection').distinct().execute();
+  return rows.map((r) => r.collection);
+}
+
 /** A document's featurized rows: its chunks' ids, by the collection they are in. */
 export type FeaturizedRows = { documentId: string; collection: string; chunkIds: string[] };
 

@@ -4,8 +4,17 @@ import { join } from 'node:path';
 import stringWidth from 'string-width';
 import { hasScript, ndjson, runCli, runOnTerminal } from '../helpers/cli.js';
 import { ENGINES, engineMissing, freshDatabase, tempDir } from '../helpers/databases.js';
+import { startFakeQdrant } from '../fakes/qdrant-server.js';
 
 const lines = (xs: object[]) => xs.map((x) => JSON.stringify(x)).join('\n') + '\n';
+
+// Two near duplicates and a third text, one chunk each.
+const FOX = 'The quick brown fox jumps over the lazy dog near the river bank today';
+const FOXES = lines([
+  { id: 'a', title: 'Fox one', text: `${FOX}.` },
+  { id: 'b', title: 'Fox two', text: `${FOX}!` },
+  { id: 'c', title: 'Cats', text: 'Cats sleep most of the afternoon on the warm window sill.' },
+]);
 
 describe('llmops dedup (CLI)', () => {
   it('passes each record whose --key is new, in order', async () => {
@@ -207,6 +216,53 @@ describe('llmops dedup (CLI)', () => {
       expect((await runCli(['dedup', '--near', '--apply', ...db])).stderr).toMatch(/chunks removed\s+0\n/);
     } finally {
       dir.remove();
+    }
+  });
+
+  it('--near --apply refuses, deleting nothing, when the featurized vectors are in another store than the one at hand (SQLite file, QDRANT_URL set)', async () => {
+    const dir = tempDir();
+    const qdrant = await startFakeQdrant();
+    try {
+      const db = ['--db', join(dir.path, 'd.db')];
+      expect((await runCli(['ingest', '-', ...db], { input: FOXES })).code).toBe(0);
+      expect((await runCli(['featurize', '--embedder', 'hashing', '--workers', '1', ...db], { env: { QDRANT_URL: undefined } })).code).toBe(0);
+      const refused = await runCli(['dedup', '--near', '--apply', ...db], { env: { QDRANT_URL: qdrant.url } });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'llmops: dedup --apply: the featurized collections embedded_documents are out of reach (not in the Qdrant at QDRANT_URL): point it at the Qdrant featurize wrote to, or unset it for the vectors in the --db file; their points would outlive the deleted documents\n',
+      );
+      expect(ndjson((await runCli(['inspect', 'documents', '--json', ...db])).stdout).length).toBe(3);
+      const applied = await runCli(['dedup', '--near', '--apply', '--json', ...db], { env: { QDRANT_URL: undefined } });
+      expect(applied.stderr).toMatch(/deleted\s+1\n/);
+    } finally {
+      await qdrant.close();
+      dir.remove();
+    }
+  });
+
+  it.skipIf(engineMissing('postgres'))('--near --apply with PostgreSQL refuses without QDRANT_URL (the points in Qdrant would stay), deleting nothing; with it, the points go too', async () => {
+    const target = await freshDatabase('postgres');
+    const qdrant = await startFakeQdrant();
+    try {
+      const db = ['--db', target.url];
+      const env = { QDRANT_URL: qdrant.url };
+      expect((await runCli(['ingest', '-', ...db], { input: FOXES })).code).toBe(0);
+      expect((await runCli(['featurize', '--embedder', 'hashing', '--workers', '1', ...db], { env })).code).toBe(0);
+      const points = async () => ndjson((await runCli(['inspect', 'collections', '--json', ...db], { env })).stdout).map((c) => [c.name, c.count]);
+      expect(await points()).toEqual([['cleaned_documents', 3], ['embedded_documents', 3]]);
+      // It said "deleted 1, chunks removed 1" and left both points in Qdrant, where search found them with no document.
+      const refused = await runCli(['dedup', '--near', '--apply', ...db], { env: { QDRANT_URL: undefined } });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toBe(
+        'llmops: dedup --apply: the featurized collections embedded_documents are out of reach (with PostgreSQL as --db, collections live in Qdrant and QDRANT_URL is not set): set QDRANT_URL as featurize had it; their points would outlive the deleted documents\n',
+      );
+      expect(ndjson((await runCli(['inspect', 'documents', '--json', ...db])).stdout).length).toBe(3);
+      const applied = await runCli(['dedup', '--near', '--apply', '--json', ...db], { env });
+      expect(applied.stderr).toMatch(/deleted\s+1\n/);
+      expect(await points()).toEqual([['cleaned_documents', 2], ['embedded_documents', 2]]);
+    } finally {
+      await qdrant.close();
+      await target.cleanup();
     }
   });
 
