@@ -82,7 +82,13 @@ export async function parseYamlText(text: string, shown: string): Promise<unknow
     const pos = lineCounter.linePos(err.pos[0]);
     throw new UsageError(`${shown}:${pos.line}:${pos.col}: invalid YAML: ${err.message.split('\n')[0]}`);
   }
-  return doc.toJS();
+  try {
+    return doc.toJS();
+  } catch (err) {
+    // toJS refuses a document whose aliases would expand beyond its bound (a "billion laughs"
+    // file); its ReferenceError names neither the file nor what to do.
+    throw new UsageError(`${shown}: invalid YAML: ${errorMessage(err).split('\n')[0]}`);
+  }
 }
 
 /** Parses a YAML file; a syntax error names the file, line and column. */
