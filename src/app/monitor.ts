@@ -3,6 +3,7 @@ import { isStdoutPath } from '../core/output-file.js';
 import type { LoadedMonitor } from '../monitor/monitor-config.js';
 import type { OpenedMonitor } from '../monitor/open-monitor.js';
 import type { MonitorRunResult } from '../monitor/run-monitor.js';
+import type { Schedule } from '../monitor/schedule.js';
 import type { Db } from '../store/database.js';
 import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
 import { runCommand, type CommandScope } from './command-scope.js';
@@ -30,6 +31,8 @@ export async function runMonitors(ctx: Context, configs: string[], flags: Monito
   if (flags.every && flags.cron) throw new UsageError('monitor: --every and --cron do not go together');
   if (flags.webhookPort !== undefined && !flags.every && !flags.cron) throw new UsageError('monitor: --webhook-port goes with --every or --cron (a one-off run has no prompt cache to refresh)');
   if (flags.webhookPort !== undefined) webhookSecret('monitor --webhook-port');
+  const { parseSchedule } = await import('../monitor/schedule.js');
+  const schedule = await parseSchedule(flags);
   const loaded = await readConfigs(configs);
   return runCommand(ctx, async (scope) => {
     // The handle exists, the file does not yet: a problem found while setting the monitors up
@@ -40,17 +43,17 @@ export async function runMonitors(ctx: Context, configs: string[], flags: Monito
     const out = flags.out ? scope.ndjson(flags.out, { label: 'monitor --out' }) : undefined;
     if (out) for (const o of opened) o.addOut(out);
     const { runMonitor } = await import('../monitor/run-monitor.js');
-    const scheduled = Boolean(flags.every || flags.cron);
+    const scheduled = schedule !== undefined;
     const runs: MonitorRunResult[] = [];
     const runOne = async (o: OpenedMonitor) => {
       const r = await runMonitor({ monitor: o.monitor, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
       printRun(ctx, r, out?.kind === 'stdout' || o.publishers.some((p) => p.name === 'stdout'));
       if (!scheduled || r.failed + r.invalid > 0) runs.push(r);
     };
-    if (!scheduled) for (const o of opened) await runOne(o);
+    if (schedule === undefined) for (const o of opened) await runOne(o);
     else {
       scope.runsUntilInterrupted = true;
-      await runOnSchedule(ctx, opened, flags, runOne);
+      await runOnSchedule(ctx, opened, schedule, flags.webhookPort, runOne);
     }
     return runs;
   });
@@ -92,13 +95,13 @@ async function openMonitors(scope: CommandScope, loaded: LoadedMonitor[], db: Db
 }
 
 /** --every / --cron, never overlapping, until Ctrl-C; with --webhook-port the prompt webhook in this process too. */
-async function runOnSchedule(ctx: Context, opened: OpenedMonitor[], flags: MonitorFlags, runOne: (o: OpenedMonitor) => Promise<void>): Promise<void> {
+async function runOnSchedule(ctx: Context, opened: OpenedMonitor[], schedule: Schedule, webhookPort: number | undefined, runOne: (o: OpenedMonitor) => Promise<void>): Promise<void> {
   const { runScheduled } = await import('../monitor/schedule.js');
-  const webhook = flags.webhookPort === undefined ? undefined : await startWebhook(ctx, flags.webhookPort);
+  const webhook = webhookPort === undefined ? undefined : await startWebhook(ctx, webhookPort);
   try {
     await runScheduled(
       opened.map((o) => ({ name: o.monitor.config.name, run: () => runOne(o) })),
-      { every: flags.every, cron: flags.cron, signal: ctx.signal, logger: ctx.logger },
+      { schedule, signal: ctx.signal, logger: ctx.logger },
     );
   } finally {
     await webhook?.close();

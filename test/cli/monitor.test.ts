@@ -172,6 +172,48 @@ describe('llmops monitor (CLI)', () => {
     }
   });
 
+  it('a schedule that would run every millisecond or never: exit 2 before any database exists', async () => {
+    const dir = tempDir();
+    try {
+      const db = join(dir.path, 'm.db');
+      for (const [flags, message] of [
+        [['--every', '1'], '--every: "1" has no unit'],
+        [['--every', '100ms'], '--every: 100ms is too short: at least 1s'],
+        [['--cron', '0 0 30 2 *'], '--cron: "0 0 30 2 *" never fires (no date matches it)'],
+      ] as const) {
+        const r = await runCli(['monitor', 'configs/monitor.yaml', ...flags, '--db', db]);
+        expect(r.code, flags.join(' ')).toBe(2);
+        expect(r.stderr).toContain(message);
+        expect(existsSync(db)).toBe(false);
+      }
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('a YAML alias bomb in a config: one line naming the file, exit 2', async () => {
+    const dir = tempDir();
+    try {
+      // Each level doubles nine times: expanded, it would be 9^8 strings.
+      const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
+      for (let i = 1; i <= 8; i++) {
+        const prev = String.fromCharCode(96 + i);
+        const cur = String.fromCharCode(97 + i);
+        levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(',')}]`);
+      }
+      const cfg = join(dir.path, 'bomb.yaml');
+      writeFileSync(cfg, `${levels.join('\n')}\n`);
+      const db = join(dir.path, 'm.db');
+      const r = await runCli(['monitor', cfg, '--db', db]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^llmops: \S*bomb\.yaml: invalid YAML: .*alias/m);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('--every keeps running and stops cleanly on SIGINT', async () => {
     const dir = tempDir();
     try {

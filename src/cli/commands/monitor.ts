@@ -14,8 +14,8 @@ export function register(program: Command): void {
     .option('--env <name>', 'profiles env for judge metrics (default: the config\'s env, LLMOPS_ENV, else offline)')
     .option('--profiles <file>', 'profiles file (env LLMOPS_PROFILES)')
     .option('--concurrency <n>', 'scores in flight at once (overrides the config)', toPositiveInt)
-    .option('--every <interval>', 'keep running: every interval (e.g. 15m, 1h), until Ctrl-C')
-    .option('--cron <expr>', 'keep running on a cron schedule (e.g. "0 * * * *"), until Ctrl-C')
+    .option('--every <interval>', 'keep running: every interval, with a unit, at least 1s (e.g. 15m, 1h, 30d), until Ctrl-C')
+    .option('--cron <expr>', 'keep running on a cron schedule (e.g. "0 * * * *"; one that never fires is refused), until Ctrl-C')
     .option('--webhook-port <n>', 'with --every/--cron: also serve the Langfuse prompt webhook here, refreshing these judges\' prompts', toPort)
     .addHelpText(
       'after',
