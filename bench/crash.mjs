@@ -105,12 +105,16 @@ async function freshDatabase(engine, dir) {
     const url = join(dir, `crash-${randomBytes(4).toString('hex')}.db`);
     return { url, drop: async () => {} };
   }
-  const name = `llmops_crash_${randomBytes(6).toString('hex')}`;
+  return createPgDatabase(`llmops_crash_${randomBytes(6).toString('hex')}`, flags['pg-url']);
+}
+
+/** A new PostgreSQL database on the server of `like` (a copy of `template` when given), dropped by `drop()`. */
+async function createPgDatabase(name, like, template) {
   const admin = new pg.Client({ connectionString: flags['pg-url'] });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
-  const url = new URL(flags['pg-url']);
+  const url = new URL(like);
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
@@ -136,22 +140,7 @@ async function copyDatabase(ctx) {
     return { url, drop: async () => rmSync(url, { force: true }) };
   }
   const from = new URL(ctx.url).pathname.slice(1);
-  const name = `${from}_copy`;
-  const admin = new pg.Client({ connectionString: flags['pg-url'] });
-  await admin.connect();
-  await admin.query(`create database ${name} template ${from}`);
-  await admin.end();
-  const url = new URL(ctx.url);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: flags['pg-url'] });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return createPgDatabase(`${from}_copy`, ctx.url, from);
 }
 
 // ── running the CLI ──────────────────────────────────────────────────────────────────────────
