@@ -4,7 +4,12 @@
 // known key shapes, URL passwords, Authorization header values, and the exact values of the
 // secrets this process was given (and their base64 forms, as in a `Basic` header).
 
-const SECRET_OPTION = /(key|token|secret|password|passwd|credential|auth)/i;
+// An option whose name ENDS with a secret word (`--api-key`, `--token`, `--db-password`) carries
+// one. Anywhere in the name was too wide: `--author alice`, `--max-tokens 500` and the value after
+// the flag `--password-stdin` were stored as ***. `--key` is dedup's list of record fields.
+const SECRET_OPTION = /^--(?:[a-z0-9]+[-_])*(?:key|token|secret|password|passwd|pwd|credentials?|auth)$/i;
+const NOT_SECRET_OPTIONS = new Set(['--key']);
+const isSecretOption = (name: string) => SECRET_OPTION.test(name) && !NOT_SECRET_OPTIONS.has(name);
 
 // A URL's password runs to the LAST `@` of its authority (which ends at `/`, `?`, `#` or a space):
 // URL parsers (pg-connection-string's too) split there, so `u:pa@ss@host` has the password `pa@ss`.
@@ -141,9 +146,9 @@ export function redactArgs(args: string[]): string[] {
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const eq = arg.indexOf('=');
-    if (arg.startsWith('--') && eq > 0 && SECRET_OPTION.test(arg.slice(0, eq))) {
+    if (arg.startsWith('--') && eq > 0 && isSecretOption(arg.slice(0, eq))) {
       out.push(`${arg.slice(0, eq)}=***`);
-    } else if (arg.startsWith('--') && SECRET_OPTION.test(arg) && i + 1 < args.length) {
+    } else if (arg.startsWith('--') && isSecretOption(arg) && i + 1 < args.length) {
       out.push(arg, '***');
       i++;
     } else {

@@ -42,6 +42,15 @@ describe('redaction', () => {
   it('masks secret-looking options and URL passwords in arguments', () => {
     expect(redactArgs(['--api-key', 'abc', '--token=xyz', '--db', 'postgres://u:p@h/db'])).toEqual(['--api-key', '***', '--token=***', '--db', 'postgres://u:***@h/db']);
     expect(redactUrl('redis://:pw@127.0.0.1:6379')).toBe('redis://:***@127.0.0.1:6379');
+    expect(redactArgs(['--db-password', 'pw1', '--slack_token=t', '--langfuse-secret', 's', '--client-credentials', 'c'])).toEqual(['--db-password', '***', '--slack_token=***', '--langfuse-secret', '***', '--client-credentials', '***']);
+  });
+
+  it('keeps the values of our options that only sound secret', () => {
+    // --author alice, --max-tokens 500, dedup's --key fields, and the flag after --password-stdin were stored as ***.
+    const args = ['--author', 'alice', '--author-field', 'by', '--max-tokens', '500', '--key', 'user.id', '--token-ttl', '1h', '--password-stdin', '--db', 'x.db'];
+    expect(redactArgs(args)).toEqual(args);
+    // A key shape is masked whatever option carries it.
+    expect(redactArgs(['--key', 'sk-ant-abcdefghijklmnop0123'])).toEqual(['--key', '***']);
   });
 });
 
