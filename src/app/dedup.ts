@@ -31,12 +31,17 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
     if (forget) await refuseOutOfReach(await forget.collectionsOutOfReach(db, forget.vectors), forget.vectors);
     let chunksRemoved = 0;
     const onDeleted = forget && (async (ids: string[]) => void (chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, ids, false)));
-    const r = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c), onDeleted });
-    // Documents an earlier run deleted and stopped before forgetting (a SQL warehouse can say which).
-    if (forget && !r.scanInterrupted && store.kind === 'sql') chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, [], true);
+    // In the runs table like every stage: `inspect runs` shows when documents were deleted, and how many.
+    const r = await scope.run({ command: 'dedup', details: { mode: flags.apply ? 'near, applied' : 'near, report', threshold: flags.threshold } }, async () => {
+      const found = await dedupStore(store, { threshold: flags.threshold, category: flags.category, apply: Boolean(flags.apply), signal: ctx.signal, onCluster: (c) => report.write(c), onDeleted });
+      // Documents an earlier run deleted and stopped before forgetting (a SQL warehouse can say which).
+      if (forget && !found.scanInterrupted && store.kind === 'sql') chunksRemoved += await forget.forgetGoneDocuments(db, forget.vectors, [], true);
+      const { scanned, scanInterrupted, ...counts } = found;
+      return { ...counts, documents: scanned, scan_interrupted: scanInterrupted, interrupted: found.interrupted || scanInterrupted, chunks_removed: flags.apply ? chunksRemoved : undefined };
+    });
     if (shown.length > 0) printClusters(ctx, shown);
-    const note = r.scanInterrupted
-      ? `interrupted after ${r.scanned} documents: nothing deleted`
+    const note = r.scan_interrupted
+      ? `interrupted after ${r.documents} documents: nothing deleted`
       : r.interrupted
         ? 'interrupted: the rest of the duplicates are deleted by the next run'
         : flags.apply
@@ -44,7 +49,7 @@ export async function dedup(ctx: Context, flags: DedupFlags): Promise<void> {
           : r.duplicates
             ? 'report only: --apply deletes the duplicates'
             : crowdedNote(r.crowded);
-    await scope.finish('dedup', { documents: r.scanned, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, chunks_removed: flags.apply ? chunksRemoved : undefined, crowded: r.crowded || undefined, note });
+    await scope.finish('dedup', { documents: r.documents, clusters: r.clusters, duplicates: r.duplicates, deleted: r.deleted, chunks_removed: flags.apply ? chunksRemoved : undefined, crowded: r.crowded || undefined, note });
   });
 }
 
@@ -57,7 +62,7 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
   // only the keys of records that got out, then returns.
   const out = scope.ndjson(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
   const report = flags.report ? scope.ndjson(flags.report, { label: 'dedup --report' }) : undefined;
-  const r = await dedupStream({
+  const run = () => dedupStream({
     input,
     out,
     ...k,
@@ -69,6 +74,8 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
     onCluster: report ? (c) => report.write(c) : undefined,
     signal: scope.ctx.signal,
   });
+  // With a ledger the stream changes the database: a runs row says when, and what passed.
+  const r = db ? await scope.run({ command: 'dedup', details: { mode: near ? 'near, stream' : 'exact, stream', ledger: flags.ledger } }, run) : await run();
   const note = out.closedByReader ? 'the reader went away: the ledger holds only the records written' : r.interrupted ? 'interrupted: the next run carries on' : crowdedNote(r.crowded);
   await scope.finish('dedup', { read: r.read, passed: r.passed, dropped: r.dropped, clusters: near ? r.clusters : undefined, crowded: r.crowded || undefined, ledger: flags.ledger, note }, true);
 }

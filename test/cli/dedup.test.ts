@@ -171,6 +171,12 @@ describe('llmops dedup (CLI)', () => {
       const after = await runCli(['dedup', '--near', ...db]);
       expect(ndjson(after.stdout)).toEqual([]);
       expect(after.stderr).toMatch(/documents\s+2/);
+      // Each run is in the runs table, as every stage's: when documents were deleted, and how many.
+      const runs = ndjson((await runCli(['inspect', 'runs', '--json', ...db])).stdout).filter((r) => r.command === 'dedup');
+      const appliedRuns = runs.filter((r) => r.counts.mode === 'near, applied');
+      expect(appliedRuns).toHaveLength(1);
+      expect(runs.filter((r) => r.counts.mode === 'near, report' && r.status === 'ok' && r.counts.deleted === 0)).toHaveLength(hasScript ? 3 : 2);
+      expect(appliedRuns[0]).toMatchObject({ status: 'ok', counts: { documents: 4, clusters: 1, duplicates: 2, deleted: 2, chunks_removed: 0, threshold: 0.85 } });
     } finally {
       dir.remove();
     }
@@ -275,6 +281,11 @@ describe('llmops dedup (CLI)', () => {
         expect(ndjson(r1.stdout).map((x) => x.text)).toEqual(['a', 'b']);
         const r2 = await runCli(['dedup', '--in', '-', '--field', 'text', '--ledger', 'feed', ...db], { input: lines([{ text: 'b' }, { text: 'c' }]) });
         expect(ndjson(r2.stdout).map((x) => x.text)).toEqual(['c']);
+        const runs = ndjson((await runCli(['inspect', 'runs', '--json', ...db])).stdout).filter((r) => r.command === 'dedup');
+        expect(runs.map((r) => r.counts).sort((a, b) => b.read - a.read)).toEqual([
+          { read: 3, passed: 2, dropped: 1, clusters: 0, invalid: 0, mode: 'exact, stream', ledger: 'feed' },
+          { read: 2, passed: 1, dropped: 1, clusters: 0, invalid: 0, mode: 'exact, stream', ledger: 'feed' },
+        ]);
         const count = await runCli(['dedup', 'ledger', 'count', '--ledger', 'feed', '--json', ...db]);
         expect(ndjson(count.stdout)[0]).toEqual({ ledger: 'dedup:feed', keys: 3 });
         const list = ndjson((await runCli(['dedup', 'ledger', 'list', ...db])).stdout);
