@@ -14,6 +14,8 @@ export type DurationOptions = {
    * the user meant days, and 30 ms selected everything (the whole cache cleared).
    */
   unitRequired?: boolean;
+  /** What a bare number is told to say instead: an age (days, hours, minutes; the default) or a wait (seconds, minutes). */
+  units?: 'age' | 'wait';
   /** What to suggest after "is not a duration". */
   hint?: string;
 };
@@ -21,7 +23,8 @@ export type DurationOptions = {
 /** Parses "500ms", "30s", "5m", "1h" (or plain milliseconds, unless `unitRequired`) for --watch and friends. */
 export function parseDuration(value: string, flag: string, opts: DurationOptions = {}): number {
   if (opts.unitRequired && /^\d+(\.\d+)?$/.test(value)) {
-    throw new UsageError(`${flag}: "${value}" has no unit: say ${value}d for days, ${value}h for hours, ${value}m for minutes`);
+    const say = opts.units === 'wait' ? `${value}s for seconds, ${value}m for minutes` : `${value}d for days, ${value}h for hours, ${value}m for minutes`;
+    throw new UsageError(`${flag}: "${value}" has no unit: say ${say}`);
   }
   const parsed = /^\d+$/.test(value) ? Number(value) : msOf(value);
   if (typeof parsed !== 'number' || !Number.isFinite(parsed) || parsed <= 0) {

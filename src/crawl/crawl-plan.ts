@@ -68,7 +68,8 @@ export async function planCrawl(
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
   const s = config?.settings ?? {};
-  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout') : s.timeout !== undefined ? toMs(s.timeout) : 30_000;
+  // `--timeout 30` was 30 ms (every request timed out) where `timeout: 30` in the config is 30 s: a unit is asked for.
+  const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', { unitRequired: true, units: 'wait' }) : s.timeout !== undefined ? toMs(s.timeout) : 30_000;
   const rules: DispatchRule[] = [
     ...(s.dispatch ?? []).map((r) => ({ pattern: new RegExp(r.pattern, 'i'), crawler: r.crawler, platform: r.platform })),
     ...[...(flags.browserDomain ?? []), ...(s.browser?.domains ?? [])].map(browserDomainRule),

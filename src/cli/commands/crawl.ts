@@ -27,7 +27,7 @@ export function register(program: Command): void {
     .option('--refresh', 'fetch links already in the warehouse again (and update changed ones)')
     .option('--concurrency <n>', 'links crawled at once, overall (default 8)', toPositiveInt)
     .option('--per-host <n>', 'links crawled at once per host (default 2)', toPositiveInt)
-    .option('--timeout <duration>', 'per request / page (default 30s; a git clone gets 4x)')
+    .option('--timeout <duration>', 'per request / page, with a unit (default 30s; a git clone gets 4x)')
     .option('--max-mb <n>', 'largest response accepted, in MB (default 10)', toPositiveNumber)
     .option('--retries <n>', 'retries on transient failures (429, 5xx, resets, timeouts), with backoff (default 2)', toCount)
     .option('--ignore-robots', 'do not consult robots.txt (only for sites you own or may crawl)')
