@@ -1,3 +1,4 @@
+import { createRedactingStream } from '../core/redacting-stream.js';
 import type { LlmClient, ClientResult } from '../llm/client.js';
 import type { ChatMessage } from '../llm/types.js';
 import type { Answer, AnswerSource } from './answer-types.js';
@@ -57,7 +58,7 @@ export async function answerQuestion(o: AnswerQuestionOptions): Promise<Answer> 
   }
   const result = await streamAnswer(o.client, prompt, o);
   // Masked as the call log masks it: a model or gateway that quotes a key must not put it in a
-  // stored conversation, an NDJSON answer or a served one. (Streamed deltas are shown as they come.)
+  // stored conversation, an NDJSON answer or a served one (streamed deltas are masked in streamAnswer).
   const text = o.client.redact(result.text);
   return {
     question: o.question,
@@ -78,9 +79,17 @@ async function streamAnswer(client: LlmClient, prompt: Prompt, o: AnswerQuestion
   const tags: Record<string, string> = { task: 'ask' };
   if (o.sessionId !== undefined) tags.session_id = o.sessionId;
   const request = { system: prompt.system, messages: prompt.messages, traceId: o.traceId, tags, maxTokens: o.maxTokens, input: { question: o.question } };
+  // Deltas masked on their way out too (a terminal, a served stream): a key the model quotes, split
+  // across two deltas, is masked whole; a word is shown once it is written.
+  const masked = o.onText && createRedactingStream(client.redact);
+  const emit = (text: string) => text && o.onText!(text);
   for await (const event of client.stream(request, o.signal)) {
-    if (event.type === 'text') o.onText?.(event.text);
-    else return event.result;
+    if (event.type === 'text') {
+      if (masked) emit(masked.push(event.text));
+    } else {
+      if (masked) emit(masked.end());
+      return event.result;
+    }
   }
   throw new Error(`ask: the ${client.provider}/${client.model} stream ended without its result`);
 }

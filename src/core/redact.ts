@@ -57,7 +57,7 @@ export function registerSecret(value: string | undefined): void {
   if (value && value.length >= MIN_SECRET_LENGTH) registered.add(value);
 }
 
-let cache: { key: string; pattern: RegExp | null } | undefined;
+let cache: { key: string; pattern: RegExp | null; needles: string[]; values: string[] } | undefined;
 // Listing process.env is slow (each variable is a call into the runtime) and this runs for every
 // logged line and stored call: the names are listed again at most once a second, the values of
 // the names found are read every time (a key set or changed in-process is masked at once).
@@ -72,15 +72,31 @@ function secretNames(env: NodeJS.ProcessEnv): string[] {
   return list;
 }
 
-/** One pattern for every secret value and the stable middle of its base64 at each alignment. */
-function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
+/** The secret values this process holds: the secret variables' and the registered ones. */
+function secretValues(env: NodeJS.ProcessEnv): Set<string> {
   const values = new Set<string>(registered);
   for (const name of secretNames(env)) {
     const value = env[name];
     if (value && value.length >= MIN_SECRET_LENGTH) values.add(value);
   }
+  return values;
+}
+
+/** The secret values with whitespace in them (a text streamed in pieces cannot be cut at their spaces). */
+export function secretsHoldingSpace(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [...secretValues(env)].filter((v) => /\s/.test(v));
+}
+
+/** One pattern for every secret value and the stable middle of its base64 at each alignment. */
+function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
+  return secretNeedles(env).pattern;
+}
+
+/** The secret values with their encoded forms (what secretPattern matches), and that pattern. */
+function secretNeedles(env: NodeJS.ProcessEnv): { pattern: RegExp | null; needles: string[]; values: string[] } {
+  const values = secretValues(env);
   const key = [...values].join('\u0000');
-  if (cache?.key === key) return cache.pattern;
+  if (cache?.key === key) return cache;
   const needles = new Set<string>();
   for (const v of values) {
     needles.add(v);
@@ -88,8 +104,36 @@ function secretPattern(env: NodeJS.ProcessEnv): RegExp | null {
   }
   // Longest first, so a value is masked whole before a shorter one inside it.
   const sorted = [...needles].sort((a, b) => b.length - a.length).map((n) => n.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-  cache = { key, pattern: sorted.length ? new RegExp(sorted.join('|'), 'g') : null };
-  return cache.pattern;
+  cache = { key, pattern: sorted.length ? new RegExp(sorted.join('|'), 'g') : null, needles: [...needles], values: [...values] };
+  return cache;
+}
+
+// The beginnings of what redactText masks, to tell whether the end of a text still being
+// written could turn into one: a key shape's prefix (`s`, `sk-ab…`, `pk-l`, `xox`, `gh`…), a word
+// holding URL or query punctuation, "Basic"/"Bearer" being written.
+const KEY_SHAPE_START = /(?:^|[^A-Za-z0-9_])(?:s(?:k(?:-[A-Za-z0-9_-]*)?)?|p(?:k(?:-(?:l(?:f(?:-[A-Za-z0-9_-]*)?)?)?)?)?|x(?:o(?:x(?:[abprs](?:-[A-Za-z0-9-]*)?)?)?)?|g(?:h(?:[pousr](?:_[A-Za-z0-9]*)?)?)?)$/;
+const URL_OR_QUERY = /[:/@?&=]/;
+const AUTH_WORD_START = /(?:^|[^A-Za-z0-9_])(?:B|Ba|Bas|Basi|Basic|Be|Bea|Bear|Beare|Bearer)["':=]*$/;
+const AFTER_AUTH_WORD = /\b(?:Basic|Bearer)[\s"':=]*$/;
+const INNER_PREFIX = 4;
+
+/**
+ * Whether `word`, the end of a text still being written (no whitespace in it), could become
+ * or hold the start of something redactText masks once more text comes; `before` is the text
+ * before it. A stream shows a word that cannot at once, and holds one that could.
+ */
+export function mayBecomeSecret(word: string, before: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (word === '') return false;
+  if (KEY_SHAPE_START.test(word) || URL_OR_QUERY.test(word) || AUTH_WORD_START.test(word) || AFTER_AUTH_WORD.test(before)) return true;
+  // A secret value the word begins, or whose first few characters end it (one or two letters
+  // end every word); an encoded form (base64, hex: found inside words) whose first characters end it.
+  const { needles, values } = secretNeedles(env);
+  for (const needle of needles) {
+    const shortest = values.some((v) => v.startsWith(needle)) ? INNER_PREFIX : 1;
+    if (needle.startsWith(word)) return true;
+    for (let i = Math.max(1, word.length - needle.length + 1); i <= word.length - shortest; i++) if (needle.startsWith(word.slice(i))) return true;
+  }
+  return false;
 }
 
 /**

@@ -8,7 +8,7 @@ export type ScheduledJob = { name: string; run: () => Promise<void> };
 export type Schedule = { everyMs: number } | { cron: string };
 
 /** --every's shortest interval: a run reads the ledger and the source each time (`--every 1` ran a thousand times a second). */
-export const MIN_EVERY_MS = 1000;
+const MIN_EVERY_MS = 1000;
 
 /** Node's timers hold a signed 32-bit delay; a longer one is replaced by 1 ms, every millisecond. */
 const MAX_TIMER_MS = 2 ** 31 - 1;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/databases.js';
-import { runCli, withoutCreatedNote, type CliResult } from '../helpers/cli.js';
+import { hasScript, runCli, runOnTerminal, withoutCreatedNote, type CliResult } from '../helpers/cli.js';
 import { startEchoKeyServer } from '../fakes/echo-key-server.js';
 import { startFakeLangfuseApi } from '../fakes/langfuse-api-server.js';
 
@@ -116,6 +116,12 @@ describe('no secret is stored or printed, even when a server echoes it', () => {
       expect(chat.code, chat.stderr).toBe(0);
       expect(answering.requests).toBeGreaterThan(1);
       expectNoCanary(leftBehind(answered, db) + refused.stdout + refused.stderr + chat.stdout + chat.stderr);
+      if (hasScript) {
+        // On a terminal the answer is streamed as it comes: the key, split across two deltas, is masked there too.
+        const shown = await runOnTerminal(['--db', db, 'ask', 'Did the river rise?', '--env', 'openai'], { cwd: dir.path, env: env(answering) });
+        expect(shown).toContain('The key you sent is *** [1].');
+        expectNoCanary(shown);
+      }
     } finally {
       await answering.close();
       await refusing.close();
