@@ -41,6 +41,12 @@ export type FakeLangfuseApi = {
   requests: { method: string; path: string; query: Record<string, string> }[];
   /** Faults answer the next matching request (`path` limits them to one endpoint). */
   enqueue(...faults: Fault[]): void;
+  /**
+   * Observations paging past the end, as a broken API or proxy might: `same` answers the page
+   * past the last with the cursor it was sent, `fresh` with a new cursor each time (empty pages
+   * forever). Unset: no cursor on the last page, as Langfuse does.
+   */
+  brokenPaging?: 'same' | 'fresh';
   close(): Promise<void>;
 };
 
@@ -93,7 +99,10 @@ export async function startFakeLangfuseApi(opts: { publicKey: string; secretKey:
       list = list.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.id < b.id ? 1 : -1));
       const offset = query.cursor ? Number(JSON.parse(Buffer.from(query.cursor, 'base64').toString('utf8')).offset) : 0;
       const page = list.slice(offset, offset + limit);
-      const next = offset + limit < list.length ? Buffer.from(JSON.stringify({ offset: offset + limit })).toString('base64') : undefined;
+      const cursorAt = (o: number, nonce?: number) => Buffer.from(JSON.stringify({ offset: o, ...(nonce === undefined ? {} : { nonce }) })).toString('base64');
+      let next = offset + limit < list.length ? cursorAt(offset + limit) : undefined;
+      if (!next && state.brokenPaging === 'same') next = page.length === 0 && query.cursor ? query.cursor : cursorAt(offset + limit);
+      if (!next && state.brokenPaging === 'fresh') next = cursorAt(offset + limit, state.requests.length);
       return send(res, 200, {
         data: page.map((o) => ({
           id: o.id,

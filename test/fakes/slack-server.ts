@@ -18,6 +18,12 @@ export type FakeSlack = {
   posted: { channel: string; text: string }[];
   calls: string[];
   rateLimitNext(n: number, retryAfterSeconds?: number): void;
+  /**
+   * conversations.history paging past the end, as a broken API or proxy might: `same` answers
+   * the page past the last with the cursor it was sent (and has_more), `fresh` with a new cursor
+   * each time (empty pages forever). Unset: an empty next_cursor on the last page, as Slack does.
+   */
+  brokenPaging?: 'same' | 'fresh';
   close(): Promise<void>;
 };
 
@@ -46,11 +52,13 @@ export async function startFakeSlack(opts: { token?: string; pageSize?: number }
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
     res.end(JSON.stringify(body));
   };
-  const page = <T>(items: T[], cursor: string | undefined, limit: number) => {
-    const start = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace('next_ts:', '')) : 0;
+  const page = <T>(items: T[], cursor: string | undefined, limit: number, broken?: 'same' | 'fresh') => {
+    const start = cursor ? Number(Buffer.from(cursor, 'base64').toString('utf8').replace('next_ts:', '').split(':')[0]) : 0;
     const n = Math.min(limit, pageSize);
     const slice = items.slice(start, start + n);
-    const next = start + n < items.length ? Buffer.from(`next_ts:${start + n}`).toString('base64') : '';
+    let next = start + n < items.length ? Buffer.from(`next_ts:${start + n}`).toString('base64') : '';
+    if (!next && broken === 'same') next = slice.length === 0 && cursor ? cursor : Buffer.from(`next_ts:${start + n}`).toString('base64');
+    if (!next && broken === 'fresh') next = Buffer.from(`next_ts:${start + n}:${state.calls.length}`).toString('base64');
     return { slice, meta: { has_more: next !== '', response_metadata: { next_cursor: next } } };
   };
 
@@ -76,7 +84,7 @@ export async function startFakeSlack(opts: { token?: string; pageSize?: number }
         if (!ch) return send(res, 200, { ok: false, error: 'channel_not_found' });
         const oldest = args.oldest ? Number(args.oldest) : 0;
         const msgs = ch.messages.filter((m) => Number(m.ts) >= oldest).sort((a, b) => Number(b.ts) - Number(a.ts));
-        const p = page(msgs, args.cursor || undefined, Number(args.limit ?? 100));
+        const p = page(msgs, args.cursor || undefined, Number(args.limit ?? 100), state.brokenPaging);
         return send(res, 200, { ok: true, messages: p.slice, pin_count: 0, ...p.meta });
       }
       case 'conversations.replies': {

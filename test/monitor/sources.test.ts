@@ -154,6 +154,52 @@ publish: [{ type: sql }]
   }, 20_000);
 });
 
+describe('paged sources that never end their paging', () => {
+  const lfLoop = `name: lf-loop
+source: { type: langfuse, name: support-answer, since: 2h, page_size: 2 }
+metrics: [{ name: refusal }]
+publish: [{ type: sql }]
+`;
+  const slackLoop = `name: sl-loop
+source: { type: slack, channel: C2, bot_user: UBOT, since: 1h }
+metrics: [{ name: refusal }]
+publish: [{ type: sql }]
+`;
+  const withBrokenPaging = async <T>(mode: 'same' | 'fresh', f: () => Promise<T>) => {
+    lf.brokenPaging = mode;
+    slack.brokenPaging = mode;
+    try {
+      return await f();
+    } finally {
+      lf.brokenPaging = undefined;
+      slack.brokenPaging = undefined;
+    }
+  };
+
+  it('langfuse: a cursor sent again, or empty page after empty page, stops the source with one line naming it', async () => {
+    await withBrokenPaging('same', async () => {
+      await expect(run(lfLoop)).rejects.toThrow(/^source langfuse: Langfuse at http:\/\/127\.0\.0\.1:\d+: the API sent page cursor "[^"]+" again after \d+ page\(s\): stopped rather than read the same page forever$/);
+    });
+    await withBrokenPaging('fresh', async () => {
+      await expect(run(lfLoop)).rejects.toThrow(/^source langfuse: .*: the API sent 20 empty pages in a row, each with a next cursor: stopped rather than page forever$/);
+    });
+  }, 20_000);
+
+  it('slack: a cursor sent again with has_more, or endless empty pages, stops the source with one line naming it', async () => {
+    const t0 = Math.floor(Date.now() / 1000) - 600;
+    slack.channels.C2 = {
+      messages: [{ ts: `${t0}.000100`, text: 'How do I reset my password?', user: 'U1', reply_count: 1 }],
+      replies: { [`${t0}.000100`]: [{ ts: `${t0 + 5}.000001`, text: 'Use Forgot password.', bot_id: 'B1', user: 'UBOT' }] },
+    };
+    await withBrokenPaging('same', async () => {
+      await expect(run(slackLoop)).rejects.toThrow(/^source slack: conversations\.history of C2: the API sent page cursor "[^"]+" again after 1 page\(s\): stopped rather than read the same page forever$/);
+    });
+    await withBrokenPaging('fresh', async () => {
+      await expect(run(slackLoop)).rejects.toThrow(/^source slack: conversations\.history of C2: the API sent 20 empty pages in a row/);
+    });
+  }, 20_000);
+});
+
 describe('llm_calls source', () => {
   it('scores this tool\'s own call log', async () => {
     await db.db

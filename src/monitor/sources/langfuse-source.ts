@@ -1,6 +1,8 @@
 import { UsageError } from '../../core/errors.js';
+import { redactUrl } from '../../core/redact.js';
 import type { SourceConfig } from '../monitor-config.js';
 import type { SourceItem, SourceProblem } from '../types.js';
+import { pageCursors } from './page-cursors.js';
 
 type LangfuseSourceConfig = Extract<SourceConfig, { type: 'langfuse' }>;
 
@@ -39,6 +41,7 @@ export async function* langfuseSource(cfg: LangfuseSourceConfig, sinceMs?: numbe
     if (cfg.to) f.push({ type: 'datetime', column: 'startTime', operator: '<', value: cfg.to });
     query.filter = JSON.stringify(f);
   }
+  const cursors = pageCursors(`source langfuse: Langfuse at ${redactUrl(baseUrl ?? 'https://cloud.langfuse.com')}`);
   let cursor: string | undefined;
   let n = 0;
   do {
@@ -54,6 +57,6 @@ export async function* langfuseSource(cfg: LangfuseSourceConfig, sinceMs?: numbe
       yield { raw: { ...o, latencyMs }, where: `langfuse observation ${o.id}` };
       if (++n >= cfg.max_fetch) return;
     }
-    cursor = page.meta?.cursor ?? undefined;
+    cursor = cursors.next(page.meta?.cursor ?? undefined, page.data.length);
   } while (cursor);
 }

@@ -1,10 +1,13 @@
-import { UsageError } from '../../core/errors.js';
+import { LlmopsError, UsageError } from '../../core/errors.js';
 import type { SourceConfig } from '../monitor-config.js';
 import type { SourceItem, SourceProblem } from '../types.js';
+import { pageCursors } from './page-cursors.js';
 
 type SlackSourceConfig = Extract<SourceConfig, { type: 'slack' }>;
 
 type SlackMessage = { ts?: string; thread_ts?: string; text?: string; user?: string; bot_id?: string; reply_count?: number; subtype?: string };
+
+type Page = { messages?: unknown[]; has_more?: boolean; response_metadata?: { next_cursor?: string } };
 
 /**
  * A support bot's answers in one Slack channel: every thread's replies from the bot are items,
@@ -20,6 +23,7 @@ export async function* slackSource(cfg: SlackSourceConfig, sinceMs?: number): As
   const client = new WebClient(token, { ...(slackApiUrl ? { slackApiUrl: slackApiUrl.endsWith('/') ? slackApiUrl : `${slackApiUrl}/` } : {}), retryConfig: { retries: 3, factor: 1, minTimeout: 50, maxTimeout: 2000 } });
   const oldest = sinceMs !== undefined ? String((Date.now() - sinceMs) / 1000) : undefined;
   const isBot = (m: SlackMessage) => (cfg.bot_user ? m.user === cfg.bot_user || m.bot_id === cfg.bot_user : Boolean(m.bot_id));
+  const cursors = pageCursors(`source slack: conversations.history of ${cfg.channel}`);
   let cursor: string | undefined;
   let n = 0;
   do {
@@ -30,6 +34,8 @@ export async function* slackSource(cfg: SlackSourceConfig, sinceMs?: number): As
       try {
         replies = await allReplies(client, cfg.channel, parent.ts);
       } catch (err) {
+        // A cursor loop ends the source; any other failure is this thread's.
+        if (err instanceof LlmopsError) throw err;
         yield { problem: `conversations.replies failed: ${(err as Error).message}`, where: `slack ${cfg.channel} ${parent.ts}` };
         continue;
       }
@@ -55,17 +61,24 @@ export async function* slackSource(cfg: SlackSourceConfig, sinceMs?: number): As
         if (r.text) earlier.push(r.text);
       }
     }
-    cursor = page.response_metadata?.next_cursor || undefined;
+    cursor = nextCursor(page, cursors);
   } while (cursor);
 }
 
 async function allReplies(client: import('@slack/web-api').WebClient, channel: string, ts: string): Promise<SlackMessage[]> {
   const out: SlackMessage[] = [];
+  const cursors = pageCursors(`source slack: conversations.replies of ${channel} ${ts}`);
   let cursor: string | undefined;
   do {
     const page = await client.conversations.replies({ channel, ts, cursor, limit: 200 });
     out.push(...((page.messages ?? []) as SlackMessage[]));
-    cursor = page.response_metadata?.next_cursor || undefined;
+    cursor = nextCursor(page, cursors);
   } while (cursor);
   return out;
+}
+
+/** Slack says `has_more: false` at the end; a cursor sent along with it is not followed. */
+function nextCursor(page: Page, cursors: ReturnType<typeof pageCursors>): string | undefined {
+  if (page.has_more === false) return undefined;
+  return cursors.next(page.response_metadata?.next_cursor || undefined, page.messages?.length ?? 0);
 }
