@@ -46,7 +46,7 @@ export async function runMonitors(ctx: Context, configs: string[], flags: Monito
     const scheduled = schedule !== undefined;
     const runs: MonitorRunResult[] = [];
     const runOne = async (o: OpenedMonitor) => {
-      const r = await runMonitor({ monitor: o.monitor, db, source: o.source(), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
+      const r = await runMonitor({ monitor: o.monitor, db, source: o.source(ctx.signal), extractor: o.extractor, metrics: o.metrics, publishers: o.publishers, dryRun: Boolean(flags.dryRun), logger: ctx.logger, signal: ctx.signal });
       printRun(ctx, r, out?.kind === 'stdout' || o.publishers.some((p) => p.name === 'stdout'));
       if (!scheduled || r.failed + r.invalid > 0) runs.push(r);
     };

@@ -81,7 +81,8 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
   // --out is opened only once every monitor is set up (so a config error writes nothing).
   const addOut = (out: NdjsonWriter) => publishers.push(ndjsonPublisher(out, 'out'));
 
-  const source = (): AsyncIterable<SourceItem | SourceProblem> => openSource(m, deps);
+  // The run's interrupt reaches the source: its requests, waits and reads end on Ctrl-C.
+  const source = (signal?: AbortSignal): AsyncIterable<SourceItem | SourceProblem> => openSource(m, deps, signal);
   return {
     monitor: m,
     extractor,
@@ -96,7 +97,7 @@ export async function openMonitor(m: LoadedMonitor, deps: MonitorDeps) {
   };
 }
 
-function openSource(m: LoadedMonitor, deps: MonitorDeps): AsyncIterable<SourceItem | SourceProblem> {
+function openSource(m: LoadedMonitor, deps: MonitorDeps, signal?: AbortSignal): AsyncIterable<SourceItem | SourceProblem> {
   const s = m.config.source;
   const since = 'since' in s && s.since ? parseDuration(s.since, `${m.shown}: source.since`) : undefined;
   switch (s.type) {
@@ -113,12 +114,12 @@ function openSource(m: LoadedMonitor, deps: MonitorDeps): AsyncIterable<SourceIt
     case 'langfuse':
       return (async function* () {
         const { langfuseSource } = await import('./sources/langfuse-source.js');
-        yield* langfuseSource(s, since);
+        yield* langfuseSource(s, since, signal);
       })();
     case 'slack':
       return (async function* () {
         const { slackSource } = await import('./sources/slack-source.js');
-        yield* slackSource(s, since);
+        yield* slackSource(s, since, signal);
       })();
     default:
       throw new UsageError(`${m.shown}: source.type: unsupported`);

@@ -103,6 +103,8 @@ async function fetchItems(o: MonitorRunOptions, s: RunState): Promise<{ items: E
       invalid.push({ where: x.where, error: `extractor: ${errorMessage(err)}`, text: JSON.stringify(x.raw) ?? '' });
     }
   }
+  // A source ends early on the interrupt: the run says so even when nothing was left to score.
+  if (o.signal?.aborted) s.interrupted = true;
   return { items, fetched, invalid };
 }
 

@@ -51,10 +51,10 @@ export type Started = {
 /**
  * Starts `file args` to be signalled while it runs, with a kill timer: a process that hangs
  * comes back with signal SIGKILL instead of hanging the test. `detached` puts it in its own
- * process group, killed whole by the timer (a shell and what it started).
+ * process group, killed whole by the timer (a shell and what it started). `env` adds to ours.
  */
-export function startProcess(file: string, args: string[], opts: { detached?: boolean; timeoutMs?: number } = {}): Started {
-  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached });
+export function startProcess(file: string, args: string[], opts: { detached?: boolean; timeoutMs?: number; env?: Record<string, string> } = {}): Started {
+  const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: opts.detached, env: opts.env ? { ...process.env, ...opts.env } : undefined });
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -200,6 +200,25 @@ publish: [{ type: sql }]
   }, 20_000);
 });
 
+describe('a rate limit that asks for a long wait', () => {
+  it('langfuse: retry-after past the cap fails the source at once, saying how long was asked; a short one is waited out', async () => {
+    const path = '/api/public/v2/observations';
+    lf.enqueue({ status: 429, retryAfterSeconds: 3600, path });
+    await expect(run(lfYaml('lf-429'))).rejects.toThrow(/^source langfuse: Langfuse at http:\/\/127\.0\.0\.1:\d+ asked to wait 3600 s before trying again \(retry-after\); a run waits at most 60 s: try again later$/);
+    lf.enqueue({ status: 429, retryAfterSeconds: 1, path });
+    expect(await run(lfYaml('lf-429'))).toMatchObject({ fetched: 4, failed: 0 });
+  }, 20_000);
+
+  it('slack: retry-after past the cap fails the source at once, saying how long was asked', async () => {
+    slack.rateLimitNext(1, 3600);
+    await expect(run(`name: sl-429
+source: { type: slack, channel: C1, bot_user: UBOT, since: 1h }
+metrics: [{ name: refusal }]
+publish: [{ type: sql }]
+`)).rejects.toThrow(/^source slack: Slack at http:\/\/127\.0\.0\.1:\d+\/api\/ asked to wait 3600 s before trying again \(retry-after\); a run waits at most 60 s: try again later$/);
+  }, 20_000);
+});
+
 describe('llm_calls source', () => {
   it('scores this tool\'s own call log', async () => {
     await db.db

@@ -29,7 +29,8 @@ Examples:
   llmops monitor webhook --port 8787                      Langfuse prompt webhook alone (see its --help)
 
 Already-scored items are skipped through the ledger (per item, metric and version); failed items
-are recorded and retried by the next run, exit 3.`,
+are recorded and retried by the next run, exit 3. A rate limit is waited out for up to 60 s (a
+longer retry-after fails the run, exit 1); Ctrl-C stops a waiting source at once.`,
     )
     .action(async (configs: string[], flags: MonitorFlags, cmd: Command) => {
       const app = await import('../../app/monitor.js');
