@@ -1,5 +1,7 @@
-import { closeSync, constants, openSync } from 'node:fs';
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
+import { closeSync, constants, open, openSync } from 'node:fs';
+import { Socket } from 'node:net';
+import { Readable } from 'node:stream';
 
 /**
  * A stream's open of a named pipe waits, in a libuv thread, for the other end: a writer's for a
@@ -31,4 +33,25 @@ export function releasePendingFifoOpen(path: string, stream: EventEmitter, mine:
   signal?.addEventListener('abort', release, { once: true });
   stream.once('open', done).once('close', done);
   if (signal?.aborted) release();
+}
+
+/**
+ * A named pipe's reading end as a non-blocking stream (a libuv pipe, as stdin is when piped).
+ * An fs read stream's read of a pipe blocks a thread-pool thread until the writer writes or
+ * closes, so a writer that keeps the pipe open and says nothing held the command past Ctrl-C;
+ * this one's `destroy()` ends such a wait at once. Opening still waits for a writer, and on
+ * `signal` that wait ends (see releasePendingFifoOpen) and the pipe reads as ended.
+ */
+export async function openFifoReader(path: string, signal?: AbortSignal): Promise<Readable> {
+  // Released before its open began, the open would find no writer (ours failed too) and wait.
+  if (signal?.aborted) return Readable.from([]);
+  const opening = new EventEmitter();
+  releasePendingFifoOpen(path, opening, 'read', signal);
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) => open(path, constants.O_RDONLY, (err, got) => (err ? reject(err) : resolve(got))));
+  } finally {
+    opening.emit('close');
+  }
+  return new Socket({ fd, readable: true, writable: false });
 }

@@ -27,7 +27,17 @@ export type JsonRecord =
       /** With `keepText`: the record's JSON text as read, on one line (see ReadRecordsOptions). */
       text?: string;
     }
-  | { ok: false; reason: string; file: string; line: number; bytesRead: number; /** With `keepText`, when the bytes were text. */ text?: string };
+  | {
+      ok: false;
+      reason: string;
+      file: string;
+      line: number;
+      bytesRead: number;
+      /** With `keepText`, when the bytes were text. */
+      text?: string;
+      /** The record passed `maxRecordBytes` (with `stopAtOversized`: the input was read no further). */
+      tooLarge?: true;
+    };
 
 export type RecordFormat = 'lines' | 'values';
 
@@ -49,6 +59,12 @@ export type ReadRecordsOptions = {
   source?: AsyncIterable<Buffer>;
   /** The command's interrupt: a named pipe still waiting for its writer then reads as ended. */
   signal?: AbortSignal;
+  /**
+   * Lines only: once a record passes `maxRecordBytes`, report it and read no further, instead of
+   * scanning on to its end, which an input that is not a regular file (a pipe fed `/dev/zero`)
+   * may never reach.
+   */
+  stopAtOversized?: boolean;
 };
 
 export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
@@ -80,7 +96,7 @@ export async function* readJsonRecords(path: string, opts: ReadRecordsOptions = 
   const max = opts.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const chunks = opts.source ?? (openInput(path, opts.signal) as AsyncIterable<Buffer>);
   const parse: Parsing = { parse: parseExact, flagEscapes: Boolean(opts.flagEscapes), keepText: Boolean(opts.keepText) };
-  const records = format === 'lines' ? scanLines(chunks, name, max, parse) : scanValues(chunks, name, max, parse);
+  const records = format === 'lines' ? scanLines(chunks, name, max, parse, Boolean(opts.stopAtOversized)) : scanValues(chunks, name, max, parse);
   yield* records;
 }
 
@@ -151,6 +167,10 @@ class RecordBytes {
     return !this.oversized && this.length === 0;
   }
 
+  get tooLarge(): boolean {
+    return this.oversized;
+  }
+
   add(chunk: Buffer, start: number, end: number): void {
     if (this.oversized || end <= start) return;
     if (this.length + (end - start) > this.max) {
@@ -166,7 +186,7 @@ class RecordBytes {
   /** The record gathered so far (null when it is only blank text); starts the next one. */
   take(file: string, line: number, bytesRead: number, parse: Parsing): JsonRecord | null {
     const rec: JsonRecord | null = this.oversized
-      ? { ok: false, reason: `record larger than ${humanBytes(this.max)}`, file, line, bytesRead }
+      ? { ok: false, reason: `record larger than ${humanBytes(this.max)}`, file, line, bytesRead, tooLarge: true }
       : parseRecord(join(this.parts, this.length), file, line, bytesRead, parse);
     this.parts = [];
     this.length = 0;
@@ -175,7 +195,7 @@ class RecordBytes {
   }
 }
 
-async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing): AsyncGenerator<JsonRecord> {
+async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: number, parse: Parsing, stopAtOversized = false): AsyncGenerator<JsonRecord> {
   const bytes = new RecordBytes(max);
   let line = 1;
   let bytesRead = 0;
@@ -185,6 +205,10 @@ async function* scanLines(chunks: AsyncIterable<Buffer>, file: string, max: numb
       const nl = chunk.indexOf(10, pos);
       const end = nl === -1 ? chunk.length : nl;
       bytes.add(chunk, pos, end);
+      if (stopAtOversized && bytes.tooLarge) {
+        yield bytes.take(file, line, bytesRead + end - pos, parse)!;
+        return;
+      }
       if (nl === -1) {
         bytesRead += chunk.length - pos;
         break;

@@ -167,7 +167,11 @@ function sourcePathProblems(source: unknown, baseDir: string, shown: string): st
   if (s.type !== 'jsonl' || typeof s.path !== 'string' || s.path === '' || s.path === '-') return [];
   const full = resolve(baseDir, s.path);
   if (!existsSync(full)) return [`${shown}: source.path: no such file: ${s.path}${isAbsolute(s.path) ? '' : ` (${full}; relative paths are from the config file's folder)`}`];
-  if (statSync(full).isDirectory()) return [`${shown}: source.path: ${s.path} is a folder, not a JSONL file`];
+  const st = statSync(full);
+  if (st.isDirectory()) return [`${shown}: source.path: ${s.path} is a folder, not a JSONL file`];
+  // A device (/dev/zero, /dev/urandom, a terminal) or a socket never ends: a run on it would read
+  // until killed. A named pipe is a stream someone writes and closes: it is read (and Ctrl-C stops it).
+  if (!st.isFile() && !st.isFIFO()) return [`${shown}: source.path: ${s.path} is a device or socket, not a file (it never ends); use a file, a named pipe, or - for stdin`];
   return [];
 }
 

@@ -104,7 +104,7 @@ function openSource(m: LoadedMonitor, deps: MonitorDeps, signal?: AbortSignal): 
     case 'jsonl':
       return (async function* () {
         const { jsonlSource } = await import('./sources/jsonl-source.js');
-        yield* jsonlSource(s, m.baseDir);
+        yield* jsonlSource(s, m.baseDir, signal);
       })();
     case 'llm_calls':
       return (async function* () {
