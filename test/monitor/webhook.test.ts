@@ -45,6 +45,48 @@ describe('monitor webhook', () => {
     expect(notified).toEqual(['support-judge@4']);
   });
 
+  it('a signed body replayed with a new x-langfuse-delivery-id is a duplicate: that header is not signed', async () => {
+    // No event id in the body: the delivery is told by what the signature covers, the body.
+    const body = JSON.stringify({ type: 'prompt-version', action: 'updated', prompt: { name: 'replayed-judge', version: 2, labels: ['production'] } });
+    const first = await post(body, { 'x-langfuse-signature': signBody(body, SECRET), 'x-langfuse-delivery-id': 'dlv_1' });
+    expect(await first.json()).toMatchObject({ ok: true });
+    const replay = await post(body, { 'x-langfuse-signature': signBody(body, SECRET), 'x-langfuse-delivery-id': 'dlv_forged' });
+    expect(replay.status).toBe(200);
+    expect(await replay.json()).toMatchObject({ ok: true, duplicate: true });
+    expect(notified.filter((n) => n.startsWith('replayed-judge'))).toEqual(['replayed-judge@2']);
+  });
+
+  it('a delivery whose notify failed is not marked handled: it answers 502, and the retry notifies', async () => {
+    let failures = 1;
+    const told: string[] = [];
+    const flaky = createWebhookServer({
+      secret: SECRET,
+      maxBodyBytes: 4096,
+      toleranceS: 300,
+      logger: new Logger('quiet'),
+      onPromptVersion: async (e) => {
+        if (failures-- > 0) throw new Error('slack down');
+        told.push(`${e.name}@${e.version}`);
+      },
+    });
+    await new Promise<void>((r) => flaky.listen(0, '127.0.0.1', () => r()));
+    const at = `http://127.0.0.1:${(flaky.address() as AddressInfo).port}/`;
+    try {
+      const body = event('evt_flaky');
+      const send = () => fetch(at, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-langfuse-signature': signBody(body, SECRET) } });
+      const failed = await send();
+      expect(failed.status).toBe(502);
+      expect(told).toEqual([]);
+      const retried = await send();
+      expect(retried.status).toBe(200);
+      expect(await retried.json()).toMatchObject({ ok: true });
+      expect(await (await send()).json()).toMatchObject({ ok: true, duplicate: true });
+      expect(told).toEqual(['support-judge@4']);
+    } finally {
+      await new Promise<void>((r) => flaky.close(() => r()));
+    }
+  });
+
   it('413 for a body over the cap, before any signature work', async () => {
     const body = JSON.stringify({ id: 'big', prompt: { name: 'x' }, pad: 'x'.repeat(10_000) });
     const r = await post(body, { 'x-langfuse-signature': signBody(body, SECRET) });

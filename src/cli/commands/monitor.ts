@@ -51,7 +51,9 @@ Examples:
   LANGFUSE_WEBHOOK_SECRET=… llmops monitor webhook --port 8787
   llmops monitor webhook --slack-channel C0123456 --tolerance 120
 
-The secret comes from LANGFUSE_WEBHOOK_SECRET. Unsigned, tampered or stale requests get 401.`,
+The secret comes from LANGFUSE_WEBHOOK_SECRET. Unsigned, tampered or stale requests get 401.
+A delivery handled already (the same signed event id, else body) gets 200 with duplicate: true and
+does nothing; one whose Slack message failed gets 502, so Langfuse retries it.`,
     )
     .action(async (flags: WebhookFlags, cmd: Command) => {
       const { monitorWebhook } = await import('../../app/webhook.js');

@@ -10,7 +10,10 @@ export type WebhookOptions = {
   maxBodyBytes: number;
   toleranceS: number;
   logger: Logger;
-  /** Called once per new delivery (not for retries of one already handled). */
+  /**
+   * Called for each new delivery until it succeeds: a failure answers 502, so Langfuse retries
+   * it, and a retry of a delivery handled already is answered without calling this again.
+   */
   onPromptVersion?: (event: { name: string; version?: number; labels?: string[]; action?: string }) => Promise<void>;
 };
 
@@ -33,6 +36,8 @@ async function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
 export function createWebhookServer(opts: WebhookOptions): Server {
   // Langfuse retries deliveries: remember what was handled (bounded), answer retries 200 at once.
   const handled = new Map<string, number>();
+  // Deliveries being handled now: a copy arriving meanwhile must not do the work a second time.
+  const inFlight = new Set<string>();
   const reply = (res: ServerResponse, status: number, body: Record<string, unknown>) => {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
@@ -62,24 +67,46 @@ export function createWebhookServer(opts: WebhookOptions): Server {
       } catch {
         return reply(res, 400, { error: 'body is not JSON' });
       }
-      const deliveryId = String(event.id ?? req.headers['x-langfuse-delivery-id'] ?? createHash('sha256').update(raw).digest('hex'));
+      if (!event || typeof event !== 'object' || Array.isArray(event)) return reply(res, 400, { error: 'body is not a JSON object' });
+      const deliveryId = signedDeliveryId(event, raw);
       if (handled.has(deliveryId)) return reply(res, 200, { ok: true, duplicate: true });
+      if (inFlight.has(deliveryId)) return reply(res, 409, { error: 'this delivery is being handled; retry later' });
       const prompt = event.prompt ?? event.payload?.prompt ?? event.data?.prompt ?? event;
       const name = typeof prompt?.name === 'string' ? prompt.name : undefined;
       if (!name) return reply(res, 400, { error: 'no prompt name in the event' });
-      const dropped = invalidatePrompt(name);
-      handled.set(deliveryId, Date.now());
-      if (handled.size > 10_000) handled.delete(handled.keys().next().value!);
-      opts.logger.info(`webhook: prompt ${name} v${prompt.version ?? '?'} (${event.action ?? event.type ?? 'event'}): cache entries dropped ${dropped}`);
-      if (opts.onPromptVersion) {
-        await opts.onPromptVersion({ name, version: prompt.version, labels: prompt.labels, action: event.action ?? event.type }).catch((err) => opts.logger.warn(`webhook: notify failed: ${errorMessage(err)}`));
+      inFlight.add(deliveryId);
+      try {
+        const dropped = invalidatePrompt(name);
+        opts.logger.info(`webhook: prompt ${name} v${prompt.version ?? '?'} (${event.action ?? event.type ?? 'event'}): cache entries dropped ${dropped}`);
+        try {
+          await opts.onPromptVersion?.({ name, version: prompt.version, labels: prompt.labels, action: event.action ?? event.type });
+        } catch (err) {
+          // Not marked handled: the sender retries, and the retry notifies (dropping the cache again is harmless).
+          opts.logger.warn(`webhook: notify failed: ${errorMessage(err)}`);
+          return reply(res, 502, { error: 'notify failed; retry later', invalidated: dropped });
+        }
+        handled.set(deliveryId, Date.now());
+        if (handled.size > 10_000) handled.delete(handled.keys().next().value!);
+        return reply(res, 200, { ok: true, invalidated: dropped });
+      } finally {
+        inFlight.delete(deliveryId);
       }
-      return reply(res, 200, { ok: true, invalidated: dropped });
     } catch (err) {
       opts.logger.error(`webhook: ${errorMessage(err)}`);
       if (!res.headersSent) reply(res, 500, { error: 'internal error' });
     }
   });
+}
+
+/**
+ * What tells one delivery from another, taken from what the signature covers: the event's own
+ * id, else the body's hash. Never the `x-langfuse-delivery-id` header: it is not signed, so a
+ * captured body replayed with a new header value would be taken for a new delivery.
+ */
+function signedDeliveryId(event: Record<string, unknown>, raw: Buffer): string {
+  const id = event.id;
+  if ((typeof id === 'string' && id !== '') || typeof id === 'number') return `id:${id}`;
+  return `body:${createHash('sha256').update(raw).digest('hex')}`;
 }
 
 /** Starts listening on host:port (0: any free port); resolves with the port it got. */
