@@ -93,3 +93,22 @@ describe('monitor webhook', () => {
     expect(r.status).toBe(413);
   });
 });
+
+describe('slackPromptNotifier', () => {
+  it('gives up on a Slack that rate-limits it for an hour at once (the webhook then answers 502 and Langfuse retries), instead of waiting the hour out', async () => {
+    const { startFakeSlack } = await import('../fakes/slack-server.js');
+    const { slackPromptNotifier } = await import('../../src/monitor/webhook/slack-notifier.js');
+    const slack = await startFakeSlack();
+    try {
+      const notify = await slackPromptNotifier({ token: slack.token, channel: 'C1', apiUrl: slack.url });
+      slack.rateLimitNext(1, 3600);
+      await expect(notify({ name: 'support-judge', version: 5 })).rejects.toThrow(/rate/i);
+      expect(slack.posted).toEqual([]);
+      // Slack back: the next delivery (Langfuse's retry) is told.
+      await notify({ name: 'support-judge', version: 5 });
+      expect(slack.posted).toEqual([{ channel: 'C1', text: expect.stringContaining('support-judge') }]);
+    } finally {
+      await slack.close();
+    }
+  });
+});
