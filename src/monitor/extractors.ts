@@ -1,6 +1,7 @@
 import { UsageError, errorMessage } from '../core/errors.js';
 import { sha256Hex } from '../core/ids.js';
 import { loadUserExport } from '../core/user-module.js';
+import { repairStrings } from '../core/storable-text.js';
 import type { ExtractorConfig, SourceConfig } from './monitor-config.js';
 import { asText, getPath } from '../core/dot-path.js';
 import type { EvalItem } from './types.js';
@@ -44,7 +45,21 @@ function readableText(v: unknown): string | undefined {
 }
 
 export async function createExtractor(source: SourceConfig, cfg: ExtractorConfig, baseDir: string, shown: string): Promise<Extractor> {
-  if (cfg.module) return loadModuleExtractor(cfg.module, baseDir, shown);
+  return storable(cfg.module ? await loadModuleExtractor(cfg.module, baseDir, shown) : createFieldExtractor(source, cfg, shown));
+}
+
+/**
+ * Every string of an item (id, texts, metadata keys and values) as every store keeps it
+ * (core/storable-text.ts: NUL removed, a lone surrogate as U+FFFD), once, where it is made.
+ * PostgreSQL refused a NUL, failing the publish batch every run (a NUL id failed the run); a
+ * lone surrogate in an id was stored as U+FFFD while the ledger was asked about the raw id, so
+ * that item was rescored every run. Repaired here, the key looked up is the key written.
+ */
+function storable(extract: Extractor): Extractor {
+  return (raw) => repairStrings(extract(raw), { surrogates: 0, nul: 0 }) as EvalItem;
+}
+
+function createFieldExtractor(source: SourceConfig, cfg: ExtractorConfig, shown: string): Extractor {
   const map: FieldMap = { ...BUILTIN[source.type], ...(cfg.fields ?? {}) };
   const metaMap = cfg.fields?.metadata ?? {};
   const rules = (cfg.regex ?? []).map((r, i) => {
