@@ -2,6 +2,8 @@ import { yieldToEvents } from '../core/yield-to-events.js';
 import type { LimitFunction } from 'p-limit';
 import { OutputError, UsageError, errorMessage } from '../core/errors.js';
 import { createCallSignals } from '../core/call-signals.js';
+import { redactText } from '../core/redact.js';
+import { storableString } from '../core/storable-text.js';
 import { keyString, type LedgerKey } from '../store/ledger-repo.js';
 import type { LedgerClaims } from '../queue/ledger-claims.js';
 import type { Metric } from './metrics/metric.js';
@@ -114,7 +116,7 @@ function record(c: Batches, out: BatchOutcome, it: EvalItem, m: Metric, v: Score
   out.scores.push({
     value: v.value,
     pass: v.pass,
-    comment: v.comment,
+    comment: v.comment == null ? undefined : scoreComment(String(v.comment)), // a module metric may hand a null or a number
     scorer: v.scorer,
     costUsd: v.costUsd,
     monitor: config.name,
@@ -130,6 +132,14 @@ function record(c: Batches, out: BatchOutcome, it: EvalItem, m: Metric, v: Score
   out.okKeys.push(keyOf(it, m));
   out.items.set(it.id, it);
 }
+
+/**
+ * A comment may quote the trace (a judge's reason, a parse error), and a trace may hold a key a
+ * user pasted. Masked once, here where the score is made, so every publisher (stdout, --out,
+ * Langfuse, SQL) gets the same masked text; only SQL masked it before. Storable too: a judge
+ * may answer a NUL, which PostgreSQL refuses.
+ */
+const scoreComment = (comment: string): string => storableString(redactText(comment));
 
 function scoreFailed(c: Batches, out: BatchOutcome, it: EvalItem, m: Metric, err: unknown): void {
   if (c.o.signal?.aborted) {

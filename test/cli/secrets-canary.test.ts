@@ -5,6 +5,7 @@ import { tempDir } from '../helpers/databases.js';
 import { hasScript, runCli, runOnTerminal, withoutCreatedNote, type CliResult } from '../helpers/cli.js';
 import { startEchoKeyServer } from '../fakes/echo-key-server.js';
 import { startFakeLangfuseApi } from '../fakes/langfuse-api-server.js';
+import { startFakeAnthropic } from '../fakes/anthropic-server.js';
 
 // Canary keys: not in any known key shape, so only masking the values the process was given
 // (and their base64 forms) can keep them out.
@@ -12,7 +13,9 @@ const OPENAI_CANARY = 'CANARYopenai7f3a9c1e5b';
 const ANTHROPIC_CANARY = 'CANARYanthropic42d8e0aa';
 const LF_PUBLIC = 'CANARYlfpub9911aa';
 const LF_SECRET = 'CANARYlfsec5522bb';
-const CANARIES = [OPENAI_CANARY, ANTHROPIC_CANARY, LF_PUBLIC, LF_SECRET];
+// A user plugin's key: masked because the variable is named like a secret.
+const ACME_CANARY = 'CANARYacme31c7d9e2f0';
+const CANARIES = [OPENAI_CANARY, ANTHROPIC_CANARY, LF_PUBLIC, LF_SECRET, ACME_CANARY];
 const basic = Buffer.from(`${LF_PUBLIC}:${LF_SECRET}`).toString('base64');
 
 const dir = tempDir('llmops-canary-');
@@ -164,6 +167,33 @@ describe('no secret is stored or printed, even when a server echoes it', () => {
       );
       expectNoCanary(leftBehind(r, db));
     } finally {
+      await lf.close();
+    }
+  });
+  it('monitor: a judge whose comment quotes a trace holding keys: no key on stdout, in --out, in the scores Langfuse received or in the database', async () => {
+    const llm = await startFakeAnthropic({ apiKey: ANTHROPIC_CANARY });
+    // The judge's reason echoes what it was shown, trace text and all.
+    llm.setResponder(({ messages }) => JSON.stringify({ score: 1, pass: true, reason: `you wrote: ${messages.at(-1)!.content}` }));
+    const lf = await startFakeLangfuseApi({ publicKey: LF_PUBLIC, secretKey: LF_SECRET });
+    try {
+      const db = join(dir.path, 'comments.db');
+      const out = join(dir.path, 'comments-scores.jsonl');
+      const traces = join(dir.path, 'comments.jsonl');
+      writeFileSync(traces, `${JSON.stringify({ id: 'a', trace_id: 't-1', input: `keys: ${ACME_CANARY} and ${ANTHROPIC_CANARY}`, output: 'noted' })}\n`);
+      const cfg = join(dir.path, 'comments.yaml');
+      writeFileSync(cfg, `name: comments\nsource: { type: jsonl, path: ${traces} }\nmetrics: [{ name: rubric, params: { rubric: polite } }]\npublish: [{ type: sql }, { type: stdout }, { type: langfuse }]\n`);
+      const env = { ANTHROPIC_API_KEY: ANTHROPIC_CANARY, ANTHROPIC_BASE_URL: llm.url, ACME_API_KEY: ACME_CANARY, LANGFUSE_PUBLIC_KEY: LF_PUBLIC, LANGFUSE_SECRET_KEY: LF_SECRET, LANGFUSE_BASE_URL: lf.url };
+      const r = await runCli(['--db', db, 'monitor', cfg, '--env', 'anthropic', '--out', out], { env });
+      expect(r.code, r.stderr).toBe(0);
+      // The comment was made and published everywhere, masked.
+      const written = readFileSync(out, 'utf8');
+      expect(JSON.parse(written).comment).toMatch(/^you wrote: .*keys: \*\*\* and \*\*\*/s);
+      expect(r.stdout).toContain('keys: *** and ***');
+      expect(lf.scores).toHaveLength(1);
+      expect(lf.scores[0]!.comment).toContain('keys: *** and ***');
+      expectNoCanary(leftBehind(r, db) + written + JSON.stringify(lf.scores));
+    } finally {
+      await llm.close();
       await lf.close();
     }
   });

@@ -57,7 +57,8 @@ export function sqlPublisher(db: Db): Publisher {
           await insertShared(trx, 'monitor_items', shared('scored'), ITEM_COLUMNS, rows, 'on conflict (run_id, item_id) do nothing');
         }
         for (let i = 0; i < scores.length; i += 300) {
-          const rows = scores.slice(i, i + 300).map((s) => [scoreId(s), s.item_id, s.trace_id ?? null, s.metric, s.metric_version, s.value, s.pass === undefined ? null : s.pass ? 1 : 0, redactNullable(s.comment ?? null), s.scorer ?? null]);
+          // Comments arrive masked (score-batches.ts), as every publisher gets them.
+          const rows = scores.slice(i, i + 300).map((s) => [scoreId(s), s.item_id, s.trace_id ?? null, s.metric, s.metric_version, s.value, s.pass === undefined ? null : s.pass ? 1 : 0, s.comment ?? null, s.scorer ?? null]);
           await insertShared(trx, 'monitor_scores', shared(), SCORE_COLUMNS, rows, 'on conflict (source, monitor, item_id, metric, metric_version) do update set value = excluded.value, pass = excluded.pass, comment = excluded.comment, run_id = excluded.run_id, created_at = excluded.created_at');
         }
       });
