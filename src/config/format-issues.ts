@@ -104,6 +104,8 @@ const ZOD_WORDING = /^(Invalid |Too (small|big)|Unrecognized keys?:|Number must 
 
 /** `at` is the value found at the issue's path, when the data was at hand. */
 function describeIssue(issue: z.core.$ZodIssue, at: { value: unknown } | undefined): string {
+  // A check may say which value it refused when that is not the one at its path (a mapping's key).
+  if (at && issue.code === 'custom' && issue.params && Object.hasOwn(issue.params, 'given')) at = { value: issue.params.given };
   const value = at?.value;
   const given = !at ? '' : value === undefined ? '; missing' : `; got ${shown(value)}`;
   // A schema's own message ("unknown provider (use one of: …)") is already in our words.

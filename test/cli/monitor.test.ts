@@ -81,6 +81,42 @@ describe('llmops monitor (CLI)', () => {
     }
   });
 
+  it('matches_schema with a regex that can take exponential time (a pattern, a patternProperties key): one line each naming file and field, exit 2, no database', async () => {
+    const dir = tempDir();
+    try {
+      // A short trace, so that a run which fails to refuse ends at once (and the test fails) rather than spin.
+      writeFileSync(join(dir.path, 't.jsonl'), `${JSON.stringify({ id: 'a', input: 'q', output: JSON.stringify({ name: `${'a'.repeat(12)}!` }) })}\n`);
+      const cfg = join(dir.path, 'redos.yaml');
+      writeFileSync(
+        cfg,
+        [
+          'name: redos',
+          'source: { type: jsonl, path: t.jsonl }',
+          'metrics:',
+          '  - name: length',
+          '  - name: matches_schema',
+          '    params:',
+          '      schema:',
+          '        type: object',
+          '        properties: { name: { type: string, pattern: "^(a+)+$" }, pattern: { type: string } }',
+          '        patternProperties: { "^(b+)+$": { type: string }, "^x-": {} }',
+          '        default: { pattern: "(c+)+" }',
+          'publish: [{ type: sql }]',
+          '',
+        ].join('\n'),
+      );
+      const db = join(dir.path, 'm.db');
+      const r = await runCli(['monitor', cfg, '--db', db]);
+      expect(r.code).toBe(2);
+      const nested = 'a repetition inside a repetition (such as (a+)+) can take exponential time on some texts: rewrite it without the nested repetition';
+      expect(r.stderr).toBe(`llmops: ${cfg}: metrics.1.params.schema.properties.name.pattern: ${nested}; got "^(a+)+$"\n${cfg}: metrics.1.params.schema.patternProperties: ${nested}; got "^(b+)+$"\n`);
+      expect(r.stdout).toBe('');
+      expect(existsSync(db)).toBe(false);
+    } finally {
+      dir.remove();
+    }
+  });
+
   it('every problem at once, in our words: a bad source.type hides no misspelt metric', async () => {
     const dir = tempDir();
     try {

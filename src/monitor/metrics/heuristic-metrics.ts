@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { EvalItem, ScoreValue } from '../types.js';
 import type { MetricDefinition } from './metric.js';
 import { regexPattern } from '../../config/regex-pattern.js';
+import { schemaPatternProblems } from './json-schema-patterns.js';
 
 /** Fast checks on the text itself: no model, no network. */
 
@@ -44,7 +45,13 @@ export const jsonValid: MetricDefinition<{ field: Field }> = {
 
 export const matchesSchema: MetricDefinition<{ field: Field; schema: Record<string, unknown> }> = {
   implVersion: 1,
-  params: z.strictObject({ field, schema: z.record(z.string(), z.unknown()) }),
+  params: z.strictObject({
+    field,
+    // Its patterns run on production output: checked with the config, as every regex in it is.
+    schema: z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
+      for (const p of schemaPatternProblems(schema)) ctx.addIssue({ code: 'custom', path: p.path, message: p.message, ...(p.given === undefined ? {} : { params: { given: p.given } }) });
+    }),
+  }),
   create: async (p) => {
     const { z: zod } = await import('zod');
     let schema: z.ZodType;
