@@ -255,12 +255,18 @@ describe.skipIf(chromiumMissing)('serve: the chat page in Chromium', () => {
           // Stopped in a conversation that goes on, the conversation stays, without the stopped turn.
           let resume!: () => void;
           openai.enqueue({ kind: 'pause', afterTokens: 1, until: new Promise<void>((resolve) => (resume = resolve)) });
+          const stream = openai.streams.length;
           try {
             await page.fill('#question', 'Who built it?');
             await page.click('#send');
             await answer.nth(2).locator('.text', { hasText: 'It' }).waitFor();
             await page.click('#stop');
             await answer.nth(2).locator('.note', { hasText: 'Stopped.' }).waitFor();
+            // The model is let go only once the server has given up its call (the stop reached
+            // it): let go first, on a loaded machine the rest of the answer came before the stop
+            // did, and the server kept a turn the page had shown as stopped.
+            for (let i = 0; i < 400 && openai.streams[stream]?.end === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+            expect(openai.streams[stream]?.end).toBe('client-disconnected');
           } finally {
             resume();
           }
