@@ -263,11 +263,14 @@ async function analyseInvariants(probe, v) {
   const dangling = await count(probe, 'select count(*) from results r where r.llm_call_id is not null and not exists (select 1 from llm_calls c where c.id = r.llm_call_id)');
   const unlinked = await count(probe, `select count(*) from results r where r.status = 'ok' and r.llm_call_id is null`);
   const cacheDangling = await count(probe, 'select count(*) from llm_cache k where k.llm_call_id is not null and not exists (select 1 from llm_calls c where c.id = k.llm_call_id)');
+  // A call row committed without the result it answered: the rerun asked the model again.
+  const orphans = await count(probe, `select count(*) from llm_calls c where c.status = 'ok' and not exists (select 1 from results r where r.llm_call_id = c.id) and not exists (select 1 from llm_calls d where d.repaired_from = c.id)`);
   if (missing) v.push(`${missing} sentence(s) without a result`);
   if (doubled) v.push(`${doubled} sentence(s) with more than one result`);
   if (dangling) v.push(`${dangling} result(s) pointing at a call row that does not exist`);
   if (unlinked) v.push(`${unlinked} ok result(s) without a call id`);
   if (cacheDangling) v.push(`${cacheDangling} cache entr(ies) pointing at a call row that does not exist`);
+  if (orphans) v.push(`${orphans} call row(s) with no result (committed before it; the sentence was asked again)`);
   return sentences;
 }
 

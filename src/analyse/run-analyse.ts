@@ -39,6 +39,8 @@ export async function runAnalyse(db: Db, client: LlmClient, opts: AnalyseOptions
   const { task } = opts;
   let fatal: unknown;
   const signals = createCallSignals(opts.signal);
+  // The results' transactions commit the calls they link to (writeResults), from the first call on.
+  client.outbox?.own();
   try {
     await withWorkQueue(db.db, queueName(task.name, task.version), async (queue) => {
       const writer = resultWriter(db, client, queue, (err) => void (fatal ??= err));

@@ -53,6 +53,13 @@ export interface CallOutbox {
    * the outbox no longer writes on its own timer, only on an explicit flush.
    */
   take(): { calls: CallLogRow[]; cache: CacheEntry[] };
+  /**
+   * Makes the caller the owner of the commits before any call is made: the outbox writes on its
+   * own timer no more (only on an explicit flush), so no call row is committed before the record
+   * that links to it. A row committed alone, then lost with its result in a kill, left a call
+   * with no result, and the rerun paid for the same sentence again.
+   */
+  own(): void;
 }
 
 /**

@@ -98,6 +98,11 @@ export function sqlCallLogSink(db: Kysely<Database>): CallLogSink & CallOutbox {
       timer.unref();
     }
   };
+  const own = () => {
+    owned = true;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  };
   return {
     async write(row: CallLogRow) {
       calls.push(row);
@@ -107,10 +112,9 @@ export function sqlCallLogSink(db: Kysely<Database>): CallLogSink & CallOutbox {
       cache.push(entry);
       void schedule().catch(() => {});
     },
+    own,
     take() {
-      owned = true;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
+      own();
       const taken = { calls, cache };
       calls = [];
       cache = [];

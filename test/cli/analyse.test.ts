@@ -412,6 +412,47 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
         }
       });
 
+      it('kill -9 before any result is stored: no call row is stored without its result, and after the rerun each sentence has one call row', async () => {
+        const p = await prepared(engine, 60);
+        // 150 answers: more than the call log commits on its own (100 rows), fewer than a write
+        // batch of results (200); the rest are held, so the process dies with its results unwritten.
+        let answered = 0;
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        anthropic.setResponder(async (input) => {
+          if (++answered > 150) await held;
+          return defaultResponder(input);
+        });
+        const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], {
+          env: { ...process.env, ...anthropicEnv() },
+          stdio: 'ignore',
+        });
+        let exited = false;
+        const closed = new Promise((r) => child.on('close', r)).then(() => (exited = true));
+        const count = async (table: 'llm_calls' | 'results') => Number((await p.db.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+        const orphans = async () => (await p.db.db.selectFrom('llm_calls as c').select('c.id').where('c.status', '=', 'ok').where((eb) => eb.not(eb.exists(eb.selectFrom('results as r').select('r.id').whereRef('r.llm_call_id', '=', 'c.id')))).execute()).length;
+        try {
+          while (!exited && answered < 150) await sleep(20);
+          // A call log that commits on its own does so at once; give it a moment to, then kill.
+          for (let i = 0; i < 40 && !exited && (await count('llm_calls')) === 0; i++) await sleep(50);
+          child.kill('SIGKILL');
+          await closed;
+          expect(await orphans()).toBe(0);
+          release();
+          anthropic.setResponder(defaultResponder);
+          const r = await runCli(['--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '8', '--no-cache'], { env: anthropicEnv() });
+          expect(r.code, r.stderr).toBe(0);
+          expect(await count('results')).toBe(240);
+          expect(await count('llm_calls')).toBe(240); // the rerun asked only what was not stored
+          expect(await orphans()).toBe(0);
+        } finally {
+          release();
+          anthropic.setResponder(defaultResponder);
+          if (!exited) child.kill('SIGKILL');
+          await p.cleanup();
+        }
+      });
+
       it('kill -9 with the cache on: every result and cache entry has its call row; a sentence is asked at most once more than answered', { timeout: 120_000 }, async () => {
         const p = await prepared(engine, 30);
         anthropic.setLatency(30);
