@@ -1,7 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { oneLine, parseExact } from './exact-json.js';
-import { releasePendingFifoOpen } from './fifo-open.js';
+import { openInput } from './open-input.js';
 
 /**
  * Streams JSON records out of a file or stdin with the line each one starts on, so that every
@@ -71,22 +69,6 @@ export const DEFAULT_MAX_RECORD_BYTES = 64 * 1024 * 1024;
 
 function formatForPath(path: string): RecordFormat {
   return /\.(jsonl|ndjson)$/i.test(path) ? 'lines' : 'values';
-}
-
-/**
- * A stream of `path`'s bytes (`-`: stdin). A named pipe with no writer yet lets the process
- * exit, and on `signal` reads as ended (the stage then stops as after any interrupt).
- */
-export function openInput(path: string, signal?: AbortSignal): Readable {
-  if (path === '-') return process.stdin;
-  const st = statSync(path, { throwIfNoEntry: false });
-  // A folder opens but fails on the first read with no path in the error: name it here.
-  if (st?.isDirectory()) {
-    throw Object.assign(new Error(`EISDIR: ${path}`), { code: 'EISDIR', path, syscall: 'open' });
-  }
-  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (st?.isFIFO()) releasePendingFifoOpen(path, stream, 'read', signal);
-  return stream;
 }
 
 /** Records of one input (`-` for stdin), in order. */

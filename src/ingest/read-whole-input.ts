@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
-import { humanBytes, openInput } from '../core/json-records.js';
+import { humanBytes } from '../core/json-records.js';
+import { openInput } from '../core/open-input.js';
 import { decodeHtml } from '../html/decode-html.js';
 import { looksBinary } from '../text/binary-text.js';
 import { decodeText } from '../text/decode-text.js';

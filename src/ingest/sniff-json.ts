@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { openInput } from '../core/json-records.js';
+import { openInput } from '../core/open-input.js';
 import { UsageError } from '../core/errors.js';
 import type { IngestInput } from './input-format.js';
 

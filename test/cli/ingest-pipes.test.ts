@@ -61,7 +61,7 @@ describe('ingest from pipes: what is peeked at is not lost', () => {
     }
   });
 
-  it('split --in, dedup --in and analyse --in <fifo> with no writer: one Ctrl-C ends them (exit 130)', async () => {
+  it('split --in, dedup --in and analyse --in <fifo> with no writer, and ingest too with a writer that says nothing: one Ctrl-C ends them (exit 130)', async () => {
     const dir = tempDir();
     try {
       const fifo = join(dir.path, 'feed');
@@ -73,6 +73,22 @@ describe('ingest from pipes: what is peeked at is not lost', () => {
         const r = await run.ended;
         expect([args[0], r.signal, r.code]).toEqual([args[0], null, 130]);
         expect(r.stdout).toBe('');
+      }
+      // A writer that opens the pipe and then says nothing: the command's open returns, its read waits.
+      for (const args of [['ingest', fifo], ['split', '--in', fifo], ['dedup', '--in', fifo, '--field', 'text'], ['analyse', '--in', fifo]]) {
+        const run = startProcess(process.execPath, [BIN, '--db', join(dir.path, 'x.db'), ...args], { timeoutMs: 20_000 });
+        while (!waitsForWriter(run.child.pid!)) await new Promise((r) => setTimeout(r, 20));
+        const writer = start(`exec 3> ${q(fifo)}; sleep 60`);
+        try {
+          while (waitsForWriter(run.child.pid!)) await new Promise((r) => setTimeout(r, 20));
+          run.child.kill('SIGINT');
+          const r = await run.ended;
+          // Before: the read held a thread until the writer wrote, past Ctrl-C (killed at 20 s here).
+          expect([args[0], r.signal, r.code]).toEqual([args[0], null, 130]);
+        } finally {
+          process.kill(-writer.child.pid!, 'SIGKILL');
+          await writer.ended;
+        }
       }
     } finally {
       dir.remove();
