@@ -370,28 +370,35 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
     }
   });
 
+  /** analyse of the database at `url` as a child process, the fake answering `n` calls and holding the rest until `release`. */
+  function analyseHeldAfter(url: string, n: number) {
+    let answered = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    anthropic.setResponder(async (input) => {
+      if (++answered > n) await held;
+      return defaultResponder(input);
+    });
+    const child = spawn(process.execPath, [BIN, '--db', url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], {
+      env: { ...process.env, ...anthropicEnv() },
+      stdio: 'ignore',
+    });
+    let exited = false;
+    const closed = new Promise((r) => child.on('close', r)).then(() => (exited = true));
+    return { child, closed, release: () => release(), exited: () => exited, answered: () => answered };
+  }
+
   for (const engine of ENGINES) {
     describe.skipIf(engineMissing(engine))(engine, () => {
       it('kill -9 in the middle, then a rerun: every sentence has exactly one result', async () => {
         const p = await prepared(engine, 60);
         // The fake answers 200 of the 240 calls, then holds the rest: the run is stopped in the
         // middle whatever the machine's speed (200 answers fill one write batch, so some are stored).
-        let answered = 0;
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        anthropic.setResponder(async (input) => {
-          if (++answered > 200) await held;
-          return defaultResponder(input);
-        });
-        const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], {
-          env: { ...process.env, ...anthropicEnv() },
-          stdio: 'ignore',
-        });
-        let exited = false;
-        const closed = new Promise((r) => child.on('close', r)).then(() => (exited = true));
+        const run = analyseHeldAfter(p.url, 200);
+        const { child, closed, release } = run;
         try {
           const stored = async () => Number((await p.db.db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-          while (!exited && (await stored()) === 0) await sleep(20);
+          while (!run.exited() && (await stored()) === 0) await sleep(20);
           child.kill('SIGKILL');
           await closed;
           const mid = await resultsState(p.db);
@@ -407,7 +414,7 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
         } finally {
           release();
           anthropic.setResponder(defaultResponder);
-          if (!exited) child.kill('SIGKILL');
+          if (!run.exited()) child.kill('SIGKILL');
           await p.cleanup();
         }
       });
@@ -416,25 +423,14 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
         const p = await prepared(engine, 60);
         // 150 answers: more than the call log commits on its own (100 rows), fewer than a write
         // batch of results (200); the rest are held, so the process dies with its results unwritten.
-        let answered = 0;
-        let release!: () => void;
-        const held = new Promise<void>((r) => (release = r));
-        anthropic.setResponder(async (input) => {
-          if (++answered > 150) await held;
-          return defaultResponder(input);
-        });
-        const child = spawn(process.execPath, [BIN, '--db', p.url, 'analyse', '--env', 'anthropic', '--concurrency', '4', '--no-cache'], {
-          env: { ...process.env, ...anthropicEnv() },
-          stdio: 'ignore',
-        });
-        let exited = false;
-        const closed = new Promise((r) => child.on('close', r)).then(() => (exited = true));
+        const run = analyseHeldAfter(p.url, 150);
+        const { child, closed, release } = run;
         const count = async (table: 'llm_calls' | 'results') => Number((await p.db.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
         const orphans = async () => (await p.db.db.selectFrom('llm_calls as c').select('c.id').where('c.status', '=', 'ok').where((eb) => eb.not(eb.exists(eb.selectFrom('results as r').select('r.id').whereRef('r.llm_call_id', '=', 'c.id')))).execute()).length;
         try {
-          while (!exited && answered < 150) await sleep(20);
+          while (!run.exited() && run.answered() < 150) await sleep(20);
           // A call log that commits on its own does so at once; give it a moment to, then kill.
-          for (let i = 0; i < 40 && !exited && (await count('llm_calls')) === 0; i++) await sleep(50);
+          for (let i = 0; i < 40 && !run.exited() && (await count('llm_calls')) === 0; i++) await sleep(50);
           child.kill('SIGKILL');
           await closed;
           expect(await orphans()).toBe(0);
@@ -448,7 +444,7 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
         } finally {
           release();
           anthropic.setResponder(defaultResponder);
-          if (!exited) child.kill('SIGKILL');
+          if (!run.exited()) child.kill('SIGKILL');
           await p.cleanup();
         }
       });
