@@ -1,6 +1,6 @@
 import { PartialFailure, UsageError } from '../core/errors.js';
 import { checkReadable } from '../core/path-errors.js';
-import { MIN_WATCH_MS, parseDuration } from '../core/duration.js';
+import { WATCH_INTERVAL, parseDuration } from '../core/duration.js';
 import type { AnalyseSummary } from '../analyse/summary.js';
 import type { LlmClient } from '../llm/client.js';
 import type { ResolvedEnv } from '../llm/profiles/load-profiles.js';
@@ -35,7 +35,7 @@ export type AnalyseReport = { task: string; model: string; done: number; cached:
 export async function analyse(ctx: Context, flags: AnalyseFlags): Promise<void> {
   if (flags.text !== undefined && flags.in !== undefined) throw new UsageError('analyse: --text and --in do not go together');
   if (flags.watch !== undefined && (flags.text !== undefined || flags.in !== undefined)) throw new UsageError('analyse: --watch works on the store only');
-  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', { minMs: MIN_WATCH_MS });
+  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', WATCH_INTERVAL);
   const { task, env } = await taskAndEnv(ctx, flags);
   if (flags.in !== undefined) return runCommand(ctx, (scope) => analyseStream(scope, flags.in!, flags, env, task));
   await runCommand(ctx, async (scope) => {

@@ -1,5 +1,5 @@
 import { OutputError, UsageError } from '../core/errors.js';
-import { MIN_WATCH_MS, parseDuration } from '../core/duration.js';
+import { WATCH_INTERVAL, parseDuration } from '../core/duration.js';
 import type { NdjsonWriter } from '../core/ndjson-writer.js';
 import { runCommand, type CommandScope } from './command-scope.js';
 import type { Context } from './context.js';
@@ -19,7 +19,7 @@ export type SplitFlags = {
 
 /** `llmops split`: the stored documents not split yet, or NDJSON documents with --in. */
 export async function split(ctx: Context, flags: SplitFlags): Promise<void> {
-  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', { minMs: MIN_WATCH_MS });
+  const watchMs = flags.watch === undefined ? undefined : parseDuration(flags.watch, '--watch', WATCH_INTERVAL);
   if (flags.in !== undefined) {
     if (flags.watch !== undefined) throw new UsageError('split: --watch works on the store, not with --in');
     return runCommand(ctx, (scope) => splitFromStream(scope, flags.in!, flags));

@@ -44,7 +44,13 @@ function msOf(value: string): number | undefined {
 }
 
 /** --watch's shortest interval: each poll reads the database (1ms polled it a thousand times a second). */
-export const MIN_WATCH_MS = 1000;
+const MIN_WATCH_MS = 1000;
+
+/**
+ * How `--watch` is read: with a unit, as `--every` and `--timeout` are (`--watch 5` was 5 ms,
+ * refused as too short when the user meant 5 seconds), and at least MIN_WATCH_MS.
+ */
+export const WATCH_INTERVAL: DurationOptions = { minMs: MIN_WATCH_MS, unitRequired: true, units: 'wait' };
 
 /**
  * `--since 24h`, `--older-than 30d`: a duration back from now, or a date or ISO 8601 time

@@ -228,6 +228,9 @@ describe('llmops split, store-less and watch', () => {
     const tooShort = await runCli(['--db', dbPath, 'split', '--watch', '1ms']);
     expect(tooShort.code).toBe(2);
     expect(tooShort.stderr).toBe('llmops: --watch: 1ms is too short: at least 1s\n');
+    const noUnit = await runCli(['--db', dbPath, 'split', '--watch', '5']);
+    expect(noUnit.code).toBe(2);
+    expect(noUnit.stderr).toBe('llmops: --watch: "5" has no unit: say 5s for seconds, 5m for minutes\n');
     const child = spawn(process.execPath, [BIN, '--db', dbPath, 'split', '--watch', '1s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (b) => (stdout += b));

@@ -18,7 +18,7 @@ export function register(program: Command): void {
     .option('--concurrency <n>', 'calls in flight at once', toPositiveInt, 8)
     .option('--rpm <n>', 'at most n calls a minute, evenly spaced', toPositiveInt)
     .option('--limit <n>', 'analyse at most n sentences', toPositiveInt)
-    .option('--watch <interval>', 'keep analysing new sentences every interval (e.g. 30s, at least 1s) until Ctrl-C; a poll that finds none records no run')
+    .option('--watch <interval>', 'keep analysing new sentences every interval, with its unit (e.g. 30s, 5m; at least 1s) until Ctrl-C; a poll that finds none records no run')
     .option('--no-cache', 'always ask the model, even for a request answered before')
     .option('--skip-invalid', 'with --in: skip bad records (reported on stderr, exit 3)')
     .addHelpText(

@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .option('--in <file|->', 'read NDJSON documents from a file or stdin instead of the store')
     .option('--out <file|->', 'write the sentences as NDJSON to a file or stdout')
     .option('--limit <n>', 'split at most n documents', toPositiveInt)
-    .option('--watch <interval>', 'keep polling for new documents every interval (e.g. 30s, at least 1s) until Ctrl-C; a poll that finds none records no run')
+    .option('--watch <interval>', 'keep polling for new documents every interval, with its unit (e.g. 30s, 5m; at least 1s) until Ctrl-C; a poll that finds none records no run')
     .option('--batch-size <n>', 'documents per transaction (default 256)', toPositiveInt)
     .option('--workers <n>', `worker threads that find sentences (default: the cores, ${availableParallelism()} here, or fewer when there are fewer batches of work; at most 4 per core; 1 = all in one thread); on a SQLite file the workers also read the documents, and the main thread claims and writes`, toPositiveInt)
     .option('--text-field <path>', 'with --in: field holding the text, a dot path such as payload.text (default: text, content or body)')
