@@ -110,10 +110,32 @@ describe('the quantized copy, part by part', () => {
     expect(matched).toBeGreaterThan(10);
     expect(filterHashes({ 'a.b.c.d.e': 1 })).toBeUndefined(); // deeper than hashed: the plain scan answers
   });
+
+  it('a vector more than half near zero is coded on no worse a grid than if the dense grids were tried too', () => {
+    const r = rng(6);
+    const gauss = () => Math.sqrt(-2 * Math.log(r() + 1e-12)) * Math.cos(2 * Math.PI * r());
+    let skipped = 0;
+    for (const zeros of [0.4, 0.5, 0.6, 0.9]) {
+      for (const shape of [gauss, () => r() * 2 - 1, () => gauss() ** 3]) {
+        for (let t = 0; t < 40; t++) {
+          const v = Array.from({ length: 384 }, () => (r() < zeros ? 0 : shape()));
+          if (!v.some((x) => x !== 0)) v[0] = 1;
+          const every = denseQuantize(v, new Uint8Array(96), 0, { allGrids: true });
+          const chosen = quantizeVector(v, new Uint8Array(96), 0)!;
+          if (every.skipsDense) skipped++;
+          expect(chosen.e, `zeros ${zeros}`).toBeLessThanOrEqual(every.e);
+        }
+      }
+    }
+    expect(skipped).toBeGreaterThan(200); // the rule is met: most of these vectors skip the dense grids
+  });
 });
 
-/** quantize.ts as it was before it skipped zeros: every grid visits every dimension. */
-function denseQuantize(v: number[], out: Uint8Array, at: number) {
+/**
+ * quantize.ts as it was before it skipped zeros: every grid visits every dimension. With
+ * `allGrids`, the dense grids are tried whatever the share of near-zero dimensions.
+ */
+function denseQuantize(v: number[], out: Uint8Array, at: number, opts: { allGrids?: boolean } = {}) {
   const dim = v.length;
   const norm = v.reduce((n, x) => n + x * x, 0);
   const inv = 1 / Math.sqrt(norm);
@@ -132,10 +154,12 @@ function denseQuantize(v: number[], out: Uint8Array, at: number) {
     const cos = cx / Math.sqrt(cc);
     if (cos > best.cos) best = { cos, step, offset, cx };
   };
-  for (const f of [1, 0.8, 0.62, 0.48]) better(1.5, (f * max) / 2);
-  if (x.filter((e) => Math.abs(e) < 0.05 * max).length * 4 > dim) for (const offset of [1, 2]) for (const f of [1, 0.5, 0.25]) better(offset, f * max);
+  const small = x.filter((e) => Math.abs(e) < 0.05 * max).length;
+  const skipsDense = small * 2 > dim;
+  if (!skipsDense || opts.allGrids) for (const f of [1, 0.8, 0.62, 0.48]) better(1.5, (f * max) / 2);
+  if (small * 4 > dim) for (const offset of [1, 2]) for (const f of [1, 0.5, 0.25]) better(offset, f * max);
   out.fill(0, at, at + codeBytes(dim));
   x.forEach((e, d) => (out[at + (d >> 2)]! |= level(e, 1 / best.step, best.offset) << ((d & 3) * 2)));
   const a = 1 / best.cx;
-  return { a, b: a * best.offset, e: Math.sqrt(Math.max(0, 1 - best.cos * best.cos)) / best.cos };
+  return { a, b: a * best.offset, e: Math.sqrt(Math.max(0, 1 - best.cos * best.cos)) / best.cos, ...(opts.allGrids ? { skipsDense } : {}) };
 }

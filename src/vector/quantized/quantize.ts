@@ -12,7 +12,7 @@
  *
  * The grid (offset and step) is chosen per vector for the smallest angle θ: dense vectors get
  * the symmetric grid ±0.5, ±1.5 steps; vectors with many zeros (sparse features, the hashing
- * embedder) also try grids with a zero level.
+ * embedder) also try grids with a zero level, and those mostly zero try only those.
  */
 
 /** Bytes of codes per vector: 4 dimensions per byte. */
@@ -57,9 +57,13 @@ export function quantizeVector(v: ArrayLike<number>, out: Uint8Array, at: number
   }
   const s: Sparse = { x, nz, n, zeros: dim - n };
   let best = { cos: -1, step: 1, offset: 1.5, cx: 1 };
-  for (const f of DENSE_STEPS) best = better(s, 1.5, (f * max) / 2, best);
   let small = s.zeros;
   for (let i = 0; i < n; i++) if (Math.abs(x[nz[i]!]!) < 0.05 * max) small++;
+  // A grid without a zero level puts every near-zero dimension half a step off: with more than
+  // half of them near zero, none of the dense grids was ever the best (0 of 1,500 SciFact
+  // hashing vectors, 0 of 5,400 random ones with 30-60% zeros), and trying them was 4 of the 10
+  // passes of quantizing a hashing vector.
+  if (small * 2 <= dim) for (const f of DENSE_STEPS) best = better(s, 1.5, (f * max) / 2, best);
   if (small * 4 > dim) for (const offset of SPARSE_GRIDS) for (const f of [1, 0.5, 0.25]) best = better(s, offset, f * max, best);
 
   const { step, offset, cos, cx } = best;
