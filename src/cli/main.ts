@@ -19,6 +19,7 @@ import { register as registerServe } from './commands/serve.js';
 import { applyConfigOptions } from './config-options.js';
 import { VERSION } from '../core/version.js';
 import { describePathError } from '../core/path-errors.js';
+import { pgConnectionLost } from '../core/pg-connection-lost.js';
 
 // Only commander and the command definitions load here; each command imports its stage
 // when it runs, so `llmops --help` stays fast.
@@ -100,6 +101,11 @@ function report(err: unknown): number {
   if (err instanceof InputError) {
     for (const p of err.problems.slice(0, MAX_PROBLEM_LINES)) process.stderr.write(`${redactText(p)}\n`);
     if (err.problems.length > MAX_PROBLEM_LINES) process.stderr.write(`… and ${err.problems.length - MAX_PROBLEM_LINES} more\n`);
+  }
+  const lost = pgConnectionLost(err);
+  if (lost) {
+    process.stderr.write(`llmops: lost the connection to PostgreSQL (${redactText(lost)}): what was committed is kept, and the next run carries on from there\n`);
+    return 1;
   }
   if (err instanceof LlmopsError) {
     process.stderr.write(`llmops: ${redactText(err.message)}\n`);

@@ -153,6 +153,11 @@ async function openPostgres(url: string): Promise<Kysely<Database>> {
   }
   const pool = new Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
   pool.on('error', () => {}); // an idle client's error surfaces on the next query instead
+  // The pool listens for errors on idle clients only: one whose connection dies while it is
+  // checked out (a server restart, pg_terminate_backend) emits 'error' to no listener, which
+  // killed the process with a stack trace. Its query in flight rejects with the same error,
+  // and the command reports that.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
