@@ -18,10 +18,18 @@ const URL_PASSWORD = String.raw`([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@?#\s]*):[^/?#\
 // lower case, as the drivers read them (pg-connection-string's `password` is case-sensitive).
 const QUERY_SECRET = String.raw`([?&](?:password|passwd|pwd|sslpassword|secret|token|access_token|api_key|apikey)=)[^&#\s]+`;
 
+// The same two for a value that is one URL and nothing else (--db, REDIS_URL): no text follows
+// it, so a space is part of it. pg and ioredis take `postgres://u:my pass@host/db`, and a space
+// ended the password above, which left it whole in errors, `where` and the runs table.
+const WHOLE_URL_PASSWORD = /^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:/@?#]*):[^/?#]*@/;
+const WHOLE_QUERY_SECRET = new RegExp(QUERY_SECRET.replace('[^&#\\s]+', '[^&#]+'), 'g');
+
 /** Replaces the password in a URL (postgres://user:pass@host → postgres://user:***@host, ?password=… → ?password=***). */
 export function redactUrl(value: string): string {
-  return value.replace(new RegExp(`^${URL_PASSWORD}`), '$1:***@').replace(new RegExp(QUERY_SECRET, 'g'), '$1***');
+  return value.replace(WHOLE_URL_PASSWORD, '$1:***@').replace(WHOLE_QUERY_SECRET, '$1***');
 }
+
+const URL_ARG = /^(--[^=\s]+=)?([A-Za-z][A-Za-z0-9+.-]*:\/\/.*)$/s;
 
 // One pass over the text: a URL password (group 1 keeps the part before it), a credential in a
 // query string (group 2 keeps its name), or a known key shape (OpenAI/Anthropic `sk-`, Langfuse
@@ -196,7 +204,9 @@ export function redactArgs(args: string[]): string[] {
       out.push(arg, '***');
       i++;
     } else {
-      out.push(redactText(arg));
+      // An argument that is a URL (or --flag=URL) is masked as one whole URL first.
+      const url = URL_ARG.exec(arg);
+      out.push(redactText(url ? `${url[1] ?? ''}${redactUrl(url[2]!)}` : arg));
     }
   }
   return out;

@@ -35,6 +35,16 @@ describe('redaction', () => {
     expect(redactArgs(['--db', 'postgres://u@h/db?password=hunter2hunter2'])).toEqual(['--db', 'postgres://u@h/db?password=***']);
   });
 
+  it('masks the whole password of a URL given alone even when it holds a space (pg and ioredis take it)', () => {
+    expect(redactUrl('postgres://app:my S3cretPW@127.0.0.1:5432/db')).toBe('postgres://app:***@127.0.0.1:5432/db');
+    expect(redactUrl('postgres://post gres:S3cretPW99@127.0.0.1/x')).toBe('postgres://post gres:***@127.0.0.1/x');
+    expect(redactUrl('redis://:my S3cretPW@127.0.0.1:6390/0')).toBe('redis://:***@127.0.0.1:6390/0');
+    expect(redactUrl('postgres://h/db?password=my S3cretPW&sslmode=disable')).toBe('postgres://h/db?password=***&sslmode=disable');
+    expect(redactArgs(['--db', 'postgres://app:my S3cretPW@h/db', '--db=postgres://app:my S3cretPW@h/db'])).toEqual(['--db', 'postgres://app:***@h/db', '--db=postgres://app:***@h/db']);
+    // Text that only starts with a URL keeps its words.
+    expect(redactArgs(['https://example.com/a b@c is fine'])).toEqual(['https://example.com/a b@c is fine']);
+  });
+
   it('applies extra patterns after the built-in ones', () => {
     expect(redactText('card 4111-1111 and sk-abcdefghij', [/\d{4}-\d{4}/g])).toBe('card *** and ***');
   });
