@@ -1,4 +1,4 @@
-import { closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, type Stats, type WriteStream } from 'node:fs';
+import { accessSync, closeSync, constants, createWriteStream, fchmodSync, fstatSync, fsyncSync, lstatSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, type Stats, type WriteStream } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { OutputError, UsageError, type LlmopsError } from './errors.js';
@@ -169,6 +169,13 @@ function plan(target: string, label: string | undefined, database?: string): Pla
   let path = target;
   try {
     if (lstatSync(target).isSymbolicLink()) path = realpathSync(target);
+  } catch (err) {
+    throw cannotWrite(target, label, err, true);
+  }
+  // The rename needs only the folder's permission: a file the user may not write (mode 444,
+  // someone else's) was replaced anyway, where a shell's `>` says permission denied.
+  try {
+    accessSync(path, constants.W_OK);
   } catch (err) {
     throw cannotWrite(target, label, err, true);
   }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliAsUnprivileged } from '../helpers/cli.js';
@@ -40,6 +40,30 @@ describe('a file that cannot be read is one line naming it, exit 2', () => {
         expect(r.code).toBe(2);
       }
       expect(existsSync(join(d.path, 'x.db'))).toBe(false);
+    } finally {
+      d.remove();
+    }
+  });
+});
+
+describe('an --out file the user may not write is one line naming it, exit 2, and left as it was', () => {
+  it('split --out and analyse --out onto a read-only file', async () => {
+    const d = tempDir();
+    try {
+      writeFileSync(join(d.path, 'in.jsonl'), '{"id":"a","text":"One sentence. Two sentences."}\n');
+      const locked = join(d.path, 'locked.jsonl');
+      writeFileSync(locked, 'keep me\n');
+      chmodSync(locked, 0o444);
+      for (const args of [
+        ['split', '--in', 'in.jsonl', '--out', locked],
+        ['analyse', '--in', 'in.jsonl', '--out', locked],
+      ]) {
+        const r = await runCliAsUnprivileged(args, d.path);
+        expect(r.code, args[0]).toBe(2);
+        expect(r.stderr.trimEnd().split('\n'), args[0]).toEqual([expect.stringContaining(`cannot write ${locked}: permission denied`)]);
+        expect(readFileSync(locked, 'utf8')).toBe('keep me\n');
+      }
+      expect(readdirSync(d.path).sort()).toEqual(['in.jsonl', 'locked.jsonl']);
     } finally {
       d.remove();
     }
