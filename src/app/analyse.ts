@@ -131,7 +131,7 @@ async function analyseStream(scope: CommandScope, input: string, flags: AnalyseF
   checkReadable('analyse', input);
   const db = scope.ctx.dbUrl ? await scope.db() : undefined;
   const client = await openLlmClient(scope, env, { db, cache: flags.cache, rpm: flags.rpm });
-  const out = scope.ndjson(flags.out ?? '-');
+  const out = scope.ndjson(flags.out ?? '-', { input });
   const s = await analyseStream(input, out, client, {
     task,
     concurrency: flags.concurrency,

@@ -60,8 +60,8 @@ async function dedupStream(scope: CommandScope, input: string, flags: DedupFlags
   const db = flags.ledger ? await scope.db() : undefined;
   // On stdout the run itself handles a reader going away (`| head`): it records in the ledger
   // only the keys of records that got out, then returns.
-  const out = scope.ndjson(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop' });
-  const report = flags.report ? scope.ndjson(flags.report, { label: 'dedup --report' }) : undefined;
+  const out = scope.ndjson(flags.out ?? '-', { label: 'dedup --out', readerGone: 'stop', input });
+  const report = flags.report ? scope.ndjson(flags.report, { label: 'dedup --report', input }) : undefined;
   const run = () => dedupStream({
     input,
     out,

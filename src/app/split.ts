@@ -51,7 +51,7 @@ function checkSqlWarehouse(ctx: Context): void {
 
 async function splitFromStream(scope: CommandScope, input: string, flags: SplitFlags): Promise<void> {
   const { splitStream, finishStream } = await import('../split/split-stream.js');
-  const out = scope.ndjson(flags.out ?? '-');
+  const out = scope.ndjson(flags.out ?? '-', { input });
   const summary = await splitStream(input, out, { textField: flags.textField, skipInvalid: flags.skipInvalid, signal: scope.ctx.signal });
   await scope.finish('split', summary, true);
   finishStream(summary);

@@ -52,8 +52,9 @@ export type OutputOptions = {
   signal?: AbortSignal;
   /** The command's SQLite database file: an output path naming it (or its -wal, -shm, -journal) is refused. */
   database?: string;
+  /** The file the command reads (`--in`): an output path naming it is refused. */
+  input?: string;
 };
-
 
 function reason(err: unknown): string {
   return describePathError(err, { writing: true }) ?? (err as NodeJS.ErrnoException)?.code ?? String(err);
@@ -147,13 +148,20 @@ function refuseDatabase(target: string, database: string | undefined, label: str
   }
 }
 
-function plan(target: string, label: string | undefined, database?: string): Plan {
+/** Refuses an output onto the command's own input: the rename replaced what was read with what was made of it. */
+function refuseInput(target: string, input: string | undefined, label: string | undefined): void {
+  if (input === undefined || input === '-' || !sameFile(target, input)) return;
+  throw new UsageError(`${label ? `${label}: ` : ''}cannot write ${target}: that is the input (${input}); name another file`);
+}
+
+function plan(target: string, label: string | undefined, database?: string, input?: string): Plan {
   if (target === '-') return { kind: 'stdout' };
   if (target === '') throw new UsageError(`${label ? `${label}: ` : ''}the output path is empty`);
   const fd = descriptorOf(target);
   if (fd === 1) return { kind: 'stdout' };
   if (fd !== undefined) return { kind: 'fd', fd };
   refuseDatabase(target, database, label);
+  refuseInput(target, input, label);
   let st: Stats;
   try {
     st = statSync(target);
@@ -169,12 +177,7 @@ function plan(target: string, label: string | undefined, database?: string): Pla
   let path = target;
   try {
     if (lstatSync(target).isSymbolicLink()) path = realpathSync(target);
-  } catch (err) {
-    throw cannotWrite(target, label, err, true);
-  }
-  // The rename needs only the folder's permission: a file the user may not write (mode 444,
-  // someone else's) was replaced anyway, where a shell's `>` says permission denied.
-  try {
+    // The rename needs only the folder's permission: a file the user may not write was replaced.
     accessSync(path, constants.W_OK);
   } catch (err) {
     throw cannotWrite(target, label, err, true);
@@ -184,7 +187,7 @@ function plan(target: string, label: string | undefined, database?: string): Pla
 
 /** Opens `target` for writing as described above. Errors of the path are UsageErrors naming it. */
 export function openOutput(target: string, opts: OutputOptions = {}): OutputSink {
-  const p = plan(target, opts.label, opts.database);
+  const p = plan(target, opts.label, opts.database, opts.input);
   if (p.kind === 'stdout') return new StreamSink('stdout', target, process.stdout, opts, {});
   // stdin/stderr stay open for the rest of the process; `/dev/fd/63` is closed at the end (EOF for its reader).
   if (p.kind === 'fd') return new StreamSink('in-place', target, createWriteStream('', { fd: p.fd, autoClose: p.fd > 2 }), opts, {});
