@@ -28,6 +28,19 @@ export function countRepeat(counts: UpsertCounts, earlier: NewDocument | undefin
  * Inserts new documents, replaces changed ones (same id, other content) and leaves identical
  * ones alone. A changed document loses its sentences and split mark, so `split` redoes it.
  */
+async function contentHashes(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (let i = 0; i < ids.length; i += INSERT_ROWS * 2) {
+    const rows = await db
+      .selectFrom('documents')
+      .select(['id', 'content_hash'])
+      .where('id', 'in', ids.slice(i, i + INSERT_ROWS * 2))
+      .execute();
+    for (const r of rows) hashes.set(r.id, r.content_hash);
+  }
+  return hashes;
+}
+
 export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[]): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   if (docs.length === 0) return counts;
@@ -37,16 +50,7 @@ export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[])
     countRepeat(counts, byId.get(d.id), d);
     byId.set(d.id, d);
   }
-  const ids = [...byId.keys()];
-  const existing = new Map<string, string>();
-  for (let i = 0; i < ids.length; i += INSERT_ROWS * 2) {
-    const rows = await db
-      .selectFrom('documents')
-      .select(['id', 'content_hash'])
-      .where('id', 'in', ids.slice(i, i + INSERT_ROWS * 2))
-      .execute();
-    for (const r of rows) existing.set(r.id, r.content_hash);
-  }
+  const existing = await contentHashes(db, [...byId.keys()]);
   const now = new Date().toISOString();
   const fresh: NewDocument[] = [];
   const changed: NewDocument[] = [];
@@ -56,15 +60,34 @@ export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[])
     else if (hash !== d.content_hash) changed.push(d);
     else counts.unchanged++;
   }
+  const taken: NewDocument[] = [];
   for (let i = 0; i < fresh.length; i += INSERT_ROWS) {
-    await db
+    const chunk = fresh.slice(i, i + INSERT_ROWS);
+    const rows = await db
       .insertInto('documents')
-      .values(fresh.slice(i, i + INSERT_ROWS).map((d) => toRow(d, now)))
-      // Another writer may have inserted the same id since we looked: identical by construction.
+      .values(chunk.map((d) => toRow(d, now)))
       .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
       .execute();
+    const inserted = new Set(rows.map((r) => r.id));
+    taken.push(...chunk.filter((d) => !inserted.has(d.id)));
   }
-  counts.inserted = fresh.length;
+  counts.inserted = fresh.length - taken.length;
+  // Another writer (a concurrent ingest on PostgreSQL) inserted these ids since we looked, maybe
+  // with other content: they were left as that writer had them, and counted inserted. Its row is
+  // committed now (the insert waited for it): this record replaces it when its text differs.
+  for (const [id, hash] of await contentHashes(db, taken.map((d) => d.id))) existing.set(id, hash);
+  const gone: NewDocument[] = []; // and deleted since, by yet another writer
+  for (const d of taken) {
+    const hash = existing.get(d.id);
+    if (hash === undefined) gone.push(d);
+    else if (hash === d.content_hash) counts.unchanged++;
+    else changed.push(d);
+  }
+  if (gone.length > 0) {
+    await db.insertInto('documents').values(gone.map((d) => toRow(d, now))).onConflict((oc) => oc.column('id').doNothing()).execute();
+    counts.inserted += gone.length;
+  }
   for (const d of changed) {
     const { id, created_at: _created, ...rest } = toRow(d, now);
     await db.updateTable('documents').set(rest).where('id', '=', id).execute();
