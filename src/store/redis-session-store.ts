@@ -76,12 +76,18 @@ export class RedisSessionStore implements SessionStore {
     const { Redis } = await import('ioredis');
     // A command waits for at most a couple of reconnection attempts, never forever.
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, connectTimeout: 5000 });
-    redis.on('error', () => {}); // surfaced by the command that meets it
+    // Surfaced by the command that meets it; the last one says why a connection failed, where
+    // connect() says only "Connection is closed." (refused, unknown host and TLS alike).
+    let lastError: unknown;
+    redis.on('error', (err) => (lastError = err));
     try {
       await redis.connect();
+      // The URL's database is selected while connecting, and a refused SELECT (a number past the
+      // server's `databases`) only emits an error: the sessions then went to database 0.
+      await redis.select(redis.options.db ?? 0);
     } catch (err) {
       redis.disconnect();
-      throw new LlmopsError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(err)}`);
+      throw new LlmopsError(`cannot reach Redis at ${redactUrl(url)}: ${errorMessage(lastError ?? err)}`);
     }
     redis.defineCommand('appendTurn', { lua: APPEND, numberOfKeys: 3 });
     redis.defineCommand('ownMessages', { lua: MESSAGES, numberOfKeys: 2 });

@@ -260,8 +260,18 @@ describe.skipIf(!redisAvailable)('redis', () => {
       expect(await raw.zrange(`${prefix}user:ada:sessions`, "0", "-1")).toEqual([kept.id]);
     });
 
-    it('says which server it cannot reach, without its password', async () => {
-      await expect(RedisSessionStore.open('redis://:hunter2secret@127.0.0.1:1')).rejects.toThrow(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1/);
+    it('says which server it cannot reach and why, without its password', async () => {
+      // The reason was "Connection is closed." whether refused, an unknown host or not TLS.
+      await expect(RedisSessionStore.open('redis://:hunter2secret@127.0.0.1:1')).rejects.toThrow(/cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1: connect ECONNREFUSED/);
+    });
+
+    it('refuses a database number the server does not have, rather than using database 0', async () => {
+      const raw = redisClient();
+      cleanups.push(() => raw.disconnect());
+      const databases = Number((await raw.config('GET', 'databases'))[1]);
+      const url = new URL(REDIS_TEST_URL);
+      url.pathname = `/${databases}`;
+      await expect(RedisSessionStore.open(url.toString())).rejects.toThrow(/cannot reach Redis at .*: ERR DB index is out of range/);
     });
   });
 });
