@@ -166,9 +166,10 @@ function resultWriter(db: Db, client: LlmClient, queue: WorkQueue, onError: (err
  */
 async function writeResults(db: Db, client: LlmClient, queue: WorkQueue, rows: ResultRow[]): Promise<void> {
   const complete = (trx: Db['db']) => queue.complete(trx, rows.map((r) => r.sentence_id));
-  if (client.outbox) return saveResults(db.db, rows, client.outbox.take(), complete);
+  const opts = { within: complete, engine: db.engine };
+  if (client.outbox) return saveResults(db.db, rows, client.outbox.take(), opts);
   await client.flush();
-  await saveResults(db.db, rows, undefined, complete);
+  await saveResults(db.db, rows, undefined, opts);
 }
 
 function resultRow(s: PendingSentence, task: SentenceTask, outcome: ItemOutcome): ResultRow {

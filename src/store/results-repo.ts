@@ -1,5 +1,6 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from './types.js';
+import type { Engine } from './database.js';
 import { readJson, writeJson } from './json-column.js';
 import type { CacheEntry, CallLogRow } from './call-log-types.js';
 import { insertCacheEntries, insertCallRows } from './llm-calls-repo.js';
@@ -84,16 +85,36 @@ export async function saveResults(
   db: Kysely<Database>,
   rows: ResultRow[],
   linked: { calls: CallLogRow[]; cache: CacheEntry[] } = { calls: [], cache: [] },
-  within?: (trx: Kysely<Database>) => Promise<void>,
+  opts: { within?: (trx: Kysely<Database>) => Promise<void>; engine?: Engine } = {},
 ): Promise<void> {
   if (rows.length === 0 && linked.calls.length === 0 && linked.cache.length === 0) return;
   await db.transaction().execute(async (trx) => {
     // Calls first: results and cache entries name them.
     await insertCallRows(trx, linked.calls);
     await insertCacheEntries(trx, linked.cache);
-    for (let i = 0; i < rows.length; i += 500) await upsertResults(trx, rows.slice(i, i + 500));
-    await within?.(trx);
+    const alive = await liveSentences(trx, opts.engine ?? 'sqlite', rows.map((r) => r.sentence_id));
+    const kept = rows.filter((r) => alive.has(r.sentence_id));
+    for (let i = 0; i < kept.length; i += 500) await upsertResults(trx, kept.slice(i, i + 500));
+    await opts.within?.(trx);
   });
+}
+
+/**
+ * Which of these sentences still exist. An ingest that changes a document deletes its sentences
+ * (split makes them again): a result for one of them has nothing left to belong to, and its
+ * insert failed the whole run (FOREIGN KEY constraint failed). On PostgreSQL the rows kept are
+ * locked (key share) until the commit; one an ingest holds is skipped, not waited for: waiting
+ * closed a cycle with it (deadlock detected).
+ */
+async function liveSentences(trx: Kysely<Database>, engine: Engine, ids: string[]): Promise<Set<string>> {
+  const alive = new Set<string>();
+  const sorted = [...new Set(ids)].sort();
+  for (let i = 0; i < sorted.length; i += 500) {
+    const lock = sql.raw(engine === 'postgres' ? ' order by id for key share skip locked' : '');
+    const { rows } = await sql<{ id: string }>`select id from sentences where id in (${sql.join(sorted.slice(i, i + 500))})${lock}`.execute(trx);
+    for (const r of rows) alive.add(r.id);
+  }
+  return alive;
 }
 
 function upsertResults(trx: Kysely<Database>, rows: ResultRow[]) {

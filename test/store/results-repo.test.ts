@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { parseDatabaseUrl } from '../../src/store/database-url.js';
@@ -110,6 +111,51 @@ for (const engine of ENGINES) {
       expect([c1!.response, c1!.error]).toEqual(['an answer', 'x\ufffd']);
       const cached = await db.db.selectFrom('llm_cache').select('response').executeTakeFirstOrThrow();
       expect(cached.response).toBe('cached \ufffd');
+    });
+
+    it("drops the result of a sentence an ingest deleted meanwhile (its document changed), keeping the others and the calls", async () => {
+      // The result's insert failed the run: FOREIGN KEY constraint failed, or a deadlock on PostgreSQL.
+      const db = await open();
+      await db.db.insertInto('sentences').values({ id: 's2', document_id: 'd1', idx: 1, start_offset: 0, end_offset: 5 }).execute();
+      await db.db.deleteFrom('sentences').where('id', '=', 's1').execute();
+      const gone = resultRow('c1');
+      const kept = resultRow('c2', { id: 's2:sentiment:v1', sentence_id: 's2' });
+      await saveResults(db.db, [gone, kept], { calls: [callRow('c1'), callRow('c2')], cache: [] }, { engine });
+      expect(await counts(db)).toEqual({ calls: 2, cache: 0, results: 1 });
+      expect((await db.db.selectFrom('results').select('sentence_id').execute()).map((r) => r.sentence_id)).toEqual(['s2']);
+    });
+
+    it.skipIf(engine !== 'postgres')('does not wait for a sentence an uncommitted ingest is deleting (PostgreSQL)', async () => {
+      // Waiting for it closed a cycle with that ingest, which then wanted a sentence this
+      // transaction had locked: PostgreSQL broke it by failing one of the two (deadlock detected).
+      const db = await open();
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let deleted!: () => void;
+      const hasDeleted = new Promise<void>((r) => (deleted = r));
+      const ingest = db.db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('sentences').where('id', '=', 's1').execute();
+        deleted();
+        await held;
+      });
+      await hasDeleted;
+      const save = saveResults(db.db, [resultRow('c1')], { calls: [callRow('c1')], cache: [] }, { engine });
+      let done = false;
+      const waited = (async () => {
+        while (!done) {
+          const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db.db);
+          if (rows[0]!.n > 0) return 'waited for the ingest';
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return 'saved';
+      })();
+      const outcome = await Promise.race([save.then(() => 'saved'), waited]);
+      done = true;
+      release();
+      await ingest;
+      await save.catch(() => {});
+      expect(outcome).toBe('saved');
+      expect(await counts(db)).toEqual({ calls: 1, cache: 0, results: 0 });
     });
   });
 }
