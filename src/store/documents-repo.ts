@@ -24,10 +24,7 @@ export function countRepeat(counts: UpsertCounts, earlier: NewDocument | undefin
   else counts.updated++;
 }
 
-/**
- * Inserts new documents, replaces changed ones (same id, other content) and leaves identical
- * ones alone. A changed document loses its sentences and split mark, so `split` redoes it.
- */
+/** The content hash of each of these documents that is stored. */
 async function contentHashes(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
   const hashes = new Map<string, string>();
   for (let i = 0; i < ids.length; i += INSERT_ROWS * 2) {
@@ -41,6 +38,10 @@ async function contentHashes(db: Kysely<Database>, ids: string[]): Promise<Map<s
   return hashes;
 }
 
+/**
+ * Inserts new documents, replaces changed ones (same id, other content) and leaves identical
+ * ones alone. A changed document loses its sentences and split mark, so `split` redoes it.
+ */
 export async function upsertDocuments(db: Kysely<Database>, docs: NewDocument[]): Promise<UpsertCounts> {
   const counts: UpsertCounts = { inserted: 0, updated: 0, unchanged: 0 };
   if (docs.length === 0) return counts;
