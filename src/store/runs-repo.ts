@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from './types.js';
-import { redactDeep, redactText } from '../core/redact.js';
+import { redactArgs, redactDeep, redactText } from '../core/redact.js';
 import { readJson, writeJson } from './json-column.js';
 
 /** `died`: recorded as running by a process of this host that is gone (kill -9, a second Ctrl-C), seen when read. */
@@ -71,7 +71,8 @@ export async function listRuns(db: Kysely<Database>, opts: { limit: number; comm
   return (await q.execute()).map((r) => ({
     id: r.id,
     command: r.command,
-    args: readJson<string[]>(r.args),
+    // As the error: a row written before a mask existed (a URL password holding a space) is masked now.
+    args: redactArgs(readJson<string[]>(r.args)),
     started_at: r.started_at,
     finished_at: r.finished_at,
     status: r.status === 'running' && r.host === hostname() && !alive(r.pid) ? 'died' : (r.status as RunStatus),

@@ -27,5 +27,22 @@ for (const engine of ENGINES) {
         await target.cleanup();
       }
     });
+
+    it('masks a URL password holding a space in the arguments of a row stored before that mask existed', async () => {
+      const target = await freshDatabase(engine);
+      const db = await openDatabase(parseDatabaseUrl(target.url));
+      try {
+        const id = await startRun(db.db, 'split', ['split']);
+        // As an older llmops stored them: a URL password with a space passed through unmasked.
+        const url = 'postgres://app:my secret pw@db.example/prod';
+        await db.db.updateTable('runs').set({ args: JSON.stringify(['--db', url, 'split']) }).where('id', '=', id).execute();
+        const [run] = await listRuns(db.db, { limit: 1 });
+        expect(JSON.stringify(run)).not.toContain('secret');
+        expect(run!.args).toEqual(['--db', 'postgres://app:***@db.example/prod', 'split']);
+      } finally {
+        await db.close();
+        await target.cleanup();
+      }
+    });
   });
 }
