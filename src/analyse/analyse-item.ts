@@ -26,6 +26,14 @@ function isFatalProviderError(err: unknown): boolean {
   return status === 401 || status === 403 || status === 404;
 }
 
+/**
+ * The longest text analyse gives a model, in characters: a sentence longer than this is text
+ * split found no end in (a 50 MB line without punctuation, a flattened table), not a sentence.
+ * The offline model took ~36 bytes of memory a character (1.8 GB for 50 MB), and no provider's
+ * context would take it. 50,000 characters is ~12,000 tokens, far past any real sentence.
+ */
+export const MAX_ITEM_CHARS = 50_000;
+
 /** Runs the task on one text; a failure is an outcome, not an exception (unless fatal). */
 export async function analyseItem(
   client: LlmClient,
@@ -36,6 +44,9 @@ export async function analyseItem(
 ): Promise<ItemOutcome> {
   const traceId = newTraceId();
   try {
+    if (text.length > MAX_ITEM_CHARS) {
+      throw new Error(`text of ${text.length.toLocaleString('en-US')} characters, longer than analyse gives a model (${MAX_ITEM_CHARS.toLocaleString('en-US')}): not a sentence (no sentence end found in it?)`);
+    }
     const out = await runTask(client, task, { text }, { traceId, signal });
     // Only a valid answer is cached: a failed one must be asked again by the next run.
     await client.remember(out.result);

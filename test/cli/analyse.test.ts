@@ -153,6 +153,30 @@ describe('llmops analyse through the provider SDKs (local fake servers)', () => 
   });
   const anthropicEnv = () => ({ ANTHROPIC_API_KEY: CANARY, ANTHROPIC_BASE_URL: anthropic.url });
 
+  it('a "sentence" split found no end in (60,000 characters of words) fails with its length, not the memory of the run; the others are analysed', async () => {
+    const d = tempDir();
+    const db = join(d.path, 'long.db');
+    const docs = join(d.path, 'docs.jsonl');
+    writeFileSync(docs, `${JSON.stringify({ id: 'long', text: 'word '.repeat(12_000) })}\n${JSON.stringify({ id: 'short', text: 'I love this phone.' })}\n`);
+    expect((await runCli(['--db', db, 'ingest', docs])).code).toBe(0);
+    expect((await runCli(['--db', db, 'split'])).code).toBe(0);
+    const r = await runCli(['--db', db, 'analyse']);
+    expect(r.code).toBe(3);
+    const results = ndjson((await runCli(['--db', db, 'inspect', 'results', '--json'])).stdout);
+    expect(results.map((x) => [x.status, x.label]).sort()).toEqual([
+      ['failed', null],
+      ['ok', 'positive'],
+    ]);
+    const opened = await openDatabase(parseDatabaseUrl(db));
+    try {
+      const failed = await opened.db.selectFrom('results').select('error').where('status', '=', 'failed').executeTakeFirstOrThrow();
+      expect(failed.error).toBe('text of 59,999 characters, longer than analyse gives a model (50,000): not a sentence (no sentence end found in it?)');
+    } finally {
+      await opened.close();
+      d.remove();
+    }
+  });
+
   it('Anthropic: retries 429 (retry-after) and 500, repairs prose-wrapped JSON, re-asks malformed answers; no key leaks', async () => {
     const p = await prepared('sqlite', 3);
     try {
