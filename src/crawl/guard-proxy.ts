@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import { guardedLookup, isAllowedHost, isLocalAddress, LocalAddressRefused } from './network-guard.js';
 
@@ -17,6 +17,9 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
   // A name the user allowed by host connects without the lookup check; every other name is resolved through it.
   const lookupFor = (host: string, port: string | number, protocol: string) => (isAllowedHost(allowHosts, host, port, protocol) ? {} : { lookup: guardedLookup });
 
+  // Requests forwarded upstream: a page that never finishes its response would hold its socket,
+  // and so the process, open after the crawl; they end with the browser's side or with close().
+  const upstreams = new Set<ClientRequest>();
   const server: Server = createServer((req, res) => {
     let target: URL;
     try {
@@ -35,6 +38,9 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
         up.pipe(res);
       },
     );
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
+    res.on('close', () => upstream.destroy());
     upstream.on('error', (err) => {
       if (res.headersSent) return void res.destroy();
       if (err instanceof LocalAddressRefused) refuse(res, err.message);
@@ -78,6 +84,7 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         for (const t of tunnels) t.destroy();
+        for (const u of upstreams) u.destroy();
         server.close(() => resolve());
       }),
   };
