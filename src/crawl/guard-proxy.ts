@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
+import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, isIP, type AddressInfo, type Socket } from 'node:net';
 import { guardedLookup, isAllowedHost, isLocalAddress, LocalAddressRefused } from './network-guard.js';
 
@@ -11,7 +11,12 @@ import { guardedLookup, isAllowedHost, isLocalAddress, LocalAddressRefused } fro
  */
 export type GuardProxy = { url: string; close(): Promise<void> };
 
-export async function startGuardProxy(allowHosts: readonly string[] = []): Promise<GuardProxy> {
+/** `onRefused` hears each refusal's reason: a client that shows only "403" (git) is told why. */
+export async function startGuardProxy(allowHosts: readonly string[] = [], onRefused?: (reason: string) => void): Promise<GuardProxy> {
+  const refuse = (res: ServerResponse, reason: string) => {
+    onRefused?.(reason);
+    refuseWith(res, reason);
+  };
   const refused = (host: string, port: string | number, protocol: string) =>
     !isAllowedHost(allowHosts, host, port, protocol) && isIP(host) !== 0 && isLocalAddress(host);
   // A name the user allowed by host connects without the lookup check; every other name is resolved through it.
@@ -54,23 +59,7 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
   server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
     tunnels.add(client);
     client.on('close', () => tunnels.delete(client));
-    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(req.url ?? '');
-    client.on('error', () => {});
-    if (!m) return void client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
-    const [, host, port] = m as unknown as [string, string, string];
-    const protocol = port === '443' ? 'https:' : 'http:';
-    if (refused(host, port, protocol)) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-    const upstream = connect({ host, port: Number(port), ...lookupFor(host, port, protocol) });
-    upstream.on('connect', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      if (head.length) upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => {
-      if (client.writable) client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-    });
-    client.on('close', () => upstream.destroy());
+    tunnel(req, client, head, { refused, lookupFor, onRefused });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -93,11 +82,42 @@ export async function startGuardProxy(allowHosts: readonly string[] = []): Promi
 /** The browser crawler reads the reason from this header to report it instead of "HTTP 403". */
 const REFUSED_HEADER = 'x-llmops-refused';
 
-function refuse(res: import('node:http').ServerResponse, reason: string): void {
+function refuseWith(res: ServerResponse, reason: string): void {
   res.writeHead(403, { 'content-type': 'text/plain', [REFUSED_HEADER]: reason }).end(reason);
 }
 
 function withoutProxyHeaders(req: IncomingMessage): Record<string, string | string[] | undefined> {
   const { 'proxy-connection': _pc, 'proxy-authorization': _pa, ...rest } = req.headers;
   return rest;
+}
+
+type TunnelRules = {
+  refused: (host: string, port: string, protocol: string) => boolean;
+  lookupFor: (host: string, port: string, protocol: string) => { lookup?: typeof guardedLookup };
+  onRefused?: (reason: string) => void;
+};
+
+/** An https or web-socket connection (CONNECT), to an address the rules allow. */
+function tunnel(req: IncomingMessage, client: Socket, head: Buffer, { refused, lookupFor, onRefused }: TunnelRules): void {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(req.url ?? '');
+  client.on('error', () => {});
+  if (!m) return void client.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+  const [, host, port] = m as unknown as [string, string, string];
+  const protocol = port === '443' ? 'https:' : 'http:';
+  if (refused(host, port, protocol)) {
+    onRefused?.(new LocalAddressRefused(host, host).message);
+    return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  }
+  const upstream = connect({ host, port: Number(port), ...lookupFor(host, port, protocol) });
+  upstream.on('connect', () => {
+    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length) upstream.write(head);
+    upstream.pipe(client);
+    client.pipe(upstream);
+  });
+  upstream.on('error', (err) => {
+    if (err instanceof LocalAddressRefused) onRefused?.(err.message);
+    if (client.writable) client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  client.on('close', () => upstream.destroy());
 }

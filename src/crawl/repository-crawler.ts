@@ -77,6 +77,10 @@ export async function crawlRepository(target: CrawlTarget, platform: string, opt
 async function shallowClone(target: CrawlTarget, dir: string, checkout: string, opts: RepositoryOptions): Promise<void> {
   const { execa } = await import('execa');
   const source = target.localPath ? pathToFileURL(target.localPath).href : target.link.replace(/\/$/, '');
+  // Git follows a remote's redirects by itself: every connection goes through the guard proxy,
+  // which refuses local addresses on each hop (a public remote redirecting to 169.254.169.254).
+  let refusal: string | undefined;
+  const proxy = target.localPath || opts.allowLocal ? null : await (await import('./guard-proxy.js')).startGuardProxy(opts.allowHosts, (reason) => (refusal ??= reason));
   // Only the transports the user allowed; never ssh, ext:: or other helpers a link could smuggle in.
   const protocols = target.localPath ? ['file'] : ['https', 'http'];
   const args = [
@@ -89,6 +93,7 @@ async function shallowClone(target: CrawlTarget, dir: string, checkout: string, 
     '-c', 'filter.lfs.process=',
     '-c', 'filter.lfs.required=false',
     '-c', 'advice.detachedHead=false',
+    ...(proxy ? ['-c', `http.proxy=${proxy.url}`] : []),
     'clone', '--depth', '1', '--single-branch', '--no-tags', '--recurse-submodules=no', '--quiet', '--', source, checkout,
   ];
   const child = execa('git', args, {
@@ -102,6 +107,8 @@ async function shallowClone(target: CrawlTarget, dir: string, checkout: string, 
       GIT_ASKPASS: 'true',
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
+      // No host may skip the proxy.
+      ...(proxy ? { NO_PROXY: '', no_proxy: '' } : {}),
     },
   });
   // Git has no size limit for a clone: watch the folder and stop it when it grows too big.
@@ -112,10 +119,14 @@ async function shallowClone(target: CrawlTarget, dir: string, checkout: string, 
       child.kill('SIGKILL');
     }
   }, 250);
-  const result = await child.finally(() => clearInterval(watcher));
+  const result = await child.finally(async () => {
+    clearInterval(watcher);
+    await proxy?.close();
+  });
   if (tooBig) throw new CrawlError(`repository larger than ${formatBytes(opts.maxRepoBytes)}: clone stopped`);
   if (result.timedOut) throw new CrawlError(`git clone timed out after ${opts.timeoutMs} ms`, true);
   if (result.isCanceled) throw new CrawlError('interrupted');
+  if (result.exitCode !== 0 && refusal) throw new CrawlError(refusal);
   if (result.exitCode !== 0) {
     const msg = String(result.stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit ${result.exitCode}`;
     throw new CrawlError(`git clone failed: ${msg.replace(/^fatal:\s*/, '')}`, /unable to access|early EOF|RPC failed|timed out/i.test(msg));

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,6 +9,7 @@ import { crawlRepository, DEFAULT_IGNORE } from '../../src/crawl/repository-craw
 import type { CrawlTarget } from '../../src/crawl/crawl-types.js';
 import { tempDir } from '../helpers/databases.js';
 import { createGitRepository } from './git-fixture.js';
+import { startGitHttpServer } from './git-http-server.js';
 
 const dir = tempDir('llmops-repo-test-');
 const clones = join(dir.path, 'tmp');
@@ -105,6 +107,30 @@ describe('crawlRepository', () => {
       expect(hits).toBeGreaterThan(0);
     } finally {
       server.close();
+    }
+  });
+
+  it("clones over http from a host allowed by name, and refuses the remote's redirect to another local address", async () => {
+    const bare = join(dir.path, 'served');
+    mkdirSync(bare, { recursive: true });
+    execFileSync('git', ['clone', '-q', '--bare', repo, join(bare, 'sample.git')], { stdio: 'pipe', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    const served = await startGitHttpServer({ root: bare });
+    // A remote that redirects to the git server, which the user did not allow (as a public host might to 169.254.169.254).
+    const redirecting = await startGitHttpServer({ redirectTo: served.url.replace('127.0.0.1', 'localhost') });
+    try {
+      const at = (host: string): CrawlTarget => ({ link: `http://${host}/sample.git`, input: '', domain: host });
+      const page = await crawlRepository(at(served.host), 'git', options({ allowHosts: [served.host] }));
+      expect(page.content).toContain('--- src/pipeline.py ---');
+      const before = served.hits.length;
+      await expect(crawlRepository(at(redirecting.host), 'git', options({ allowHosts: [redirecting.host] }))).rejects.toThrow(
+        /^refused: localhost resolves to 127\.0\.0\.1, a loopback, private, link-local or metadata address/,
+      );
+      expect(redirecting.hits.length).toBeGreaterThan(0);
+      expect(served.hits.length).toBe(before); // git followed the redirect to it before
+      expect(readdirSync(clones)).toEqual([]);
+    } finally {
+      await redirecting.close();
+      await served.close();
     }
   });
 });
