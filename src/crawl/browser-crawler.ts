@@ -76,9 +76,12 @@ export class BrowserPool {
       const refusal = response?.headers()['x-llmops-refused'];
       if (refusal) throw new CrawlError(refusal);
       if (status >= 400) throw new CrawlError(`HTTP ${status}`, status >= 500 || status === 429);
-      await page.waitForLoadState('load', { timeout: this.opts.timeoutMs }).catch(() => {});
-      const scrolls = await scrollToEnd(page, this.opts.maxScrolls);
-      const html = await page.content();
+      // A script that never yields (while (true) {} after load) leaves evaluate() and content()
+      // waiting forever: reading the page has the same limit as loading it.
+      const { scrolls, html } = await withinTimeout(this.opts.timeoutMs, async () => {
+        await page.waitForLoadState('load', { timeout: this.opts.timeoutMs }).catch(() => {});
+        return { scrolls: await scrollToEnd(page, this.opts.maxScrolls), html: await page.content() };
+      });
       return pageFromHtml(html, target, platform, { crawler: 'browser', status, final_url: page.url(), scrolls });
     } finally {
       await context.close().catch(() => {});
@@ -127,6 +130,19 @@ export class BrowserPool {
     if (b) await (await b.catch(() => null))?.close().catch(() => {});
     await this.proxy?.close();
     this.proxy = null;
+  }
+}
+
+/** `read()`, or a CrawlError once `ms` have passed without an answer from the page. */
+async function withinTimeout<T>(ms: number, read: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CrawlError(`timed out after ${ms} ms reading the page (a script kept it busy)`, true)), ms);
+  });
+  try {
+    return await Promise.race([read(), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -37,6 +37,16 @@ describe.skipIf(chromiumMissing)('BrowserPool (real Chromium)', () => {
     expect(b.content).toMatch(/^For two years our feature pipeline/);
     await expect(pool.crawl(parseLink(`${site.url}/missing`, { allowLocal: false }), 'x')).rejects.toThrow('HTTP 404');
   });
+
+  it('gives up on a page whose script never yields after it loaded, with the timeout as its reason', async () => {
+    const busy = new BrowserPool({ executablePath: CHROMIUM, userAgent: 'llmops-test/1.0', timeoutMs: 5000, maxScrolls: 10, allowLocal: true });
+    try {
+      // Reading it waited forever: evaluate() and content() have no limit of their own.
+      await expect(busy.crawl(parseLink(`${site.url}/spa/busy-after-load`, { allowLocal: false }), 'x')).rejects.toThrow(/^timed out after 5000 ms/);
+    } finally {
+      await busy.close();
+    }
+  });
 });
 
 describe.skipIf(chromiumMissing)('BrowserPool network guard (real Chromium)', () => {

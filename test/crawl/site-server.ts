@@ -43,6 +43,14 @@ export async function startSiteServer(opts: { crawlDelaySeconds?: number } = {})
         return html(res, fixture('short-note.html'));
       case '/spa/lazy':
         return html(res, fixture('lazy-page.html'));
+      case '/spa/busy-after-load':
+        // Loads, then a script never yields again.
+        return html(res, fixture('blog-post.html').replace('</body>', '<script>setTimeout(() => { for (;;) {} }, 50)</script></body>'));
+      case '/spa/script-redirect':
+        // Loads, then sends the browser elsewhere: by script, or by a refresh in the page's head.
+        return html(res, fixture('blog-post.html').replace('</body>', `<script>setTimeout(() => { location.href = ${JSON.stringify(u.searchParams.get('to'))} }, 50)</script></body>`));
+      case '/spa/meta-refresh':
+        return html(res, fixture('blog-post.html').replace('</head>', `<meta http-equiv="refresh" content="0;url=${u.searchParams.get('to')}"></head>`));
       case '/lazy-chunk': {
         const n = Number(u.searchParams.get('n'));
         res.writeHead(200, { 'content-type': 'application/json' });
