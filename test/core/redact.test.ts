@@ -45,6 +45,11 @@ describe('redaction', () => {
     expect(redactArgs(['https://example.com/a b@c is fine'])).toEqual(['https://example.com/a b@c is fine']);
   });
 
+  it('masks a URL password glued to a long word (the scheme it matches is at most 32 characters)', () => {
+    expect(redactText(`${'x'.repeat(100)}https://u:pw123456@h/ and 9https://u:pw123456@h/`)).toBe(`${'x'.repeat(100)}https://u:***@h/ and 9https://u:***@h/`);
+    // A megabyte word is masked in linear time: test/cli/user-hooks.test.ts (it hung for hours).
+  });
+
   it('applies extra patterns after the built-in ones', () => {
     expect(redactText('card 4111-1111 and sk-abcdefghij', [/\d{4}-\d{4}/g])).toBe('card *** and ***');
   });
