@@ -6,6 +6,7 @@ import type { GuardProxy } from './guard-proxy.js';
 import { assertPublicHost } from './network-guard.js';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
+const NAVIGATED_AWAY = 'the page navigated away (a script or a refresh sent the browser elsewhere) before it was read';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 export type BrowserOptions = {
@@ -81,7 +82,14 @@ export class BrowserPool {
       const { scrolls, html } = await withinTimeout(this.opts.timeoutMs, async () => {
         await page.waitForLoadState('load', { timeout: this.opts.timeoutMs }).catch(() => {});
         return { scrolls: await scrollToEnd(page, this.opts.maxScrolls), html: await page.content() };
+      }).catch((err: unknown) => {
+        if (err instanceof CrawlError) throw err;
+        const msg = (err as Error).message.split('\n')[0] ?? '';
+        throw new CrawlError(/context was destroyed|navigat/i.test(msg) ? NAVIGATED_AWAY : `browser: ${msg}`);
       });
+      // A script or a refresh sent the browser to a refused address: Chromium's own error page
+      // ("localhost is blocked") is not the link's text, and was stored as if it were.
+      if (page.url().startsWith('chrome-error:')) throw new CrawlError(NAVIGATED_AWAY);
       return pageFromHtml(html, target, platform, { crawler: 'browser', status, final_url: page.url(), scrolls });
     } finally {
       await context.close().catch(() => {});
@@ -137,7 +145,7 @@ export class BrowserPool {
 async function withinTimeout<T>(ms: number, read: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CrawlError(`timed out after ${ms} ms reading the page (a script kept it busy)`, true)), ms);
+    timer = setTimeout(() => reject(new CrawlError(`timed out after ${ms} ms reading the page`, true)), ms);
   });
   try {
     return await Promise.race([read(), expired]);

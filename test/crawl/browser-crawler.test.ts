@@ -96,6 +96,16 @@ describe.skipIf(chromiumMissing)('BrowserPool network guard (real Chromium)', ()
     expect([...other.hits.keys()]).toEqual([]);
   });
 
+  it('fails a page whose script or refresh sends the browser to another local address, with that as its reason', async () => {
+    const pool = poolFor({ allowHosts: [hostOf(site)] });
+    const to = encodeURIComponent(`${other.url}/news/river-floods`);
+    for (const path of [`/spa/script-redirect?to=${to}`, `/spa/meta-refresh?to=${to}`]) {
+      // Chromium's "127.0.0.1 is blocked" page was stored as the link's text, or Playwright's "Execution context was destroyed" was the reason.
+      await expect(pool.crawl(parseLink(`${site.url}${path}`, { allowLocal: false }), 'x')).rejects.toThrow(/^the page navigated away \(a script or a refresh sent the browser elsewhere\) before it was read$/);
+    }
+    expect([...other.hits.keys()]).toEqual([]);
+  });
+
   it('with allowLocal, the same page may reach the other local origin', async () => {
     const pool = poolFor({ allowLocal: true });
     const page = await pool.crawl(parseLink(`${site.url}/to-elsewhere?to=${encodeURIComponent(`${other.url}/news/river-floods`)}`, { allowLocal: false }), 'x');
