@@ -160,12 +160,18 @@ async function readFiles(root: string, opts: RepositoryOptions): Promise<{ files
   const skipped: { path: string; reason: string }[] = [];
   let total = 0;
   const walk = async (dir: string) => {
-    const entries = await readdir(dir, { withFileTypes: true });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
-      const abs = join(dir, e.name);
+    // Names as bytes: one that is not UTF-8 reads back as U+FFFD, a path that does not exist,
+    // and its stat failed the whole repository. Such a file is skipped.
+    const entries = (await readdir(dir, { withFileTypes: true, encoding: 'buffer' })).map((e) => ({ e, name: utf8Name(e.name) }));
+    entries.sort((a, b) => (a.e.name.toString() < b.e.name.toString() ? -1 : a.e.name.toString() > b.e.name.toString() ? 1 : 0));
+    for (const { e, name } of entries) {
+      if (name === null) {
+        skipped.push({ path: relative(root, join(dir, e.name.toString())).split(sep).join('/'), reason: 'file name is not UTF-8' });
+        continue;
+      }
+      const abs = join(dir, name);
       const rel = relative(root, abs).split(sep).join('/');
-      if (ignored(rel, e.name)) continue;
+      if (ignored(rel, name)) continue;
       // Symbolic links are not followed: a link to /etc/passwd is not the repository's text.
       if (e.isDirectory()) await walk(abs);
       else if (e.isFile()) {
@@ -191,6 +197,14 @@ async function readFiles(root: string, opts: RepositoryOptions): Promise<{ files
   };
   await walk(root);
   return { files, skipped };
+}
+
+function utf8Name(name: Buffer): string | null {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(name);
+  } catch {
+    return null;
+  }
 }
 
 /** The file as text, or null when it is binary (a NUL byte, or not valid UTF-8). */

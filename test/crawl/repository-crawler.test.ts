@@ -79,6 +79,22 @@ describe('crawlRepository', () => {
     expect(readdirSync(clones)).toEqual([]);
   });
 
+  it('skips a file whose name is not UTF-8 and keeps the rest of the repository', async () => {
+    const odd = join(dir.path, 'odd-names');
+    mkdirSync(odd);
+    writeFileSync(join(odd, 'README.md'), '# Odd names\n');
+    writeFileSync(Buffer.concat([Buffer.from(`${odd}/bad`), Buffer.from([0xff, 0xfe]), Buffer.from('name.txt')]), 'text\n');
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: odd, stdio: 'pipe', env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('-c', 'user.email=test@example.com', '-c', 'user.name=Test', 'commit', '-q', '-m', 'initial');
+    // Its name read back with U+FFFD, a path that is not there: the whole repository failed with ENOENT.
+    const page = await crawlRepository({ link: pathToFileURL(odd).href, input: odd, domain: 'local', localPath: odd }, 'local', options());
+    expect(page.content).toContain('--- README.md ---\n# Odd names');
+    expect(page.metadata.skipped).toEqual([{ path: 'bad\ufffd\ufffdname.txt', reason: 'file name is not UTF-8' }]);
+    expect(readdirSync(clones)).toEqual([]);
+  });
+
   it('reports a link that is not a repository', async () => {
     const notRepo = join(dir.path, 'plain');
     mkdirSync(notRepo);
