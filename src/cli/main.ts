@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError, LlmopsError } from '../core/errors.js';
 import { redactText } from '../core/redact.js';
 import { stdoutEpipeHandled } from '../core/stdout-epipe.js';
+import { userCodeAwaited } from '../core/user-code-wait.js';
 import { register as registerIngest } from './commands/ingest.js';
 import { register as registerSplit } from './commands/split.js';
 import { register as registerAnalyse } from './commands/analyse.js';
@@ -125,6 +126,18 @@ function report(err: unknown): number {
   return 1;
 }
 
+let finished = false;
+// Node found nothing left to wait for while the command had not returned: a promise that never
+// settles (a user module's top-level await, a hook's call) ended it with exit 0 and no word.
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  const [awaited] = userCodeAwaited();
+  process.stderr.write(`llmops: ${awaited ? `${redactText(awaited)} never finished (a promise that never settles)` : 'the command stopped before it finished (a promise that never settles)'}\n`);
+  process.exitCode = awaited ? 2 : 70;
+});
+
 main(process.argv).then((code) => {
+  finished = true;
   process.exitCode = code;
 });

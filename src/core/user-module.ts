@@ -3,6 +3,7 @@ import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { UsageError, errorMessage } from './errors.js';
 import { redactText } from './redact.js';
+import { awaitUserCode } from './user-code-wait.js';
 
 /**
  * The one way users plug their own code in: `path/to/module.js#export` for hooks, extractors,
@@ -55,7 +56,7 @@ export function checkUserModuleFile(ref: UserModuleRef): string {
 async function importModule(ref: UserModuleRef): Promise<Record<string, unknown>> {
   const full = checkUserModuleFile(ref);
   try {
-    return (await import(pathToFileURL(full).href)) as Record<string, unknown>;
+    return (await awaitUserCode(`${ref.where ? `${ref.where}: ` : ''}${ref.kind} "${ref.spec}": its import`, import(pathToFileURL(full).href))) as Record<string, unknown>;
   } catch (err) {
     const code = (err as { code?: string }).code;
     if (code === 'ERR_UNKNOWN_FILE_EXTENSION') throw userModuleError(ref, `cannot import a ${extname(full)} file (give a .js or .mjs module)`);
@@ -89,7 +90,7 @@ export async function loadUserFactory<T>(ref: UserModuleRef, expected: string, a
   if (typeof exported !== 'function') return exported as T;
   let made: unknown;
   try {
-    made = await (exported as (s: unknown) => unknown)(settings);
+    made = await awaitUserCode(`${ref.where ? `${ref.where}: ` : ''}${ref.kind} "${ref.spec}": its function`, (exported as (s: unknown) => unknown)(settings));
   } catch (err) {
     throw userModuleError(ref, `the function failed: ${errorMessage(err).split('\n')[0]}`);
   }

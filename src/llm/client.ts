@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { awaitUserCode } from '../core/user-code-wait.js';
 import type { Logger } from '../core/logger.js';
 import { errorMessage } from '../core/errors.js';
 import type { CacheEntry, CallOutbox, ResponseCache } from '../store/call-log-types.js';
@@ -240,7 +241,7 @@ async function runHooks(opts: ClientOptions, phase: 'before' | 'after', call: Ll
     if (!fn) continue;
     try {
       const pending = fn.call(hook, call);
-      if (pending) await pending; // most hooks are synchronous: no microtask for them
+      if (pending) await awaitUserCode(`hook ${hook.name} (${phase})`, pending); // most hooks are synchronous: no microtask for them
     } catch (err) {
       opts.logger.warn(`hook ${hook.name} (${phase}) failed: ${opts.redact(errorMessage(err))}`);
     }
