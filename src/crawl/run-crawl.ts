@@ -150,17 +150,18 @@ function openCrawlers(opts: CrawlOptions, pages: number) {
   const robotsAllow = robots ? (url: URL) => robots.allows(url) : undefined;
   const fetchOpts: FetchOptions = { ...baseFetch(opts), beforeRequest };
   const dispatch = createDispatcher(opts.rules);
-  let browser: BrowserPool | null = null;
-  const getBrowser = async () => {
-    if (!browser) {
-      const { BrowserPool } = await import('./browser-crawler.js');
-      browser = new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, beforeRequest, robotsAllow });
-    }
-    return browser;
-  };
+  // One pool for the run, made by the first page that needs it. The promise is kept, not the
+  // pool: pages starting together each awaited the import and made a pool of their own, each
+  // launching a Chromium, and only the last was closed (the run never exited after Ctrl-C).
+  let browser: Promise<BrowserPool> | null = null;
+  const getBrowser = () =>
+    (browser ??= import('./browser-crawler.js').then(
+      ({ BrowserPool }) => new BrowserPool({ executablePath: opts.chromium, userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxScrolls: opts.maxScrolls, allowLocal: opts.allowLocal, allowHosts: opts.allowHosts, beforeRequest, robotsAllow }),
+    ));
   // Worker threads pay off from a few dozen pages; a handful is extracted in this thread.
   const extractor = pages >= 24 ? createExtractPool() : inlineExtractor;
-  const onAbort = () => void (browser as BrowserPool | null)?.close();
+  const closeBrowser = async () => (await (browser as Promise<BrowserPool> | null))?.close();
+  const onAbort = () => void closeBrowser();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   return {
     async crawl(target: CrawlTarget): Promise<{ crawler: string; page: CrawledPage }> {
@@ -174,7 +175,7 @@ function openCrawlers(opts: CrawlOptions, pages: number) {
     },
     async close(): Promise<void> {
       opts.signal?.removeEventListener('abort', onAbort);
-      await (browser as BrowserPool | null)?.close();
+      await closeBrowser();
       await extractor.close();
       await closeCrawlDispatchers();
     },

@@ -268,6 +268,30 @@ describe.skipIf(chromiumMissing)('llmops crawl in the browser (real Chromium)', 
   });
 });
 
+describe.skipIf(chromiumMissing)('llmops crawl of several browser pages at once (real Chromium)', () => {
+  it('launches one Chromium and exits when done (pages starting together each launched one, and the run never exited)', { timeout: 120_000 }, async () => {
+    const { url, cleanup } = await freshDatabase('sqlite');
+    try {
+      // --per-host 2 (the default): both pages start at once.
+      const child = spawn(process.execPath, [BIN, '--db', url, 'crawl', '--allow-local', `${site.url}/spa/lazy`, `${site.url}/notes/office-closed`, '--browser-domain', '127.0.0.1', '--chromium', CHROMIUM, '--per-host', '2'], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+      let code: number | null | undefined;
+      child.on('close', (c) => (code = c));
+      // A bound on a hang, not a timing: the summary comes within seconds, then the exit.
+      for (let i = 0; i < 600 && code === undefined; i++) await sleep(100);
+      const browsers = code === undefined ? execFileSync('ps', ['-o', 'comm=', '--ppid', String(child.pid)], { encoding: 'utf8' }).split('\n').filter((c) => /chrom/.test(c)) : [];
+      if (code === undefined) child.kill('SIGKILL');
+      expect({ code, browsers }, `summary: ${stdout}`).toEqual({ code: 0, browsers: [] });
+      expect(ndjson(stdout)[0]).toMatchObject({ attempted: 2, succeeded: 2 });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
 describe.skipIf(chromiumMissing)('llmops crawl interrupted (real Chromium)', () => {
   it('on Ctrl-C stops, closes the browser, keeps what it stored and records the run as interrupted', async () => {
     const { url, cleanup } = await freshDatabase('sqlite');
