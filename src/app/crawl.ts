@@ -1,4 +1,5 @@
 import { PartialFailure } from '../core/errors.js';
+import { redactText } from '../core/redact.js';
 import type { CrawlPlanFlags } from '../crawl/crawl-plan.js';
 import type { DomainCounts } from '../crawl/run-crawl.js';
 import { runCommand } from './command-scope.js';
@@ -47,7 +48,7 @@ function printDomains(domains: Record<string, DomainCounts>, toStderr: boolean, 
   names.forEach((n, i) => {
     lines.push(rows[i]!);
     // Reasons are messages, not cells: whole, as a log line would be.
-    for (const r of domains[n]!.reasons) lines.push(`    failed: ${r}`);
+    for (const r of domains[n]!.reasons) lines.push(`    failed: ${redactText(r)}`);
   });
   stream.write(`${lines.join('\n')}\n`);
 }

@@ -1,4 +1,5 @@
 import type { Context } from './context.js';
+import { redactDeep } from '../core/redact.js';
 import { formatTable } from './table.js';
 import { oneLine, terminalColumns } from './terminal-text.js';
 
@@ -6,8 +7,11 @@ import { oneLine, terminalColumns } from './terminal-text.js';
  * The result of a command: one NDJSON object for machines, aligned lines for people. On stderr
  * when stdout carries the data (`--out -`), and then not at all with --quiet.
  */
-export function printSummary(ctx: Context, command: string, summary: Record<string, unknown>, toStderr = false): void {
+export function printSummary(ctx: Context, command: string, fields: Record<string, unknown>, toStderr = false): void {
   if (!ctx.printing) return;
+  // A summary names links and reasons (crawl's per-domain failures): a token in a link's query
+  // was printed as given, where the log and the runs table mask it.
+  const summary = redactDeep(fields);
   if (ctx.json && !toStderr) {
     process.stdout.write(`${JSON.stringify({ command, ...summary })}\n`);
     return;

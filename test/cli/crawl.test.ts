@@ -175,6 +175,21 @@ describe('llmops crawl of many pages', () => {
 });
 
 describe('llmops crawl and local addresses', () => {
+  it('a token in a failed link\'s query is masked in the summary and the per-domain reasons, on stdout and stderr', async () => {
+    const { url, cleanup } = await freshDatabase('sqlite');
+    try {
+      const token = 'ghp_canary0123456789abcdefghij';
+      for (const json of [['--json'], ['--out', '-']]) {
+        const r = await runCli(['--db', url, 'crawl', `${site.url}/missing-page?access_token=${token}`, '--allow-local', '--retries', '0', ...json]);
+        expect(r.code).toBe(3);
+        expect(`${r.stdout}${r.stderr}`).toContain('access_token=***');
+        expect(`${r.stdout}${r.stderr}`).not.toContain(token);
+      }
+    } finally {
+      await cleanup();
+    }
+  });
+
   it('refuses 127.0.0.1 links and redirect hops by default (exit 3, the reason per link), --allow-host lets one host through, --allow-local all', async () => {
     const other = await startSiteServer();
     const { url, cleanup } = await freshDatabase('sqlite');
