@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readdir, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CrawlError, type CrawledPage, type CrawlTarget } from './crawl-types.js';
 import { assertPublicHost } from './network-guard.js';
+import { makeCloneDir } from './clone-dirs.js';
 
 export type RepositoryOptions = {
   timeoutMs: number;
@@ -40,12 +40,13 @@ export function isGitDir(path: string): boolean {
 
 /**
  * A repository as one document: a shallow clone into a temporary folder that is always
- * removed, repository hooks and LFS downloads off, then every text file's path and content.
+ * removed (by the next crawl, when this one is killed), repository hooks and LFS downloads
+ * off, then every text file's path and content.
  */
 export async function crawlRepository(target: CrawlTarget, platform: string, opts: RepositoryOptions): Promise<CrawledPage> {
   // Git resolves and connects by itself: the remote's addresses are checked just before.
   if (!target.localPath && !opts.allowLocal) await assertPublicHost(new URL(target.link), opts.allowHosts);
-  const dir = await mkdtemp(join(tmpdir(), 'llmops-clone-'));
+  const dir = await makeCloneDir();
   const checkout = join(dir, 'repo');
   try {
     await shallowClone(target, dir, checkout, opts);

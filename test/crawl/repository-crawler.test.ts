@@ -1,11 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crawlRepository, DEFAULT_IGNORE } from '../../src/crawl/repository-crawler.js';
+import { sweepStaleClones } from '../../src/crawl/clone-dirs.js';
 import type { CrawlTarget } from '../../src/crawl/crawl-types.js';
 import { tempDir } from '../helpers/databases.js';
 import { createGitRepository } from './git-fixture.js';
@@ -72,6 +73,17 @@ describe('crawlRepository', () => {
       for (const k of Object.keys(env)) delete process.env[k];
     }
     expect(existsSync(marker)).toBe(false);
+  });
+
+  it('removes the clone folders a killed crawl left (its process gone), never a live one\'s', async () => {
+    const gone = spawnSync(process.execPath, ['-e', '0']).pid!; // exited: its pid names no process
+    const left = join(clones, `llmops-clone-${gone}-aB3dEf`);
+    const live = join(clones, `llmops-clone-${process.ppid}-xY9zQw`); // the test runner: alive
+    for (const d of [left, live]) mkdirSync(join(d, 'repo', 'src'), { recursive: true });
+    writeFileSync(join(left, 'repo', 'src', 'big.txt'), 'x'.repeat(10_000));
+    expect(await sweepStaleClones(clones)).toEqual([`llmops-clone-${gone}-aB3dEf`]);
+    expect(readdirSync(clones)).toEqual([`llmops-clone-${process.ppid}-xY9zQw`]);
+    rmSync(live, { recursive: true });
   });
 
   it('stops a clone that grows past the size cap and removes it', async () => {
