@@ -32,7 +32,7 @@ function isFatalProviderError(err: unknown): boolean {
  * The offline model took ~36 bytes of memory a character (1.8 GB for 50 MB), and no provider's
  * context would take it. 50,000 characters is ~12,000 tokens, far past any real sentence.
  */
-export const MAX_ITEM_CHARS = 50_000;
+const MAX_ITEM_CHARS = 50_000;
 
 /** Runs the task on one text; a failure is an outcome, not an exception (unless fatal). */
 export async function analyseItem(
