@@ -68,6 +68,11 @@ export async function planCrawl(
   if (problems.length > 0) throw new UsageError(problems.join('\n'));
 
   const s = config?.settings ?? {};
+  // A links file names pages, not programs: one from someone else ran the program it named
+  // (Playwright starts whatever is there), as --allow-local is kept out of it for the same reason.
+  if (s.browser?.executable !== undefined) {
+    throw new UsageError(`${flags.config}: settings.browser.executable: a links file cannot name a program to run; use --chromium <path> or LLMOPS_CHROMIUM`);
+  }
   // `--timeout 30` was 30 ms (every request timed out) where `timeout: 30` in the config is 30 s: a unit is asked for.
   const timeoutMs = flags.timeout !== undefined ? parseDuration(flags.timeout, '--timeout', { unitRequired: true, units: 'wait' }) : s.timeout !== undefined ? toMs(s.timeout) : 30_000;
   const rules: DispatchRule[] = [
@@ -89,7 +94,7 @@ export async function planCrawl(
     userAgent: flags.userAgent ?? s.user_agent ?? DEFAULT_USER_AGENT,
     refresh: Boolean(flags.refresh),
     rules,
-    chromium: flags.chromium ?? process.env.LLMOPS_CHROMIUM ?? s.browser?.executable ?? DEFAULT_CHROMIUM,
+    chromium: flags.chromium ?? process.env.LLMOPS_CHROMIUM ?? DEFAULT_CHROMIUM,
     maxScrolls: flags.maxScrolls ?? s.browser?.max_scrolls ?? 20,
     repository: {
       ignore: [...(repo.replace_default_ignore ? [] : DEFAULT_IGNORE), ...(repo.ignore ?? [])],

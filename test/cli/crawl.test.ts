@@ -241,6 +241,18 @@ describe('llmops crawl input errors (exit 2, nothing fetched or stored)', () => 
     expect(r.stderr).toContain('ftp://example.com/x: unsupported scheme ftp:');
   });
 
+  it('refuses a links file that names the browser program to start (it ran whatever was named)', async () => {
+    const marker = join(dir.path, 'ran-it');
+    const program = join(dir.path, 'not-chromium.sh');
+    writeFileSync(program, `#!/bin/sh\ntouch ${marker}\n`, { mode: 0o755 });
+    const p = writeConfig('program.yaml', ['author: Eve', 'links:', `  - ${site.url}/notes/office-closed`, 'settings:', '  browser:', `    executable: ${program}`, '    domains: [127.0.0.1]'].join('\n'));
+    const path = db();
+    const r = await runCli(['--db', path, 'crawl', '--config', p, '--allow-local']);
+    expect([r.code, r.stderr.trim()]).toEqual([2, `llmops: ${p}: settings.browser.executable: a links file cannot name a program to run; use --chromium <path> or LLMOPS_CHROMIUM`]);
+    expect(existsSync(marker)).toBe(false);
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('reports every config problem with file and field', async () => {
     const p = writeConfig('bad.yaml', ['author: 3', 'links:', '  - https://ok.example.com/a', '  - url: not a url', '  - {href: x}', 'settings:', '  concurrency: 0', '  colour: red', '  dispatch:', "    - {pattern: '([', crawler: repository}", "    - {pattern: '^http://127.0.0.1/(a+)+$', crawler: browser}"].join('\n'));
     const r = await runCli(['--db', db(), 'crawl', '--config', p]);
