@@ -74,9 +74,27 @@ async function loadEmbedderModule(choice: EmbedderChoice): Promise<Embedder> {
     maxTokens: e.maxTokens,
     tokenizer: e.tokenizer ?? 'its own',
     countTokens: (text) => e.countTokens(text),
-    embedBatch: (texts, signal) => e.embedBatch(texts, signal),
+    embedBatch: async (texts, signal) => checkedVectors(choice.name, e.dimension, texts.length, await e.embedBatch(texts, signal)),
     close: async () => e.close?.(),
   };
+}
+
+/**
+ * A module's vectors, refused unless one per text, each of its dimension and finite: a NaN or
+ * an Infinity was stored and marked done, and such a point then never matched a query.
+ */
+function checkedVectors(spec: string, dimension: number, count: number, vectors: ArrayLike<number>[]): Float32Array[] {
+  const bad = (why: string) => new UsageError(`--embedder ${spec}: embedBatch ${why}`);
+  if (!Array.isArray(vectors)) throw bad('returned no array of vectors');
+  if (vectors.length !== count) throw bad(`returned ${vectors.length} vectors for ${count} texts`);
+  return vectors.map((v, i) => {
+    if (v?.length !== dimension) throw bad(`returned a vector of ${v?.length ?? 'no'} dimensions for text ${i + 1} of ${count} (its dimension is ${dimension})`);
+    const f = v instanceof Float32Array ? v : Float32Array.from(v);
+    for (let d = 0; d < f.length; d++) {
+      if (!Number.isFinite(f[d])) throw bad(`returned ${f[d]} at dimension ${d} of the vector for text ${i + 1} of ${count} (every value must be a finite number)`);
+    }
+    return f;
+  });
 }
 
 /**

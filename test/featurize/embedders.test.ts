@@ -140,6 +140,16 @@ export function letters({ dimension }) {
   return { id: 'letters:v1', dimension: dimension ?? 26, maxTokens: 256, countTokens: (t) => t.split(/\\s+/).filter(Boolean).length, embedBatch: async (texts) => texts.map(embed) };
 }
 export const broken = { id: 'x' };
+const faulty = (fault) => ({ id: 'faulty:' + fault, dimension: 3, maxTokens: 256, countTokens: (t) => t.length,
+  embedBatch: async (texts) => {
+    const vs = texts.map(() => [0.6, 0.8, 0]);
+    if (fault === 'nan') vs[1] = [0.6, NaN, 0];
+    if (fault === 'infinity') vs[0] = [Infinity, 0, 0];
+    if (fault === 'short') vs[1] = [1, 0];
+    if (fault === 'fewer') vs.pop();
+    return vs;
+  } });
+export const nan = faulty('nan'), infinity = faulty('infinity'), short = faulty('short'), fewer = faulty('fewer'), plain = faulty('none');
 `,
   );
 
@@ -154,5 +164,18 @@ export const broken = { id: 'x' };
       '--embedder: embedder "./letters.mjs#broken": export "broken" is not an embedder (an object with id, dimension, maxTokens, countTokens and embedBatch), or a function returning one',
     );
     await expect(createEmbedder({ name: 'letters' })).rejects.toThrow(/unknown embedder "letters" \(expected auto, minilm, hashing, openai, or a module like/);
+  });
+
+  it('vectors that are not one finite vector of its dimension per text are refused, naming the module, the text and the value', async () => {
+    const embed = async (spec: string) => (await createEmbedder({ name: spec, baseDir: dir.path })).embedBatch(['a', 'b', 'c']);
+    await expect(embed('./letters.mjs#nan')).rejects.toThrow('--embedder ./letters.mjs#nan: embedBatch returned NaN at dimension 1 of the vector for text 2 of 3 (every value must be a finite number)');
+    await expect(embed('./letters.mjs#infinity')).rejects.toThrow('embedBatch returned Infinity at dimension 0 of the vector for text 1 of 3');
+    await expect(embed('./letters.mjs#short')).rejects.toThrow('embedBatch returned a vector of 2 dimensions for text 2 of 3 (its dimension is 3)');
+    await expect(embed('./letters.mjs#fewer')).rejects.toThrow('embedBatch returned 2 vectors for 3 texts');
+    for (const spec of ['./letters.mjs#nan', './letters.mjs#fewer']) await expect(embed(spec)).rejects.toMatchObject({ exitCode: 2 });
+    // Plain arrays of finite numbers are taken, as Float32Arrays.
+    const ok = await embed('./letters.mjs#plain');
+    expect(ok).toHaveLength(3);
+    expect(ok[2]).toBeInstanceOf(Float32Array);
   });
 });
