@@ -2,6 +2,7 @@ import { UsageError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isModuleSpec, loadUserFactory } from '../core/user-module.js';
 import type { Embedder } from './embedder.js';
+import { awaitUserCode } from '../core/user-code-wait.js';
 
 const EMBEDDER_NAMES = ['auto', 'minilm', 'hashing', 'openai'] as const;
 
@@ -74,7 +75,8 @@ async function loadEmbedderModule(choice: EmbedderChoice): Promise<Embedder> {
     maxTokens: e.maxTokens,
     tokenizer: e.tokenizer ?? 'its own',
     countTokens: (text) => e.countTokens(text),
-    embedBatch: async (texts, signal) => checkedVectors(choice.name, e.dimension, texts.length, await e.embedBatch(texts, signal)),
+    // Awaited as user code: a call that never settles is then named when the process runs dry.
+    embedBatch: async (texts, signal) => checkedVectors(choice.name, e.dimension, texts.length, await awaitUserCode(`--embedder ${choice.name}: its embedBatch`, e.embedBatch(texts, signal))),
     close: async () => e.close?.(),
   };
 }

@@ -217,6 +217,19 @@ describe('llmops featurize (sqlite: sqlite-vec in the same file)', () => {
       await cleanup();
     }
   });
+
+  it('an --embedder module whose embedBatch never settles (and holds nothing open) is named in one line, exit 2, not a silent exit 0', async () => {
+    const { url, db, cleanup } = await corpusDatabase();
+    try {
+      writeFileSync(join(dir.path, 'stuck.mjs'), `export const embedder = { id: 'stuck:v1', dimension: 4, maxTokens: 256, countTokens: (t) => t.length, embedBatch: () => new Promise(() => {}) };\n`);
+      const r = await runCli(['--db', url, 'featurize', '--embedder', './stuck.mjs#embedder'], { cwd: dir.path });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('llmops: --embedder ./stuck.mjs#embedder: its embedBatch never finished (a promise that never settles)');
+      expect((await counts(db)).featurized).toBe(0);
+    } finally {
+      await cleanup();
+    }
+  });
 });
 
 describe('llmops featurize is resumable', () => {
